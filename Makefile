@@ -1,0 +1,106 @@
+# switchd - build, test, demo. `make help` lists the targets.
+
+CC ?= cc
+PKGS := libdpdk libnl-3.0 libnl-route-3.0 jansson sqlite3 uuid
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+OPT ?= -O2 -g
+SAN ?=
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# rte_bus_vdev is a driver library that pkg-config does not list.
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrte_bus_vdev $(SAN)
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+B := build
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+LIB_SRC := lib/mac.c
+DP_SRC := $(wildcard datapath/*.c)
+OBJ_MODULE_SRC := pif/pif.c vif/vif.c
+SWITCHD_SRC := $(wildcard switchd/*.c)
+CTL_SRC := ctl/netctl.c ctl/args.c
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+SWITCHD_OBJ := $(call obj,$(SWITCHD_SRC) $(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
+NETCTL_OBJ := $(call obj,$(CTL_SRC))
+
+UNIT_TESTS := $(B)/test-unit
+DP_TEST := $(B)/test-datapath
+
+.PHONY: all check check-asan demo install uninstall format format-check help clean setup tests
+
+all: $(B)/switchd $(B)/netctl
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/switchd: $(SWITCHD_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/netctl: $(NETCTL_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(shell pkg-config --libs jansson) $(SAN)
+
+# Unit tests: no root, no DPDK start-up.
+$(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
+		switchd/store.c pif/pif.c datapath/datapath.c datapath/worker.c datapath/fdb.c \
+		datapath/port-ethdev.c datapath/port-afpacket.c datapath/port-tap.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+# Datapath tests: the real datapath on DPDK ring ports, driven frame by frame.
+$(DP_TEST): $(call obj,tests/datapath/test-datapath.c $(DP_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring -lcmocka
+
+tests: all $(UNIT_TESTS) $(DP_TEST)
+
+setup:
+	@scripts/setup.sh
+
+check: setup
+	$(MAKE) tests
+	@scripts/check-layering.sh
+	@tests/run.sh
+
+check-asan: setup
+	$(MAKE) B=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" tests
+	@B=build-asan tests/run.sh
+
+demo: setup
+	$(MAKE) all
+	@scripts/demo.sh
+
+install: all
+	install -D -m 0755 $(B)/switchd $(DESTDIR)$(PREFIX)/sbin/switchd
+	install -D -m 0755 $(B)/netctl $(DESTDIR)$(PREFIX)/bin/netctl
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/switchd $(DESTDIR)$(PREFIX)/bin/netctl
+
+SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES)
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@echo "make            build build/switchd and build/netctl"
+	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
+	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
+	@echo "make demo       run switchd on a default topology in network namespaces"
+	@echo "make install    install switchd and netctl under PREFIX (default /usr/local)"
+	@echo "make format     reformat the sources with clang-format (DPDK style)"
+	@echo "make clean      remove build outputs"
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

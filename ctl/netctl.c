@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netctl.c - the command-line client of switchd, in the manner of xe:
+ * `netctl VERB key=value ...`. It sends one JSON request over the control
+ * socket and prints the reply: records as xe does, --minimal as a
+ * comma-separated line, --json as JSON. Errors go to stderr as
+ * "NAME: message" with a non-zero exit status.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../switchd/verbs.h"
+#include "args.h"
+
+/* A verb may take this long (pif-scan, plugging a port). */
+#define REPLY_TIMEOUT_MS 60000
+
+struct verb_help {
+	const char *name;
+	const char *required;
+	const char *optional;
+	unsigned int flags;
+	const char *summary;
+};
+
+static const struct verb_help verbs[] = {
+#define SD_VERB(handler, name, req, opt, flags, summary) {name, req, opt, flags, summary},
+#include "../switchd/verbs.def"
+#undef SD_VERB
+};
+
+static const struct verb_help *
+verb_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+static void
+print_keys(FILE *f, const char *list, bool optional)
+{
+	char buf[512], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		fprintf(f, optional ? " [%s=]" : " %s=", tok);
+}
+
+static void
+verb_usage(FILE *f, const struct verb_help *v)
+{
+	fprintf(f, "%s", v->name);
+	print_keys(f, v->required, false);
+	if (v->flags & SD_VERB_LIST)
+		fprintf(f, " [FIELD=VALUE ...] [params=FIELD,...]");
+	else
+		print_keys(f, v->optional, true);
+	fprintf(f, "\n    %s\n", v->summary);
+	if (v->flags & SD_VERB_LIST)
+		fprintf(f, "    fields: %s\n", v->optional);
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: netctl [--socket PATH] [--json] [--minimal] VERB [key=value ...]\n"
+		   "       netctl help [VERB]\n\n"
+		   "The socket defaults to $SWITCHD_SOCKET, else /run/switchd/switchd.sock.\n\n"
+		   "verbs:\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-20s %s\n", verbs[i].name, verbs[i].summary);
+}
+
+static int
+send_request(const char *path, const char *req, char **reply)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len = strlen(req), cap = 65536, n = 0;
+	char *buf;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, req, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return EPIPE;
+		}
+		req += w;
+		len -= (size_t)w;
+	}
+	shutdown(fd, SHUT_WR);
+	buf = malloc(cap + 1);
+	while (buf != NULL) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+
+		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) <= 0) {
+			free(buf);
+			close(fd);
+			return ETIMEDOUT;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf == NULL)
+		return ENOMEM;
+	buf[n] = '\0';
+	*reply = buf;
+	return 0;
+}
+
+static const char *
+value_str(json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return json_is_true(v) ? "true" : json_is_false(v) ? "false" : "";
+}
+
+/* xe's layout: one "key ( RO): value" block per record, keys right-aligned. */
+static void
+print_records(json_t *recs)
+{
+	size_t i, width = 0;
+	json_t *rec, *v;
+	const char *k;
+	char buf[32];
+
+	json_array_foreach(recs, i, rec)
+		json_object_foreach(rec, k, v)
+			if (strlen(k) > width)
+				width = strlen(k);
+	json_array_foreach(recs, i, rec) {
+		if (i > 0)
+			printf("\n");
+		json_object_foreach(rec, k, v)
+			printf("%*s : %s\n", (int)width, k, value_str(v, buf, sizeof(buf)));
+	}
+}
+
+/* --minimal: the uuids (or the single selected field) on one line. */
+static void
+print_minimal(json_t *recs)
+{
+	size_t i;
+	json_t *rec;
+	char buf[32];
+
+	json_array_foreach(recs, i, rec) {
+		json_t *v = json_object_get(rec, "uuid");
+
+		if (v == NULL || json_object_size(rec) == 1)
+			v = json_object_iter_value(json_object_iter(rec));
+		printf("%s%s", i ? "," : "", v ? value_str(v, buf, sizeof(buf)) : "");
+	}
+	printf("\n");
+}
+
+static int
+help(const char *verb)
+{
+	const struct verb_help *v;
+
+	if (verb == NULL) {
+		usage(stdout);
+		return 0;
+	}
+	v = verb_find(verb);
+	if (v == NULL) {
+		fprintf(stderr, "UNKNOWN_VERB: no verb %s (see netctl help)\n", verb);
+		return 1;
+	}
+	verb_usage(stdout, v);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_args a;
+	json_t *req, *rep, *result;
+	json_error_t jerr;
+	char err[256], *text, *reply = NULL;
+	int rc;
+
+	if (ctl_args_parse(argc, argv, &a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "INVALID_ARGUMENTS: %s (see netctl --help)\n", err);
+		ctl_args_free(&a);
+		return 2;
+	}
+	if (a.verb == NULL && !a.help) {
+		usage(stderr);
+		ctl_args_free(&a);
+		return 2;
+	}
+	if (a.help || strcmp(a.verb, "help") == 0) {
+		const char *v = a.verb && strcmp(a.verb, "help") != 0
+					? a.verb
+					: json_string_value(json_object_get(a.params, "verb"));
+
+		rc = help(v);
+		ctl_args_free(&a);
+		return rc;
+	}
+
+	req = json_pack("{s:s, s:O}", "verb", a.verb, "params", a.params);
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	rc = send_request(a.socket, text, &reply);
+	free(text);
+	if (rc != 0) {
+		if (rc == ENOENT || rc == ECONNREFUSED)
+			fprintf(stderr, "SWITCHD_NOT_RUNNING: no switchd answers on %s (%s)\n",
+				a.socket, strerror(rc));
+		else
+			fprintf(stderr, "SWITCHD_UNREACHABLE: %s: %s\n", a.socket, strerror(rc));
+		ctl_args_free(&a);
+		return 1;
+	}
+	rep = json_loads(reply, 0, &jerr);
+	free(reply);
+	if (rep == NULL) {
+		fprintf(stderr, "PROTOCOL_ERROR: switchd on %s closed the connection without a valid reply"
+				" (see its log)\n",
+			a.socket);
+		ctl_args_free(&a);
+		return 1;
+	}
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		fprintf(stderr, "%s: %s\n", json_string_value(json_object_get(rep, "error")),
+			json_string_value(json_object_get(rep, "message")));
+		json_decref(rep);
+		ctl_args_free(&a);
+		return 1;
+	}
+	result = json_object_get(rep, "result");
+	if (a.json) {
+		text = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		printf("%s\n", text ? text : "null");
+		free(text);
+	} else if (json_is_array(result)) {
+		if (a.minimal)
+			print_minimal(result);
+		else
+			print_records(result);
+	} else if (json_is_string(result)) {
+		printf("%s\n", json_string_value(result));
+	}
+	json_decref(rep);
+	ctl_args_free(&a);
+	return 0;
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * datapath.c - control side of the datapath: creation, bridges, ports,
+ * publication of snapshots, counters and FDB dumps. See datapath.h for the
+ * publication rule this file implements.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dp-private.h"
+
+#define DP_DEFAULT_FDB_SIZE (1u << 20)
+#define DP_DEFAULT_MBUFS 8192
+#define DP_DEFAULT_AGE_SEC 300
+/* Frames up to 9216 bytes fit one mbuf (jumbo networks). */
+#define DP_MBUF_DATA_ROOM (9216 + RTE_PKTMBUF_HEADROOM)
+#define DP_MBUF_CACHE 256
+
+static const char *const drop_names[] = {
+#define DP_DROP_NAME(e, name, desc) [DP_DROP_##e] = name,
+	DP_DROP_REASONS(DP_DROP_NAME)
+#undef DP_DROP_NAME
+};
+
+static const char *const drop_descs[] = {
+#define DP_DROP_DESC(e, name, desc) [DP_DROP_##e] = desc,
+	DP_DROP_REASONS(DP_DROP_DESC)
+#undef DP_DROP_DESC
+};
+
+const char *
+dp_drop_name(enum dp_drop reason)
+{
+	return (unsigned int)reason < DP_DROP__MAX ? drop_names[reason] : NULL;
+}
+
+const char *
+dp_drop_description(enum dp_drop reason)
+{
+	return (unsigned int)reason < DP_DROP__MAX ? drop_descs[reason] : NULL;
+}
+
+/* Build a snapshot from the master state, make it current, wait for a grace
+ * period and free the previous one. */
+static int
+dp_publish(struct dp *dp)
+{
+	size_t n_members = 0, off = 0;
+	struct dp_cfg *cfg, *old;
+	unsigned int p, b, w;
+
+	for (p = 0; p < DP_MAX_PORTS; p++)
+		if (dp->ports[p] != NULL)
+			n_members++;
+	/* Each port appears once in a flood list and once in an rx list. */
+	cfg = calloc(1, sizeof(*cfg) + 2 * n_members * sizeof(uint16_t));
+	if (cfg == NULL)
+		return ENOMEM;
+
+	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+		if (!dp->bridges[b].used)
+			continue;
+		cfg->bridge[b].max_len = (uint16_t)(dp->bridges[b].mtu + RTE_ETHER_HDR_LEN);
+	}
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		cfg->port_bridge[p] = DP_BRIDGE_NONE;
+		if (dp->ports[p] == NULL)
+			continue;
+		cfg->port[p] = dp->ports[p];
+		cfg->port_bridge[p] = dp->port_bridge[p];
+		cfg->bridge[dp->port_bridge[p]].n_ports++;
+	}
+	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+		cfg->bridge[b].ports = &cfg->members[off];
+		off += cfg->bridge[b].n_ports;
+		cfg->bridge[b].n_ports = 0;
+	}
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		struct dp_cfg_bridge *br;
+
+		if (dp->ports[p] == NULL)
+			continue;
+		br = &cfg->bridge[dp->port_bridge[p]];
+		br->ports[br->n_ports++] = (uint16_t)p;
+	}
+	/* Spread rx over workers by port id. */
+	for (w = 0; w < dp->n_workers; w++) {
+		cfg->rx[w].ports = &cfg->members[off];
+		for (p = w; p < DP_MAX_PORTS; p += dp->n_workers)
+			if (dp->ports[p] != NULL)
+				cfg->rx[w].ports[cfg->rx[w].n++] = (uint16_t)p;
+		off += cfg->rx[w].n;
+	}
+
+	old = dp->cfg;
+	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
+	free(old);
+	return 0;
+}
+
+int
+dp_create(const struct dp_params *params, struct dp **out)
+{
+	unsigned int n_workers = params->n_workers, w;
+	uint32_t n_mbufs = params->n_mbufs ? params->n_mbufs : DP_DEFAULT_MBUFS;
+	char mpname[RTE_MEMPOOL_NAMESIZE];
+	struct dp *dp;
+	size_t qsz;
+	int err;
+
+	if (n_workers == 0 || n_workers > DP_MAX_WORKERS)
+		return EINVAL;
+	dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (dp == NULL)
+		return ENOMEM;
+	snprintf(dp->name, sizeof(dp->name), "%s", params->name ? params->name : "dp");
+	dp->n_workers = n_workers;
+	dp->tsc_hz = rte_get_tsc_hz();
+
+	/* RCU: one thread id per worker plus one for the control thread. */
+	qsz = rte_rcu_qsbr_get_memsize(n_workers + 1);
+	dp->qsv = rte_zmalloc("dp_qsv", qsz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, n_workers + 1) != 0) {
+		err = ENOMEM;
+		goto fail;
+	}
+	for (w = 0; w <= n_workers; w++)
+		rte_rcu_qsbr_thread_register(dp->qsv, w);
+
+	snprintf(mpname, sizeof(mpname), "%s_mbufs", dp->name);
+	dp->mp = rte_pktmbuf_pool_create(mpname, n_mbufs, DP_MBUF_CACHE, 0,
+					 DP_MBUF_DATA_ROOM, (int)rte_socket_id());
+	if (dp->mp == NULL) {
+		err = rte_errno ? rte_errno : ENOMEM;
+		goto fail;
+	}
+	err = fdb_init(&dp->fdb, dp->name, params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
+		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC),
+		       dp->qsv, n_workers > 1);
+	if (err)
+		goto fail;
+
+	for (w = 0; w < n_workers; w++) {
+		dp->workers[w] = rte_zmalloc("dp_worker", sizeof(struct dp_worker),
+					     RTE_CACHE_LINE_SIZE);
+		if (dp->workers[w] == NULL) {
+			err = ENOMEM;
+			goto fail;
+		}
+		dp->workers[w]->dp = dp;
+		dp->workers[w]->id = w;
+		dp->workers[w]->lcore = params->worker_lcore[w];
+	}
+	err = dp_publish(dp);
+	if (err)
+		goto fail;
+
+	if (params->launch) {
+		for (w = 0; w < n_workers; w++) {
+			if (rte_eal_remote_launch(dp_worker_main, dp->workers[w],
+						  dp->workers[w]->lcore) != 0) {
+				err = EBUSY;
+				dp->stop = true;
+				while (w-- > 0)
+					rte_eal_wait_lcore(dp->workers[w]->lcore);
+				goto fail;
+			}
+		}
+		dp->launched = true;
+	}
+	*out = dp;
+	return 0;
+fail:
+	for (w = 0; w < n_workers; w++)
+		rte_free(dp->workers[w]);
+	fdb_fini(&dp->fdb);
+	rte_mempool_free(dp->mp);
+	free(dp->cfg);
+	rte_free(dp->qsv);
+	rte_free(dp);
+	return err;
+}
+
+static void
+port_free(struct dp_port *port)
+{
+	if (port == NULL)
+		return;
+	rte_free(port->pw);
+	rte_free(port);
+}
+
+void
+dp_destroy(struct dp *dp)
+{
+	unsigned int w, p;
+
+	if (dp == NULL)
+		return;
+	dp->stop = true;
+	if (dp->launched)
+		for (w = 0; w < dp->n_workers; w++)
+			rte_eal_wait_lcore(dp->workers[w]->lcore);
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		if (dp->ports[p] == NULL)
+			continue;
+		dp->ports[p]->cls->close(dp->ports[p]);
+		port_free(dp->ports[p]);
+	}
+	for (w = 0; w < dp->n_workers; w++)
+		rte_free(dp->workers[w]);
+	fdb_fini(&dp->fdb);
+	rte_mempool_free(dp->mp);
+	free(dp->cfg);
+	rte_free(dp->qsv);
+	rte_free(dp);
+}
+
+int
+dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
+{
+	unsigned int b;
+	int err;
+
+	if (mtu < RTE_ETHER_MIN_MTU || (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+		return EINVAL;
+	for (b = 0; b < DP_MAX_BRIDGES; b++)
+		if (!dp->bridges[b].used)
+			break;
+	if (b == DP_MAX_BRIDGES)
+		return ENOSPC;
+	dp->bridges[b].used = true;
+	dp->bridges[b].mtu = mtu;
+	snprintf(dp->bridges[b].name, sizeof(dp->bridges[b].name), "%s", name);
+	/* Entries left by an earlier bridge with this id become dead. */
+	fdb_gen_bump(&dp->fdb.bridge_gen[b]);
+	err = dp_publish(dp);
+	if (err) {
+		dp->bridges[b].used = false;
+		return err;
+	}
+	*bridge = (uint16_t)b;
+	return 0;
+}
+
+static bool
+bridge_valid(const struct dp *dp, uint16_t bridge)
+{
+	return bridge < DP_MAX_BRIDGES && dp->bridges[bridge].used;
+}
+
+int
+dp_bridge_del(struct dp *dp, uint16_t bridge)
+{
+	unsigned int p;
+
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	for (p = 0; p < DP_MAX_PORTS; p++)
+		if (dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
+			return EBUSY;
+	dp->bridges[bridge].used = false;
+	fdb_gen_bump(&dp->fdb.bridge_gen[bridge]);
+	return dp_publish(dp);
+}
+
+int
+dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu)
+{
+	uint16_t old;
+	int err;
+
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	if (mtu < RTE_ETHER_MIN_MTU || (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+		return EINVAL;
+	old = dp->bridges[bridge].mtu;
+	dp->bridges[bridge].mtu = mtu;
+	err = dp_publish(dp);
+	if (err)
+		dp->bridges[bridge].mtu = old;
+	return err;
+}
+
+static const struct dp_port_class *
+port_class(enum dp_port_kind kind)
+{
+	switch (kind) {
+	case DP_PORT_AF_PACKET:
+		return &dp_port_class_afpacket;
+	case DP_PORT_TAP:
+		return &dp_port_class_tap;
+	case DP_PORT_ETHDEV:
+		return &dp_port_class_ethdev;
+	}
+	return NULL;
+}
+
+int
+dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_id)
+{
+	const struct dp_port_class *cls = port_class(params->kind);
+	struct dp_port *port;
+	unsigned int p;
+	int err;
+
+	if (cls == NULL || params->name == NULL || !bridge_valid(dp, params->bridge))
+		return EINVAL;
+	for (p = 0; p < DP_MAX_PORTS; p++)
+		if (dp->ports[p] == NULL)
+			break;
+	if (p == DP_MAX_PORTS)
+		return ENOSPC;
+
+	port = rte_zmalloc("dp_port", sizeof(*port), RTE_CACHE_LINE_SIZE);
+	if (port == NULL)
+		return ENOMEM;
+	port->pw = rte_zmalloc("dp_port_worker", dp->n_workers * sizeof(*port->pw),
+			       RTE_CACHE_LINE_SIZE);
+	if (port->pw == NULL) {
+		port_free(port);
+		return ENOMEM;
+	}
+	port->id = (uint16_t)p;
+	port->cls = cls;
+	port->n_txq = (uint16_t)dp->n_workers;
+	snprintf(port->name, sizeof(port->name), "%s", params->name);
+	err = cls->open(port, params, dp->mp);
+	if (err) {
+		port_free(port);
+		return err;
+	}
+	/* Entries left by an earlier port with this id become dead. */
+	fdb_gen_bump(&dp->fdb.port_gen[p]);
+	dp->ports[p] = port;
+	dp->port_bridge[p] = params->bridge;
+	err = dp_publish(dp);
+	if (err) {
+		dp->ports[p] = NULL;
+		cls->close(port);
+		port_free(port);
+		return err;
+	}
+	*port_id = (uint16_t)p;
+	return 0;
+}
+
+static bool
+port_valid(const struct dp *dp, uint16_t port)
+{
+	return port < DP_MAX_PORTS && dp->ports[port] != NULL;
+}
+
+int
+dp_port_del(struct dp *dp, uint16_t port_id)
+{
+	struct dp_port *port;
+	int err;
+
+	if (!port_valid(dp, port_id))
+		return ENOENT;
+	port = dp->ports[port_id];
+	dp->ports[port_id] = NULL;
+	err = dp_publish(dp);
+	if (err) {
+		dp->ports[port_id] = port;
+		return err;
+	}
+	/* After the grace period no worker polls the port or holds its frames. */
+	fdb_gen_bump(&dp->fdb.port_gen[port_id]);
+	port->cls->close(port);
+	port_free(port);
+	return 0;
+}
+
+int
+dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
+{
+	uint16_t old;
+	int err;
+
+	if (!port_valid(dp, port_id))
+		return ENOENT;
+	if (!bridge_valid(dp, bridge))
+		return EINVAL;
+	old = dp->port_bridge[port_id];
+	if (old == bridge)
+		return 0;
+	dp->port_bridge[port_id] = bridge;
+	err = dp_publish(dp);
+	if (err) {
+		dp->port_bridge[port_id] = old;
+		return err;
+	}
+	fdb_gen_bump(&dp->fdb.port_gen[port_id]);
+	return 0;
+}
+
+const char *
+dp_port_name(const struct dp *dp, uint16_t port)
+{
+	return port_valid(dp, port) ? dp->ports[port]->name : NULL;
+}
+
+uint16_t
+dp_port_bridge(const struct dp *dp, uint16_t port)
+{
+	return port_valid(dp, port) ? dp->port_bridge[port] : DP_BRIDGE_NONE;
+}
+
+static uint64_t
+ld(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+int
+dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *st)
+{
+	const struct dp_port *port;
+	unsigned int w, r;
+
+	if (!port_valid(dp, port_id))
+		return ENOENT;
+	port = dp->ports[port_id];
+	memset(st, 0, sizeof(*st));
+	for (w = 0; w < dp->n_workers; w++) {
+		const struct dp_port_stats *s = &port->pw[w].st;
+
+		st->rx_packets += ld(&s->rx_packets);
+		st->rx_bytes += ld(&s->rx_bytes);
+		st->tx_packets += ld(&s->tx_packets);
+		st->tx_bytes += ld(&s->tx_bytes);
+		for (r = 0; r < DP_DROP__MAX; r++)
+			st->drops[r] += ld(&s->drops[r]);
+	}
+	return 0;
+}
+
+void
+dp_fdb_stats_get(const struct dp *dp, struct dp_fdb_stats *st)
+{
+	unsigned int w;
+
+	memset(st, 0, sizeof(*st));
+	for (w = 0; w < dp->n_workers; w++) {
+		const struct dp_worker_stats *s = &dp->workers[w]->st;
+
+		st->learned += ld(&s->learned);
+		st->moved += ld(&s->moved);
+		st->learn_failed += ld(&s->learn_failed);
+		st->aged += ld(&s->aged);
+	}
+	st->entries = (uint32_t)rte_hash_count(dp->fdb.h);
+	st->capacity = dp->fdb.capacity;
+}
+
+int
+dp_fdb_flush(struct dp *dp, uint16_t bridge, uint16_t port)
+{
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	if (port == DP_PORT_NONE) {
+		fdb_gen_bump(&dp->fdb.bridge_gen[bridge]);
+		return 0;
+	}
+	if (!port_valid(dp, port) || dp->port_bridge[port] != bridge)
+		return ENOENT;
+	fdb_gen_bump(&dp->fdb.port_gen[port]);
+	return 0;
+}
+
+int
+dp_fdb_dump(struct dp *dp, uint16_t bridge,
+	    int (*cb)(const struct dp_fdb_entry *e, void *arg), void *arg)
+{
+	unsigned int self = dp->n_workers;
+	uint16_t now = dp_now_sec(dp), bgen;
+	uint32_t next = 0;
+	const void *key;
+	void *data;
+	int ret = 0;
+
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	bgen = fdb_gen_load(&dp->fdb.bridge_gen[bridge]);
+	/* Online while we hold pointers into the table, so that keys deleted
+	 * meanwhile are not reused under us. */
+	rte_rcu_qsbr_thread_online(dp->qsv, self);
+	while (rte_hash_iterate(dp->fdb.h, &key, &data, &next) >= 0) {
+		uint64_t k, v = (uint64_t)(uintptr_t)data;
+		struct dp_fdb_entry e;
+
+		memcpy(&k, key, sizeof(k));
+		if (fdb_key_bridge(k) != bridge || !fdb_val_live(&dp->fdb, v, bgen, now))
+			continue;
+		memcpy(e.mac.addr_bytes, &k, RTE_ETHER_ADDR_LEN);
+		e.port = fdb_val_port(v);
+		e.age_sec = (uint16_t)(now - fdb_val_seen(v));
+		ret = cb(&e, arg);
+		if (ret != 0)
+			break;
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsv, self);
+	return ret;
+}
+
+unsigned int
+dp_worker_poll(struct dp *dp, unsigned int worker)
+{
+	unsigned int n;
+
+	RTE_VERIFY(!dp->launched && worker < dp->n_workers);
+	rte_rcu_qsbr_thread_online(dp->qsv, worker);
+	n = dp_worker_iteration(dp->workers[worker]);
+	rte_rcu_qsbr_thread_offline(dp->qsv, worker);
+	return n;
+}
+
+struct rte_mempool *
+dp_mempool(const struct dp *dp)
+{
+	return dp->mp;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * datapath.h - the DPDK fast path: bridges (one per network), ports, the
+ * forwarding database (FDB), workers and counters.
+ *
+ * Layering: this is the bottom layer. It includes nothing from switchd/,
+ * ctl/, pif/, vif/, vlan/, bond/ or qos/; those call into it.
+ *
+ * THE PUBLICATION RULE (how the control plane changes what the fast path
+ * reads):
+ *
+ *  1. Workers read one immutable snapshot, struct dp_cfg, through a single
+ *     pointer loaded once per poll iteration. They never take locks, never
+ *     allocate outside the mbuf pool and never log.
+ *  2. The control thread changes the configuration by building a complete new
+ *     snapshot, storing its pointer with release semantics, and then waiting
+ *     for a grace period (rte_rcu_qsbr_synchronize) before freeing the old
+ *     snapshot or any port it no longer names. Workers report a quiescent
+ *     state at the end of every poll iteration, after flushing their output
+ *     batches, so after the grace period no worker holds a pointer to, or an
+ *     mbuf queued for, a removed port. Sleeping workers go offline.
+ *  3. The only state both sides write is a small set of counters that are
+ *     each written by one side only: per-worker port counters (written by
+ *     their worker, read by control) and FDB flush generations (written by
+ *     control, read by workers). Flushing the FDB of a port or bridge is O(1):
+ *     bump its generation; entries that carry an older one are dead and are
+ *     reclaimed by aging.
+ *  4. The FDB is an rte_hash in lock-free reader/writer mode with RCU-deferred
+ *     key reclamation. Worker 0 learns and ages; the control thread only
+ *     reads it (fdb-show) while registered online with the same RCU variable.
+ *
+ * Every function here is for the control thread unless it says otherwise.
+ * Functions return 0 or a positive errno value.
+ */
+#ifndef SWITCHD_DATAPATH_H
+#define SWITCHD_DATAPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+struct rte_mempool;
+struct dp;
+
+/* Limits of one datapath instance. Bridge and port ids are dense indexes
+ * below these, chosen by the datapath. */
+#define DP_MAX_BRIDGES 8192
+#define DP_MAX_PORTS 4096
+#define DP_MAX_WORKERS 16
+#define DP_BRIDGE_NONE UINT16_MAX
+#define DP_PORT_NONE UINT16_MAX
+
+/* Why a frame was dropped: one list, counted per port, named in port-stats.
+ * X(enum suffix, short name, description). */
+#define DP_DROP_REASONS(X)                                                     \
+	X(RUNT, "runt", "shorter than an Ethernet header")                    \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")         \
+	X(SRC_MULTICAST, "src_multicast",                                      \
+	  "source MAC is multicast or broadcast")                              \
+	X(HAIRPIN, "hairpin",                                                  \
+	  "destination was learned on the port the frame came in on")        \
+	X(NO_DESTINATION, "no_destination",                                    \
+	  "flooded, but the bridge has no other port")                        \
+	X(TX_FULL, "tx_full", "the output port did not accept the frame")
+
+enum dp_drop {
+#define DP_DROP_ENUM(e, name, desc) DP_DROP_##e,
+	DP_DROP_REASONS(DP_DROP_ENUM)
+#undef DP_DROP_ENUM
+	DP_DROP__MAX
+};
+
+/* Short name ("runt") and description of a drop reason; NULL if out of range. */
+const char *dp_drop_name(enum dp_drop reason);
+const char *dp_drop_description(enum dp_drop reason);
+
+/* Counters of one port, summed over workers. rx counts every frame received,
+ * including those later dropped; tx counts frames the port accepted. Drops
+ * are counted on the ingress port, except TX_FULL on the egress port. */
+struct dp_port_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drops[DP_DROP__MAX];
+};
+
+/* Datapath-wide FDB counters, summed over workers. */
+struct dp_fdb_stats {
+	uint64_t learned;      /* new (bridge, MAC) entries */
+	uint64_t moved;        /* a MAC seen on a different port than learned */
+	uint64_t learn_failed; /* table full */
+	uint64_t aged;         /* entries removed for age or a flush */
+	uint32_t entries;      /* currently in the table, incl. flushed-but-not-yet-reclaimed */
+	uint32_t capacity;
+};
+
+struct dp_params {
+	unsigned int n_workers;                   /* 1..DP_MAX_WORKERS */
+	unsigned int worker_lcore[DP_MAX_WORKERS]; /* EAL lcore ids; ignored if !launch */
+	bool launch;     /* run workers on their lcores; false: the caller drives
+			  * dp_worker_poll() itself (deterministic tests) */
+	uint32_t fdb_size; /* entries; 0 = default (1M) */
+	uint32_t n_mbufs;  /* 0 = default */
+	uint32_t age_sec;  /* FDB aging time; 0 = default (300 s) */
+	const char *name;  /* prefix of DPDK object names, unique per process */
+};
+
+/* Create a datapath (mbuf pool, FDB, RCU) after rte_eal_init() and, if
+ * params->launch, start its workers. On success *out owns everything. */
+int dp_create(const struct dp_params *params, struct dp **out);
+
+/* Stop the workers, close every port, free everything. Accepts NULL. */
+void dp_destroy(struct dp *dp);
+
+/* Add a bridge named @name (for logs and dumps) whose frames may carry at most
+ * @mtu bytes of payload. Its id is stored in *bridge. */
+int dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge);
+
+/* Remove a bridge. EBUSY while ports are on it. */
+int dp_bridge_del(struct dp *dp, uint16_t bridge);
+
+/* Change the MTU a bridge enforces on frames entering it. */
+int dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu);
+
+/* How a port reaches its frames. One implementation file per kind. */
+enum dp_port_kind {
+	DP_PORT_AF_PACKET, /* a kernel netdev taken over through AF_PACKET */
+	DP_PORT_TAP,       /* a kernel tap created by the datapath (a bridge's host interface) */
+	DP_PORT_ETHDEV,    /* an ethdev the caller created (ring, pcap, PCI) */
+};
+
+struct dp_port_params {
+	enum dp_port_kind kind;
+	const char *name;  /* netdev / tap interface name; also the port's name */
+	uint16_t bridge;   /* the bridge it joins */
+	uint16_t mtu;      /* largest payload it must carry (sizes AF_PACKET rings) */
+	struct rte_ether_addr mac; /* tap: MAC of the kernel interface (zero: random) */
+	uint16_t ethdev;   /* ethdev kind: the ethdev port id, owned by the caller */
+};
+
+/* Open a port and attach it to a bridge; its id is stored in *port. The
+ * port's FDB entries and counters start empty. */
+int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
+
+/* Detach and close a port; its FDB entries are flushed. Traffic on other
+ * ports is not interrupted. */
+int dp_port_del(struct dp *dp, uint16_t port);
+
+/* Move a port to another bridge (its FDB entries are flushed). */
+int dp_port_set_bridge(struct dp *dp, uint16_t port, uint16_t bridge);
+
+/* Name given at dp_port_add(), or NULL for an unused id. */
+const char *dp_port_name(const struct dp *dp, uint16_t port);
+
+/* Bridge a port is on, or DP_BRIDGE_NONE. */
+uint16_t dp_port_bridge(const struct dp *dp, uint16_t port);
+
+/* Sum a port's counters over workers. ENOENT for an unused id. */
+int dp_port_stats_get(const struct dp *dp, uint16_t port, struct dp_port_stats *st);
+
+void dp_fdb_stats_get(const struct dp *dp, struct dp_fdb_stats *st);
+
+/* Forget every MAC learned on @bridge, or, if @port is not DP_PORT_NONE,
+ * only those learned on @port. O(1). */
+int dp_fdb_flush(struct dp *dp, uint16_t bridge, uint16_t port);
+
+/* One live FDB entry, as shown by fdb-show. */
+struct dp_fdb_entry {
+	struct rte_ether_addr mac;
+	uint16_t port;
+	uint32_t age_sec; /* seconds since last seen */
+};
+
+/* Call @cb for every live entry of @bridge (in no particular order). Stops
+ * and returns the callback's value if it returns non-zero. */
+int dp_fdb_dump(struct dp *dp, uint16_t bridge,
+		int (*cb)(const struct dp_fdb_entry *e, void *arg), void *arg);
+
+/* Run one poll iteration of worker @worker on the calling thread and return
+ * the number of frames received. Only for a datapath created with
+ * !params->launch (tests); never concurrently for the same worker. */
+unsigned int dp_worker_poll(struct dp *dp, unsigned int worker);
+
+/* The datapath's mbuf pool (tests use it to build frames). */
+struct rte_mempool *dp_mempool(const struct dp *dp);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp-private.h - datapath internals shared by datapath.c (control side) and
+ * worker.c (fast path). Nothing outside datapath/ includes it.
+ */
+#ifndef SWITCHD_DATAPATH_PRIVATE_H
+#define SWITCHD_DATAPATH_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "datapath.h"
+#include "fdb.h"
+#include "port.h"
+
+/* A bridge as the fast path sees it. */
+struct dp_cfg_bridge {
+	uint16_t max_len;  /* longest frame accepted: MTU + Ethernet header */
+	uint16_t n_ports;  /* members, for flooding */
+	uint16_t *ports;   /* member port ids (points into dp_cfg.members) */
+};
+
+/* Ports one worker polls. */
+struct dp_cfg_rx {
+	uint16_t n;
+	uint16_t *ports;
+};
+
+/* The immutable snapshot workers read (see the publication rule in
+ * datapath.h). Built by dp_publish(), freed after a grace period. */
+struct dp_cfg {
+	struct dp_port *port[DP_MAX_PORTS];   /* NULL: unused id */
+	uint16_t port_bridge[DP_MAX_PORTS];
+	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
+	struct dp_cfg_rx rx[DP_MAX_WORKERS];
+	uint16_t members[];                   /* flood lists, then rx lists */
+};
+
+/* Counters a worker keeps outside any port. */
+struct dp_worker_stats {
+	uint64_t learned;
+	uint64_t moved;
+	uint64_t learn_failed;
+	uint64_t aged;
+} __rte_cache_aligned;
+
+struct dp_worker {
+	struct dp *dp;
+	unsigned int id;      /* 0..n_workers-1; also its RCU thread id */
+	unsigned int lcore;
+	uint64_t next_age_tsc;
+	struct dp_worker_stats st;
+	uint16_t n_dirty;
+	struct dp_port *dirty[DP_MAX_PORTS]; /* ports with queued output */
+} __rte_cache_aligned;
+
+/* Control-side view of a bridge. */
+struct dp_bridge {
+	bool used;
+	uint16_t mtu;
+	char name[32];
+};
+
+struct dp {
+	struct dp_cfg *cfg;       /* published snapshot; workers load it */
+	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
+	struct rte_mempool *mp;
+	struct fdb fdb;
+	uint64_t tsc_hz;
+	unsigned int n_workers;
+	bool launched;
+	volatile bool stop;
+
+	/* Control-side master state from which snapshots are built. */
+	struct dp_port *ports[DP_MAX_PORTS];
+	uint16_t port_bridge[DP_MAX_PORTS];
+	struct dp_bridge bridges[DP_MAX_BRIDGES];
+
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	char name[16]; /* prefix of DPDK object names */
+};
+
+/* worker.c */
+int dp_worker_main(void *arg);
+unsigned int dp_worker_iteration(struct dp_worker *w);
+
+static inline uint16_t
+dp_now_sec(const struct dp *dp)
+{
+	return (uint16_t)(rte_rdtsc() / dp->tsc_hz);
+}
+
+#endif

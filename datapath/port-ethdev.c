@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port-ethdev.c - ports backed by a DPDK ethdev: the plumbing shared by the
+ * af_packet and tap kinds, and the "ethdev" kind itself, which adopts an
+ * ethdev its caller created (ring ports in tests, pcap, PCI NICs).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include "port.h"
+
+#define DP_RX_DESC 1024
+#define DP_TX_DESC 1024
+
+int
+dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	uint16_t q;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_configure(port->ethdev, 1, port->n_txq, &conf);
+	if (ret < 0)
+		return -ret;
+	ret = rte_eth_rx_queue_setup(port->ethdev, 0, DP_RX_DESC,
+				     (unsigned int)rte_eth_dev_socket_id(port->ethdev), NULL, mp);
+	if (ret < 0)
+		return -ret;
+	for (q = 0; q < port->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port->ethdev, q, DP_TX_DESC,
+					     (unsigned int)rte_eth_dev_socket_id(port->ethdev), NULL);
+		if (ret < 0)
+			return -ret;
+	}
+	ret = rte_eth_dev_start(port->ethdev);
+	if (ret < 0)
+		return -ret;
+	/* A switch port receives frames for every MAC. Not every PMD can. */
+	rte_eth_promiscuous_enable(port->ethdev);
+	return 0;
+}
+
+int
+dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args)
+{
+	uint16_t id;
+	int ret;
+
+	ret = rte_vdev_init(name, args);
+	if (ret < 0)
+		return -ret;
+	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
+		rte_vdev_uninit(name);
+		return ENODEV;
+	}
+	port->ethdev = id;
+	snprintf(port->vdev, sizeof(port->vdev), "%s", name);
+	return 0;
+}
+
+void
+dp_ethdev_close(struct dp_port *port)
+{
+	rte_eth_dev_stop(port->ethdev);
+	if (port->vdev[0] != '\0') {
+		rte_vdev_uninit(port->vdev);
+		port->vdev[0] = '\0';
+	}
+}
+
+uint16_t
+dp_ethdev_rx(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_rx_burst(port->ethdev, 0, pkts, n);
+}
+
+uint16_t
+dp_ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
+}
+
+static int
+ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
+{
+	if (!rte_eth_dev_is_valid_port(params->ethdev))
+		return ENODEV;
+	port->ethdev = params->ethdev;
+	return dp_ethdev_start(port, mp);
+}
+
+const struct dp_port_class dp_port_class_ethdev = {
+	.kind = "ethdev",
+	.open = ethdev_open,
+	.close = dp_ethdev_close,
+	.rx_burst = dp_ethdev_rx,
+	.tx_burst = dp_ethdev_tx,
+};

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port.h - the port provider interface, private to datapath/.
+ *
+ * A port kind is a table of operations (struct dp_port_class) and one file
+ * that implements it: port-afpacket.c, port-tap.c, port-ethdev.c. The
+ * generic code in datapath.c and worker.c only ever goes through the table.
+ */
+#ifndef SWITCHD_DATAPATH_PORT_H
+#define SWITCHD_DATAPATH_PORT_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "datapath.h"
+
+#define DP_BURST 32
+
+/* What one worker owns of a port: its output batch and its counters. Only
+ * that worker writes it; control reads the counters. */
+struct dp_port_worker {
+	struct dp_port_stats st;
+	uint16_t n_out;
+	bool dirty; /* in the worker's list of ports to flush this iteration */
+	struct rte_mbuf *out[DP_BURST];
+} __rte_cache_aligned;
+
+struct dp_port {
+	uint16_t id;                     /* datapath port id */
+	char name[32];                   /* netdev or tap name */
+	const struct dp_port_class *cls; /* kind's operations */
+	uint16_t ethdev;                 /* ethdev-backed kinds: the port id */
+	char vdev[48];                   /* vdev name if the datapath probed it, else "" */
+	uint16_t n_txq;                  /* one tx queue per worker */
+	struct dp_port_worker *pw;       /* [n_workers] */
+};
+
+struct dp_port_class {
+	const char *kind;
+
+	/* Create and start the device for @port (port->n_txq tx queues, one rx
+	 * queue, mbufs from @mp). Returns 0 or a positive errno; on error
+	 * nothing is left open. */
+	int (*open)(struct dp_port *port, const struct dp_port_params *params,
+		    struct rte_mempool *mp);
+
+	/* Stop and release the device. No worker polls it any more. */
+	void (*close)(struct dp_port *port);
+
+	/* Fast path, called by the port's worker only. Return frame counts;
+	 * tx takes ownership of the frames it accepts. */
+	uint16_t (*rx_burst)(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue,
+			     struct rte_mbuf **pkts, uint16_t n);
+};
+
+extern const struct dp_port_class dp_port_class_afpacket;
+extern const struct dp_port_class dp_port_class_tap;
+extern const struct dp_port_class dp_port_class_ethdev;
+
+/* Helpers shared by the ethdev-backed kinds (port-ethdev.c). */
+
+/* Configure and start ethdev port->ethdev. */
+int dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp);
+/* Probe vdev @name with @args, store its ethdev id in port->ethdev and
+ * remember the name so that dp_ethdev_close() removes it. */
+int dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args);
+/* Stop the ethdev; uninit it if it was probed by dp_ethdev_probe_vdev(). */
+void dp_ethdev_close(struct dp_port *port);
+uint16_t dp_ethdev_rx(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t dp_ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pif.h - PIFs: the host's interfaces (physical NICs here; bond masters and
+ * VLAN pseudo-PIFs in later modules), how they are discovered through
+ * netlink, how their bridge's host interface gets an IP configuration, and
+ * how a PIF becomes a datapath port.
+ *
+ * Netlink is done with libnl-3 (libnl-route-3): its link, address and route
+ * objects and caches replace hand-built messages. See docs/LIBRARIES.md.
+ */
+#ifndef SWITCHD_PIF_H
+#define SWITCHD_PIF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "../lib/mac.h"
+
+#define PIF_UUID_LEN 37 /* 36 characters and the NUL */
+
+struct dp;
+
+enum pif_ip_mode {
+	PIF_IP_NONE,
+	PIF_IP_DHCP,
+	PIF_IP_STATIC,
+};
+
+struct pif_ip {
+	enum pif_ip_mode mode;
+	char ip[16];      /* dotted quad, static only */
+	char netmask[16]; /* dotted quad, static only */
+	char gateway[16]; /* dotted quad or "" */
+	char dns[128];    /* comma-separated servers, or "" */
+};
+
+struct pif {
+	TAILQ_ENTRY(pif) next;
+	char uuid[PIF_UUID_LEN];
+	char device[IFNAMSIZ];  /* netdev name: eth0 */
+	struct mac mac;
+	uint16_t mtu;
+	int vlan;               /* -1: untagged */
+	char network_uuid[PIF_UUID_LEN];
+	bool management;        /* carries the host's management address */
+	bool physical;
+	char backend[16];       /* how the datapath reaches it: "af_packet" */
+	struct pif_ip ip;
+	bool attached;          /* currently-attached: its port is on the bridge */
+	uint16_t dp_port;       /* runtime: datapath port while attached */
+};
+
+/* A kernel netdev as pif-scan sees it. */
+struct pif_netdev {
+	char name[IFNAMSIZ];
+	struct mac mac;
+	uint16_t mtu;
+	bool carrier;
+	char kind[16]; /* rtnetlink link kind ("veth", "tun"), "" for hardware */
+};
+
+/* Read one netdev of the caller's network namespace. ENODEV if absent. */
+int pif_netdev_get(const char *name, struct pif_netdev *nd);
+
+/* Call @cb for every Ethernet netdev that could be a NIC: not loopback, not
+ * a tap/tun, bridge or other virtual kind except veth. Stops when @cb
+ * returns non-zero and returns that. */
+int pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg);
+
+/* Parse "none" | "dhcp" | "static". Returns 0 or EINVAL. */
+int pif_ip_mode_parse(const char *s, enum pif_ip_mode *mode);
+const char *pif_ip_mode_str(enum pif_ip_mode mode);
+
+/* Validate a static configuration: ip and netmask (contiguous) present and
+ * well-formed, gateway (if any) inside the subnet, DNS a list of IPv4
+ * addresses. On error *what names the offending field. */
+int pif_ip_validate(const struct pif_ip *ip, const char **what);
+
+/* Make netdev @ifname carry @ip: its IPv4 addresses are replaced, a default
+ * route through the gateway is set, the interface is brought up. DHCP
+ * starts the system's DHCP client on it, with its pid file under @rundir.
+ * Returns 0 or a positive errno. */
+int pif_ip_apply(const char *ifname, const struct pif_ip *ip, const char *rundir);
+
+/* True if a DHCP client this module can drive is installed. */
+bool pif_dhcp_client_available(void);
+
+/* Attach the PIF's netdev to datapath bridge @bridge whose MTU is @mtu. */
+int pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu);
+/* Remove the PIF's port. */
+int pif_detach(struct pif *pif, struct dp *dp);
+
+#endif

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c - switchd: options, DPDK start-up (one file prefix per instance,
+ * derived from the socket path), the store, re-realisation of the stored
+ * configuration, and the control loop on the main lcore. Workers run the
+ * datapath on the other lcores.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "../datapath/datapath.h"
+#include "server.h"
+#include "store.h"
+#include "switchd.h"
+
+#define DEFAULT_SOCKET "/run/switchd/switchd.sock"
+#define DEFAULT_DB "/var/lib/switchd/switchd.db"
+#define DEFAULT_DETACHED_LOG "/var/log/switchd.log"
+#define DEFAULT_NO_HUGE_MB 512
+#define MAX_EAL_ARGS 64
+
+struct options {
+	const char *socket;
+	const char *db;
+	const char *pidfile;
+	const char *log_file;
+	const char *lcores;
+	bool detach;
+	bool no_huge;
+	unsigned int memory_mb;
+	unsigned int fdb_size;
+	int n_extra;
+	char **extra; /* after "--" */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: switchd [--socket PATH] [--db PATH] [--pidfile PATH] [--detach]\n"
+		"               [--log-file PATH] [--lcores LIST] [--no-huge] [--memory MB]\n"
+		"               [--fdb-size N] [-- extra DPDK EAL arguments]\n"
+		"\n"
+		"  --socket PATH    control socket (default " DEFAULT_SOCKET ")\n"
+		"  --db PATH        configuration database (default " DEFAULT_DB ")\n"
+		"  --pidfile PATH   write the daemon's pid here once it is ready\n"
+		"  --detach         run in the background; return once the socket accepts\n"
+		"  --log-file PATH  log here (default: stderr; " DEFAULT_DETACHED_LOG " if detached)\n"
+		"  --lcores LIST    EAL lcore list: the first is the control thread, the\n"
+		"                   others run datapath workers (default: 2 lcores floating\n"
+		"                   over the CPUs switchd may use)\n"
+		"  --no-huge        anonymous memory instead of hugepages\n"
+		"  --memory MB      memory for DPDK (default with --no-huge: %d)\n"
+		"  --fdb-size N     forwarding database entries (default 1048576)\n",
+		DEFAULT_NO_HUGE_MB);
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	enum { O_SOCKET = 1, O_DB, O_PIDFILE, O_DETACH, O_LOG, O_LCORES, O_NOHUGE, O_MEM, O_FDB };
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, O_SOCKET},
+		{"db", required_argument, NULL, O_DB},
+		{"pidfile", required_argument, NULL, O_PIDFILE},
+		{"detach", no_argument, NULL, O_DETACH},
+		{"log-file", required_argument, NULL, O_LOG},
+		{"lcores", required_argument, NULL, O_LCORES},
+		{"no-huge", no_argument, NULL, O_NOHUGE},
+		{"memory", required_argument, NULL, O_MEM},
+		{"fdb-size", required_argument, NULL, O_FDB},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->socket = getenv("SWITCHD_SOCKET") ? getenv("SWITCHD_SOCKET") : DEFAULT_SOCKET;
+	o->db = DEFAULT_DB;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_SOCKET:
+			o->socket = optarg;
+			break;
+		case O_DB:
+			o->db = optarg;
+			break;
+		case O_PIDFILE:
+			o->pidfile = optarg;
+			break;
+		case O_DETACH:
+			o->detach = true;
+			break;
+		case O_LOG:
+			o->log_file = optarg;
+			break;
+		case O_LCORES:
+			o->lcores = optarg;
+			break;
+		case O_NOHUGE:
+			o->no_huge = true;
+			break;
+		case O_MEM:
+			o->memory_mb = (unsigned int)strtoul(optarg, NULL, 10);
+			if (o->memory_mb == 0) {
+				fprintf(stderr, "switchd: --memory wants a number of MB\n");
+				return 2;
+			}
+			break;
+		case O_FDB:
+			o->fdb_size = (unsigned int)strtoul(optarg, NULL, 10);
+			if (o->fdb_size < 64) {
+				fprintf(stderr, "switchd: --fdb-size wants at least 64\n");
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	o->n_extra = argc - optind;
+	o->extra = argv + optind;
+	return 0;
+}
+
+static int
+mkdir_parent(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	p = dirname(buf);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+/* Instances on one machine must not share DPDK's runtime files: derive the
+ * file prefix from the socket's absolute path. */
+static void
+file_prefix(const char *socket_path, char *out, size_t len)
+{
+	char abs[PATH_MAX];
+	const char *p = realpath(socket_path, abs) ? abs : socket_path;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	if (p != abs) {
+		char dir[PATH_MAX], base[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", socket_path);
+		snprintf(base, sizeof(base), "%s", socket_path);
+		if (realpath(dirname(dir), abs) != NULL) {
+			size_t l = strlen(abs);
+
+			snprintf(abs + l, sizeof(abs) - l, "/%s", basename(base));
+			p = abs;
+		}
+	}
+	for (; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(out, len, "switchd-%08x", h);
+}
+
+/* "0@(a,b..),1@(a,b..)": a control and a worker lcore, both free to run on
+ * any CPU this process may use, so that several instances and their test
+ * peers share a small machine. */
+static void
+default_lcores(char *out, size_t len)
+{
+	char cpus[256] = "";
+	cpu_set_t set;
+	size_t l = 0;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (cpu = 0; cpu < CPU_SETSIZE && l + 8 < sizeof(cpus); cpu++)
+			if (CPU_ISSET(cpu, &set))
+				l += (size_t)snprintf(cpus + l, sizeof(cpus) - l, "%s%d", l ? "," : "",
+						      cpu);
+	}
+	if (l == 0)
+		snprintf(cpus, sizeof(cpus), "0");
+	snprintf(out, len, "0@(%s),1@(%s)", cpus, cpus);
+}
+
+static bool
+hugepages_free(void)
+{
+	char line[128];
+	bool ok = false;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		long n;
+
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			ok = n > 0;
+	}
+	fclose(f);
+	return ok;
+}
+
+static bool
+extra_has_pci(const struct options *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_extra; i++)
+		if (strcmp(o->extra[i], "-a") == 0 || strncmp(o->extra[i], "--allow", 7) == 0 ||
+		    strcmp(o->extra[i], "-b") == 0 || strncmp(o->extra[i], "--block", 7) == 0)
+			return true;
+	return false;
+}
+
+static int
+eal_start(const struct options *o, const char *argv0)
+{
+	static char prefix[64], lcores[320], mem[16];
+	char *args[MAX_EAL_ARGS];
+	int n = 0, i;
+	bool no_huge = o->no_huge;
+
+	file_prefix(o->socket, prefix, sizeof(prefix));
+	if (o->lcores)
+		snprintf(lcores, sizeof(lcores), "%s", o->lcores);
+	else
+		default_lcores(lcores, sizeof(lcores));
+	if (!no_huge && !hugepages_free()) {
+		sd_log("warning", "no free hugepages: running with --no-huge");
+		no_huge = true;
+	}
+	args[n++] = (char *)argv0;
+	args[n++] = (char *)"--file-prefix";
+	args[n++] = prefix;
+	args[n++] = (char *)"--lcores";
+	args[n++] = lcores;
+	args[n++] = (char *)"--no-telemetry";
+	args[n++] = (char *)"--log-level=lib.eal:warning";
+	/* The host's own NICs stay with the kernel unless named explicitly. */
+	if (!extra_has_pci(o))
+		args[n++] = (char *)"--no-pci";
+	if (no_huge) {
+		args[n++] = (char *)"--no-huge";
+		snprintf(mem, sizeof(mem), "%u", o->memory_mb ? o->memory_mb : DEFAULT_NO_HUGE_MB);
+		args[n++] = (char *)"-m";
+		args[n++] = mem;
+	} else if (o->memory_mb) {
+		snprintf(mem, sizeof(mem), "%u", o->memory_mb);
+		args[n++] = (char *)"-m";
+		args[n++] = mem;
+	}
+	for (i = 0; i < o->n_extra && n < MAX_EAL_ARGS - 1; i++)
+		args[n++] = o->extra[i];
+	args[n] = NULL;
+	return rte_eal_init(n, args) < 0 ? -1 : 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (f == NULL)
+		return errno;
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return errno;
+	return 0;
+}
+
+/* Fork; the parent waits until the child says it is ready (exit 0) or dies
+ * (exit 1). Returns in the child the fd to report readiness on. */
+static int
+daemonize(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(pfd[1]);
+		exit(read(pfd[0], &c, 1) == 1 && c == 'R' ? 0 : 1);
+	}
+	close(pfd[0]);
+	setsid();
+	return pfd[1];
+}
+
+static void
+redirect_stdio(const char *log_file, bool detach)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	if (log_file == NULL && detach)
+		log_file = DEFAULT_DETACHED_LOG;
+	if (log_file == NULL)
+		return;
+	fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		fprintf(stderr, "switchd: cannot open log file %s: %s\n", log_file, strerror(errno));
+		return;
+	}
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct switchd sd = {0};
+	struct dp_params dpp = {0};
+	struct options o;
+	const char *msg = NULL;
+	int ready_fd = -1, lfd = -1, sfd, err, rc = 1;
+	unsigned int lcore;
+	sigset_t sigs;
+	char buf[PATH_MAX];
+
+	err = parse_options(argc, argv, &o);
+	if (err)
+		return err;
+	if (mkdir_parent(o.socket) != 0 || mkdir_parent(o.db) != 0) {
+		fprintf(stderr, "switchd: cannot create the directories of %s and %s: %s\n",
+			o.socket, o.db, strerror(errno));
+		return 1;
+	}
+	if (o.detach) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			perror("switchd: fork");
+			return 1;
+		}
+	}
+	redirect_stdio(o.log_file, o.detach);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+
+	TAILQ_INIT(&sd.networks);
+	TAILQ_INIT(&sd.pifs);
+	TAILQ_INIT(&sd.vifs);
+	snprintf(buf, sizeof(buf), "%s", o.socket);
+	snprintf(sd.rundir, sizeof(sd.rundir), "%s", dirname(buf));
+
+	/* Refuse early if another switchd answers on this socket. */
+	err = server_listen(o.socket, &lfd);
+	if (err) {
+		sd_log("error", "control socket %s: %s", o.socket,
+		       err == EADDRINUSE ? "another switchd is running there" : strerror(err));
+		return 1;
+	}
+	if (eal_start(&o, argv[0]) != 0) {
+		sd_log("error", "DPDK initialisation failed");
+		goto out;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (dpp.n_workers < DP_MAX_WORKERS)
+			dpp.worker_lcore[dpp.n_workers++] = lcore;
+	}
+	if (dpp.n_workers == 0) {
+		sd_log("error", "--lcores must name at least two lcores (control + worker)");
+		goto out;
+	}
+	dpp.launch = true;
+	dpp.fdb_size = o.fdb_size;
+	dpp.name = "sd";
+	err = dp_create(&dpp, &sd.dp);
+	if (err) {
+		sd_log("error", "datapath: %s", strerror(err));
+		goto out;
+	}
+	err = store_open(o.db, &sd.store, &msg);
+	if (err) {
+		sd_log("error", "database %s: %s", o.db, msg);
+		goto out;
+	}
+	err = sd_load(&sd);
+	if (err) {
+		sd_log("error", "database %s: cannot load: %s", o.db, strerror(err));
+		goto out;
+	}
+	sd_realise_all(&sd);
+	if (o.pidfile && (err = write_pidfile(o.pidfile)) != 0)
+		sd_log("warning", "pidfile %s: %s", o.pidfile, strerror(err));
+	sd_log("info", "ready: socket %s, database %s, %u worker(s)", o.socket, o.db,
+	       dpp.n_workers);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "R", 1) != 1)
+			sd_log("warning", "cannot tell the parent we are ready");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				sd_log("info", "signal %u: stopping", si.ssi_signo);
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			server_serve_one(&sd, lfd);
+	}
+	rc = 0;
+out:
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(o.socket);
+	}
+	dp_destroy(sd.dp);
+	store_close(sd.store);
+	sd_objects_free(&sd);
+	if (o.pidfile && rc == 0)
+		unlink(o.pidfile);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Network naming rules and realisation; see network.h. */
+#include "network.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datapath/datapath.h"
+
+static const char *const reserved_prefixes[] = {"xen", "xapi", "vif", "tap", "eth"};
+
+bool
+network_bridge_name_valid(const char *name, const char **why)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len >= IFNAMSIZ) {
+		*why = "must be 1 to 15 characters";
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)name[i]) && strchr("_.-", name[i]) == NULL) {
+			*why = "may contain only letters, digits, '_', '.' and '-'";
+			return false;
+		}
+	}
+	for (i = 0; i < sizeof(reserved_prefixes) / sizeof(reserved_prefixes[0]); i++) {
+		if (strncmp(name, reserved_prefixes[i], strlen(reserved_prefixes[i])) == 0) {
+			*why = "must not start with xen, xapi, vif, tap or eth";
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Parse a decimal suffix: the whole of @s, no sign, no leading zero. */
+static int
+index_parse(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1] != '\0'))
+		return EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : EINVAL;
+}
+
+int
+network_xenbr_name(const char *device, char *out, size_t len)
+{
+	unsigned long n;
+	int w;
+
+	if (strncmp(device, "eth", 3) != 0 || index_parse(device + 3, &n) != 0)
+		return EINVAL;
+	w = snprintf(out, len, "xenbr%lu", n);
+	return w > 0 && (size_t)w < len && (size_t)w < IFNAMSIZ ? 0 : EINVAL;
+}
+
+int
+network_xapi_name(bool (*used)(const char *bridge, void *arg), void *arg, char *out, size_t len)
+{
+	unsigned int n;
+
+	for (n = 0; n < 100000; n++) {
+		snprintf(out, len, "xapi%u", n);
+		if (!used(out, arg))
+			return 0;
+	}
+	return ENOSPC;
+}
+
+int
+network_mtu_parse(const char *s, uint16_t *mtu)
+{
+	unsigned long v;
+
+	if (index_parse(s, &v) != 0 || v < NETWORK_MTU_MIN || v > NETWORK_MTU_MAX)
+		return EINVAL;
+	*mtu = (uint16_t)v;
+	return 0;
+}
+
+int
+network_realise(struct network *net, struct dp *dp)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_TAP,
+		.name = net->bridge,
+		.mtu = net->mtu,
+	};
+	uint16_t bridge, port;
+	int err;
+
+	if (net->realised)
+		return 0;
+	err = dp_bridge_add(dp, net->bridge, net->mtu, &bridge);
+	if (err)
+		return err;
+	pp.bridge = bridge;
+	memcpy(pp.mac.addr_bytes, net->host_mac.b, MAC_LEN);
+	err = dp_port_add(dp, &pp, &port);
+	if (err) {
+		dp_bridge_del(dp, bridge);
+		return err;
+	}
+	net->dp_bridge = bridge;
+	net->host_port = port;
+	net->realised = true;
+	return 0;
+}
+
+int
+network_unrealise(struct network *net, struct dp *dp)
+{
+	int err;
+
+	if (!net->realised)
+		return 0;
+	err = dp_port_del(dp, net->host_port);
+	if (err)
+		return err;
+	err = dp_bridge_del(dp, net->dp_bridge);
+	if (err)
+		return err;
+	net->realised = false;
+	return 0;
+}

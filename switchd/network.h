@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * network.h - networks: one bridge each. Naming rules (xenbrN for the
+ * network of NIC ethN, xapiN for every other one, user-chosen names
+ * validated) and realisation as a datapath bridge with a host interface.
+ */
+#ifndef SWITCHD_NETWORK_H
+#define SWITCHD_NETWORK_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "../lib/mac.h"
+
+#define NETWORK_UUID_LEN 37
+#define NETWORK_MTU_DEFAULT 1500
+#define NETWORK_MTU_MIN 68
+#define NETWORK_MTU_MAX 9000
+
+struct dp;
+
+struct network {
+	TAILQ_ENTRY(network) next;
+	char uuid[NETWORK_UUID_LEN];
+	char name_label[128];
+	char bridge[IFNAMSIZ];
+	uint16_t mtu;
+	struct mac host_mac;  /* MAC of the bridge's host interface */
+	bool realised;        /* runtime: the bridge exists in the datapath */
+	uint16_t dp_bridge;   /* runtime: its datapath id */
+	uint16_t host_port;   /* runtime: datapath port of the host interface */
+};
+
+/* Is @name acceptable as a user-chosen bridge name? At most 15 characters
+ * of [A-Za-z0-9_.-], not starting with xen, xapi, vif, tap or eth. On
+ * refusal *why says which rule. */
+bool network_bridge_name_valid(const char *name, const char **why);
+
+/* The bridge of NIC "ethN" is "xenbrN". EINVAL for other device names. */
+int network_xenbr_name(const char *device, char *out, size_t len);
+
+/* "xapiN" with the smallest N for which @used(name, arg) is false. */
+int network_xapi_name(bool (*used)(const char *bridge, void *arg), void *arg, char *out,
+		      size_t len);
+
+/* Parse an MTU "68".."9000". Returns 0 or EINVAL. */
+int network_mtu_parse(const char *s, uint16_t *mtu);
+
+/* Create the datapath bridge and its host interface (a tap named after the
+ * bridge). No-op if realised. */
+int network_realise(struct network *net, struct dp *dp);
+/* Remove them; EBUSY while other ports are on the bridge. */
+int network_unrealise(struct network *net, struct dp *dp);
+
+#endif

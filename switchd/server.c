@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control socket; see server.h. */
+#include "server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "switchd.h"
+
+/* A client gets this long to send its whole request. */
+#define SERVER_READ_TIMEOUT_MS 5000
+
+static int
+sockaddr_set(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return ENAMETOOLONG;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+int
+server_listen(const char *path, int *out)
+{
+	struct sockaddr_un sa;
+	int fd, err;
+
+	err = sockaddr_set(&sa, path);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return EADDRINUSE;
+	}
+	close(fd);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0660) != 0 ||
+	    listen(fd, 64) != 0) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Read until EOF; NULL on timeout, error or oversize. */
+static char *
+read_request(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+
+	while (buf != NULL) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+
+		if (poll(&pfd, 1, SERVER_READ_TIMEOUT_MS) <= 0)
+			break;
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			break;
+		if (r == 0) {
+			buf[n] = '\0';
+			*len = n;
+			return buf;
+		}
+		n += (size_t)r;
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= SERVER_MAX_REQUEST)
+				break;
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL)
+				break;
+			buf = nb;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static void
+write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, s, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		len -= (size_t)w;
+	}
+}
+
+void
+server_serve_one(struct switchd *sd, int lfd)
+{
+	json_t *req = NULL, *reply;
+	const char *verb = NULL;
+	json_error_t jerr;
+	size_t len = 0;
+	char *buf, *out;
+	int fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	buf = read_request(fd, &len);
+	if (buf != NULL)
+		req = json_loadb(buf, len, 0, &jerr);
+	if (req != NULL)
+		verb = json_string_value(json_object_get(req, "verb"));
+	if (verb == NULL) {
+		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "REQUEST_INVALID", "message",
+				  buf == NULL ? "request too large, unterminated or unreadable"
+					      : "expected {\"verb\": ..., \"params\": {...}}");
+	} else {
+		json_t *params = json_object_get(req, "params"), *empty = NULL;
+
+		if (params == NULL)
+			params = empty = json_object();
+		reply = sd_call_verb(sd, verb, params);
+		json_decref(empty);
+	}
+	out = json_dumps(reply, JSON_COMPACT);
+	if (out != NULL) {
+		write_all(fd, out, strlen(out));
+		write_all(fd, "\n", 1);
+		free(out);
+	}
+	json_decref(reply);
+	json_decref(req);
+	free(buf);
+	close(fd);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * server.h - the control socket: a UNIX stream socket; each connection
+ * carries one JSON request, {"verb": "...", "params": {"key": "value"}},
+ * terminated by the client shutting down its sending side, and gets one
+ * JSON reply (see sd_call_verb()).
+ */
+#ifndef SWITCHD_SERVER_H
+#define SWITCHD_SERVER_H
+
+#include <stddef.h>
+
+struct switchd;
+
+/* Largest request accepted, in bytes. */
+#define SERVER_MAX_REQUEST (1u << 20)
+
+/* Listen on @path. EADDRINUSE if a switchd already answers there; a stale
+ * socket file is replaced. Returns 0 and the fd in *fd, or an errno. */
+int server_listen(const char *path, int *fd);
+
+/* Accept one connection on @lfd, serve its request, close it. */
+void server_serve_one(struct switchd *sd, int lfd);
+
+#endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SQLite-backed configuration store; see store.h. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "../datapath/datapath.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS network ("
+	" uuid TEXT PRIMARY KEY, name_label TEXT NOT NULL, bridge TEXT NOT NULL UNIQUE,"
+	" mtu INTEGER NOT NULL, host_mac TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS pif ("
+	" uuid TEXT PRIMARY KEY, device TEXT NOT NULL UNIQUE, mac TEXT NOT NULL,"
+	" mtu INTEGER NOT NULL, vlan INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
+	" management INTEGER NOT NULL, physical INTEGER NOT NULL, backend TEXT NOT NULL,"
+	" ip_mode TEXT NOT NULL, ip TEXT NOT NULL, netmask TEXT NOT NULL,"
+	" gateway TEXT NOT NULL, dns TEXT NOT NULL, attached INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS vif ("
+	" uuid TEXT PRIMARY KEY, vm_uuid TEXT NOT NULL, device INTEGER NOT NULL,"
+	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
+	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
+	" UNIQUE (vm_uuid, device));";
+
+static int
+exec(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : EIO;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1,
+			       &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = atoi((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+store_open(const char *path, struct store **out, const char **err_msg)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	int v;
+
+	*err_msg = "cannot allocate";
+	if (st == NULL)
+		return ENOMEM;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		*err_msg = st->db ? sqlite3_errmsg(st->db) : "cannot open";
+		store_close(st);
+		return EIO;
+	}
+	sqlite3_busy_timeout(st->db, 2000);
+	/* WAL + synchronous=NORMAL: a commit is durable against a crash of the
+	 * process (kill -9); only a power loss may lose the last commits. */
+	if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		     " PRAGMA foreign_keys=ON;") != 0 ||
+	    exec(st, "BEGIN IMMEDIATE") != 0) {
+		*err_msg = sqlite3_errmsg(st->db);
+		store_close(st);
+		return EIO;
+	}
+	if (exec(st, schema) != 0) {
+		*err_msg = sqlite3_errmsg(st->db);
+		exec(st, "ROLLBACK");
+		store_close(st);
+		return EIO;
+	}
+	v = store_schema_version(st);
+	if (v > STORE_SCHEMA_VERSION) {
+		*err_msg = "the database was written by a newer switchd";
+		exec(st, "ROLLBACK");
+		store_close(st);
+		return EPROTO;
+	}
+	if (v == 0 &&
+	    exec(st, "INSERT INTO meta VALUES ('schema_version', '1')") != 0) {
+		*err_msg = sqlite3_errmsg(st->db);
+		exec(st, "ROLLBACK");
+		store_close(st);
+		return EIO;
+	}
+	if (exec(st, "COMMIT") != 0) {
+		*err_msg = sqlite3_errmsg(st->db);
+		store_close(st);
+		return EIO;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(struct store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+void
+store_rollback(struct store *st)
+{
+	exec(st, "ROLLBACK");
+}
+
+/* Bind a list of values described by @fmt ('s' text, 'i' int) and step. */
+static int
+run(struct store *st, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] != '\0'; i++) {
+		if (fmt[i] == 's')
+			sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+	}
+	va_end(ap);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+int
+store_network_put(struct store *st, const struct network *n)
+{
+	char mac[MAC_STRLEN];
+
+	return run(st, "INSERT OR REPLACE INTO network VALUES (?,?,?,?,?)", "sssis", n->uuid,
+		   n->name_label, n->bridge, (int)n->mtu, mac_format(&n->host_mac, mac));
+}
+
+int
+store_network_del(struct store *st, const char *uuid)
+{
+	return run(st, "DELETE FROM network WHERE uuid=?", "s", uuid);
+}
+
+int
+store_pif_put(struct store *st, const struct pif *p)
+{
+	char mac[MAC_STRLEN];
+
+	return run(st, "INSERT OR REPLACE INTO pif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   "sssiisiissssssi", p->uuid, p->device, mac_format(&p->mac, mac), (int)p->mtu,
+		   p->vlan, p->network_uuid, (int)p->management, (int)p->physical, p->backend,
+		   pif_ip_mode_str(p->ip.mode), p->ip.ip, p->ip.netmask, p->ip.gateway, p->ip.dns,
+		   (int)p->attached);
+}
+
+int
+store_pif_del(struct store *st, const char *uuid)
+{
+	return run(st, "DELETE FROM pif WHERE uuid=?", "s", uuid);
+}
+
+int
+store_vif_put(struct store *st, const struct vif *v)
+{
+	char mac[MAC_STRLEN];
+
+	return run(st, "INSERT OR REPLACE INTO vif VALUES (?,?,?,?,?,?,?,?,?)", "ssisisiis",
+		   v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac), (int)v->mtu,
+		   v->network_uuid, v->domid, (int)v->attached, v->ifname);
+}
+
+int
+store_vif_del(struct store *st, const char *uuid)
+{
+	return run(st, "DELETE FROM vif WHERE uuid=?", "s", uuid);
+}
+
+static void
+col_text(sqlite3_stmt *s, int i, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+static int
+load_networks(struct store *st, const struct store_loader *ld)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT uuid,name_label,bridge,mtu,host_mac FROM network"
+				       " ORDER BY rowid",
+			       -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct network *n = calloc(1, sizeof(*n));
+		char mac[MAC_STRLEN];
+
+		if (n == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		col_text(s, 0, n->uuid, sizeof(n->uuid));
+		col_text(s, 1, n->name_label, sizeof(n->name_label));
+		col_text(s, 2, n->bridge, sizeof(n->bridge));
+		n->mtu = (uint16_t)sqlite3_column_int(s, 3);
+		col_text(s, 4, mac, sizeof(mac));
+		mac_parse(mac, &n->host_mac);
+		err = ld->network(n, ld->arg);
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int
+load_pifs(struct store *st, const struct store_loader *ld)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT uuid,device,mac,mtu,vlan,network_uuid,management,physical,"
+			       "backend,ip_mode,ip,netmask,gateway,dns,attached FROM pif ORDER BY rowid",
+			       -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pif *p = calloc(1, sizeof(*p));
+		char buf[MAC_STRLEN];
+
+		if (p == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		col_text(s, 0, p->uuid, sizeof(p->uuid));
+		col_text(s, 1, p->device, sizeof(p->device));
+		col_text(s, 2, buf, sizeof(buf));
+		mac_parse(buf, &p->mac);
+		p->mtu = (uint16_t)sqlite3_column_int(s, 3);
+		p->vlan = sqlite3_column_int(s, 4);
+		col_text(s, 5, p->network_uuid, sizeof(p->network_uuid));
+		p->management = sqlite3_column_int(s, 6) != 0;
+		p->physical = sqlite3_column_int(s, 7) != 0;
+		col_text(s, 8, p->backend, sizeof(p->backend));
+		col_text(s, 9, buf, sizeof(buf));
+		if (pif_ip_mode_parse(buf, &p->ip.mode) != 0)
+			p->ip.mode = PIF_IP_NONE;
+		col_text(s, 10, p->ip.ip, sizeof(p->ip.ip));
+		col_text(s, 11, p->ip.netmask, sizeof(p->ip.netmask));
+		col_text(s, 12, p->ip.gateway, sizeof(p->ip.gateway));
+		col_text(s, 13, p->ip.dns, sizeof(p->ip.dns));
+		p->attached = sqlite3_column_int(s, 14) != 0;
+		p->dp_port = DP_PORT_NONE;
+		err = ld->pif(p, ld->arg);
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int
+load_vifs(struct store *st, const struct store_loader *ld)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname"
+			       " FROM vif ORDER BY rowid",
+			       -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vif *v = calloc(1, sizeof(*v));
+		char mac[MAC_STRLEN];
+
+		if (v == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		col_text(s, 0, v->uuid, sizeof(v->uuid));
+		col_text(s, 1, v->vm_uuid, sizeof(v->vm_uuid));
+		v->device = sqlite3_column_int(s, 2);
+		col_text(s, 3, mac, sizeof(mac));
+		mac_parse(mac, &v->mac);
+		v->mtu = (uint16_t)sqlite3_column_int(s, 4);
+		col_text(s, 5, v->network_uuid, sizeof(v->network_uuid));
+		v->domid = sqlite3_column_int(s, 6);
+		v->attached = sqlite3_column_int(s, 7) != 0;
+		col_text(s, 8, v->ifname, sizeof(v->ifname));
+		v->dp_port = DP_PORT_NONE;
+		err = ld->vif(v, ld->arg);
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+int
+store_load(struct store *st, const struct store_loader *ld)
+{
+	int err = load_networks(st, ld);
+
+	if (err == 0)
+		err = load_pifs(st, ld);
+	if (err == 0)
+		err = load_vifs(st, ld);
+	return err;
+}

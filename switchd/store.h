@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * store.h - the persistent configuration: an SQLite database in WAL mode,
+ * one transaction per verb, schema version recorded in the database.
+ * Everything committed survives kill -9.
+ */
+#ifndef SWITCHD_STORE_H
+#define SWITCHD_STORE_H
+
+#include "../pif/pif.h"
+#include "../vif/vif.h"
+#include "network.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Open (creating if needed) the database at @path. EPROTO if it was written
+ * by a newer schema. *err_msg (static or owned by the store) explains. */
+int store_open(const char *path, struct store **out, const char **err_msg);
+/* Close; accepts NULL. */
+void store_close(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Insert or replace a whole record / delete it by uuid. */
+int store_network_put(struct store *st, const struct network *net);
+int store_network_del(struct store *st, const char *uuid);
+int store_pif_put(struct store *st, const struct pif *pif);
+int store_pif_del(struct store *st, const char *uuid);
+int store_vif_put(struct store *st, const struct vif *vif);
+int store_vif_del(struct store *st, const char *uuid);
+
+/* Load every record. Each callback receives a malloc'ed object that it
+ * owns from then on. Networks come first, then PIFs, then VIFs. */
+struct store_loader {
+	int (*network)(struct network *net, void *arg);
+	int (*pif)(struct pif *pif, void *arg);
+	int (*vif)(struct vif *vif, void *arg);
+	void *arg;
+};
+int store_load(struct store *st, const struct store_loader *ld);
+
+/* The database's schema version (for tests and diagnostics). */
+int store_schema_version(struct store *st);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * switchd.h - the daemon's object model and the one entry point every
+ * caller goes through: sd_call_verb() serves netctl requests and the
+ * toolstack's hotplug script (through netctl); sd_realise_all() replays the
+ * stored configuration at start-up with the same realisation functions.
+ */
+#ifndef SWITCHD_SWITCHD_H
+#define SWITCHD_SWITCHD_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+#include "../pif/pif.h"
+#include "../vif/vif.h"
+#include "errors.h"
+#include "network.h"
+
+struct dp;
+struct store;
+
+struct switchd {
+	struct store *store;
+	struct dp *dp;
+	char rundir[256]; /* runtime files (DHCP client pid files) */
+	TAILQ_HEAD(, network) networks;
+	TAILQ_HEAD(, pif) pifs;
+	TAILQ_HEAD(, vif) vifs;
+};
+
+/* Name of an error ("MAC_INVALID"), or NULL. */
+const char *sd_error_name(enum sd_error e);
+
+/* Run verb @verb with @params (a JSON object of strings; borrowed) and
+ * return the reply object (new reference):
+ *   {"ok": true, "result": <string | array of records | null>}
+ *   {"ok": false, "error": "NAME", "message": "..."}
+ * A verb that changes state runs in one store transaction; on error
+ * nothing is changed. */
+json_t *sd_call_verb(struct switchd *sd, const char *verb, json_t *params);
+
+/* Load the stored objects into @sd (lists must be empty). */
+int sd_load(struct switchd *sd);
+
+/* Realise every stored object that should be live: attached PIFs and their
+ * bridges with their IP configuration, attached VIFs whose netdev exists
+ * (the others are marked detached). Logs what it could not do. */
+void sd_realise_all(struct switchd *sd);
+
+/* Free every object; the datapath is left to the caller. */
+void sd_objects_free(struct switchd *sd);
+
+/* Logging to stderr (or the --log-file), with a timestamp. */
+void sd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,1269 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * verbs.c - the control verbs: one table (verbs.def), one handler each,
+ * shared by netctl, the hotplug script and start-up replay. A handler
+ * validates everything before it changes anything; the dispatcher wraps it
+ * in a store transaction and turns its outcome into a reply.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#include "../datapath/datapath.h"
+#include "store.h"
+#include "switchd.h"
+#include "verbs.h"
+
+/* One invocation of a verb. */
+struct sd_call {
+	json_t *params;   /* borrowed: key -> string */
+	json_t *result;   /* owned: string, array of records, or NULL */
+	enum sd_error err;
+	char msg[512];
+};
+
+typedef int (*sd_handler)(struct switchd *sd, struct sd_call *c);
+
+struct sd_verb {
+	const char *name;
+	const char *required;
+	const char *optional;
+	unsigned int flags;
+	sd_handler handler;
+};
+
+static const char *const error_names[] = {
+	[SD_OK] = "OK",
+#define SD_ERROR_NAME(name, desc) [SD_E_##name] = #name,
+	SD_ERRORS(SD_ERROR_NAME)
+#undef SD_ERROR_NAME
+};
+
+const char *
+sd_error_name(enum sd_error e)
+{
+	return (unsigned int)e < SD_E__MAX ? error_names[e] : NULL;
+}
+
+void
+sd_log(const char *level, const char *fmt, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ switchd %s: ", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		ts.tv_nsec / 1000000, level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct sd_call *c, enum sd_error e, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->err = e;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+arg(const struct sd_call *c, const char *key)
+{
+	return json_string_value(json_object_get(c->params, key));
+}
+
+static bool
+arg_true(const struct sd_call *c, const char *key)
+{
+	const char *v = arg(c, key);
+
+	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0);
+}
+
+static void
+new_uuid(char *out)
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+static bool
+uuid_valid(const char *s)
+{
+	uuid_t u;
+
+	return s != NULL && uuid_parse(s, u) == 0;
+}
+
+/* Lookups. */
+
+static struct network *
+network_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct network *n;
+
+	TAILQ_FOREACH(n, &sd->networks, next)
+		if (strcmp(n->uuid, uuid) == 0)
+			return n;
+	return NULL;
+}
+
+static struct network *
+network_by_bridge(struct switchd *sd, const char *bridge)
+{
+	struct network *n;
+
+	TAILQ_FOREACH(n, &sd->networks, next)
+		if (strcmp(n->bridge, bridge) == 0)
+			return n;
+	return NULL;
+}
+
+static struct network *
+network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge)
+{
+	struct network *n;
+
+	TAILQ_FOREACH(n, &sd->networks, next)
+		if (n->realised && n->dp_bridge == dp_bridge)
+			return n;
+	return NULL;
+}
+
+static struct pif *
+pif_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct pif *p;
+
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (strcmp(p->uuid, uuid) == 0)
+			return p;
+	return NULL;
+}
+
+static struct pif *
+pif_by_device(struct switchd *sd, const char *device)
+{
+	struct pif *p;
+
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (strcmp(p->device, device) == 0)
+			return p;
+	return NULL;
+}
+
+static struct vif *
+vif_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct vif *v;
+
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (strcmp(v->uuid, uuid) == 0)
+			return v;
+	return NULL;
+}
+
+static struct vif *
+vif_by_ifname(struct switchd *sd, const char *ifname)
+{
+	struct vif *v;
+
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (v->attached && strcmp(v->ifname, ifname) == 0)
+			return v;
+	return NULL;
+}
+
+static bool
+bridge_used(const char *bridge, void *arg)
+{
+	return network_by_bridge(arg, bridge) != NULL;
+}
+
+/* Look up the object named by "uuid=", or fail with UUID_INVALID. */
+#define LOOKUP(var, fn, key, what)                                                \
+	do {                                                                       \
+		(var) = fn(sd, arg(c, key));                                      \
+		if ((var) == NULL)                                                 \
+			return fail(c, SD_E_UUID_INVALID, "no %s has uuid %s", what, \
+				    arg(c, key));                                  \
+	} while (0)
+
+static int
+store_err(struct sd_call *c)
+{
+	return fail(c, SD_E_STORE_ERROR, "the configuration database refused the change");
+}
+
+static int
+dp_fail(struct sd_call *c, int err, const char *what)
+{
+	if (err == ENODEV)
+		return fail(c, SD_E_NETDEV_NOT_FOUND, "%s: no such network interface", what);
+	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
+}
+
+/* Records: every field a string, as xe prints them. */
+
+static void
+set_str(json_t *rec, const char *key, const char *val)
+{
+	json_object_set_new(rec, key, json_string(val));
+}
+
+static void
+set_int(json_t *rec, const char *key, long long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", val);
+	set_str(rec, key, buf);
+}
+
+static json_t *
+network_record(struct switchd *sd, const struct network *n)
+{
+	json_t *rec = json_object();
+	char pifs[1024] = "", vifs[4096] = "";
+	struct pif *p;
+	struct vif *v;
+	size_t len;
+
+	set_str(rec, "uuid", n->uuid);
+	set_str(rec, "name-label", n->name_label);
+	set_str(rec, "bridge", n->bridge);
+	set_int(rec, "MTU", n->mtu);
+	TAILQ_FOREACH(p, &sd->pifs, next) {
+		if (strcmp(p->network_uuid, n->uuid) != 0)
+			continue;
+		len = strlen(pifs);
+		snprintf(pifs + len, sizeof(pifs) - len, "%s%s", len ? "; " : "", p->uuid);
+	}
+	TAILQ_FOREACH(v, &sd->vifs, next) {
+		if (strcmp(v->network_uuid, n->uuid) != 0)
+			continue;
+		len = strlen(vifs);
+		snprintf(vifs + len, sizeof(vifs) - len, "%s%s", len ? "; " : "", v->uuid);
+	}
+	set_str(rec, "PIF-uuids", pifs);
+	set_str(rec, "VIF-uuids", vifs);
+	return rec;
+}
+
+static json_t *
+pif_record(const struct pif *p)
+{
+	json_t *rec = json_object();
+	struct pif_netdev nd;
+	char mac[MAC_STRLEN];
+
+	set_str(rec, "uuid", p->uuid);
+	set_str(rec, "device", p->device);
+	set_str(rec, "MAC", mac_format(&p->mac, mac));
+	set_int(rec, "MTU", p->mtu);
+	set_int(rec, "VLAN", p->vlan);
+	set_str(rec, "network-uuid", p->network_uuid);
+	set_str(rec, "management", p->management ? "true" : "false");
+	set_str(rec, "physical", p->physical ? "true" : "false");
+	set_str(rec, "backend", p->backend);
+	set_str(rec, "IP-configuration-mode", pif_ip_mode_str(p->ip.mode));
+	set_str(rec, "IP", p->ip.ip);
+	set_str(rec, "netmask", p->ip.netmask);
+	set_str(rec, "gateway", p->ip.gateway);
+	set_str(rec, "DNS", p->ip.dns);
+	set_str(rec, "currently-attached", p->attached ? "true" : "false");
+	/* Carrier comes from the kernel: an af_packet port is always "up". */
+	set_str(rec, "carrier",
+		pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
+	return rec;
+}
+
+static json_t *
+vif_record(const struct vif *v)
+{
+	json_t *rec = json_object();
+	char mac[MAC_STRLEN];
+
+	set_str(rec, "uuid", v->uuid);
+	set_str(rec, "vm-uuid", v->vm_uuid);
+	set_int(rec, "device", v->device);
+	set_str(rec, "MAC", mac_format(&v->mac, mac));
+	set_int(rec, "MTU", v->mtu);
+	set_str(rec, "network-uuid", v->network_uuid);
+	set_int(rec, "domid", v->domid);
+	set_str(rec, "currently-attached", v->attached ? "true" : "false");
+	set_str(rec, "ifname", v->ifname);
+	return rec;
+}
+
+/* Bring a network's bridge up in the datapath if it is not yet. */
+static int
+realise_network(struct switchd *sd, struct sd_call *c, struct network *n)
+{
+	int err = network_realise(n, sd->dp);
+
+	if (err)
+		return dp_fail(c, err, n->bridge);
+	return 0;
+}
+
+/* The host interface of a network carries the IP configuration of the
+ * network's PIF. */
+static int
+apply_ip(struct switchd *sd, const struct pif *p, const struct network *n)
+{
+	if (!n->realised || (p->ip.mode == PIF_IP_NONE && p->ip.ip[0] == '\0'))
+		return 0;
+	return pif_ip_apply(n->bridge, &p->ip, sd->rundir);
+}
+
+/* PIFs */
+
+/* A new PIF for @nd and the network it is attached to. */
+static int
+pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
+	   const struct mac *mac)
+{
+	struct network *n = calloc(1, sizeof(*n));
+	struct pif *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (n == NULL || p == NULL) {
+		free(n);
+		free(p);
+		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+	}
+	new_uuid(p->uuid);
+	snprintf(p->device, sizeof(p->device), "%s", nd->name);
+	p->mac = *mac;
+	p->mtu = nd->mtu;
+	p->vlan = -1;
+	p->physical = true;
+	snprintf(p->backend, sizeof(p->backend), "af_packet");
+	p->ip.mode = PIF_IP_NONE;
+	p->dp_port = DP_PORT_NONE;
+
+	new_uuid(n->uuid);
+	if (network_xenbr_name(nd->name, n->bridge, sizeof(n->bridge)) != 0 ||
+	    network_by_bridge(sd, n->bridge) != NULL)
+		network_xapi_name(bridge_used, sd, n->bridge, sizeof(n->bridge));
+	if (strncmp(nd->name, "eth", 3) == 0)
+		snprintf(n->name_label, sizeof(n->name_label), "Pool-wide network %s",
+			 nd->name + 3);
+	else
+		snprintf(n->name_label, sizeof(n->name_label), "Pool-wide network %s", nd->name);
+	n->mtu = NETWORK_MTU_DEFAULT;
+	n->host_mac = *mac;
+	snprintf(p->network_uuid, sizeof(p->network_uuid), "%s", n->uuid);
+
+	err = store_network_put(sd->store, n);
+	if (err == 0)
+		err = store_pif_put(sd->store, p);
+	if (err) {
+		free(n);
+		free(p);
+		return store_err(c);
+	}
+	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	c->result = json_string(p->uuid);
+	return 0;
+}
+
+/* Netdevs the datapath made, or that belong to VMs, are never NICs. */
+static bool
+netdev_is_ours(struct switchd *sd, const char *name)
+{
+	static const char *const prefixes[] = {"vif", "tap", "xenbr", "xapi"};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return network_by_bridge(sd, name) != NULL || vif_by_ifname(sd, name) != NULL;
+}
+
+struct scan_ctx {
+	struct pif_netdev nd[256];
+	unsigned int n;
+};
+
+static int
+scan_cb(const struct pif_netdev *nd, void *arg)
+{
+	struct scan_ctx *s = arg;
+
+	if (s->n < sizeof(s->nd) / sizeof(s->nd[0]))
+		s->nd[s->n++] = *nd;
+	return 0;
+}
+
+static int
+verb_pif_scan(struct switchd *sd, struct sd_call *c)
+{
+	struct scan_ctx *s = calloc(1, sizeof(*s));
+	json_t *created = json_array();
+	unsigned int i;
+	int err;
+
+	if (s == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+	err = pif_netdev_scan(scan_cb, s);
+	if (err) {
+		free(s);
+		json_decref(created);
+		return fail(c, SD_E_INTERNAL_ERROR, "netlink: %s", strerror(err));
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct pif_netdev *nd = &s->nd[i];
+
+		if (pif_by_device(sd, nd->name) != NULL || netdev_is_ours(sd, nd->name))
+			continue;
+		if (pif_create(sd, c, nd, &nd->mac) != 0) {
+			free(s);
+			json_decref(created);
+			return -1;
+		}
+		json_array_append_new(created, c->result);
+		c->result = NULL;
+	}
+	free(s);
+	json_decref(created); /* xe pif-scan prints nothing */
+	return 0;
+}
+
+static int
+verb_pif_introduce(struct switchd *sd, struct sd_call *c)
+{
+	const char *device = arg(c, "device"), *backend = arg(c, "backend"), *mac_s = arg(c, "mac");
+	struct pif_netdev nd;
+	struct mac mac;
+
+	if (backend != NULL && strcmp(backend, "af_packet") != 0)
+		return fail(c, SD_E_BACKEND_UNSUPPORTED, "backend %s: this switchd supports af_packet",
+			    backend);
+	if (pif_by_device(sd, device) != NULL)
+		return fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
+	if (netdev_is_ours(sd, device))
+		return fail(c, SD_E_NETDEV_IN_USE, "%s is a bridge or VIF interface", device);
+	if (pif_netdev_get(device, &nd) != 0)
+		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", device);
+	mac = nd.mac;
+	if (mac_s != NULL) {
+		enum mac_verdict v = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
+
+		if (v != MAC_OK)
+			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
+	}
+	return pif_create(sd, c, &nd, &mac);
+}
+
+static int
+verb_pif_forget(struct switchd *sd, struct sd_call *c)
+{
+	struct pif *p;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	if (p->management)
+		return fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
+			    p->device);
+	if (p->attached)
+		return fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first", p->device);
+	if (store_pif_del(sd->store, p->uuid) != 0)
+		return store_err(c);
+	TAILQ_REMOVE(&sd->pifs, p, next);
+	free(p);
+	return 0;
+}
+
+static int
+verb_pif_list(struct switchd *sd, struct sd_call *c)
+{
+	struct pif *p;
+
+	c->result = json_array();
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		json_array_append_new(c->result, pif_record(p));
+	return 0;
+}
+
+static int
+verb_pif_param_get(struct switchd *sd, struct sd_call *c)
+{
+	const char *param = arg(c, "param-name");
+	json_t *rec, *val;
+	struct pif *p;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	rec = pif_record(p);
+	val = json_object_get(rec, param);
+	if (val == NULL) {
+		json_decref(rec);
+		return fail(c, SD_E_UNKNOWN_PARAMETER, "a PIF has no field %s", param);
+	}
+	c->result = json_incref(val);
+	json_decref(rec);
+	return 0;
+}
+
+static int
+verb_pif_plug(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+	struct pif *p;
+	int err;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	if (p->attached)
+		return 0; /* as xapi: plugging a plugged PIF is a no-op */
+	n = network_by_uuid(sd, p->network_uuid);
+	if (n == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
+	if (realise_network(sd, c, n) != 0)
+		return -1;
+	err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+	if (err)
+		return dp_fail(c, err, p->device);
+	if (store_pif_put(sd->store, p) != 0) {
+		pif_detach(p, sd->dp);
+		return store_err(c);
+	}
+	err = apply_ip(sd, p, n);
+	if (err)
+		sd_log("warning", "%s: IP configuration not applied: %s", n->bridge, strerror(err));
+	return 0;
+}
+
+static int
+verb_pif_unplug(struct switchd *sd, struct sd_call *c)
+{
+	struct pif *p;
+	int err;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	if (!p->attached)
+		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+	err = pif_detach(p, sd->dp);
+	if (err)
+		return dp_fail(c, err, p->device);
+	if (store_pif_put(sd->store, p) != 0)
+		return store_err(c);
+	return 0;
+}
+
+static int
+verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
+{
+	static const char *const keys[] = {"IP", "netmask", "gateway", "DNS"};
+	const char *what = NULL;
+	struct pif_ip ip;
+	struct network *n;
+	struct pif *p;
+	size_t i;
+	int err;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	memset(&ip, 0, sizeof(ip));
+	if (pif_ip_mode_parse(arg(c, "mode"), &ip.mode) != 0)
+		return fail(c, SD_E_INVALID_VALUE, "mode %s: expected none, dhcp or static",
+			    arg(c, "mode"));
+	if (ip.mode != PIF_IP_STATIC) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (arg(c, keys[i]) != NULL)
+				return fail(c, SD_E_IP_CONFIGURATION_INVALID,
+					    "%s is only for mode=static", keys[i]);
+	} else {
+		if (arg(c, "IP") == NULL || arg(c, "netmask") == NULL)
+			return fail(c, SD_E_IP_CONFIGURATION_INVALID,
+				    "mode=static needs IP= and netmask=");
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			const char *v = arg(c, keys[i]);
+			char *dst = i == 0 ? ip.ip : i == 1 ? ip.netmask : i == 2 ? ip.gateway : ip.dns;
+			size_t cap = i == 3 ? sizeof(ip.dns) : sizeof(ip.ip);
+
+			if (v != NULL && strlen(v) >= cap)
+				return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s is too long",
+					    keys[i]);
+			snprintf(dst, cap, "%s", v ? v : "");
+		}
+		if (pif_ip_validate(&ip, &what) != 0)
+			return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s=%s is not valid", what,
+				    arg(c, what));
+	}
+	if (ip.mode == PIF_IP_DHCP && !pif_dhcp_client_available())
+		return fail(c, SD_E_DHCP_CLIENT_UNAVAILABLE,
+			    "mode=dhcp needs a DHCP client (isc-dhcp-client) on the host");
+	n = network_by_uuid(sd, p->network_uuid);
+	if (n == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
+	if (n->realised) {
+		err = pif_ip_apply(n->bridge, &ip, sd->rundir);
+		if (err)
+			return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s: %s", n->bridge,
+				    strerror(err));
+	}
+	p->ip = ip;
+	if (store_pif_put(sd->store, p) != 0)
+		return store_err(c);
+	return 0;
+}
+
+/* Networks */
+
+static int
+verb_network_create(struct switchd *sd, struct sd_call *c)
+{
+	const char *label = arg(c, "name-label"), *mtu_s = arg(c, "MTU"), *bridge = arg(c, "bridge");
+	const char *why = NULL;
+	struct network *n;
+	uint16_t mtu = NETWORK_MTU_DEFAULT;
+
+	if (label[0] == '\0' || strlen(label) >= sizeof(n->name_label))
+		return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %zu characters",
+			    sizeof(n->name_label) - 1);
+	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
+		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
+			    NETWORK_MTU_MAX);
+	if (bridge != NULL && !network_bridge_name_valid(bridge, &why))
+		return fail(c, SD_E_BRIDGE_NAME_INVALID, "bridge %s: %s", bridge, why);
+	if (bridge != NULL && network_by_bridge(sd, bridge) != NULL)
+		return fail(c, SD_E_BRIDGE_NAME_EXISTS, "bridge %s belongs to another network",
+			    bridge);
+	n = calloc(1, sizeof(*n));
+	if (n == NULL || mac_generate(&n->host_mac) != 0) {
+		free(n);
+		return fail(c, SD_E_INTERNAL_ERROR, "out of memory or entropy");
+	}
+	new_uuid(n->uuid);
+	snprintf(n->name_label, sizeof(n->name_label), "%s", label);
+	if (bridge != NULL)
+		snprintf(n->bridge, sizeof(n->bridge), "%s", bridge);
+	else if (network_xapi_name(bridge_used, sd, n->bridge, sizeof(n->bridge)) != 0) {
+		free(n);
+		return fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
+	}
+	n->mtu = mtu;
+	if (store_network_put(sd->store, n) != 0) {
+		free(n);
+		return store_err(c);
+	}
+	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	c->result = json_string(n->uuid);
+	return 0;
+}
+
+static int
+verb_network_destroy(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+	struct pif *p;
+	struct vif *v;
+	int err;
+
+	LOOKUP(n, network_by_uuid, "uuid", "network");
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (strcmp(p->network_uuid, n->uuid) == 0)
+			return fail(c, SD_E_NETWORK_CONTAINS_PIF, "PIF %s (%s) is on %s", p->uuid,
+				    p->device, n->bridge);
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (strcmp(v->network_uuid, n->uuid) == 0)
+			return fail(c, SD_E_NETWORK_CONTAINS_VIF, "VIF %s is on %s", v->uuid,
+				    n->bridge);
+	if (store_network_del(sd->store, n->uuid) != 0)
+		return store_err(c);
+	err = network_unrealise(n, sd->dp);
+	if (err)
+		return dp_fail(c, err, n->bridge);
+	TAILQ_REMOVE(&sd->networks, n, next);
+	free(n);
+	return 0;
+}
+
+static int
+verb_network_list(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+
+	c->result = json_array();
+	TAILQ_FOREACH(n, &sd->networks, next)
+		json_array_append_new(c->result, network_record(sd, n));
+	return 0;
+}
+
+/* VIFs */
+
+static int
+domid_parse(struct sd_call *c, int *domid)
+{
+	const char *s = arg(c, "domid");
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 0x7fef)
+		return fail(c, SD_E_INVALID_VALUE, "domid %s is not a domain id", s);
+	*domid = (int)v;
+	return 0;
+}
+
+static int
+verb_vif_create(struct switchd *sd, struct sd_call *c)
+{
+	const char *vm = arg(c, "vm-uuid"), *mac_s = arg(c, "mac"), *mtu_s = arg(c, "MTU");
+	struct network *n;
+	struct vif *v, *o;
+	struct mac mac;
+	uint16_t mtu;
+	int device, domid = -1;
+
+	if (!uuid_valid(vm))
+		return fail(c, SD_E_INVALID_VALUE, "vm-uuid %s is not a uuid", vm);
+	if (vif_device_parse(arg(c, "device"), &device) != 0)
+		return fail(c, SD_E_DEVICE_INVALID, "device %s is outside 0..%d", arg(c, "device"),
+			    VIF_DEVICE_MAX);
+	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+	mtu = n->mtu;
+	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
+		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
+			    NETWORK_MTU_MAX);
+	if (domid_parse(c, &domid) != 0)
+		return -1;
+	TAILQ_FOREACH(o, &sd->vifs, next)
+		if (strcmp(o->vm_uuid, vm) == 0 && o->device == device)
+			return fail(c, SD_E_DEVICE_ALREADY_EXISTS, "VM %s has VIF %d already (%s)",
+				    vm, device, o->uuid);
+	if (mac_s != NULL) {
+		enum mac_verdict verdict = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
+
+		if (verdict != MAC_OK)
+			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(verdict));
+	} else if (mac_generate(&mac) != 0) {
+		return fail(c, SD_E_INTERNAL_ERROR, "no entropy for a MAC");
+	}
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+	new_uuid(v->uuid);
+	snprintf(v->vm_uuid, sizeof(v->vm_uuid), "%s", vm);
+	v->device = device;
+	v->mac = mac;
+	v->mtu = mtu;
+	v->domid = domid;
+	v->dp_port = DP_PORT_NONE;
+	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
+	if (store_vif_put(sd->store, v) != 0) {
+		free(v);
+		return store_err(c);
+	}
+	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
+	c->result = json_string(v->uuid);
+	return 0;
+}
+
+static int
+verb_vif_destroy(struct switchd *sd, struct sd_call *c)
+{
+	struct vif *v;
+
+	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	if (v->attached)
+		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged (%s); vif-unplug it first",
+			    v->uuid, v->ifname);
+	if (store_vif_del(sd->store, v->uuid) != 0)
+		return store_err(c);
+	TAILQ_REMOVE(&sd->vifs, v, next);
+	free(v);
+	return 0;
+}
+
+static int
+verb_vif_plug(struct switchd *sd, struct sd_call *c)
+{
+	const char *ifname = arg(c, "ifname");
+	struct pif_netdev nd;
+	struct network *n;
+	struct vif *v;
+	int err, domid;
+
+	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	domid = v->domid;
+	if (arg(c, "vhost-user") != NULL)
+		return fail(c, SD_E_BACKEND_UNSUPPORTED,
+			    "vhost-user ports are not supported yet; use ifname=");
+	if (ifname == NULL)
+		return fail(c, SD_E_MISSING_PARAMETER, "vif-plug needs ifname=NETDEV");
+	if (domid_parse(c, &domid) != 0)
+		return -1;
+	if (v->attached)
+		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
+			    v->uuid, v->ifname);
+	if (strlen(ifname) >= IFNAMSIZ || pif_netdev_get(ifname, &nd) != 0)
+		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
+	if (vif_by_ifname(sd, ifname) != NULL || pif_by_device(sd, ifname) != NULL ||
+	    network_by_bridge(sd, ifname) != NULL)
+		return fail(c, SD_E_NETDEV_IN_USE, "%s is a port already", ifname);
+	n = network_by_uuid(sd, v->network_uuid);
+	if (n == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
+	if (realise_network(sd, c, n) != 0)
+		return -1;
+	err = vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+	if (err)
+		return dp_fail(c, err, ifname);
+	v->domid = domid;
+	if (store_vif_put(sd->store, v) != 0) {
+		vif_detach(v, sd->dp);
+		return store_err(c);
+	}
+	return 0;
+}
+
+static int
+verb_vif_unplug(struct switchd *sd, struct sd_call *c)
+{
+	struct vif *v;
+	int err;
+
+	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	if (!v->attached)
+		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
+	err = vif_detach(v, sd->dp);
+	if (err)
+		return dp_fail(c, err, v->ifname);
+	if (store_vif_put(sd->store, v) != 0)
+		return store_err(c);
+	return 0;
+}
+
+static int
+verb_vif_move(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+	struct vif *v;
+	int err;
+
+	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+	if (strcmp(v->network_uuid, n->uuid) == 0)
+		return 0;
+	if (v->attached) {
+		if (realise_network(sd, c, n) != 0)
+			return -1;
+		err = vif_move(v, sd->dp, n->dp_bridge);
+		if (err)
+			return dp_fail(c, err, v->ifname);
+	}
+	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
+	if (store_vif_put(sd->store, v) != 0)
+		return store_err(c);
+	return 0;
+}
+
+static int
+verb_vif_list(struct switchd *sd, struct sd_call *c)
+{
+	struct vif *v;
+
+	c->result = json_array();
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		json_array_append_new(c->result, vif_record(v));
+	return 0;
+}
+
+/* Bridges and ports */
+
+static int
+bridge_arg(struct switchd *sd, struct sd_call *c, struct network **out)
+{
+	const char *bridge = arg(c, "bridge");
+
+	*out = network_by_bridge(sd, bridge);
+	if (*out == NULL)
+		return fail(c, SD_E_BRIDGE_NOT_FOUND, "no network has bridge %s", bridge);
+	return 0;
+}
+
+/* The datapath port called @name on realised network @n, or DP_PORT_NONE. */
+static uint16_t
+port_by_name(struct switchd *sd, const struct network *n, const char *name)
+{
+	uint16_t p;
+
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		const char *pn = dp_port_name(sd->dp, p);
+
+		if (pn != NULL && strcmp(pn, name) == 0 &&
+		    (n == NULL || dp_port_bridge(sd->dp, p) == n->dp_bridge))
+			return p;
+	}
+	return DP_PORT_NONE;
+}
+
+struct fdb_ctx {
+	struct switchd *sd;
+	json_t *records;
+};
+
+static int
+fdb_record(const struct dp_fdb_entry *e, void *arg)
+{
+	struct fdb_ctx *x = arg;
+	json_t *rec = json_object();
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	const char *port = dp_port_name(x->sd->dp, e->port);
+
+	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+	set_str(rec, "MAC", mac);
+	set_str(rec, "port", port ? port : "?");
+	set_int(rec, "age", e->age_sec);
+	json_array_append_new(x->records, rec);
+	return 0;
+}
+
+static int
+verb_fdb_show(struct switchd *sd, struct sd_call *c)
+{
+	struct fdb_ctx x = {.sd = sd};
+	struct network *n;
+
+	if (bridge_arg(sd, c, &n) != 0)
+		return -1;
+	x.records = json_array();
+	c->result = x.records;
+	if (n->realised)
+		dp_fdb_dump(sd->dp, n->dp_bridge, fdb_record, &x);
+	return 0;
+}
+
+static int
+verb_fdb_flush(struct switchd *sd, struct sd_call *c)
+{
+	const char *port = arg(c, "port");
+	uint16_t p = DP_PORT_NONE;
+	struct network *n;
+
+	if (bridge_arg(sd, c, &n) != 0)
+		return -1;
+	if (port != NULL) {
+		p = n->realised ? port_by_name(sd, n, port) : DP_PORT_NONE;
+		if (p == DP_PORT_NONE)
+			return fail(c, SD_E_PORT_NOT_FOUND, "%s has no port %s", n->bridge, port);
+	}
+	if (n->realised)
+		dp_fdb_flush(sd->dp, n->dp_bridge, p);
+	return 0;
+}
+
+static int
+verb_port_stats(struct switchd *sd, struct sd_call *c)
+{
+	const char *port = arg(c, "port");
+	struct network *filter = NULL;
+	uint16_t p;
+	bool found = false;
+
+	if (arg(c, "bridge") != NULL && bridge_arg(sd, c, &filter) != 0)
+		return -1;
+	c->result = json_array();
+	if (filter != NULL && !filter->realised)
+		goto out;
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		const char *name = dp_port_name(sd->dp, p);
+		const struct network *n;
+		struct dp_port_stats st;
+		json_t *rec;
+		char key[48];
+		int r;
+
+		if (name == NULL || (port != NULL && strcmp(name, port) != 0))
+			continue;
+		n = network_by_dp_bridge(sd, dp_port_bridge(sd->dp, p));
+		if (filter != NULL && n != filter)
+			continue;
+		if (dp_port_stats_get(sd->dp, p, &st) != 0)
+			continue;
+		found = true;
+		rec = json_object();
+		set_str(rec, "port", name);
+		set_str(rec, "bridge", n ? n->bridge : "");
+		set_int(rec, "rx_packets", (long long)st.rx_packets);
+		set_int(rec, "rx_bytes", (long long)st.rx_bytes);
+		set_int(rec, "tx_packets", (long long)st.tx_packets);
+		set_int(rec, "tx_bytes", (long long)st.tx_bytes);
+		for (r = 0; r < DP_DROP__MAX; r++) {
+			snprintf(key, sizeof(key), "drop_%s", dp_drop_name((enum dp_drop)r));
+			set_int(rec, key, (long long)st.drops[r]);
+		}
+		json_array_append_new(c->result, rec);
+	}
+out:
+	if (port != NULL && !found)
+		return fail(c, SD_E_PORT_NOT_FOUND, "no port named %s%s%s", port,
+			    filter ? " on " : "", filter ? filter->bridge : "");
+	return 0;
+}
+
+/* The table. */
+
+static const struct sd_verb verbs[] = {
+#define SD_VERB(handler, name, req, opt, flags, summary) {name, req, opt, flags, verb_##handler},
+#include "verbs.def"
+#undef SD_VERB
+};
+
+static const struct sd_verb *
+verb_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* Is @key one of the comma-separated names in @list? */
+static bool
+in_list(const char *list, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = list;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static int
+check_keys(const struct sd_verb *v, struct sd_call *c)
+{
+	char req[256], *tok, *save = NULL;
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(c->params, key, val) {
+		if (!json_is_string(val))
+			return fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
+		if (!in_list(v->required, key) && !in_list(v->optional, key))
+			return fail(c, SD_E_UNKNOWN_PARAMETER, "%s does not take %s= (see netctl help %s)",
+				    v->name, key, v->name);
+	}
+	snprintf(req, sizeof(req), "%s", v->required);
+	for (tok = strtok_r(req, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		if (arg(c, tok) == NULL)
+			return fail(c, SD_E_MISSING_PARAMETER, "%s needs %s=", v->name, tok);
+	return 0;
+}
+
+/* Keep the records that match every filter; then keep only params= fields. */
+static void
+list_filter(struct sd_call *c)
+{
+	const char *params = arg(c, "params");
+	json_t *out = json_array(), *rec, *val;
+	const char *key;
+	size_t i;
+
+	json_array_foreach(c->result, i, rec) {
+		bool match = true;
+
+		json_object_foreach(c->params, key, val) {
+			const char *have = json_string_value(json_object_get(rec, key));
+
+			if (strcmp(key, "params") == 0)
+				continue;
+			if (have == NULL || strcmp(have, json_string_value(val)) != 0)
+				match = false;
+		}
+		if (!match)
+			continue;
+		if (params != NULL && strcmp(params, "all") != 0) {
+			json_t *sel = json_object();
+			json_t *fv;
+			const char *fk;
+
+			json_object_foreach(rec, fk, fv)
+				if (in_list(params, fk))
+					json_object_set(sel, fk, fv);
+			json_array_append_new(out, sel);
+		} else {
+			json_array_append(out, rec);
+		}
+	}
+	json_decref(c->result);
+	c->result = out;
+}
+
+json_t *
+sd_call_verb(struct switchd *sd, const char *name, json_t *params)
+{
+	struct sd_call c = {.params = params};
+	const struct sd_verb *v = verb_find(name);
+	bool txn = false;
+	json_t *reply;
+	int rc = -1;
+
+	if (v == NULL) {
+		fail(&c, SD_E_UNKNOWN_VERB, "no verb %s (see netctl help)", name);
+	} else if (!json_is_object(params)) {
+		fail(&c, SD_E_REQUEST_INVALID, "params must be an object");
+	} else if (check_keys(v, &c) == 0) {
+		if (!(v->flags & SD_VERB_RO)) {
+			if (store_begin(sd->store) != 0)
+				fail(&c, SD_E_STORE_ERROR, "cannot start a transaction");
+			else
+				txn = true;
+		}
+		if (txn || (v->flags & SD_VERB_RO))
+			rc = v->handler(sd, &c);
+		if (txn && rc == 0 && store_commit(sd->store) != 0) {
+			rc = fail(&c, SD_E_STORE_ERROR, "commit failed");
+			txn = true;
+		}
+		if (txn && rc != 0)
+			store_rollback(sd->store);
+		if (rc == 0 && (v->flags & SD_VERB_LIST))
+			list_filter(&c);
+	}
+	if (rc == 0) {
+		reply = json_pack("{s:b, s:o}", "ok", 1, "result", c.result ? c.result : json_null());
+	} else {
+		json_decref(c.result);
+		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", sd_error_name(c.err), "message",
+				  c.msg);
+		sd_log("info", "%s: %s: %s", name, sd_error_name(c.err), c.msg);
+	}
+	return reply;
+}
+
+/* Start-up */
+
+static int
+load_network(struct network *n, void *arg)
+{
+	struct switchd *sd = arg;
+
+	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	return 0;
+}
+
+static int
+load_pif(struct pif *p, void *arg)
+{
+	struct switchd *sd = arg;
+
+	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	return 0;
+}
+
+static int
+load_vif(struct vif *v, void *arg)
+{
+	struct switchd *sd = arg;
+
+	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
+	return 0;
+}
+
+int
+sd_load(struct switchd *sd)
+{
+	struct store_loader ld = {load_network, load_pif, load_vif, sd};
+
+	return store_load(sd->store, &ld);
+}
+
+void
+sd_realise_all(struct switchd *sd)
+{
+	struct network *n;
+	struct pif *p;
+	struct vif *v;
+	int err;
+
+	TAILQ_FOREACH(p, &sd->pifs, next) {
+		if (!p->attached)
+			continue;
+		n = network_by_uuid(sd, p->network_uuid);
+		p->attached = false;
+		err = n ? network_realise(n, sd->dp) : ENOENT;
+		if (err == 0)
+			err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+		if (err) {
+			sd_log("warning", "PIF %s: not re-attached: %s", p->device, strerror(err));
+			continue;
+		}
+		err = apply_ip(sd, p, n);
+		if (err)
+			sd_log("warning", "%s: IP configuration not applied: %s", n->bridge,
+			       strerror(err));
+	}
+	TAILQ_FOREACH(v, &sd->vifs, next) {
+		char ifname[IFNAMSIZ];
+		struct pif_netdev nd;
+
+		if (!v->attached)
+			continue;
+		snprintf(ifname, sizeof(ifname), "%s", v->ifname);
+		v->attached = false;
+		n = network_by_uuid(sd, v->network_uuid);
+		if (pif_netdev_get(ifname, &nd) != 0)
+			err = ENODEV;
+		else
+			err = n ? network_realise(n, sd->dp) : ENOENT;
+		if (err == 0)
+			err = vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+		if (err) {
+			/* The VM went away while we were down: record that. */
+			sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid, ifname,
+			       strerror(err));
+			v->ifname[0] = '\0';
+			if (store_vif_put(sd->store, v) != 0)
+				sd_log("error", "VIF %s: cannot record detachment", v->uuid);
+		}
+	}
+}
+
+void
+sd_objects_free(struct switchd *sd)
+{
+	struct network *n;
+	struct pif *p;
+	struct vif *v;
+
+	while ((v = TAILQ_FIRST(&sd->vifs)) != NULL) {
+		TAILQ_REMOVE(&sd->vifs, v, next);
+		free(v);
+	}
+	while ((p = TAILQ_FIRST(&sd->pifs)) != NULL) {
+		TAILQ_REMOVE(&sd->pifs, p, next);
+		free(p);
+	}
+	while ((n = TAILQ_FIRST(&sd->networks)) != NULL) {
+		TAILQ_REMOVE(&sd->networks, n, next);
+		free(n);
+	}
+}
