@@ -163,7 +163,9 @@ store_network_put(struct store *st, const struct network *n)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT OR REPLACE INTO network VALUES (?,?,?,?,?)", "sssis", n->uuid,
+	return run(st, "INSERT INTO network VALUES (?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   " name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
+		   " host_mac=excluded.host_mac", "sssis", n->uuid,
 		   n->name_label, n->bridge, (int)n->mtu, mac_format(&n->host_mac, mac));
 }
 
@@ -178,7 +180,12 @@ store_pif_put(struct store *st, const struct pif *p)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT OR REPLACE INTO pif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	return run(st, "INSERT INTO pif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   " device=excluded.device, mac=excluded.mac, mtu=excluded.mtu, vlan=excluded.vlan,"
+		   " network_uuid=excluded.network_uuid, management=excluded.management,"
+		   " physical=excluded.physical, backend=excluded.backend, ip_mode=excluded.ip_mode,"
+		   " ip=excluded.ip, netmask=excluded.netmask, gateway=excluded.gateway,"
+		   " dns=excluded.dns, attached=excluded.attached",
 		   "sssiisiissssssi", p->uuid, p->device, mac_format(&p->mac, mac), (int)p->mtu,
 		   p->vlan, p->network_uuid, (int)p->management, (int)p->physical, p->backend,
 		   pif_ip_mode_str(p->ip.mode), p->ip.ip, p->ip.netmask, p->ip.gateway, p->ip.dns,
@@ -196,7 +203,10 @@ store_vif_put(struct store *st, const struct vif *v)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT OR REPLACE INTO vif VALUES (?,?,?,?,?,?,?,?,?)", "ssisisiis",
+	return run(st, "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
+		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
+		   " attached=excluded.attached, ifname=excluded.ifname", "ssisisiis",
 		   v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac), (int)v->mtu,
 		   v->network_uuid, v->domid, (int)v->attached, v->ifname);
 }

@@ -25,7 +25,8 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* Insert or replace a whole record / delete it by uuid. */
+/* Insert or update a whole record by uuid (EIO if another record has the
+ * same unique field: bridge, device, or VM and device) / delete it. */
 int store_network_put(struct store *st, const struct network *net);
 int store_network_del(struct store *st, const char *uuid);
 int store_pif_put(struct store *st, const struct pif *pif);

@@ -507,11 +507,13 @@ verb_pif_list(struct switchd *sd, struct sd_call *c)
 static int
 verb_pif_param_get(struct switchd *sd, struct sd_call *c)
 {
-	const char *param = arg(c, "param-name");
+	const char *param = arg(c, "param") ? arg(c, "param") : arg(c, "param-name");
 	json_t *rec, *val;
 	struct pif *p;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	if (param == NULL)
+		return fail(c, SD_E_MISSING_PARAMETER, "pif-param-get needs param=FIELD");
 	rec = pif_record(p);
 	val = json_object_get(rec, param);
 	if (val == NULL) {
@@ -1078,9 +1080,10 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 	return 0;
 }
 
-/* Keep the records that match every filter; then keep only params= fields. */
+/* Keep the records that match every filter (list verbs only); then keep
+ * only the params= fields. */
 static void
-list_filter(struct sd_call *c)
+list_filter(struct sd_call *c, bool filter)
 {
 	const char *params = arg(c, "params");
 	json_t *out = json_array(), *rec, *val;
@@ -1093,7 +1096,7 @@ list_filter(struct sd_call *c)
 		json_object_foreach(c->params, key, val) {
 			const char *have = json_string_value(json_object_get(rec, key));
 
-			if (strcmp(key, "params") == 0)
+			if (!filter || strcmp(key, "params") == 0)
 				continue;
 			if (have == NULL || strcmp(have, json_string_value(val)) != 0)
 				match = false;
@@ -1145,8 +1148,8 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 		}
 		if (txn && rc != 0)
 			store_rollback(sd->store);
-		if (rc == 0 && (v->flags & SD_VERB_LIST))
-			list_filter(&c);
+		if (rc == 0 && json_is_array(c.result))
+			list_filter(&c, v->flags & SD_VERB_LIST);
 	}
 	if (rc == 0) {
 		reply = json_pack("{s:b, s:o}", "ok", 1, "result", c.result ? c.result : json_null());

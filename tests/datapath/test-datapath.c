@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-datapath.c - the real datapath (everything in datapath/) on DPDK ring ports:
+ * crafted frames in, frames out compared, counters and FDB checked. The
+ * worker is driven one poll iteration at a time, so every test is
+ * deterministic. Needs no root and no hugepages.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "../../datapath/datapath.h"
+
+#define MAX_TPORTS 8
+
+struct tport {
+	struct rte_ring *rx; /* frames the test injects: the port "receives" them */
+	struct rte_ring *tx; /* frames the datapath sends out of the port */
+	uint16_t ethdev;
+	uint16_t id; /* datapath port id */
+};
+
+static struct dp *dp;
+static struct tport tp[MAX_TPORTS];
+static unsigned int n_tports, ring_seq;
+
+static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
+static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
+static const struct rte_ether_addr mac_c = {{0x02, 0, 0, 0, 0, 0x0c}};
+static const struct rte_ether_addr mac_bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+static const struct rte_ether_addr mac_mcast = {{0x01, 0x00, 0x5e, 0, 0, 1}};
+
+static struct tport *
+tport_add(uint16_t bridge)
+{
+	struct tport *t = &tp[n_tports++];
+	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500};
+	char name[32];
+	int ret;
+
+	snprintf(name, sizeof(name), "rx%u", ring_seq);
+	t->rx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "tx%u", ring_seq);
+	t->tx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
+	assert_non_null(t->rx);
+	assert_non_null(t->tx);
+	ret = rte_eth_from_rings(name, &t->rx, 1, &t->tx, 1, 0);
+	assert_true(ret >= 0);
+	t->ethdev = (uint16_t)ret;
+	pp.ethdev = t->ethdev;
+	pp.name = name;
+	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
+	return t;
+}
+
+/* Build an Ethernet frame of @len bytes (header included). */
+static struct rte_mbuf *
+frame(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_mempool(dp));
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	assert_non_null(p);
+	memset(p, 0x5a, len);
+	if (len >= RTE_ETHER_HDR_LEN) {
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+
+		eth->dst_addr = *dst;
+		eth->src_addr = *src;
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
+	return m;
+}
+
+static void
+inject(struct tport *t, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
+       uint16_t len)
+{
+	assert_int_equal(rte_ring_enqueue(t->rx, frame(dst, src, len)), 0);
+}
+
+static void
+poll_dp(void)
+{
+	dp_worker_poll(dp, 0);
+}
+
+/* Number of frames the port sent; each must carry src @src if non-NULL. */
+static unsigned int
+drain(struct tport *t, const struct rte_ether_addr *src)
+{
+	void *objs[256];
+	unsigned int n = rte_ring_dequeue_burst(t->tx, objs, 256, NULL), i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i];
+
+		if (src != NULL)
+			assert_true(rte_is_same_ether_addr(
+				&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, src));
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+static void
+drain_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_tports; i++)
+		drain(&tp[i], NULL);
+}
+
+static uint64_t
+drops(struct tport *t, enum dp_drop r)
+{
+	struct dp_port_stats st;
+
+	assert_int_equal(dp_port_stats_get(dp, t->id, &st), 0);
+	return st.drops[r];
+}
+
+struct fdb_find {
+	struct rte_ether_addr mac;
+	int port;
+};
+
+static int
+fdb_find_cb(const struct dp_fdb_entry *e, void *arg)
+{
+	struct fdb_find *f = arg;
+
+	if (rte_is_same_ether_addr(&e->mac, &f->mac))
+		f->port = e->port;
+	return 0;
+}
+
+/* Datapath port a MAC is learned on in @bridge, or -1. */
+static int
+fdb_port(uint16_t bridge, const struct rte_ether_addr *mac)
+{
+	struct fdb_find f = {.mac = *mac, .port = -1};
+
+	dp_fdb_dump(dp, bridge, fdb_find_cb, &f);
+	return f.port;
+}
+
+struct fixture {
+	uint16_t br0, br1;
+};
+
+static int
+setup(void **state)
+{
+	static struct fixture fx;
+	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096,
+			      .age_sec = 2, .name = "t"};
+
+	assert_int_equal(dp_create(&p, &dp), 0);
+	n_tports = 0;
+	assert_int_equal(dp_bridge_add(dp, "br0", 1500, &fx.br0), 0);
+	assert_int_equal(dp_bridge_add(dp, "br1", 1500, &fx.br1), 0);
+	*state = &fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	dp_destroy(dp); /* stops the ring ethdevs; they stay allocated */
+	for (i = 0; i < n_tports; i++) {
+		rte_eth_dev_close(tp[i].ethdev);
+		rte_ring_free(tp[i].rx);
+		rte_ring_free(tp[i].tx);
+	}
+	dp = NULL;
+	return 0;
+}
+
+static void
+test_unknown_unicast_floods_except_ingress(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p0, &mac_b, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(drain(p1, &mac_a), 1);
+	assert_int_equal(drain(p2, &mac_a), 1);
+}
+
+static void
+test_learning_then_unicast(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p0, &mac_b, &mac_a, 64); /* learn A on p0 */
+	poll_dp();
+	drain_all();
+	inject(p1, &mac_a, &mac_b, 64); /* known: only to p0; learns B on p1 */
+	poll_dp();
+	assert_int_equal(drain(p0, &mac_b), 1);
+	assert_int_equal(drain(p1, NULL), 0);
+	assert_int_equal(drain(p2, NULL), 0);
+	inject(p0, &mac_b, &mac_a, 64); /* now known too */
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 1);
+	assert_int_equal(drain(p2, NULL), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), p0->id);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id);
+}
+
+static void
+test_broadcast_and_multicast_flood(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p1, &mac_a, &mac_c, 64); /* C is learned on p1 */
+	poll_dp();
+	drain_all();
+	inject(p0, &mac_bcast, &mac_a, 64);
+	inject(p0, &mac_mcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(drain(p1, &mac_a), 2);
+	assert_int_equal(drain(p2, &mac_a), 2);
+}
+
+static void
+test_no_hairpin(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0);
+
+	inject(p0, &mac_c, &mac_b, 64); /* B on p0 */
+	poll_dp();
+	drain_all();
+	inject(p0, &mac_b, &mac_a, 64); /* to B, from B's own port */
+	poll_dp();
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(drain(p1, NULL), 0);
+	assert_int_equal(drops(p0, DP_DROP_HAIRPIN), 1);
+}
+
+static void
+test_drops_by_reason(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0);
+
+	inject(p0, &mac_b, &mac_mcast, 64);                   /* multicast source */
+	inject(p0, &mac_b, &mac_a, 10);                       /* runt */
+	inject(p0, &mac_b, &mac_a, 1500 + RTE_ETHER_HDR_LEN + 1); /* over the MTU */
+	inject(p0, &mac_b, &mac_a, 1500 + RTE_ETHER_HDR_LEN); /* exactly the MTU: passes */
+	poll_dp();
+	assert_int_equal(drain(p1, NULL), 1);
+	assert_int_equal(drops(p0, DP_DROP_SRC_MULTICAST), 1);
+	assert_int_equal(drops(p0, DP_DROP_RUNT), 1);
+	assert_int_equal(drops(p0, DP_DROP_OVERSIZE), 1);
+	/* A multicast source is never learned. */
+	assert_int_equal(fdb_port(fx->br0, &mac_mcast), -1);
+}
+
+static void
+test_bridges_are_separate(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a0 = tport_add(fx->br0), *a1 = tport_add(fx->br0);
+	struct tport *b0 = tport_add(fx->br1), *b1 = tport_add(fx->br1);
+
+	inject(a0, &mac_bcast, &mac_a, 64);
+	inject(b1, &mac_bcast, &mac_a, 64); /* the same MAC on the other bridge */
+	poll_dp();
+	assert_int_equal(drain(a1, &mac_a), 1);
+	assert_int_equal(drain(b0, &mac_a), 1);
+	assert_int_equal(drain(a0, NULL), 0);
+	assert_int_equal(drain(b1, NULL), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), a0->id);
+	assert_int_equal(fdb_port(fx->br1, &mac_a), b1->id);
+	inject(a1, &mac_a, &mac_b, 64); /* unicast to A stays in br0 */
+	poll_dp();
+	assert_int_equal(drain(a0, &mac_b), 1);
+	assert_int_equal(drain(b0, NULL) + drain(b1, NULL), 0);
+}
+
+static void
+test_mac_move(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	struct dp_fdb_stats st;
+
+	inject(p0, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	inject(p1, &mac_bcast, &mac_a, 64); /* A moved to p1 */
+	poll_dp();
+	drain_all();
+	inject(p2, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_b), 1);
+	assert_int_equal(drain(p0, NULL), 0);
+	dp_fdb_stats_get(dp, &st);
+	assert_int_equal(st.moved, 1);
+}
+
+static void
+test_flush_port_and_bridge(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p0, &mac_bcast, &mac_a, 64);
+	inject(p1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(dp_fdb_flush(dp, fx->br0, p0->id), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id); /* other port kept */
+	inject(p2, &mac_a, &mac_c, 64); /* A unknown again: flooded */
+	poll_dp();
+	assert_int_equal(drain(p0, &mac_c), 1);
+	assert_int_equal(drain(p1, &mac_c), 1);
+	assert_int_equal(dp_fdb_flush(dp, fx->br0, DP_PORT_NONE), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), -1);
+	assert_int_equal(fdb_port(fx->br0, &mac_c), -1);
+	/* Flushing a port of another bridge is refused. */
+	assert_int_equal(dp_fdb_flush(dp, fx->br1, p0->id), ENOENT);
+}
+
+static void
+test_aging(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p0, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(fdb_port(fx->br0, &mac_a), p0->id);
+	sleep(4); /* aging time is 2 s */
+	poll_dp();
+	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
+	inject(p1, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(p0, &mac_b), 1);
+	assert_int_equal(drain(p2, &mac_b), 1);
+}
+
+static void
+test_port_del_keeps_others(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+
+	inject(p0, &mac_bcast, &mac_a, 64);
+	inject(p1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(dp_port_del(dp, p2->id), 0);
+	assert_null(dp_port_name(dp, p2->id));
+	inject(p0, &mac_b, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 1);
+	assert_int_equal(drain(p2, NULL), 0);
+	/* Deleting a port forgets its MACs. */
+	assert_int_equal(dp_port_del(dp, p1->id), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), -1);
+	/* A bridge with ports cannot be deleted; one without can. */
+	assert_int_equal(dp_bridge_del(dp, fx->br0), EBUSY);
+	assert_int_equal(dp_bridge_del(dp, fx->br1), 0);
+}
+
+static void
+test_lone_port_counts_no_destination(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br1);
+	struct dp_port_stats st;
+
+	inject(p0, &mac_bcast, &mac_a, 100);
+	poll_dp();
+	assert_int_equal(drops(p0, DP_DROP_NO_DESTINATION), 1);
+	assert_int_equal(dp_port_stats_get(dp, p0->id, &st), 0);
+	assert_int_equal(st.rx_packets, 1);
+	assert_int_equal(st.rx_bytes, 100);
+}
+
+static void
+test_counters(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0);
+	struct dp_port_stats s0, s1;
+	int i;
+
+	for (i = 0; i < 40; i++) /* more than one burst */
+		inject(p0, &mac_b, &mac_a, 128);
+	poll_dp();
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 40);
+	dp_port_stats_get(dp, p0->id, &s0);
+	dp_port_stats_get(dp, p1->id, &s1);
+	assert_int_equal(s0.rx_packets, 40);
+	assert_int_equal(s0.rx_bytes, 40 * 128);
+	assert_int_equal(s1.tx_packets, 40);
+	assert_int_equal(s1.tx_bytes, 40 * 128);
+}
+
+static void
+test_move_port_between_bridges(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a0 = tport_add(fx->br0), *a1 = tport_add(fx->br0), *b0 = tport_add(fx->br1);
+
+	inject(a1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(dp_port_set_bridge(dp, a1->id, fx->br1), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), -1); /* its MACs are forgotten */
+	inject(a0, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(a1, NULL), 0); /* no longer on br0 */
+	inject(b0, &mac_bcast, &mac_c, 64);
+	poll_dp();
+	assert_int_equal(drain(a1, &mac_c), 1);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .name = "x", .bridge = 999, .mtu = 1500};
+	uint16_t id;
+
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL); /* no such bridge */
+	pp.bridge = fx->br0;
+	pp.ethdev = 31; /* no such ethdev */
+	assert_int_equal(dp_port_add(dp, &pp, &id), ENODEV);
+	assert_int_equal(dp_bridge_add(dp, "tiny", 10, &id), EINVAL);
+	assert_int_equal(dp_port_del(dp, 1234), ENOENT);
+	assert_int_equal(dp_bridge_set_mtu(dp, 4321, 1500), ENOENT);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
+		       "--lcores", "0", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_unknown_unicast_floods_except_ingress),
+		T(test_learning_then_unicast),
+		T(test_broadcast_and_multicast_flood),
+		T(test_no_hairpin),
+		T(test_drops_by_reason),
+		T(test_bridges_are_separate),
+		T(test_mac_move),
+		T(test_flush_port_and_bridge),
+		T(test_aging),
+		T(test_port_del_keeps_others),
+		T(test_lone_port_counts_no_destination),
+		T(test_counters),
+		T(test_move_port_between_bridges),
+		T(test_refusals),
+#undef T
+	};
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "sdtest-dp-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	return cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
+}

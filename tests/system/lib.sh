@@ -1,0 +1,238 @@
+# Shared by the system tests and the demo (source it; bash).
+#
+# Everything a test makes carries a unique prefix (namespaces "sdt<pid>...",
+# a private temporary directory), only processes the test started are
+# stopped (by PID), every wait is bounded, and cleanup runs on every exit.
+# Traffic stays inside the test's own namespaces (198.18.0.0/15, the
+# benchmarking range).
+
+SD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=${B:-build}
+SWITCHD=$SD_TOP/$B/switchd
+NETCTL=$SD_TOP/$B/netctl
+P=${SD_PREFIX:-sdt$$}
+WORK=$(mktemp -d "/tmp/${P}.XXXXXX")
+SOCK=$WORK/switchd.sock
+DB=$WORK/switchd.db
+PIDFILE=$WORK/switchd.pid
+LOG=$WORK/switchd.log
+NS_HOST=${P}h
+NS_UP=${P}u
+NAMESPACES=()
+SD_PID=
+TAP_N=0
+TAP_FAILED=0
+
+# TAP output ----------------------------------------------------------------
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $*"
+}
+
+# check DESCRIPTION COMMAND...: passes if the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$WORK/out" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		sed 's/^/#   /' "$WORK/out" | head -20
+	fi
+}
+
+# check_not DESCRIPTION COMMAND...: passes if the command fails.
+check_not() {
+	local desc=$1
+	shift
+	if "$@" >"$WORK/out" 2>&1; then
+		not_ok "$desc (it succeeded)"
+	else
+		ok "$desc"
+	fi
+}
+
+# The whole configuration as netctl lists it, for "nothing changed" checks.
+snapshot() {
+	{
+		nctl network-list --json
+		nctl pif-list --json params=uuid,device,MAC,MTU,network-uuid,IP-configuration-mode,IP,currently-attached
+		nctl vif-list --json
+	} 2>&1
+}
+
+# check_err DESCRIPTION ERROR_NAME COMMAND...: the command must fail, its
+# stderr must start with "ERROR_NAME: ", and the configuration must be
+# unchanged.
+check_err() {
+	local desc=$1 name=$2 before after
+	shift 2
+	before=$(snapshot)
+	if "$@" >"$WORK/out" 2>"$WORK/err"; then
+		not_ok "$desc: refused with $name (it succeeded)"
+		return
+	fi
+	after=$(snapshot)
+	if ! head -1 "$WORK/err" | grep -q "^$name: "; then
+		not_ok "$desc: refused with $name"
+		sed 's/^/#   got: /' "$WORK/err" | head -3
+	elif [ "$before" != "$after" ]; then
+		not_ok "$desc: refused with $name, but the configuration changed"
+		diff <(echo "$before") <(echo "$after") | sed 's/^/#   /' | head -10
+	else
+		ok "$desc: refused with $name"
+	fi
+}
+
+# Processes and namespaces --------------------------------------------------
+
+nctl() {
+	"$NETCTL" --socket "$SOCK" "$@"
+}
+
+ns_add() {
+	ip netns add "$1" || return 1
+	NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# sd_start [extra switchd options]: start switchd detached in the host
+# namespace; returns when its socket accepts connections.
+sd_start() {
+	ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
+		--log-file "$LOG" --no-huge --memory 256 --fdb-size 65536 --detach "$@" || return 1
+	SD_PID=$(cat "$PIDFILE")
+}
+
+# wait_gone PID SECONDS: true once the process has exited.
+wait_gone() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+sd_stop() {
+	[ -n "$SD_PID" ] || return 0
+	kill -TERM "$SD_PID" 2>/dev/null
+	if ! wait_gone "$SD_PID" 10; then
+		kill -KILL "$SD_PID" 2>/dev/null
+		wait_gone "$SD_PID" 5
+	fi
+	SD_PID=
+}
+
+sd_kill9() {
+	kill -KILL "$SD_PID" && wait_gone "$SD_PID" 5
+	local rc=$?
+	SD_PID=
+	return $rc
+}
+
+cleanup() {
+	local ns pid
+	sd_stop
+	for pid in $(cat "$WORK"/*.bgpid 2>/dev/null); do
+		kill "$pid" 2>/dev/null
+	done
+	for ns in "${NAMESPACES[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "$TAP_FAILED" -ne 0 ] && [ -f "$LOG" ]; then
+		echo "# switchd log:"
+		tail -20 "$LOG" | sed 's/^/#   /'
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The default topology ------------------------------------------------------
+#
+#   upstream ns: up0 198.18.0.254/24 --- eth0 [switchd host ns] eth1 --- up1
+#   vm1: eth0 198.18.0.1  -- vif1.0 (xenbr0)
+#   vm2: eth0 198.18.0.2  -- vif2.0 (xenbr0); eth1 198.19.0.2 -- vif2.1 (internal)
+#   vm3: eth0 198.19.0.3 and 198.18.0.3 -- vif3.0 (internal)
+
+# vm_link NS VM-IFNAME HOST-IFNAME ADDRESS...: a VM's interface and its backend.
+vm_link() {
+	local ns=$1 vmif=$2 hostif=$3 a
+	shift 3
+	ip link add "$hostif" netns "$NS_HOST" type veth peer name "$vmif" netns "$ns" || return 1
+	for a in "$@"; do
+		ip -n "$ns" addr add "$a" dev "$vmif"
+	done
+	ip -n "$ns" link set "$vmif" up
+	# The VM side hands af_packet frames with partial checksums otherwise.
+	ip netns exec "$ns" ethtool -K "$vmif" tx off >/dev/null
+}
+
+topo_create() {
+	ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}vm1" && ns_add "${P}vm2" &&
+		ns_add "${P}vm3" || return 1
+	ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP" || return 1
+	ip link add eth1 netns "$NS_HOST" type veth peer name up1 netns "$NS_UP" || return 1
+	ip -n "$NS_UP" addr add 198.18.0.254/24 dev up0
+	ip -n "$NS_UP" addr add 198.18.1.254/24 dev up1
+	ip -n "$NS_UP" link set up0 up
+	ip -n "$NS_UP" link set up1 up
+	ip netns exec "$NS_UP" ethtool -K up0 tx off >/dev/null
+	vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 &&
+		vm_link "${P}vm2" eth0 vif2.0 198.18.0.2/24 &&
+		vm_link "${P}vm2" eth1 vif2.1 198.19.0.2/24 &&
+		vm_link "${P}vm3" eth0 vif3.0 198.19.0.3/24 198.18.0.3/24
+}
+
+# vif_for VM-NS VM-IFNAME NETWORK-UUID DEVICE: a VIF record whose MAC the
+# VM's interface takes, as the toolstack would configure the guest.
+vif_for() {
+	local ns=$1 vmif=$2 net=$3 dev=$4 vm uuid mac
+	vm=$(cat "$WORK/$ns.uuid" 2>/dev/null || uuidgen | tee "$WORK/$ns.uuid")
+	uuid=$(nctl vif-create vm-uuid="$vm" device="$dev" network-uuid="$net") || return 1
+	mac=$(nctl vif-list uuid="$uuid" params=MAC --minimal)
+	ip -n "$ns" link set "$vmif" address "$mac" || return 1
+	echo "$uuid"
+}
+
+# topo_configure: PIFs, the internal network and the VIFs, all plugged.
+# Sets NET0, NET_INT, PIF0, PIF1, VIF1, VIF2, VIF2B, VIF3.
+topo_configure() {
+	nctl pif-scan || return 1
+	PIF0=$(nctl pif-list device=eth0 --minimal)
+	PIF1=$(nctl pif-list device=eth1 --minimal)
+	NET0=$(nctl network-list bridge=xenbr0 --minimal)
+	nctl pif-plug uuid="$PIF0" && nctl pif-plug uuid="$PIF1" || return 1
+	NET_INT=$(nctl network-create name-label="internal") || return 1
+	VIF1=$(vif_for "${P}vm1" eth0 "$NET0" 0) &&
+		VIF2=$(vif_for "${P}vm2" eth0 "$NET0" 0) &&
+		VIF2B=$(vif_for "${P}vm2" eth1 "$NET_INT" 1) &&
+		VIF3=$(vif_for "${P}vm3" eth0 "$NET_INT" 0) || return 1
+	nctl vif-plug uuid="$VIF1" ifname=vif1.0 domid=1 &&
+		nctl vif-plug uuid="$VIF2" ifname=vif2.0 domid=2 &&
+		nctl vif-plug uuid="$VIF2B" ifname=vif2.1 domid=2 &&
+		nctl vif-plug uuid="$VIF3" ifname=vif3.0 domid=3
+}
+
+# ping_from NS ADDRESS [COUNT]: true if the address answers.
+ping_from() {
+	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 1 -q "$2" >/dev/null
+}
+
+# ping_until NS ADDRESS SECONDS: true once one ping is answered.
+ping_until() {
+	local deadline=$((SECONDS + $3))
+	while [ $SECONDS -lt $deadline ]; do
+		ip netns exec "$1" ping -c 1 -W 1 -q "$2" >/dev/null && return 0
+	done
+	return 1
+}

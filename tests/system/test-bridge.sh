@@ -1,0 +1,105 @@
+#!/bin/bash
+# System test: switchd in a host namespace, eth0/eth1 veths to an upstream
+# namespace, three VM namespaces plugged as VIFs. Real kernels on both
+# sides of every port.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+topo_create || { not_ok "create the namespaces"; exit 1; }
+check "switchd starts detached and answers" sd_start
+topo_configure >"$WORK/out" 2>&1 || { not_ok "configure PIFs, networks, VIFs"; cat "$WORK/out"; exit 1; }
+ok "configure PIFs, networks and VIFs through netctl"
+
+check "pif-scan named the networks xenbr0/xenbr1" \
+	test "$(nctl network-list bridge=xenbr1 params=name-label --minimal)" = "Pool-wide network 1"
+check "pif-scan ignored VIF backends (vifD.N)" test "$(nctl pif-list --minimal | tr ',' '\n' | wc -l)" = 2
+nctl pif-scan
+check "pif-scan a second time adds nothing" test "$(nctl pif-list --minimal | tr ',' '\n' | wc -l)" = 2
+check "the internal network got xapi0" test "$(nctl network-list uuid="$NET_INT" params=bridge --minimal)" = xapi0
+check "the bridges' host interfaces exist" ip -n "$NS_HOST" link show xenbr0
+
+check "VM1 pings VM2 across xenbr0" ping_from "${P}vm1" 198.18.0.2
+check "VM1 pings upstream across xenbr0" ping_from "${P}vm1" 198.18.0.254
+check "upstream pings VM2" ping_from "$NS_UP" 198.18.0.2
+check "VM2 and VM3 reach each other on the internal network" ping_from "${P}vm3" 198.19.0.2
+check_not "VM3 (internal) cannot reach upstream" ping_from "${P}vm3" 198.18.0.254 2
+check_not "VM3 (internal) cannot reach VM1 on xenbr0" ping_from "${P}vm3" 198.18.0.1 2
+
+mac1=$(nctl vif-list uuid="$VIF1" params=MAC --minimal)
+check "fdb-show lists VM1's MAC on vif1.0" \
+	bash -c "$(declare -f nctl); NETCTL=$NETCTL SOCK=$SOCK; nctl fdb-show bridge=xenbr0 --json | grep -A1 -i '\"$mac1\"' | grep -q vif1.0"
+check "port-stats counts VM1's frames" \
+	test "$(nctl port-stats port=vif1.0 params=rx_packets --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["rx_packets"])')" -gt 0
+
+# Unplugging one VIF disturbs no other port: a fast ping between VM1 and
+# upstream runs while VM2 is unplugged and plugged five times.
+ip netns exec "${P}vm1" ping -i 0.01 -c 400 -W 1 -q 198.18.0.254 >"$WORK/ping.out" 2>&1 &
+PING=$!
+echo $PING >"$WORK/ping.bgpid"
+for i in 1 2 3 4 5; do
+	nctl vif-unplug uuid="$VIF2" && nctl vif-plug uuid="$VIF2" ifname=vif2.0 || break
+done
+nctl vif-unplug uuid="$VIF2"
+wait $PING
+check "no loss between VM1 and upstream while VM2 is plugged and unplugged" \
+	grep -q ' 0% packet loss' "$WORK/ping.out"
+check_not "the unplugged VM2 is cut off" ping_from "${P}vm1" 198.18.0.2 2
+check "VM2's VIF reads currently-attached=false" \
+	test "$(nctl vif-list uuid="$VIF2" params=currently-attached --minimal)" = false
+check "VM2's other VIF (internal network) still works" ping_from "${P}vm3" 198.19.0.2
+nctl vif-plug uuid="$VIF2" ifname=vif2.0
+check "VM2 is back after vif-plug" ping_until "${P}vm1" 198.18.0.2 5
+
+# vif-move: VM1 to the internal network and back.
+nctl vif-move uuid="$VIF1" network-uuid="$NET_INT"
+ip -n "${P}vm1" addr add 198.19.0.1/24 dev eth0
+check "after vif-move VM1 reaches the internal network" ping_until "${P}vm1" 198.19.0.3 5
+check_not "after vif-move VM1 no longer reaches upstream" ping_from "${P}vm1" 198.18.0.254 2
+nctl vif-move uuid="$VIF1" network-uuid="$NET0"
+check "after moving back VM1 reaches upstream again" ping_until "${P}vm1" 198.18.0.254 5
+
+# The host's own address on xenbr0.
+check "pif-reconfigure-ip mode=static" nctl pif-reconfigure-ip uuid="$PIF0" mode=static \
+	IP=198.18.0.10 netmask=255.255.255.0 gateway=198.18.0.254 DNS=198.18.0.53
+check "the host pings upstream from xenbr0" ping_from "$NS_HOST" 198.18.0.254
+check "upstream pings the host" ping_from "$NS_UP" 198.18.0.10
+check "the host pings VM1" ping_from "$NS_HOST" 198.18.0.1
+check "the default route goes through the gateway" \
+	bash -c "ip -n $NS_HOST route show default | grep -q 'via 198.18.0.254 dev xenbr0'"
+check "pif-param-get reads the configuration" \
+	test "$(nctl pif-param-get uuid="$PIF0" param=IP-configuration-mode)" = static
+
+# TCP across the bridge.
+ip netns exec "${P}vm2" iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
+echo $! >"$WORK/iperf.bgpid"
+sleep 0.5
+if ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.2 -t 2 -J >"$WORK/iperf.json" 2>&1; then
+	bps=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$WORK/iperf.json")
+	ok "iperf3 TCP VM1 -> VM2 through xenbr0: $((bps / 1000000)) Mbit/s"
+else
+	not_ok "iperf3 TCP VM1 -> VM2 through xenbr0"
+	head -5 "$WORK/iperf.json" | sed 's/^/#   /'
+fi
+
+# kill -9 and restart: everything comes back without any netctl call.
+before=$(snapshot)
+check "kill -9 switchd" sd_kill9
+check_not "the host interface went with it" ip -n "$NS_HOST" link show xenbr0
+check "switchd restarts on the same database" sd_start
+after=$(snapshot)
+check "every object is listed again, unchanged" test "$before" = "$after"
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/#   /' | head
+check "VM1 pings VM2 again" ping_until "${P}vm1" 198.18.0.2 5
+check "VM1 pings upstream again" ping_until "${P}vm1" 198.18.0.254 5
+check "VM3 pings VM2 on the internal network again" ping_until "${P}vm3" 198.19.0.2 5
+check "the host's static address is back" ping_until "$NS_HOST" 198.18.0.254 5
+
+# A clean stop removes what switchd made.
+pid=$SD_PID
+kill -TERM "$pid"
+check "SIGTERM stops switchd within 5 s" wait_gone "$pid" 5
+SD_PID=
+check_not "the socket is gone" test -S "$SOCK"
+check_not "the host interfaces are gone" ip -n "$NS_HOST" link show xenbr0
+
+[ "$TAP_FAILED" -eq 0 ]

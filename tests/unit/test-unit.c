@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test-unit.c - unit tests that need neither root nor DPDK start-up: MAC
+ * rules, bridge naming, netctl's key=value parsing, IP configuration
+ * validation and the SQLite store.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../ctl/args.h"
+#include "../../lib/mac.h"
+#include "../../pif/pif.h"
+#include "../../switchd/network.h"
+#include "../../switchd/store.h"
+
+static void
+test_mac_parse_format(void **state)
+{
+	struct mac m;
+	char buf[MAC_STRLEN];
+
+	(void)state;
+	assert_int_equal(mac_parse("02:AB:cd:00:11:ff", &m), 0);
+	assert_string_equal(mac_format(&m, buf), "02:ab:cd:00:11:ff");
+	assert_int_equal(mac_parse("02:ab:cd:00:11", &m), EINVAL);
+	assert_int_equal(mac_parse("02:ab:cd:00:11:ff:00", &m), EINVAL);
+	assert_int_equal(mac_parse("02-ab-cd-00-11-ff", &m), EINVAL);
+	assert_int_equal(mac_parse("0g:ab:cd:00:11:ff", &m), EINVAL);
+	assert_int_equal(mac_parse("", &m), EINVAL);
+	assert_int_equal(mac_parse(NULL, &m), EINVAL);
+}
+
+static void
+test_mac_policy(void **state)
+{
+	struct mac m;
+
+	(void)state;
+	assert_int_equal(mac_check_user("02:00:00:00:00:01", false, &m), MAC_OK);
+	assert_int_equal(mac_check_user("00:16:3e:00:00:01", false, &m), MAC_NOT_LOCAL);
+	assert_int_equal(mac_check_user("00:16:3e:00:00:01", true, &m), MAC_OK);
+	assert_int_equal(mac_check_user("03:00:00:00:00:01", true, &m), MAC_MULTICAST);
+	assert_int_equal(mac_check_user("ff:ff:ff:ff:ff:ff", true, &m), MAC_MULTICAST);
+	assert_int_equal(mac_check_user("00:00:00:00:00:00", true, &m), MAC_ZERO);
+	assert_int_equal(mac_check_user("nonsense", true, &m), MAC_BAD_SYNTAX);
+}
+
+static void
+test_mac_generate(void **state)
+{
+	struct mac a, b;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(mac_generate(&a), 0);
+		assert_true(mac_is_local(&a));
+		assert_false(mac_is_multicast(&a));
+	}
+	assert_int_equal(mac_generate(&b), 0);
+	assert_memory_not_equal(a.b, b.b, MAC_LEN);
+}
+
+static void
+test_xenbr_names(void **state)
+{
+	char out[IFNAMSIZ];
+
+	(void)state;
+	assert_int_equal(network_xenbr_name("eth0", out, sizeof(out)), 0);
+	assert_string_equal(out, "xenbr0");
+	assert_int_equal(network_xenbr_name("eth12", out, sizeof(out)), 0);
+	assert_string_equal(out, "xenbr12");
+	assert_int_equal(network_xenbr_name("eth", out, sizeof(out)), EINVAL);
+	assert_int_equal(network_xenbr_name("eth01", out, sizeof(out)), EINVAL);
+	assert_int_equal(network_xenbr_name("eth0.10", out, sizeof(out)), EINVAL);
+	assert_int_equal(network_xenbr_name("ens3", out, sizeof(out)), EINVAL);
+	assert_int_equal(network_xenbr_name("eth99999999999", out, sizeof(out)), EINVAL);
+}
+
+static bool
+used_set(const char *bridge, void *arg)
+{
+	const char *const *names = arg;
+
+	for (; *names != NULL; names++)
+		if (strcmp(*names, bridge) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_xapi_smallest_unused(void **state)
+{
+	const char *none[] = {NULL};
+	const char *some[] = {"xapi0", "xapi1", "xapi3", "xenbr0", NULL};
+	char out[IFNAMSIZ];
+
+	(void)state;
+	assert_int_equal(network_xapi_name(used_set, none, out, sizeof(out)), 0);
+	assert_string_equal(out, "xapi0");
+	assert_int_equal(network_xapi_name(used_set, some, out, sizeof(out)), 0);
+	assert_string_equal(out, "xapi2");
+}
+
+static void
+test_user_bridge_names(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_true(network_bridge_name_valid("br-storage", &why));
+	assert_true(network_bridge_name_valid("a23456789012345", &why));
+	assert_false(network_bridge_name_valid("a234567890123456", &why));
+	assert_false(network_bridge_name_valid("", &why));
+	assert_false(network_bridge_name_valid("xenbr7", &why));
+	assert_false(network_bridge_name_valid("xapi1", &why));
+	assert_false(network_bridge_name_valid("vif1.0", &why));
+	assert_false(network_bridge_name_valid("tapx", &why));
+	assert_false(network_bridge_name_valid("eth9", &why));
+	assert_false(network_bridge_name_valid("bad name", &why));
+	assert_false(network_bridge_name_valid("bad/name", &why));
+}
+
+static void
+test_mtu_parse(void **state)
+{
+	uint16_t mtu;
+
+	(void)state;
+	assert_int_equal(network_mtu_parse("1500", &mtu), 0);
+	assert_int_equal(mtu, 1500);
+	assert_int_equal(network_mtu_parse("68", &mtu), 0);
+	assert_int_equal(network_mtu_parse("9000", &mtu), 0);
+	assert_int_equal(network_mtu_parse("67", &mtu), EINVAL);
+	assert_int_equal(network_mtu_parse("9001", &mtu), EINVAL);
+	assert_int_equal(network_mtu_parse("15x0", &mtu), EINVAL);
+	assert_int_equal(network_mtu_parse("-1", &mtu), EINVAL);
+	assert_int_equal(network_mtu_parse("", &mtu), EINVAL);
+}
+
+static int
+parse(struct ctl_args *a, char *err, const char *const *words)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"netctl";
+	for (; *words != NULL; words++)
+		argv[argc++] = (char *)*words;
+	return ctl_args_parse(argc, argv, a, err, 256);
+}
+
+static void
+test_args_parse(void **state)
+{
+	const char *ok[] = {"--json", "vif-list", "uuid=abc", "params=MAC", "--minimal",
+			    "other-config:x=y=z", "--socket", "/tmp/s", NULL};
+	const char *dup[] = {"vif-list", "uuid=a", "uuid=b", NULL};
+	const char *bare[] = {"vif-list", "nonsense", NULL};
+	const char *opt[] = {"--frobnicate", NULL};
+	const char *empty_key[] = {"vif-list", "=x", NULL};
+	const char *help[] = {"help", "vif-plug", NULL};
+	struct ctl_args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, err, ok), 0);
+	assert_string_equal(a.verb, "vif-list");
+	assert_true(a.json);
+	assert_true(a.minimal);
+	assert_string_equal(a.socket, "/tmp/s");
+	assert_string_equal(json_string_value(json_object_get(a.params, "uuid")), "abc");
+	assert_string_equal(json_string_value(json_object_get(a.params, "other-config:x")), "y=z");
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, dup), -1);
+	assert_non_null(strstr(err, "twice"));
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, bare), -1);
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, opt), -1);
+	assert_non_null(strstr(err, "--frobnicate"));
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, empty_key), -1);
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, help), 0);
+	assert_string_equal(json_string_value(json_object_get(a.params, "verb")), "vif-plug");
+	ctl_args_free(&a);
+}
+
+static void
+test_ip_validate(void **state)
+{
+	struct pif_ip ip = {.mode = PIF_IP_STATIC};
+	const char *what = NULL;
+
+	(void)state;
+	strcpy(ip.ip, "198.18.0.10");
+	strcpy(ip.netmask, "255.255.255.0");
+	strcpy(ip.gateway, "198.18.0.1");
+	strcpy(ip.dns, "198.18.0.53,198.18.0.54");
+	assert_int_equal(pif_ip_validate(&ip, &what), 0);
+	strcpy(ip.netmask, "255.0.255.0");
+	assert_int_equal(pif_ip_validate(&ip, &what), EINVAL);
+	assert_string_equal(what, "netmask");
+	strcpy(ip.netmask, "255.255.255.0");
+	strcpy(ip.gateway, "198.19.0.1"); /* outside the subnet */
+	assert_int_equal(pif_ip_validate(&ip, &what), EINVAL);
+	assert_string_equal(what, "gateway");
+	strcpy(ip.gateway, "");
+	strcpy(ip.ip, "198.18.0.300");
+	assert_int_equal(pif_ip_validate(&ip, &what), EINVAL);
+	assert_string_equal(what, "IP");
+	strcpy(ip.ip, "198.18.0.10");
+	strcpy(ip.dns, "dns.example");
+	assert_int_equal(pif_ip_validate(&ip, &what), EINVAL);
+	assert_string_equal(what, "DNS");
+}
+
+struct loaded {
+	int networks, pifs, vifs;
+	char label[128];
+	int vif_device;
+	enum pif_ip_mode mode;
+};
+
+static int
+ld_net(struct network *n, void *arg)
+{
+	struct loaded *l = arg;
+
+	l->networks++;
+	snprintf(l->label, sizeof(l->label), "%s", n->name_label);
+	free(n);
+	return 0;
+}
+
+static int
+ld_pif(struct pif *p, void *arg)
+{
+	struct loaded *l = arg;
+
+	l->pifs++;
+	l->mode = p->ip.mode;
+	free(p);
+	return 0;
+}
+
+static int
+ld_vif(struct vif *v, void *arg)
+{
+	struct loaded *l = arg;
+
+	l->vifs++;
+	l->vif_device = v->device;
+	free(v);
+	return 0;
+}
+
+static void
+test_store_roundtrip(void **state)
+{
+	char path[] = "/tmp/sdtest-store-XXXXXX";
+	struct network n = {.uuid = "0f79d86c-f0c0-4b65-bc25-78bae8e2a261",
+			    .name_label = "Pool-wide network 0", .bridge = "xenbr0", .mtu = 1500};
+	struct pif p = {.uuid = "d4648836-a82f-44a4-9813-279dc0461e3c", .device = "eth0",
+			.vlan = -1, .backend = "af_packet", .ip = {.mode = PIF_IP_STATIC}};
+	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7};
+	struct loaded l = {0};
+	struct store_loader ld = {ld_net, ld_pif, ld_vif, &l};
+	struct store *st;
+	const char *msg;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_network_put(st, &n), 0);
+	assert_int_equal(store_pif_put(st, &p), 0);
+	assert_int_equal(store_vif_put(st, &v), 0);
+	assert_int_equal(store_commit(st), 0);
+	/* A rolled-back transaction leaves nothing behind. */
+	assert_int_equal(store_begin(st), 0);
+	strcpy(n.uuid, "11111111-1111-1111-1111-111111111111");
+	strcpy(n.bridge, "xapi0");
+	assert_int_equal(store_network_put(st, &n), 0);
+	store_rollback(st);
+	/* The bridge name is unique. */
+	assert_int_equal(store_begin(st), 0);
+	strcpy(n.bridge, "xenbr0");
+	assert_int_equal(store_network_put(st, &n), EIO);
+	store_rollback(st);
+	store_close(st);
+
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_load(st, &ld), 0);
+	assert_int_equal(l.networks, 1);
+	assert_int_equal(l.pifs, 1);
+	assert_int_equal(l.vifs, 1);
+	assert_string_equal(l.label, "Pool-wide network 0");
+	assert_int_equal(l.vif_device, 7);
+	assert_int_equal(l.mode, PIF_IP_STATIC);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_vif_del(st, v.uuid), 0);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_load(st, &ld), 0);
+	assert_int_equal(l.vifs, 0);
+	store_close(st);
+	unlink(path);
+	strcat(path, "-wal");
+	unlink(path);
+	path[strlen(path) - 4] = '\0';
+	strcat(path, "-shm");
+	unlink(path);
+}
+
+static void
+test_store_refuses_newer_schema(void **state)
+{
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[256];
+	struct store *st;
+	const char *msg;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 %s \"UPDATE meta SET value='99' WHERE key='schema_version'\"", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_open(path, &st, &msg), EPROTO);
+	assert_non_null(strstr(msg, "newer"));
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mac_parse_format),
+		cmocka_unit_test(test_mac_policy),
+		cmocka_unit_test(test_mac_generate),
+		cmocka_unit_test(test_xenbr_names),
+		cmocka_unit_test(test_xapi_smallest_unused),
+		cmocka_unit_test(test_user_bridge_names),
+		cmocka_unit_test(test_mtu_parse),
+		cmocka_unit_test(test_args_parse),
+		cmocka_unit_test(test_ip_validate),
+		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_store_refuses_newer_schema),
+	};
+
+	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
+}
