@@ -1,0 +1,162 @@
+#!/bin/bash
+# System test: every refusal gets its named error, a non-zero exit status,
+# and changes nothing (the whole configuration is compared before/after).
+set -u
+source "$(dirname "$0")/lib.sh"
+
+ns_add "$NS_HOST" && ns_add "${P}vm1" || { not_ok "create the namespaces"; exit 1; }
+ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "${P}vm1"
+vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24
+vm_link "${P}vm1" eth1 vif1.1 198.18.0.2/24
+
+# Before switchd runs.
+start=$(date +%s%N)
+check_err "netctl without switchd" SWITCHD_NOT_RUNNING nctl network-list
+check "netctl without switchd answers within a second" \
+	test $((($(date +%s%N) - start) / 1000000)) -lt 1000
+
+check "switchd starts" sd_start
+second_instance_refused() {
+	local out rc
+	out=$(ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$WORK/other.db" \
+		--no-huge --memory 128 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && grep -q "control socket $SOCK: another switchd is running there" <<<"$out"
+}
+check "a second switchd on the same socket is refused, naming the socket" second_instance_refused
+check "the first switchd still answers" nctl network-list
+
+nctl pif-scan
+PIF=$(nctl pif-list device=eth0 --minimal)
+NET=$(nctl network-list bridge=xenbr0 --minimal)
+INT=$(nctl network-create name-label=int)
+VM=$(uuidgen)
+VIF=$(nctl vif-create vm-uuid="$VM" device=0 network-uuid="$INT")
+NOSUCH=$(uuidgen)
+
+# The CLI and the protocol.
+check_err "an unknown verb" UNKNOWN_VERB nctl frobnicate
+check_err "a missing key" MISSING_PARAMETER nctl vif-create vm-uuid="$VM" network-uuid="$INT"
+check_err "an unknown key" UNKNOWN_PARAMETER nctl network-create name-label=x colour=blue
+check_err "a filter on a field lists do not have" UNKNOWN_PARAMETER nctl vif-list colour=blue
+check_err "a word that is not key=value" INVALID_ARGUMENTS nctl vif-list blue
+check_err "a key given twice" INVALID_ARGUMENTS nctl network-create name-label=a name-label=b
+check_err "an unknown option" INVALID_ARGUMENTS nctl --colour vif-list
+check_err "a request that is not JSON" REQUEST_INVALID \
+	python3 -c 'import socket,sys,json
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{not json"); s.shutdown(socket.SHUT_WR)
+r=json.loads(s.makefile().read()); sys.stderr.write(r["error"]+": "+r["message"]+"\n"); sys.exit(1)' "$SOCK"
+check_err "a request whose values are not strings" REQUEST_INVALID \
+	python3 -c 'import socket,sys,json
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(json.dumps({"verb":"network-create","params":{"name-label":5}}).encode()); s.shutdown(socket.SHUT_WR)
+r=json.loads(s.makefile().read()); sys.stderr.write(r["error"]+": "+r["message"]+"\n"); sys.exit(r["ok"] and 0 or 1)' "$SOCK"
+check "help VERB works without switchd's help" bash -c "$NETCTL help vif-plug | grep -q ifname="
+check_err "help for an unknown verb" UNKNOWN_VERB "$NETCTL" help frobnicate
+
+# Unknown objects.
+check_err "vif-plug of an unknown VIF" UUID_INVALID nctl vif-plug uuid="$NOSUCH" ifname=vif1.0
+check_err "vif-create on an unknown network" UUID_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$NOSUCH"
+check_err "network-destroy of an unknown network" UUID_INVALID nctl network-destroy uuid="$NOSUCH"
+check_err "pif-plug of an unknown PIF" UUID_INVALID nctl pif-plug uuid="$NOSUCH"
+check_err "vif-move to an unknown network" UUID_INVALID nctl vif-move uuid="$VIF" network-uuid="$NOSUCH"
+
+# VIF records.
+check_err "a vm-uuid that is not a uuid" INVALID_VALUE \
+	nctl vif-create vm-uuid=vm1 device=1 network-uuid="$INT"
+for d in 16 -1 x 01x ""; do
+	check_err "device '$d'" DEVICE_INVALID nctl vif-create vm-uuid="$VM" device="$d" network-uuid="$INT"
+done
+check_err "a device the VM has already" DEVICE_ALREADY_EXISTS \
+	nctl vif-create vm-uuid="$VM" device=0 network-uuid="$INT"
+check_err "a MAC that is not a MAC" MAC_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=02:00:00:00:01
+check_err "a multicast MAC" MAC_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=03:00:00:00:00:01
+check_err "the broadcast MAC" MAC_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=ff:ff:ff:ff:ff:ff
+check_err "a vendor (not locally administered) MAC" MAC_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=00:16:3e:00:00:01
+check_err "a multicast MAC even with the override" MAC_INVALID \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=01:16:3e:00:00:01 allow-global-mac=true
+V2=$(nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" mac=00:16:3e:00:00:01 allow-global-mac=true)
+check "a vendor MAC with allow-global-mac=true is kept" \
+	test "$(nctl vif-list uuid="$V2" params=MAC --minimal)" = 00:16:3e:00:00:01
+nctl vif-destroy uuid="$V2"
+check "a generated MAC is locally administered unicast" \
+	bash -c "[[ \$($NETCTL --socket $SOCK vif-list uuid=$VIF params=MAC --minimal) =~ ^.[26ae]: ]]"
+check_err "an MTU below 68" MTU_INVALID nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" MTU=67
+check_err "a domid that is not a number" INVALID_VALUE \
+	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" domid=dom1
+
+# Plugging.
+check_err "vif-plug without an interface" MISSING_PARAMETER nctl vif-plug uuid="$VIF"
+check_err "vif-plug of an interface that does not exist" NETDEV_NOT_FOUND \
+	nctl vif-plug uuid="$VIF" ifname=vif9.9
+check_err "vif-plug of a PIF's interface" NETDEV_IN_USE nctl vif-plug uuid="$VIF" ifname=eth0
+check_err "vif-plug of a vhost-user socket (not yet)" BACKEND_UNSUPPORTED \
+	nctl vif-plug uuid="$VIF" vhost-user=/tmp/nothing
+check_err "vif-unplug of an unplugged VIF" DEVICE_ALREADY_DETACHED nctl vif-unplug uuid="$VIF"
+nctl vif-plug uuid="$VIF" ifname=vif1.0
+check_err "vif-plug twice" DEVICE_ALREADY_ATTACHED nctl vif-plug uuid="$VIF" ifname=vif1.0
+V3=$(nctl vif-create vm-uuid="$VM" device=2 network-uuid="$INT")
+check_err "vif-plug of an interface another VIF holds" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=vif1.0
+check_err "vif-plug of a bridge's host interface" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=xapi0
+nctl vif-destroy uuid="$V3"
+check_err "vif-destroy of a plugged VIF" DEVICE_ALREADY_ATTACHED nctl vif-destroy uuid="$VIF"
+
+# Networks.
+check_err "network-destroy while a VIF is on it" NETWORK_CONTAINS_VIF nctl network-destroy uuid="$INT"
+check_err "network-destroy while a PIF is on it" NETWORK_CONTAINS_PIF nctl network-destroy uuid="$NET"
+for b in xenbr5 xapi7 vif1 tap0 eth3 "" abcdefghijklmnop "a b" "a/b"; do
+	check_err "bridge name '$b'" BRIDGE_NAME_INVALID nctl network-create name-label=x bridge="$b"
+done
+nctl network-create name-label=storage bridge=storage >/dev/null
+check_err "a bridge name another network has" BRIDGE_NAME_EXISTS \
+	nctl network-create name-label=x bridge=storage
+check_err "an empty name-label" INVALID_VALUE nctl network-create name-label=
+check_err "a network MTU above 9000" MTU_INVALID nctl network-create name-label=x MTU=9001
+check_err "a network MTU that is not a number" MTU_INVALID nctl network-create name-label=x MTU=big
+
+# PIFs.
+check_err "pif-introduce of a device that is a PIF already" PIF_ALREADY_EXISTS \
+	nctl pif-introduce device=eth0
+check_err "pif-introduce of a device that does not exist" NETDEV_NOT_FOUND \
+	nctl pif-introduce device=eth7
+check_err "pif-introduce of a VIF's interface" NETDEV_IN_USE nctl pif-introduce device=vif1.1
+check_err "pif-introduce with an unknown backend" BACKEND_UNSUPPORTED \
+	nctl pif-introduce device=eth7 backend=carrier-pigeon
+nctl pif-plug uuid="$PIF"
+check_err "pif-forget of a plugged PIF" PIF_IN_USE nctl pif-forget uuid="$PIF"
+check_err "pif-reconfigure-ip with an unknown mode" INVALID_VALUE \
+	nctl pif-reconfigure-ip uuid="$PIF" mode=magic
+check_err "static without a netmask" IP_CONFIGURATION_INVALID \
+	nctl pif-reconfigure-ip uuid="$PIF" mode=static IP=198.18.0.10
+check_err "a non-contiguous netmask" IP_CONFIGURATION_INVALID \
+	nctl pif-reconfigure-ip uuid="$PIF" mode=static IP=198.18.0.10 netmask=255.0.255.0
+check_err "a gateway outside the subnet" IP_CONFIGURATION_INVALID \
+	nctl pif-reconfigure-ip uuid="$PIF" mode=static IP=198.18.0.10 netmask=255.255.255.0 gateway=198.19.0.1
+check_err "an address with mode=none" IP_CONFIGURATION_INVALID \
+	nctl pif-reconfigure-ip uuid="$PIF" mode=none IP=198.18.0.10
+if [ ! -x /sbin/dhclient ]; then
+	check_err "mode=dhcp without a DHCP client" DHCP_CLIENT_UNAVAILABLE \
+		nctl pif-reconfigure-ip uuid="$PIF" mode=dhcp
+fi
+check_err "pif-param-get of a field PIFs do not have" UNKNOWN_PARAMETER \
+	nctl pif-param-get uuid="$PIF" param=colour
+check_err "pif-param-get without a field" MISSING_PARAMETER nctl pif-param-get uuid="$PIF"
+nctl pif-unplug uuid="$PIF"
+check_err "pif-unplug of an unplugged PIF" DEVICE_ALREADY_DETACHED nctl pif-unplug uuid="$PIF"
+
+# Bridges and ports.
+check_err "fdb-show of an unknown bridge" BRIDGE_NOT_FOUND nctl fdb-show bridge=xenbr9
+check_err "fdb-flush of an unknown port" PORT_NOT_FOUND nctl fdb-flush bridge=xapi0 port=vif9.9
+check_err "port-stats of an unknown port" PORT_NOT_FOUND nctl port-stats port=vif9.9
+
+# After all that, the VIF that is plugged still carries traffic.
+ip -n "${P}vm1" link set eth0 address "$(nctl vif-list uuid="$VIF" params=MAC --minimal)"
+check "the plugged VIF still forwards (its port counts frames)" \
+	bash -c "ip netns exec ${P}vm1 ping -c 2 -W 1 -I eth0 198.18.0.9 >/dev/null 2>&1; \
+		test \$($NETCTL --socket $SOCK port-stats port=vif1.0 params=rx_packets --minimal) -gt 0"
+
+[ "$TAP_FAILED" -eq 0 ]
