@@ -67,6 +67,7 @@ setup:
 check: setup
 	$(MAKE) tests
 	@scripts/check-layering.sh
+	@$(MAKE) --no-print-directory format-check && echo "format: clang-format clean"
 	@tests/run.sh
 
 check-asan: setup

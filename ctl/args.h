@@ -12,12 +12,12 @@
 #include <jansson.h>
 
 struct ctl_args {
-	const char *verb;      /* NULL if none was given */
-	const char *socket;    /* --socket, else $SWITCHD_SOCKET, else the default */
+	const char *verb;   /* NULL if none was given */
+	const char *socket; /* --socket, else $SWITCHD_SOCKET, else the default */
 	bool json;
 	bool minimal;
 	bool help;
-	json_t *params;        /* object: key -> string (owned) */
+	json_t *params; /* object: key -> string (owned) */
 };
 
 /* Parse argv[1..argc-1]. Returns 0, or -1 with a message in @err (of

@@ -266,8 +266,9 @@ main(int argc, char **argv)
 	rep = json_loads(reply, 0, &jerr);
 	free(reply);
 	if (rep == NULL) {
-		fprintf(stderr, "PROTOCOL_ERROR: switchd on %s closed the connection without a valid reply"
-				" (see its log)\n",
+		fprintf(stderr,
+			"PROTOCOL_ERROR: switchd on %s closed the connection without a valid reply"
+			" (see its log)\n",
 			a.socket);
 		ctl_args_free(&a);
 		return 1;

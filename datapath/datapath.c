@@ -138,21 +138,22 @@ dp_create(const struct dp_params *params, struct dp **out)
 		rte_rcu_qsbr_thread_register(dp->qsv, w);
 
 	snprintf(mpname, sizeof(mpname), "%s_mbufs", dp->name);
-	dp->mp = rte_pktmbuf_pool_create(mpname, n_mbufs, DP_MBUF_CACHE, 0,
-					 DP_MBUF_DATA_ROOM, (int)rte_socket_id());
+	dp->mp = rte_pktmbuf_pool_create(mpname, n_mbufs, DP_MBUF_CACHE, 0, DP_MBUF_DATA_ROOM,
+					 (int)rte_socket_id());
 	if (dp->mp == NULL) {
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
 	}
-	err = fdb_init(&dp->fdb, dp->name, params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
-		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC),
-		       dp->qsv, n_workers > 1);
+	err = fdb_init(&dp->fdb, dp->name,
+		       params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
+		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC), dp->qsv,
+		       n_workers > 1);
 	if (err)
 		goto fail;
 
 	for (w = 0; w < n_workers; w++) {
-		dp->workers[w] = rte_zmalloc("dp_worker", sizeof(struct dp_worker),
-					     RTE_CACHE_LINE_SIZE);
+		dp->workers[w] =
+			rte_zmalloc("dp_worker", sizeof(struct dp_worker), RTE_CACHE_LINE_SIZE);
 		if (dp->workers[w] == NULL) {
 			err = ENOMEM;
 			goto fail;
@@ -232,7 +233,8 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 	unsigned int b;
 	int err;
 
-	if (mtu < RTE_ETHER_MIN_MTU || (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+	if (mtu < RTE_ETHER_MIN_MTU ||
+	    (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
 		return EINVAL;
 	for (b = 0; b < DP_MAX_BRIDGES; b++)
 		if (!dp->bridges[b].used)
@@ -282,7 +284,8 @@ dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu)
 
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
-	if (mtu < RTE_ETHER_MIN_MTU || (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+	if (mtu < RTE_ETHER_MIN_MTU ||
+	    (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
 		return EINVAL;
 	old = dp->bridges[bridge].mtu;
 	dp->bridges[bridge].mtu = mtu;
@@ -481,8 +484,8 @@ dp_fdb_flush(struct dp *dp, uint16_t bridge, uint16_t port)
 }
 
 int
-dp_fdb_dump(struct dp *dp, uint16_t bridge,
-	    int (*cb)(const struct dp_fdb_entry *e, void *arg), void *arg)
+dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_entry *e, void *arg),
+	    void *arg)
 {
 	unsigned int self = dp->n_workers;
 	uint16_t now = dp_now_sec(dp), bgen;

@@ -53,15 +53,12 @@ struct dp;
 
 /* Why a frame was dropped: one list, counted per port, named in port-stats.
  * X(enum suffix, short name, description). */
-#define DP_DROP_REASONS(X)                                                     \
-	X(RUNT, "runt", "shorter than an Ethernet header")                    \
-	X(OVERSIZE, "oversize", "longer than the network MTU allows")         \
-	X(SRC_MULTICAST, "src_multicast",                                      \
-	  "source MAC is multicast or broadcast")                              \
-	X(HAIRPIN, "hairpin",                                                  \
-	  "destination was learned on the port the frame came in on")        \
-	X(NO_DESTINATION, "no_destination",                                    \
-	  "flooded, but the bridge has no other port")                        \
+#define DP_DROP_REASONS(X)                                                                \
+	X(RUNT, "runt", "shorter than an Ethernet header")                                \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")                     \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")         \
+	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on") \
+	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")  \
 	X(TX_FULL, "tx_full", "the output port did not accept the frame")
 
 enum dp_drop {
@@ -89,18 +86,18 @@ struct dp_port_stats {
 /* Datapath-wide FDB counters, summed over workers. */
 struct dp_fdb_stats {
 	uint64_t learned;      /* new (bridge, MAC) entries */
-	uint64_t moved;        /* a MAC seen on a different port than learned */
+	uint64_t moved;	       /* a MAC seen on a different port than learned */
 	uint64_t learn_failed; /* table full */
-	uint64_t aged;         /* entries removed for age or a flush */
+	uint64_t aged;	       /* entries removed for age or a flush */
 	uint32_t entries;      /* currently in the table, incl. flushed-but-not-yet-reclaimed */
 	uint32_t capacity;
 };
 
 struct dp_params {
-	unsigned int n_workers;                   /* 1..DP_MAX_WORKERS */
+	unsigned int n_workers;			   /* 1..DP_MAX_WORKERS */
 	unsigned int worker_lcore[DP_MAX_WORKERS]; /* EAL lcore ids; ignored if !launch */
-	bool launch;     /* run workers on their lcores; false: the caller drives
-			  * dp_worker_poll() itself (deterministic tests) */
+	bool launch;	   /* run workers on their lcores; false: the caller drives
+			    * dp_worker_poll() itself (deterministic tests) */
 	uint32_t fdb_size; /* entries; 0 = default (1M) */
 	uint32_t n_mbufs;  /* 0 = default */
 	uint32_t age_sec;  /* FDB aging time; 0 = default (300 s) */
@@ -127,17 +124,17 @@ int dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu);
 /* How a port reaches its frames. One implementation file per kind. */
 enum dp_port_kind {
 	DP_PORT_AF_PACKET, /* a kernel netdev taken over through AF_PACKET */
-	DP_PORT_TAP,       /* a kernel tap created by the datapath (a bridge's host interface) */
-	DP_PORT_ETHDEV,    /* an ethdev the caller created (ring, pcap, PCI) */
+	DP_PORT_TAP,	   /* a kernel tap created by the datapath (a bridge's host interface) */
+	DP_PORT_ETHDEV,	   /* an ethdev the caller created (ring, pcap, PCI) */
 };
 
 struct dp_port_params {
 	enum dp_port_kind kind;
-	const char *name;  /* netdev / tap interface name; also the port's name */
-	uint16_t bridge;   /* the bridge it joins */
-	uint16_t mtu;      /* largest payload it must carry (sizes AF_PACKET rings) */
+	const char *name;	   /* netdev / tap interface name; also the port's name */
+	uint16_t bridge;	   /* the bridge it joins */
+	uint16_t mtu;		   /* largest payload it must carry (sizes AF_PACKET rings) */
 	struct rte_ether_addr mac; /* tap: MAC of the kernel interface (zero: random) */
-	uint16_t ethdev;   /* ethdev kind: the ethdev port id, owned by the caller */
+	uint16_t ethdev;	   /* ethdev kind: the ethdev port id, owned by the caller */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The
@@ -175,8 +172,8 @@ struct dp_fdb_entry {
 
 /* Call @cb for every live entry of @bridge (in no particular order). Stops
  * and returns the callback's value if it returns non-zero. */
-int dp_fdb_dump(struct dp *dp, uint16_t bridge,
-		int (*cb)(const struct dp_fdb_entry *e, void *arg), void *arg);
+int dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_entry *e, void *arg),
+		void *arg);
 
 /* Run one poll iteration of worker @worker on the calling thread and return
  * the number of frames received. Only for a datapath created with

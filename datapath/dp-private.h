@@ -17,9 +17,9 @@
 
 /* A bridge as the fast path sees it. */
 struct dp_cfg_bridge {
-	uint16_t max_len;  /* longest frame accepted: MTU + Ethernet header */
-	uint16_t n_ports;  /* members, for flooding */
-	uint16_t *ports;   /* member port ids (points into dp_cfg.members) */
+	uint16_t max_len; /* longest frame accepted: MTU + Ethernet header */
+	uint16_t n_ports; /* members, for flooding */
+	uint16_t *ports;  /* member port ids (points into dp_cfg.members) */
 };
 
 /* Ports one worker polls. */
@@ -31,11 +31,11 @@ struct dp_cfg_rx {
 /* The immutable snapshot workers read (see the publication rule in
  * datapath.h). Built by dp_publish(), freed after a grace period. */
 struct dp_cfg {
-	struct dp_port *port[DP_MAX_PORTS];   /* NULL: unused id */
+	struct dp_port *port[DP_MAX_PORTS]; /* NULL: unused id */
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
 	struct dp_cfg_rx rx[DP_MAX_WORKERS];
-	uint16_t members[];                   /* flood lists, then rx lists */
+	uint16_t members[]; /* flood lists, then rx lists */
 };
 
 /* Counters a worker keeps outside any port. */
@@ -48,7 +48,7 @@ struct dp_worker_stats {
 
 struct dp_worker {
 	struct dp *dp;
-	unsigned int id;      /* 0..n_workers-1; also its RCU thread id */
+	unsigned int id; /* 0..n_workers-1; also its RCU thread id */
 	unsigned int lcore;
 	uint64_t next_age_tsc;
 	struct dp_worker_stats st;
@@ -64,7 +64,7 @@ struct dp_bridge {
 };
 
 struct dp {
-	struct dp_cfg *cfg;       /* published snapshot; workers load it */
+	struct dp_cfg *cfg;	  /* published snapshot; workers load it */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
 	struct fdb fdb;

@@ -31,7 +31,7 @@ struct fdb {
 	struct rte_hash *h;
 	uint32_t capacity;
 	uint16_t age_sec;
-	uint32_t scan_next;                   /* aging cursor (worker 0) */
+	uint32_t scan_next;		     /* aging cursor (worker 0) */
 	uint16_t bridge_gen[DP_MAX_BRIDGES]; /* written by control */
 	uint16_t port_gen[DP_MAX_PORTS];     /* written by control */
 };
@@ -54,8 +54,8 @@ fdb_key_bridge(uint64_t key)
 static inline uint64_t
 fdb_val(uint16_t port, uint16_t port_gen, uint16_t bridge_gen, uint16_t seen)
 {
-	return (uint64_t)port | (uint64_t)port_gen << 16 |
-	       (uint64_t)bridge_gen << 32 | (uint64_t)seen << 48;
+	return (uint64_t)port | (uint64_t)port_gen << 16 | (uint64_t)bridge_gen << 32 |
+	       (uint64_t)seen << 48;
 }
 
 static inline uint16_t

@@ -34,7 +34,8 @@ dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp)
 		return -ret;
 	for (q = 0; q < port->n_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port->ethdev, q, DP_TX_DESC,
-					     (unsigned int)rte_eth_dev_socket_id(port->ethdev), NULL);
+					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
+					     NULL);
 		if (ret < 0)
 			return -ret;
 	}

@@ -28,13 +28,13 @@ struct dp_port_worker {
 } __rte_cache_aligned;
 
 struct dp_port {
-	uint16_t id;                     /* datapath port id */
-	char name[32];                   /* netdev or tap name */
+	uint16_t id;			 /* datapath port id */
+	char name[32];			 /* netdev or tap name */
 	const struct dp_port_class *cls; /* kind's operations */
-	uint16_t ethdev;                 /* ethdev-backed kinds: the port id */
-	char vdev[48];                   /* vdev name if the datapath probed it, else "" */
-	uint16_t n_txq;                  /* one tx queue per worker */
-	struct dp_port_worker *pw;       /* [n_workers] */
+	uint16_t ethdev;		 /* ethdev-backed kinds: the port id */
+	char vdev[48];			 /* vdev name if the datapath probed it, else "" */
+	uint16_t n_txq;			 /* one tx queue per worker */
+	struct dp_port_worker *pw;	 /* [n_workers] */
 };
 
 struct dp_port_class {
@@ -52,8 +52,8 @@ struct dp_port_class {
 	/* Fast path, called by the port's worker only. Return frame counts;
 	 * tx takes ownership of the frames it accepts. */
 	uint16_t (*rx_burst)(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n);
-	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue,
-			     struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n);
 };
 
 extern const struct dp_port_class dp_port_class_afpacket;

@@ -226,8 +226,10 @@ dp_worker_iteration(struct dp_worker *w)
 
 		if (tsc >= w->next_age_tsc) {
 			/* A full pass in about a quarter of the aging time. */
-			uint32_t calls = (uint32_t)dp->fdb.age_sec * (1000 / DP_AGE_PERIOD_MS) / 4 + 1;
-			uint32_t slots = RTE_MAX(dp->fdb.capacity / calls, (uint32_t)DP_AGE_MIN_SLOTS);
+			uint32_t calls =
+				(uint32_t)dp->fdb.age_sec * (1000 / DP_AGE_PERIOD_MS) / 4 + 1;
+			uint32_t slots =
+				RTE_MAX(dp->fdb.capacity / calls, (uint32_t)DP_AGE_MIN_SLOTS);
 
 			w->st.aged += fdb_age(&dp->fdb, now, slots);
 			w->next_age_tsc = tsc + dp->tsc_hz / 1000 * DP_AGE_PERIOD_MS;

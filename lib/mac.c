@@ -46,8 +46,8 @@ mac_parse(const char *s, struct mac *out)
 char *
 mac_format(const struct mac *m, char *buf)
 {
-	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", m->b[0],
-		 m->b[1], m->b[2], m->b[3], m->b[4], m->b[5]);
+	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", m->b[0], m->b[1], m->b[2],
+		 m->b[3], m->b[4], m->b[5]);
 	return buf;
 }
 

@@ -118,7 +118,8 @@ pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
 		nl_socket_free(sk);
 		return EIO;
 	}
-	for (obj = nl_cache_get_first(cache); obj != NULL && ret == 0; obj = nl_cache_get_next(obj)) {
+	for (obj = nl_cache_get_first(cache); obj != NULL && ret == 0;
+	     obj = nl_cache_get_next(obj)) {
 		struct rtnl_link *link = (struct rtnl_link *)obj;
 		struct pif_netdev nd;
 
@@ -329,8 +330,8 @@ static int
 dhcp_start(const char *ifname, const char *rundir)
 {
 	char pidfile[256], leases[256];
-	char *argv[] = {(char *)DHCLIENT, (char *)"-nw", (char *)"-pf", pidfile,
-			(char *)"-lf", leases, (char *)ifname, NULL};
+	char *argv[] = {(char *)DHCLIENT, (char *)"-nw", (char *)"-pf",	 pidfile,
+			(char *)"-lf",	  leases,	 (char *)ifname, NULL};
 	pid_t pid;
 	int status;
 

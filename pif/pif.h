@@ -30,26 +30,26 @@ enum pif_ip_mode {
 
 struct pif_ip {
 	enum pif_ip_mode mode;
-	char ip[16];      /* dotted quad, static only */
+	char ip[16];	  /* dotted quad, static only */
 	char netmask[16]; /* dotted quad, static only */
 	char gateway[16]; /* dotted quad or "" */
-	char dns[128];    /* comma-separated servers, or "" */
+	char dns[128];	  /* comma-separated servers, or "" */
 };
 
 struct pif {
 	TAILQ_ENTRY(pif) next;
 	char uuid[PIF_UUID_LEN];
-	char device[IFNAMSIZ];  /* netdev name: eth0 */
+	char device[IFNAMSIZ]; /* netdev name: eth0 */
 	struct mac mac;
 	uint16_t mtu;
-	int vlan;               /* -1: untagged */
+	int vlan; /* -1: untagged */
 	char network_uuid[PIF_UUID_LEN];
-	bool management;        /* carries the host's management address */
+	bool management; /* carries the host's management address */
 	bool physical;
-	char backend[16];       /* how the datapath reaches it: "af_packet" */
+	char backend[16]; /* how the datapath reaches it: "af_packet" */
 	struct pif_ip ip;
-	bool attached;          /* currently-attached: its port is on the bridge */
-	uint16_t dp_port;       /* runtime: datapath port while attached */
+	bool attached;	  /* currently-attached: its port is on the bridge */
+	uint16_t dp_port; /* runtime: datapath port while attached */
 };
 
 /* A kernel netdev as pif-scan sees it. */

@@ -61,7 +61,8 @@ usage(FILE *f)
 		"  --db PATH        configuration database (default " DEFAULT_DB ")\n"
 		"  --pidfile PATH   write the daemon's pid here once it is ready\n"
 		"  --detach         run in the background; return once the socket accepts\n"
-		"  --log-file PATH  log here (default: stderr; " DEFAULT_DETACHED_LOG " if detached)\n"
+		"  --log-file PATH  log here (default: stderr; " DEFAULT_DETACHED_LOG
+		" if detached)\n"
 		"  --lcores LIST    EAL lcore list: the first is the control thread, the\n"
 		"                   others run datapath workers (default: 2 lcores floating\n"
 		"                   over the CPUs switchd may use)\n"
@@ -74,7 +75,17 @@ usage(FILE *f)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { O_SOCKET = 1, O_DB, O_PIDFILE, O_DETACH, O_LOG, O_LCORES, O_NOHUGE, O_MEM, O_FDB };
+	enum {
+		O_SOCKET = 1,
+		O_DB,
+		O_PIDFILE,
+		O_DETACH,
+		O_LOG,
+		O_LCORES,
+		O_NOHUGE,
+		O_MEM,
+		O_FDB
+	};
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, O_SOCKET},
 		{"db", required_argument, NULL, O_DB},
@@ -203,8 +214,8 @@ default_lcores(char *out, size_t len)
 	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
 		for (cpu = 0; cpu < CPU_SETSIZE && l + 8 < sizeof(cpus); cpu++)
 			if (CPU_ISSET(cpu, &set))
-				l += (size_t)snprintf(cpus + l, sizeof(cpus) - l, "%s%d", l ? "," : "",
-						      cpu);
+				l += (size_t)snprintf(cpus + l, sizeof(cpus) - l, "%s%d",
+						      l ? "," : "", cpu);
 	}
 	if (l == 0)
 		snprintf(cpus, sizeof(cpus), "0");
@@ -342,7 +353,8 @@ redirect_stdio(const char *log_file, bool detach)
 		return;
 	fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		fprintf(stderr, "switchd: cannot open log file %s: %s\n", log_file, strerror(errno));
+		fprintf(stderr, "switchd: cannot open log file %s: %s\n", log_file,
+			strerror(errno));
 		return;
 	}
 	dup2(fd, STDOUT_FILENO);
@@ -442,7 +454,8 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)

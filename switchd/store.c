@@ -45,8 +45,8 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s;
 	int v = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1,
-			       &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &s,
+			       NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = atoi((const char *)sqlite3_column_text(s, 0));
@@ -92,8 +92,7 @@ store_open(const char *path, struct store **out, const char **err_msg)
 		store_close(st);
 		return EPROTO;
 	}
-	if (v == 0 &&
-	    exec(st, "INSERT INTO meta VALUES ('schema_version', '1')") != 0) {
+	if (v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '1')") != 0) {
 		*err_msg = sqlite3_errmsg(st->db);
 		exec(st, "ROLLBACK");
 		store_close(st);
@@ -163,10 +162,12 @@ store_network_put(struct store *st, const struct network *n)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT INTO network VALUES (?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+	return run(st,
+		   "INSERT INTO network VALUES (?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		   " name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
-		   " host_mac=excluded.host_mac", "sssis", n->uuid,
-		   n->name_label, n->bridge, (int)n->mtu, mac_format(&n->host_mac, mac));
+		   " host_mac=excluded.host_mac",
+		   "sssis", n->uuid, n->name_label, n->bridge, (int)n->mtu,
+		   mac_format(&n->host_mac, mac));
 }
 
 int
@@ -180,16 +181,19 @@ store_pif_put(struct store *st, const struct pif *p)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT INTO pif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
-		   " device=excluded.device, mac=excluded.mac, mtu=excluded.mtu, vlan=excluded.vlan,"
-		   " network_uuid=excluded.network_uuid, management=excluded.management,"
-		   " physical=excluded.physical, backend=excluded.backend, ip_mode=excluded.ip_mode,"
-		   " ip=excluded.ip, netmask=excluded.netmask, gateway=excluded.gateway,"
-		   " dns=excluded.dns, attached=excluded.attached",
-		   "sssiisiissssssi", p->uuid, p->device, mac_format(&p->mac, mac), (int)p->mtu,
-		   p->vlan, p->network_uuid, (int)p->management, (int)p->physical, p->backend,
-		   pif_ip_mode_str(p->ip.mode), p->ip.ip, p->ip.netmask, p->ip.gateway, p->ip.dns,
-		   (int)p->attached);
+	return run(
+		st,
+		"INSERT INTO pif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
+		"UPDATE SET"
+		" device=excluded.device, mac=excluded.mac, mtu=excluded.mtu, vlan=excluded.vlan,"
+		" network_uuid=excluded.network_uuid, management=excluded.management,"
+		" physical=excluded.physical, backend=excluded.backend, ip_mode=excluded.ip_mode,"
+		" ip=excluded.ip, netmask=excluded.netmask, gateway=excluded.gateway,"
+		" dns=excluded.dns, attached=excluded.attached",
+		"sssiisiissssssi", p->uuid, p->device, mac_format(&p->mac, mac), (int)p->mtu,
+		p->vlan, p->network_uuid, (int)p->management, (int)p->physical, p->backend,
+		pif_ip_mode_str(p->ip.mode), p->ip.ip, p->ip.netmask, p->ip.gateway, p->ip.dns,
+		(int)p->attached);
 }
 
 int
@@ -203,12 +207,13 @@ store_vif_put(struct store *st, const struct vif *v)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st, "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+	return run(st,
+		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
 		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
-		   " attached=excluded.attached, ifname=excluded.ifname", "ssisisiis",
-		   v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac), (int)v->mtu,
-		   v->network_uuid, v->domid, (int)v->attached, v->ifname);
+		   " attached=excluded.attached, ifname=excluded.ifname",
+		   "ssisisiis", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		   (int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname);
 }
 
 int
@@ -231,8 +236,9 @@ load_networks(struct store *st, const struct store_loader *ld)
 	sqlite3_stmt *s;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT uuid,name_label,bridge,mtu,host_mac FROM network"
-				       " ORDER BY rowid",
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT uuid,name_label,bridge,mtu,host_mac FROM network"
+			       " ORDER BY rowid",
 			       -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -261,10 +267,11 @@ load_pifs(struct store *st, const struct store_loader *ld)
 	sqlite3_stmt *s;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT uuid,device,mac,mtu,vlan,network_uuid,management,physical,"
-			       "backend,ip_mode,ip,netmask,gateway,dns,attached FROM pif ORDER BY rowid",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT uuid,device,mac,mtu,vlan,network_uuid,management,physical,"
+		    "backend,ip_mode,ip,netmask,gateway,dns,attached FROM pif ORDER BY rowid",
+		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct pif *p = calloc(1, sizeof(*p));
@@ -305,10 +312,11 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	sqlite3_stmt *s;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname"
-			       " FROM vif ORDER BY rowid",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname"
+		    " FROM vif ORDER BY rowid",
+		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vif *v = calloc(1, sizeof(*v));

@@ -21,8 +21,8 @@
 
 /* One invocation of a verb. */
 struct sd_call {
-	json_t *params;   /* borrowed: key -> string */
-	json_t *result;   /* owned: string, array of records, or NULL */
+	json_t *params; /* borrowed: key -> string */
+	json_t *result; /* owned: string, array of records, or NULL */
 	enum sd_error err;
 	char msg[512];
 };
@@ -37,10 +37,9 @@ struct sd_verb {
 	sd_handler handler;
 };
 
-static const char *const error_names[] = {
-	[SD_OK] = "OK",
+static const char *const error_names[] = {[SD_OK] = "OK",
 #define SD_ERROR_NAME(name, desc) [SD_E_##name] = #name,
-	SD_ERRORS(SD_ERROR_NAME)
+					  SD_ERRORS(SD_ERROR_NAME)
 #undef SD_ERROR_NAME
 };
 
@@ -60,8 +59,8 @@ sd_log(const char *level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ switchd %s: ", tm.tm_year + 1900,
-		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		ts.tv_nsec / 1000000, level);
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		level);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -92,7 +91,8 @@ arg_true(const struct sd_call *c, const char *key)
 {
 	const char *v = arg(c, key);
 
-	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0);
+	return v != NULL &&
+	       (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0);
 }
 
 static void
@@ -198,12 +198,11 @@ bridge_used(const char *bridge, void *arg)
 }
 
 /* Look up the object named by "uuid=", or fail with UUID_INVALID. */
-#define LOOKUP(var, fn, key, what)                                                \
-	do {                                                                       \
-		(var) = fn(sd, arg(c, key));                                      \
-		if ((var) == NULL)                                                 \
-			return fail(c, SD_E_UUID_INVALID, "no %s has uuid %s", what, \
-				    arg(c, key));                                  \
+#define LOOKUP(var, fn, key, what)                                                                 \
+	do {                                                                                       \
+		(var) = fn(sd, arg(c, key));                                                       \
+		if ((var) == NULL)                                                                 \
+			return fail(c, SD_E_UUID_INVALID, "no %s has uuid %s", what, arg(c, key)); \
 	} while (0)
 
 static int
@@ -457,8 +456,8 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 	struct mac mac;
 
 	if (backend != NULL && strcmp(backend, "af_packet") != 0)
-		return fail(c, SD_E_BACKEND_UNSUPPORTED, "backend %s: this switchd supports af_packet",
-			    backend);
+		return fail(c, SD_E_BACKEND_UNSUPPORTED,
+			    "backend %s: this switchd supports af_packet", backend);
 	if (pif_by_device(sd, device) != NULL)
 		return fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
 	if (netdev_is_ours(sd, device))
@@ -597,7 +596,10 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 				    "mode=static needs IP= and netmask=");
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			const char *v = arg(c, keys[i]);
-			char *dst = i == 0 ? ip.ip : i == 1 ? ip.netmask : i == 2 ? ip.gateway : ip.dns;
+			char *dst = i == 0   ? ip.ip
+				    : i == 1 ? ip.netmask
+				    : i == 2 ? ip.gateway
+					     : ip.dns;
 			size_t cap = i == 3 ? sizeof(ip.dns) : sizeof(ip.ip);
 
 			if (v != NULL && strlen(v) >= cap)
@@ -632,7 +634,8 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 static int
 verb_network_create(struct switchd *sd, struct sd_call *c)
 {
-	const char *label = arg(c, "name-label"), *mtu_s = arg(c, "MTU"), *bridge = arg(c, "bridge");
+	const char *label = arg(c, "name-label"), *mtu_s = arg(c, "MTU"),
+		   *bridge = arg(c, "bridge");
 	const char *why = NULL;
 	struct network *n;
 	uint16_t mtu = NETWORK_MTU_DEFAULT;
@@ -755,7 +758,8 @@ verb_vif_create(struct switchd *sd, struct sd_call *c)
 			return fail(c, SD_E_DEVICE_ALREADY_EXISTS, "VM %s has VIF %d already (%s)",
 				    vm, device, o->uuid);
 	if (mac_s != NULL) {
-		enum mac_verdict verdict = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
+		enum mac_verdict verdict =
+			mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
 
 		if (verdict != MAC_OK)
 			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(verdict));
@@ -789,8 +793,8 @@ verb_vif_destroy(struct switchd *sd, struct sd_call *c)
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
 	if (v->attached)
-		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged (%s); vif-unplug it first",
-			    v->uuid, v->ifname);
+		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED,
+			    "VIF %s is plugged (%s); vif-unplug it first", v->uuid, v->ifname);
 	if (store_vif_del(sd->store, v->uuid) != 0)
 		return store_err(c);
 	TAILQ_REMOVE(&sd->vifs, v, next);
@@ -1070,8 +1074,9 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 		if (!json_is_string(val))
 			return fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
 		if (!in_list(v->required, key) && !in_list(v->optional, key))
-			return fail(c, SD_E_UNKNOWN_PARAMETER, "%s does not take %s= (see netctl help %s)",
-				    v->name, key, v->name);
+			return fail(c, SD_E_UNKNOWN_PARAMETER,
+				    "%s does not take %s= (see netctl help %s)", v->name, key,
+				    v->name);
 	}
 	snprintf(req, sizeof(req), "%s", v->required);
 	for (tok = strtok_r(req, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
@@ -1152,11 +1157,12 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 			list_filter(&c, v->flags & SD_VERB_LIST);
 	}
 	if (rc == 0) {
-		reply = json_pack("{s:b, s:o}", "ok", 1, "result", c.result ? c.result : json_null());
+		reply = json_pack("{s:b, s:o}", "ok", 1, "result",
+				  c.result ? c.result : json_null());
 	} else {
 		json_decref(c.result);
-		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", sd_error_name(c.err), "message",
-				  c.msg);
+		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", sd_error_name(c.err),
+				  "message", c.msg);
 		sd_log("info", "%s: %s: %s", name, sd_error_name(c.err), c.msg);
 	}
 	return reply;

@@ -23,22 +23,21 @@ struct vif {
 	TAILQ_ENTRY(vif) next;
 	char uuid[VIF_UUID_LEN];
 	char vm_uuid[VIF_UUID_LEN];
-	int device;                 /* 0..VIF_DEVICE_MAX, unique per VM */
+	int device; /* 0..VIF_DEVICE_MAX, unique per VM */
 	struct mac mac;
 	uint16_t mtu;
 	char network_uuid[VIF_UUID_LEN];
-	int domid;                  /* -1 if unknown */
-	bool attached;              /* currently-attached */
-	char ifname[IFNAMSIZ];      /* backend netdev while attached, else "" */
-	uint16_t dp_port;           /* runtime: datapath port while attached */
+	int domid;	       /* -1 if unknown */
+	bool attached;	       /* currently-attached */
+	char ifname[IFNAMSIZ]; /* backend netdev while attached, else "" */
+	uint16_t dp_port;      /* runtime: datapath port while attached */
 };
 
 /* Parse a device index "0".."15". Returns 0 or EINVAL. */
 int vif_device_parse(const char *s, int *device);
 
 /* Attach the VIF's backend @ifname to datapath bridge @bridge (MTU @mtu). */
-int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge,
-	       uint16_t mtu);
+int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu);
 /* Remove the VIF's port; other ports are not disturbed. */
 int vif_detach(struct vif *vif, struct dp *dp);
 /* Move an attached VIF's port to another bridge. */

@@ -169,8 +169,8 @@ static int
 setup(void **state)
 {
 	static struct fixture fx;
-	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096,
-			      .age_sec = 2, .name = "t"};
+	struct dp_params p = {
+		.n_workers = 1, .launch = false, .fdb_size = 4096, .age_sec = 2, .name = "t"};
 
 	assert_int_equal(dp_create(&p, &dp), 0);
 	n_tports = 0;
@@ -270,10 +270,10 @@ test_drops_by_reason(void **state)
 	struct fixture *fx = *state;
 	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0);
 
-	inject(p0, &mac_b, &mac_mcast, 64);                   /* multicast source */
-	inject(p0, &mac_b, &mac_a, 10);                       /* runt */
+	inject(p0, &mac_b, &mac_mcast, 64);			  /* multicast source */
+	inject(p0, &mac_b, &mac_a, 10);				  /* runt */
 	inject(p0, &mac_b, &mac_a, 1500 + RTE_ETHER_HDR_LEN + 1); /* over the MTU */
-	inject(p0, &mac_b, &mac_a, 1500 + RTE_ETHER_HDR_LEN); /* exactly the MTU: passes */
+	inject(p0, &mac_b, &mac_a, 1500 + RTE_ETHER_HDR_LEN);	  /* exactly the MTU: passes */
 	poll_dp();
 	assert_int_equal(drain(p1, NULL), 1);
 	assert_int_equal(drops(p0, DP_DROP_SRC_MULTICAST), 1);
@@ -338,7 +338,7 @@ test_flush_port_and_bridge(void **state)
 	assert_int_equal(dp_fdb_flush(dp, fx->br0, p0->id), 0);
 	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
 	assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id); /* other port kept */
-	inject(p2, &mac_a, &mac_c, 64); /* A unknown again: flooded */
+	inject(p2, &mac_a, &mac_c, 64);			     /* A unknown again: flooded */
 	poll_dp();
 	assert_int_equal(drain(p0, &mac_c), 1);
 	assert_int_equal(drain(p1, &mac_c), 1);
@@ -451,7 +451,8 @@ static void
 test_refusals(void **state)
 {
 	struct fixture *fx = *state;
-	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .name = "x", .bridge = 999, .mtu = 1500};
+	struct dp_port_params pp = {
+		.kind = DP_PORT_ETHDEV, .name = "x", .bridge = 999, .mtu = 1500};
 	uint16_t id;
 
 	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL); /* no such bridge */
@@ -467,8 +468,9 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
-		       "--lcores", "0", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	char *eal[] = {argv[0],		 "--no-huge", "-m", "256",	   "--no-pci",
+		       "--no-telemetry", "--lcores",  "0",  "--log-level", "*:error",
+		       "--file-prefix",	 prefix,      NULL};
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_unknown_unicast_floods_except_ingress),

@@ -163,8 +163,9 @@ parse(struct ctl_args *a, char *err, const char *const *words)
 static void
 test_args_parse(void **state)
 {
-	const char *ok[] = {"--json", "vif-list", "uuid=abc", "params=MAC", "--minimal",
-			    "other-config:x=y=z", "--socket", "/tmp/s", NULL};
+	const char *ok[] = {"--json",	  "vif-list",  "uuid=abc",
+			    "params=MAC", "--minimal", "other-config:x=y=z",
+			    "--socket",	  "/tmp/s",    NULL};
 	const char *dup[] = {"vif-list", "uuid=a", "uuid=b", NULL};
 	const char *bare[] = {"vif-list", "nonsense", NULL};
 	const char *opt[] = {"--frobnicate", NULL};
@@ -271,9 +272,14 @@ test_store_roundtrip(void **state)
 {
 	char path[] = "/tmp/sdtest-store-XXXXXX";
 	struct network n = {.uuid = "0f79d86c-f0c0-4b65-bc25-78bae8e2a261",
-			    .name_label = "Pool-wide network 0", .bridge = "xenbr0", .mtu = 1500};
-	struct pif p = {.uuid = "d4648836-a82f-44a4-9813-279dc0461e3c", .device = "eth0",
-			.vlan = -1, .backend = "af_packet", .ip = {.mode = PIF_IP_STATIC}};
+			    .name_label = "Pool-wide network 0",
+			    .bridge = "xenbr0",
+			    .mtu = 1500};
+	struct pif p = {.uuid = "d4648836-a82f-44a4-9813-279dc0461e3c",
+			.device = "eth0",
+			.vlan = -1,
+			.backend = "af_packet",
+			.ip = {.mode = PIF_IP_STATIC}};
 	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7};
 	struct loaded l = {0};
 	struct store_loader ld = {ld_net, ld_pif, ld_vif, &l};
