@@ -935,11 +935,12 @@ fdb_record(const struct dp_fdb_entry *e, void *arg)
 {
 	struct fdb_ctx *x = arg;
 	json_t *rec = json_object();
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	const char *port = dp_port_name(x->sd->dp, e->port);
+	char buf[MAC_STRLEN];
+	struct mac mac;
 
-	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
-	set_str(rec, "MAC", mac);
+	memcpy(mac.b, e->mac.addr_bytes, MAC_LEN);
+	set_str(rec, "MAC", mac_format(&mac, buf));
 	set_str(rec, "port", port ? port : "?");
 	set_int(rec, "age", e->age_sec);
 	json_array_append_new(x->records, rec);
