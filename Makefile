@@ -30,7 +30,7 @@ NETCTL_OBJ := $(call obj,$(CTL_SRC))
 UNIT_TESTS := $(B)/test-unit
 DP_TEST := $(B)/test-datapath
 
-.PHONY: all check check-asan demo install uninstall format format-check help clean setup tests
+.PHONY: all bench check check-asan demo install uninstall format format-check help clean setup tests
 
 all: $(B)/switchd $(B)/netctl
 
@@ -78,6 +78,12 @@ demo: setup
 	$(MAKE) all
 	@scripts/demo.sh
 
+bench: setup
+	$(MAKE) all
+	@bench/vif-plug.sh 100
+	@echo
+	@bench/tcp.sh 3 3
+
 install: all
 	install -D -m 0755 $(B)/switchd $(DESTDIR)$(PREFIX)/sbin/switchd
 	install -D -m 0755 $(B)/netctl $(DESTDIR)$(PREFIX)/bin/netctl
@@ -100,6 +106,7 @@ help:
 	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
+	@echo "make bench      plug/unplug latency; TCP through a bridge next to a direct veth"
 	@echo "make install    install switchd and netctl under PREFIX (default /usr/local)"
 	@echo "make format     reformat the sources with clang-format (DPDK style)"
 	@echo "make clean      remove build outputs"
