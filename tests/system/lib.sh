@@ -101,6 +101,9 @@ ns_add() {
 	ip netns add "$1" || return 1
 	NAMESPACES+=("$1")
 	ip -n "$1" link set lo up
+	# No IPv6: its router solicitations and MLD reports would be traffic
+	# the tests did not ask for (and re-learn flushed MACs).
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }
 
 # sd_start [extra switchd options]: start switchd detached in the host

@@ -31,6 +31,17 @@ check "fdb-show lists VM1's MAC on vif1.0" \
 check "port-stats counts VM1's frames" \
 	test "$(nctl port-stats port=vif1.0 params=rx_packets --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["rx_packets"])')" -gt 0
 
+fdb_has() { # PORT: true if fdb-show xenbr0 lists a MAC on PORT
+	nctl fdb-show bridge=xenbr0 params=port --minimal | tr ',' '\n' | grep -qx "$1"
+}
+check "fdb-show lists VM2 on vif2.0" fdb_has vif2.0
+nctl fdb-flush bridge=xenbr0 port=vif1.0
+check_not "fdb-flush port=vif1.0 forgets VM1's MAC" fdb_has vif1.0
+check "fdb-flush port=vif1.0 keeps VM2's MAC" fdb_has vif2.0
+nctl fdb-flush bridge=xenbr0
+check_not "fdb-flush bridge=xenbr0 forgets every MAC" fdb_has vif2.0
+check "after a flush, traffic relearns and flows" ping_from "${P}vm1" 198.18.0.2
+
 # Unplugging one VIF disturbs no other port: a fast ping between VM1 and
 # upstream runs while VM2 is unplugged and plugged five times.
 ip netns exec "${P}vm1" ping -i 0.01 -c 400 -W 1 -q 198.18.0.254 >"$WORK/ping.out" 2>&1 &
