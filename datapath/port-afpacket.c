@@ -92,6 +92,23 @@ netdev_prepare(const char *dev)
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
 }
 
+/* The af_packet PMD opens its sockets for ETH_P_ALL before it binds them to
+ * the interface, and setting up the rings in between waits for kernel grace
+ * periods (tens of ms). Frames of every interface in the namespace land in
+ * the ring meanwhile; forwarded, they would be duplicates and would teach the
+ * FDB that other ports' MACs live here. Discard all of it before the port is
+ * published: a port that has just appeared loses nothing it should keep. */
+static void
+afp_discard_prebind(struct dp_port *port)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n, i;
+
+	while ((n = dp_ethdev_rx(port, pkts, DP_BURST)) != 0)
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+}
+
 static int
 afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
@@ -116,9 +133,12 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (err)
 		return err;
 	err = dp_ethdev_start(port, mp);
-	if (err)
+	if (err) {
 		dp_ethdev_close(port);
-	return err;
+		return err;
+	}
+	afp_discard_prebind(port);
+	return 0;
 }
 
 const struct dp_port_class dp_port_class_afpacket = {

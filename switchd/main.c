@@ -256,7 +256,7 @@ extra_has_pci(const struct options *o)
 static int
 eal_start(const struct options *o, const char *argv0)
 {
-	static char prefix[64], lcores[320], mem[16];
+	static char prefix[64], lcores[640], mem[16];
 	char *args[MAX_EAL_ARGS];
 	int n = 0, i;
 	bool no_huge = o->no_huge;

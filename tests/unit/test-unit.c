@@ -5,6 +5,7 @@
  * validation and the SQLite store.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +268,19 @@ ld_vif(struct vif *v, void *arg)
 	return 0;
 }
 
+/* Remove a database and its WAL files. */
+static void
+remove_db(const char *path)
+{
+	char aux[PATH_MAX];
+
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
+}
+
 static void
 test_store_roundtrip(void **state)
 {
@@ -329,12 +343,7 @@ test_store_roundtrip(void **state)
 	assert_int_equal(store_load(st, &ld), 0);
 	assert_int_equal(l.vifs, 0);
 	store_close(st);
-	unlink(path);
-	strcat(path, "-wal");
-	unlink(path);
-	path[strlen(path) - 4] = '\0';
-	strcat(path, "-shm");
-	unlink(path);
+	remove_db(path);
 }
 
 static void
@@ -356,7 +365,7 @@ test_store_refuses_newer_schema(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(path, &st, &msg), EPROTO);
 	assert_non_null(strstr(msg, "newer"));
-	unlink(path);
+	remove_db(path);
 }
 
 int
