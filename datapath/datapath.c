@@ -54,17 +54,23 @@ dp_drop_description(enum dp_drop reason)
 static int
 dp_publish(struct dp *dp)
 {
-	size_t n_members = 0, off = 0;
+	size_t n_members = 0, n_rxqs = 0, off = 0, members_sz;
 	struct dp_cfg *cfg, *old;
 	unsigned int p, b, w;
 
-	for (p = 0; p < DP_MAX_PORTS; p++)
-		if (dp->ports[p] != NULL)
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		if (dp->ports[p] != NULL) {
 			n_members++;
-	/* Each port appears once in a flood list and once in an rx list. */
-	cfg = calloc(1, sizeof(*cfg) + 2 * n_members * sizeof(uint16_t));
+			n_rxqs += dp->ports[p]->n_rxq;
+		}
+	}
+	/* Each port appears once in a flood list and once per rx queue in the
+	 * rx lists. */
+	members_sz = RTE_ALIGN_CEIL(n_members * sizeof(uint16_t), sizeof(struct dp_rxq));
+	cfg = calloc(1, sizeof(*cfg) + members_sz + n_rxqs * sizeof(struct dp_rxq));
 	if (cfg == NULL)
 		return ENOMEM;
+	cfg->rxqs = (struct dp_rxq *)((char *)cfg->members + members_sz);
 
 	for (b = 0; b < DP_MAX_BRIDGES; b++) {
 		if (!dp->bridges[b].used)
@@ -92,12 +98,21 @@ dp_publish(struct dp *dp)
 		br = &cfg->bridge[dp->port_bridge[p]];
 		br->ports[br->n_ports++] = (uint16_t)p;
 	}
-	/* Spread rx over workers by port id. */
+	/* Worker w polls queue w of ports with a queue per worker; ports with
+	 * a single rx queue are spread over the workers by port id. */
+	off = 0;
 	for (w = 0; w < dp->n_workers; w++) {
-		cfg->rx[w].ports = &cfg->members[off];
-		for (p = w; p < DP_MAX_PORTS; p += dp->n_workers)
-			if (dp->ports[p] != NULL)
-				cfg->rx[w].ports[cfg->rx[w].n++] = (uint16_t)p;
+		cfg->rx[w].q = &cfg->rxqs[off];
+		for (p = 0; p < DP_MAX_PORTS; p++) {
+			const struct dp_port *port = dp->ports[p];
+			struct dp_rxq *q;
+
+			if (port == NULL || (port->n_rxq == 1 && p % dp->n_workers != w))
+				continue;
+			q = &cfg->rx[w].q[cfg->rx[w].n++];
+			q->port = (uint16_t)p;
+			q->queue = port->n_rxq == 1 ? 0 : (uint16_t)w;
+		}
 		off += cfg->rx[w].n;
 	}
 

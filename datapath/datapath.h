@@ -26,8 +26,13 @@
  *     bump its generation; entries that carry an older one are dead and are
  *     reclaimed by aging.
  *  4. The FDB is an rte_hash in lock-free reader/writer mode with RCU-deferred
- *     key reclamation. Worker 0 learns and ages; the control thread only
- *     reads it (fdb-show) while registered online with the same RCU variable.
+ *     key reclamation. Lookups never lock. Workers learn; worker 0 also ages.
+ *     With one worker it is the only writer and nothing locks; with several,
+ *     rte_hash serialises writers with its writer lock, taken only when an
+ *     entry is written (a new or moved MAC, or once a second per active
+ *     MAC), never for a frame of steady traffic. The control thread only
+ *     reads the table (fdb-show), registered online with the same RCU
+ *     variable meanwhile.
  *
  * Every function here is for the control thread unless it says otherwise.
  * Functions return 0 or a positive errno value.

@@ -22,10 +22,16 @@ struct dp_cfg_bridge {
 	uint16_t *ports;  /* member port ids (points into dp_cfg.members) */
 };
 
-/* Ports one worker polls. */
+/* One rx queue a worker polls. */
+struct dp_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+/* The rx queues one worker polls. */
 struct dp_cfg_rx {
 	uint16_t n;
-	uint16_t *ports;
+	struct dp_rxq *q;
 };
 
 /* The immutable snapshot workers read (see the publication rule in
@@ -35,7 +41,8 @@ struct dp_cfg {
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
 	struct dp_cfg_rx rx[DP_MAX_WORKERS];
-	uint16_t members[]; /* flood lists, then rx lists */
+	struct dp_rxq *rxqs; /* the rx lists (in this allocation) */
+	uint16_t members[];  /* the flood lists */
 };
 
 /* Counters a worker keeps outside any port. */

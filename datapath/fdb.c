@@ -64,7 +64,8 @@ fdb_age(struct fdb *f, uint16_t now, uint32_t budget)
 		void *key, *data;
 		uint64_t k;
 
-		f->scan_next = pos >= max ? 0 : (uint32_t)pos + 1;
+		/* Key positions are 0..max-1. */
+		f->scan_next = pos + 1 >= max ? 0 : (uint32_t)pos + 1;
 		if (rte_hash_get_key_with_position(f->h, pos, &key) != 0)
 			continue;
 		memcpy(&k, key, sizeof(k));

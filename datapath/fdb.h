@@ -13,7 +13,7 @@
  *     bits 48..63  last seen, in seconds (mod 2^16)
  *
  * An entry whose generations differ from the current ones is dead (flushed).
- * Only worker 0 adds and deletes; aging walks a slice of the table per call.
+ * Workers add (datapath.h, rule 4); worker 0 ages, a slice of the table per call.
  */
 #ifndef SWITCHD_DATAPATH_FDB_H
 #define SWITCHD_DATAPATH_FDB_H

@@ -104,9 +104,12 @@ afp_discard_prebind(struct dp_port *port)
 	struct rte_mbuf *pkts[DP_BURST];
 	uint16_t n, i;
 
-	while ((n = dp_ethdev_rx(port, pkts, DP_BURST)) != 0)
-		for (i = 0; i < n; i++)
-			rte_pktmbuf_free(pkts[i]);
+	uint16_t q;
+
+	for (q = 0; q < port->n_rxq; q++)
+		while ((n = dp_ethdev_rx(port, q, pkts, DP_BURST)) != 0)
+			for (i = 0; i < n; i++)
+				rte_pktmbuf_free(pkts[i]);
 }
 
 static int
@@ -126,13 +129,18 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (err)
 		return err;
 	snprintf(name, sizeof(name), "net_af_packet_sd%u", afp_seq++);
+	/* One queue pair per worker: the PMD puts the rx sockets in one
+	 * PACKET_FANOUT group, so the kernel spreads flows over the workers. */
+	port->n_rxq = port->n_txq;
 	snprintf(args, sizeof(args),
 		 "iface=%s,qpairs=%u,blocksz=%u,framesz=%u,framecnt=%u,qdisc_bypass=1",
 		 params->name, port->n_txq, blocksz, framesz, AFP_FRAMES);
 	err = dp_ethdev_probe_vdev(port, name, args);
 	if (err)
 		return err;
-	err = dp_ethdev_start(port, mp);
+	/* The PMD copies each frame from its ring into a fresh mbuf: its rx
+	 * queues hold no mbufs, whatever the descriptor count. */
+	err = dp_ethdev_start(port, mp, AFP_FRAMES);
 	if (err) {
 		dp_ethdev_close(port);
 		return err;

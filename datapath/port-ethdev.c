@@ -14,24 +14,28 @@
 
 #include "port.h"
 
-#define DP_RX_DESC 1024
 #define DP_TX_DESC 1024
+/* Rings the caller made are its own business; 1024 suits ring ports. */
+#define DP_ETHDEV_RX_DESC 1024
 
 int
-dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp)
+dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc)
 {
 	struct rte_eth_conf conf;
 	uint16_t q;
 	int ret;
 
 	memset(&conf, 0, sizeof(conf));
-	ret = rte_eth_dev_configure(port->ethdev, 1, port->n_txq, &conf);
+	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->n_txq, &conf);
 	if (ret < 0)
 		return -ret;
-	ret = rte_eth_rx_queue_setup(port->ethdev, 0, DP_RX_DESC,
-				     (unsigned int)rte_eth_dev_socket_id(port->ethdev), NULL, mp);
-	if (ret < 0)
-		return -ret;
+	for (q = 0; q < port->n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port->ethdev, q, rx_desc,
+					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
+					     NULL, mp);
+		if (ret < 0)
+			return -ret;
+	}
 	for (q = 0; q < port->n_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port->ethdev, q, DP_TX_DESC,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
@@ -76,9 +80,9 @@ dp_ethdev_close(struct dp_port *port)
 }
 
 uint16_t
-dp_ethdev_rx(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+dp_ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	return rte_eth_rx_burst(port->ethdev, 0, pkts, n);
+	return rte_eth_rx_burst(port->ethdev, queue, pkts, n);
 }
 
 uint16_t
@@ -93,7 +97,8 @@ ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rt
 	if (!rte_eth_dev_is_valid_port(params->ethdev))
 		return ENODEV;
 	port->ethdev = params->ethdev;
-	return dp_ethdev_start(port, mp);
+	port->n_rxq = 1; /* the caller decided its queues */
+	return dp_ethdev_start(port, mp, DP_ETHDEV_RX_DESC);
 }
 
 const struct dp_port_class dp_port_class_ethdev = {

@@ -13,6 +13,10 @@
 
 #include "port.h"
 
+/* The tap PMD keeps every rx descriptor filled with an mbuf: keep the rings
+ * small, a host interface carries little traffic. */
+#define TAP_RX_DESC 128
+
 static unsigned int tap_seq;
 
 static int
@@ -33,7 +37,8 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	err = dp_ethdev_probe_vdev(port, name, args);
 	if (err)
 		return err;
-	err = dp_ethdev_start(port, mp);
+	port->n_rxq = port->n_txq; /* one queue per worker, as many as the tap has */
+	err = dp_ethdev_start(port, mp, TAP_RX_DESC);
 	if (err)
 		dp_ethdev_close(port);
 	return err;

@@ -33,6 +33,7 @@ struct dp_port {
 	const struct dp_port_class *cls; /* kind's operations */
 	uint16_t ethdev;		 /* ethdev-backed kinds: the port id */
 	char vdev[48];			 /* vdev name if the datapath probed it, else "" */
+	uint16_t n_rxq;			 /* n_workers (worker w polls queue w) or 1 */
 	uint16_t n_txq;			 /* one tx queue per worker */
 	struct dp_port_worker *pw;	 /* [n_workers] */
 };
@@ -40,9 +41,10 @@ struct dp_port {
 struct dp_port_class {
 	const char *kind;
 
-	/* Create and start the device for @port (port->n_txq tx queues, one rx
-	 * queue, mbufs from @mp). Returns 0 or a positive errno; on error
-	 * nothing is left open. */
+	/* Create and start the device for @port with port->n_txq tx queues
+	 * and port->n_rxq rx queues, mbufs from @mp. A kind that cannot have
+	 * one rx queue per worker sets port->n_rxq to 1 (one worker polls it).
+	 * Returns 0 or a positive errno; on error nothing is left open. */
 	int (*open)(struct dp_port *port, const struct dp_port_params *params,
 		    struct rte_mempool *mp);
 
@@ -51,7 +53,8 @@ struct dp_port_class {
 
 	/* Fast path, called by the port's worker only. Return frame counts;
 	 * tx takes ownership of the frames it accepts. */
-	uint16_t (*rx_burst)(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*rx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n);
 	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n);
 };
@@ -62,14 +65,15 @@ extern const struct dp_port_class dp_port_class_ethdev;
 
 /* Helpers shared by the ethdev-backed kinds (port-ethdev.c). */
 
-/* Configure and start ethdev port->ethdev. */
-int dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp);
+/* Configure and start ethdev port->ethdev with @rx_desc descriptors per rx
+ * queue (PMDs that pre-fill rx rings hold that many mbufs per queue). */
+int dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc);
 /* Probe vdev @name with @args, store its ethdev id in port->ethdev and
  * remember the name so that dp_ethdev_close() removes it. */
 int dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args);
 /* Stop the ethdev; uninit it if it was probed by dp_ethdev_probe_vdev(). */
 void dp_ethdev_close(struct dp_port *port);
-uint16_t dp_ethdev_rx(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t dp_ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t dp_ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
 
 #endif

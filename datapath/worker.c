@@ -94,9 +94,10 @@ flood(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_cfg_bridge 
 		drop(st, DP_DROP_NO_DESTINATION, m);
 		return;
 	}
-	/* Every output shares the one mbuf; each port frees its reference. */
+	/* Every output shares the one mbuf (all its segments); each port frees
+	 * its reference. */
 	if (n_out > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(n_out - 1));
+		rte_pktmbuf_refcnt_update(m, (int16_t)(n_out - 1));
 	for (i = 0; i < br->n_ports; i++)
 		if (br->ports[i] != in_port)
 			out_enqueue(w, cfg->port[br->ports[i]], m);
@@ -120,8 +121,9 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	const void *kp[2 * DP_BURST];
 	void *vals[2 * DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
+	uint64_t written[DP_BURST];
 	uint64_t hits = 0;
-	uint16_t i, k = 0;
+	uint16_t i, k = 0, n_written;
 
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -158,13 +160,22 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	rte_hash_lookup_bulk_data(f->h, kp, 2u * k, &hits, vals);
 
 	/* Learn: (re)write an entry only when it is new, moved, flushed or its
-	 * last-seen second changed, so steady traffic does not write. */
+	 * last-seen second changed, so steady traffic does not write. The
+	 * lookup predates the burst's own writes: a source written once in
+	 * this burst is not written again. */
+	n_written = 0;
 	for (i = 0; i < k; i++) {
 		uint64_t old = (uint64_t)(uintptr_t)vals[2 * i];
 		bool hit = hits & (1ULL << (2 * i));
+		uint16_t j;
 
 		if (likely(hit && old == learn_val))
 			continue;
+		for (j = 0; j < n_written && written[j] != keys[2 * i]; j++)
+			;
+		if (j < n_written)
+			continue;
+		written[n_written++] = keys[2 * i];
 		if (rte_hash_add_key_data(f->h, &keys[2 * i], (void *)(uintptr_t)learn_val) < 0) {
 			w->st.learn_failed++;
 			continue;
@@ -210,9 +221,9 @@ dp_worker_iteration(struct dp_worker *w)
 	uint16_t i;
 
 	for (i = 0; i < rx->n; i++) {
-		struct dp_port *port = cfg->port[rx->ports[i]];
+		struct dp_port *port = cfg->port[rx->q[i].port];
 		struct rte_mbuf *pkts[DP_BURST];
-		uint16_t n = port->cls->rx_burst(port, pkts, DP_BURST);
+		uint16_t n = port->cls->rx_burst(port, rx->q[i].queue, pkts, DP_BURST);
 
 		if (n == 0)
 			continue;

@@ -26,15 +26,16 @@
 #define MAX_TPORTS 8
 
 struct tport {
-	struct rte_ring *rx; /* frames the test injects: the port "receives" them */
-	struct rte_ring *tx; /* frames the datapath sends out of the port */
+	struct rte_ring *rx;		     /* frames the test injects: the port "receives" them */
+	struct rte_ring *tx[DP_MAX_WORKERS]; /* frames sent out of the port, one ring per worker */
+	unsigned int n_tx;
 	uint16_t ethdev;
 	uint16_t id; /* datapath port id */
 };
 
 static struct dp *dp;
 static struct tport tp[MAX_TPORTS];
-static unsigned int n_tports, ring_seq;
+static unsigned int n_tports, ring_seq, n_workers = 1;
 
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
 static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
@@ -50,14 +51,19 @@ tport_add(uint16_t bridge)
 	char name[32];
 	int ret;
 
+	unsigned int q;
+
 	snprintf(name, sizeof(name), "rx%u", ring_seq);
 	t->rx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "tx%u", ring_seq);
-	t->tx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
 	assert_non_null(t->rx);
-	assert_non_null(t->tx);
-	ret = rte_eth_from_rings(name, &t->rx, 1, &t->tx, 1, 0);
+	t->n_tx = n_workers;
+	for (q = 0; q < t->n_tx; q++) {
+		snprintf(name, sizeof(name), "tx%u.%u", ring_seq, q);
+		t->tx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(t->tx[q]);
+	}
+	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
+	ret = rte_eth_from_rings(name, &t->rx, 1, t->tx, (unsigned int)t->n_tx, 0);
 	assert_true(ret >= 0);
 	t->ethdev = (uint16_t)ret;
 	pp.ethdev = t->ethdev;
@@ -97,16 +103,22 @@ inject(struct tport *t, const struct rte_ether_addr *dst, const struct rte_ether
 static void
 poll_dp(void)
 {
-	dp_worker_poll(dp, 0);
+	unsigned int w;
+
+	/* One poll iteration of every worker. */
+	for (w = 0; w < n_workers; w++)
+		dp_worker_poll(dp, w);
 }
 
 /* Number of frames the port sent; each must carry src @src if non-NULL. */
 static unsigned int
 drain(struct tport *t, const struct rte_ether_addr *src)
 {
-	void *objs[256];
-	unsigned int n = rte_ring_dequeue_burst(t->tx, objs, 256, NULL), i;
+	void *objs[256 * DP_MAX_WORKERS];
+	unsigned int n = 0, i, q;
 
+	for (q = 0; q < t->n_tx; q++)
+		n += rte_ring_dequeue_burst(t->tx[q], objs + n, 256, NULL);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
 
@@ -169,8 +181,11 @@ static int
 setup(void **state)
 {
 	static struct fixture fx;
-	struct dp_params p = {
-		.n_workers = 1, .launch = false, .fdb_size = 4096, .age_sec = 2, .name = "t"};
+	struct dp_params p = {.n_workers = n_workers,
+			      .launch = false,
+			      .fdb_size = 4096,
+			      .age_sec = 2,
+			      .name = "t"};
 
 	assert_int_equal(dp_create(&p, &dp), 0);
 	n_tports = 0;
@@ -190,7 +205,8 @@ teardown(void **state)
 	for (i = 0; i < n_tports; i++) {
 		rte_eth_dev_close(tp[i].ethdev);
 		rte_ring_free(tp[i].rx);
-		rte_ring_free(tp[i].tx);
+		for (unsigned int q = 0; q < tp[i].n_tx; q++)
+			rte_ring_free(tp[i].tx[q]);
 	}
 	dp = NULL;
 	return 0;
@@ -448,6 +464,48 @@ test_move_port_between_bridges(void **state)
 }
 
 static void
+test_learn_once_per_burst(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0);
+	struct dp_fdb_stats st;
+	int i;
+
+	(void)tport_add(fx->br0);
+	for (i = 0; i < 10; i++) /* one burst, one new MAC */
+		inject(p0, &mac_b, &mac_a, 64);
+	poll_dp();
+	dp_fdb_stats_get(dp, &st);
+	assert_int_equal(st.learned, 1);
+	assert_int_equal(st.moved, 0);
+	assert_int_equal(st.entries, 1);
+}
+
+static void
+test_flood_chained_mbuf(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	struct rte_mbuf *head = frame(&mac_bcast, &mac_a, 64),
+			*tail = frame(&mac_bcast, &mac_a, 64);
+	struct rte_mbuf *out1 = NULL, *out2 = NULL;
+
+	assert_int_equal(rte_pktmbuf_chain(head, tail), 0);
+	assert_int_equal(rte_ring_enqueue(p0->rx, head), 0);
+	poll_dp();
+	assert_int_equal(rte_ring_dequeue(p1->tx[0], (void **)&out1), 0);
+	assert_int_equal(rte_ring_dequeue(p2->tx[0], (void **)&out2), 0);
+	assert_ptr_equal(out1, out2);
+	/* Both outputs hold the whole chain, tail included. */
+	assert_int_equal(rte_mbuf_refcnt_read(out1), 2);
+	assert_int_equal(rte_mbuf_refcnt_read(out1->next), 2);
+	assert_int_equal(out1->pkt_len, 128);
+	rte_pktmbuf_free(out1);
+	assert_int_equal(rte_mbuf_refcnt_read(out2->next), 1);
+	rte_pktmbuf_free(out2);
+}
+
+static void
 test_refusals(void **state)
 {
 	struct fixture *fx = *state;
@@ -486,9 +544,22 @@ main(int argc, char **argv)
 		T(test_lone_port_counts_no_destination),
 		T(test_counters),
 		T(test_move_port_between_bridges),
+		T(test_learn_once_per_burst),
+		T(test_flood_chained_mbuf),
 		T(test_refusals),
+	};
+	/* The same behaviour with two workers: ports spread over them, each
+	 * transmitting on its own queue, both learning. */
+	const struct CMUnitTest two_workers[] = {
+		T(test_unknown_unicast_floods_except_ingress),
+		T(test_learning_then_unicast),
+		T(test_bridges_are_separate),
+		T(test_flush_port_and_bridge),
+		T(test_port_del_keeps_others),
+		T(test_counters),
 #undef T
 	};
+	int failed;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "sdtest-dp-%d", (int)getpid());
@@ -496,5 +567,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
-	return cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
+	n_workers = 2;
+	failed += cmocka_run_group_tests_name("datapath, 2 workers", two_workers, NULL, NULL);
+	return failed;
 }
