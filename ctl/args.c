@@ -50,7 +50,10 @@ ctl_args_parse(int argc, char **argv, struct ctl_args *a, char *err, size_t errl
 				snprintf(err, errlen, "%s= given twice", key);
 				return -1;
 			}
-			json_object_set_new(a->params, key, json_string(eq + 1));
+			if (json_object_set_new(a->params, key, json_string(eq + 1)) != 0) {
+				snprintf(err, errlen, "%s=...: not valid UTF-8", key);
+				return -1;
+			}
 		} else if (a->verb == NULL) {
 			a->verb = s;
 		} else if (strcmp(a->verb, "help") == 0 &&

@@ -332,13 +332,29 @@ dhcp_start(const char *ifname, const char *rundir)
 	char pidfile[256], leases[256];
 	char *argv[] = {(char *)DHCLIENT, (char *)"-nw", (char *)"-pf",	 pidfile,
 			(char *)"-lf",	  leases,	 (char *)ifname, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	pid_t pid;
-	int status;
+	int status, err;
 
 	dhcp_pidfile(pidfile, sizeof(pidfile), rundir, ifname);
 	snprintf(leases, sizeof(leases), "%s/dhclient.%s.leases", rundir, ifname);
-	if (posix_spawn(&pid, DHCLIENT, NULL, NULL, argv, environ) != 0)
-		return errno ? errno : EIO;
+	/* The client must not inherit switchd's blocked signals, handlers or
+	 * descriptors (DPDK's sockets and taps are not close-on-exec). */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	err = posix_spawn(&pid, DHCLIENT, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (err != 0)
+		return err;
 	/* With -nw the client forks into the background at once. */
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return EIO;

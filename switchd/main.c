@@ -471,6 +471,10 @@ main(int argc, char **argv)
 		}
 		if (pfd[0].revents & POLLIN)
 			server_serve_one(&sd, lfd);
+		if (sd.fatal) {
+			sd_log("error", "a verb could not be committed: stopping");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

@@ -10,14 +10,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "switchd.h"
 
-/* A client gets this long to send its whole request. */
+/* A client gets this long to send its whole request, and to take the reply. */
 #define SERVER_READ_TIMEOUT_MS 5000
+#define SERVER_WRITE_TIMEOUT_MS 5000
 
 static int
 sockaddr_set(struct sockaddr_un *sa, const char *path)
@@ -61,18 +63,36 @@ server_listen(const char *path, int *out)
 	return 0;
 }
 
-/* Read until EOF; NULL on timeout, error or oversize. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for @events on @fd until @deadline (CLOCK_MONOTONIC ms). */
+static bool
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	int64_t left = deadline - now_ms();
+
+	return left > 0 && poll(&pfd, 1, (int)left) == 1;
+}
+
+/* Read until EOF by @deadline; NULL on timeout, error or oversize. */
 static char *
-read_request(int fd, size_t *len)
+read_request(int fd, size_t *len, int64_t deadline)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
 
 	while (buf != NULL) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t r;
 
-		if (poll(&pfd, 1, SERVER_READ_TIMEOUT_MS) <= 0)
+		if (!wait_fd(fd, POLLIN, deadline))
 			break;
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -101,14 +121,20 @@ read_request(int fd, size_t *len)
 	return NULL;
 }
 
+/* Write all of @s by @deadline; a client that does not read loses its reply. */
 static void
-write_all(int fd, const char *s, size_t len)
+write_all(int fd, const char *s, size_t len, int64_t deadline)
 {
 	while (len > 0) {
 		ssize_t w = write(fd, s, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (!wait_fd(fd, POLLOUT, deadline))
+				return;
+			continue;
+		}
 		if (w <= 0)
 			return;
 		s += w;
@@ -126,10 +152,12 @@ server_serve_one(struct switchd *sd, int lfd)
 	char *buf, *out;
 	int fd;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	buf = read_request(fd, &len);
+	/* One client at a time: each gets a bounded time to send its request
+	 * and to take its reply, so none can hold the daemon. */
+	buf = read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS);
 	if (buf != NULL)
 		req = json_loadb(buf, len, 0, &jerr);
 	if (req != NULL)
@@ -148,8 +176,10 @@ server_serve_one(struct switchd *sd, int lfd)
 	}
 	out = json_dumps(reply, JSON_COMPACT);
 	if (out != NULL) {
-		write_all(fd, out, strlen(out));
-		write_all(fd, "\n", 1);
+		size_t n = strlen(out);
+
+		out[n] = '\n'; /* replaces the NUL: written with its length */
+		write_all(fd, out, n + 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
 		free(out);
 	}
 	json_decref(reply);

@@ -257,6 +257,8 @@ load_networks(struct store *st, const struct store_loader *ld)
 		mac_parse(mac, &n->host_mac);
 		err = ld->network(n, ld->arg);
 	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = EIO; /* a read error, not the end of the table */
 	sqlite3_finalize(s);
 	return err;
 }
@@ -302,6 +304,8 @@ load_pifs(struct store *st, const struct store_loader *ld)
 		p->dp_port = DP_PORT_NONE;
 		err = ld->pif(p, ld->arg);
 	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = EIO; /* a read error, not the end of the table */
 	sqlite3_finalize(s);
 	return err;
 }
@@ -339,6 +343,8 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = EIO; /* a read error, not the end of the table */
 	sqlite3_finalize(s);
 	return err;
 }

@@ -25,6 +25,7 @@ struct switchd {
 	struct store *store;
 	struct dp *dp;
 	char rundir[256]; /* runtime files (DHCP client pid files) */
+	bool fatal;	  /* a commit failed: stop after replying */
 	TAILQ_HEAD(, network) networks;
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;

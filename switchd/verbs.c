@@ -68,15 +68,36 @@ sd_log(const char *level, const char *fmt, ...)
 	fflush(stderr);
 }
 
+/* Drop a multi-byte sequence that truncation left incomplete at the end of
+ * @s (which was valid UTF-8 before), so that the reply stays UTF-8. */
+static void
+utf8_trim(char *s)
+{
+	size_t end = strlen(s), lead = end, need;
+	unsigned char b;
+
+	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	b = (unsigned char)s[lead - 1];
+	need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+	if (end - (lead - 1) < need)
+		s[lead - 1] = '\0';
+}
+
 __attribute__((format(printf, 3, 4))) static int
 fail(struct sd_call *c, enum sd_error e, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	c->err = e;
 	va_start(ap, fmt);
-	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	n = vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(c->msg))
+		utf8_trim(c->msg);
 	return -1;
 }
 
@@ -236,33 +257,55 @@ set_int(json_t *rec, const char *key, long long val)
 	set_str(rec, key, buf);
 }
 
+/* "uuid1; uuid2; ..." as xe prints a set, or NULL if out of memory. */
+static char *
+uuid_set(struct switchd *sd, const struct network *n, bool vifs)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	const char *sep = "";
+	struct pif *p;
+	struct vif *v;
+
+	if (f == NULL)
+		return NULL;
+	if (!vifs) {
+		TAILQ_FOREACH(p, &sd->pifs, next) {
+			if (strcmp(p->network_uuid, n->uuid) == 0) {
+				fprintf(f, "%s%s", sep, p->uuid);
+				sep = "; ";
+			}
+		}
+	} else {
+		TAILQ_FOREACH(v, &sd->vifs, next) {
+			if (strcmp(v->network_uuid, n->uuid) == 0) {
+				fprintf(f, "%s%s", sep, v->uuid);
+				sep = "; ";
+			}
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static json_t *
 network_record(struct switchd *sd, const struct network *n)
 {
 	json_t *rec = json_object();
-	char pifs[1024] = "", vifs[4096] = "";
-	struct pif *p;
-	struct vif *v;
-	size_t len;
+	char *pifs = uuid_set(sd, n, false), *vifs = uuid_set(sd, n, true);
 
 	set_str(rec, "uuid", n->uuid);
 	set_str(rec, "name-label", n->name_label);
 	set_str(rec, "bridge", n->bridge);
 	set_int(rec, "MTU", n->mtu);
-	TAILQ_FOREACH(p, &sd->pifs, next) {
-		if (strcmp(p->network_uuid, n->uuid) != 0)
-			continue;
-		len = strlen(pifs);
-		snprintf(pifs + len, sizeof(pifs) - len, "%s%s", len ? "; " : "", p->uuid);
-	}
-	TAILQ_FOREACH(v, &sd->vifs, next) {
-		if (strcmp(v->network_uuid, n->uuid) != 0)
-			continue;
-		len = strlen(vifs);
-		snprintf(vifs + len, sizeof(vifs) - len, "%s%s", len ? "; " : "", v->uuid);
-	}
-	set_str(rec, "PIF-uuids", pifs);
-	set_str(rec, "VIF-uuids", vifs);
+	set_str(rec, "PIF-uuids", pifs ? pifs : "");
+	set_str(rec, "VIF-uuids", vifs ? vifs : "");
+	free(pifs);
+	free(vifs);
 	return rec;
 }
 
@@ -312,15 +355,26 @@ vif_record(const struct vif *v)
 	return rec;
 }
 
-/* Bring a network's bridge up in the datapath if it is not yet. */
+/* Bring a network's bridge up in the datapath if it is not yet; *made says
+ * whether this call did, so that a failure after it can undo it. */
 static int
-realise_network(struct switchd *sd, struct sd_call *c, struct network *n)
+realise_network(struct switchd *sd, struct sd_call *c, struct network *n, bool *made)
 {
-	int err = network_realise(n, sd->dp);
+	int err;
 
+	*made = !n->realised;
+	err = network_realise(n, sd->dp);
 	if (err)
 		return dp_fail(c, err, n->bridge);
 	return 0;
+}
+
+/* Undo realise_network() after a later step failed. */
+static void
+realise_undo(struct switchd *sd, struct network *n, bool made)
+{
+	if (made && network_unrealise(n, sd->dp) != 0)
+		sd_log("error", "%s: cannot remove the bridge again", n->bridge);
 }
 
 /* The host interface of a network carries the IP configuration of the
@@ -335,14 +389,14 @@ apply_ip(struct switchd *sd, const struct pif *p, const struct network *n)
 
 /* PIFs */
 
-/* A new PIF for @nd and the network it is attached to. */
+/* A new PIF for @nd and the network it is attached to, stored and added to
+ * the model; *out (if not NULL) receives the PIF. */
 static int
 pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
-	   const struct mac *mac)
+	   const struct mac *mac, struct pif **out)
 {
 	struct network *n = calloc(1, sizeof(*n));
 	struct pif *p = calloc(1, sizeof(*p));
-	int err;
 
 	if (n == NULL || p == NULL) {
 		free(n);
@@ -372,18 +426,31 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	n->host_mac = *mac;
 	snprintf(p->network_uuid, sizeof(p->network_uuid), "%s", n->uuid);
 
-	err = store_network_put(sd->store, n);
-	if (err == 0)
-		err = store_pif_put(sd->store, p);
-	if (err) {
+	if (store_network_put(sd->store, n) != 0 || store_pif_put(sd->store, p) != 0) {
 		free(n);
 		free(p);
 		return store_err(c);
 	}
 	TAILQ_INSERT_TAIL(&sd->networks, n, next);
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
-	c->result = json_string(p->uuid);
+	if (out != NULL)
+		*out = p;
 	return 0;
+}
+
+/* Take a PIF that pif_create() just made, and its network, out of the model
+ * again (the store transaction is rolled back by the caller). */
+static void
+pif_create_undo(struct switchd *sd, struct pif *p)
+{
+	struct network *n = network_by_uuid(sd, p->network_uuid);
+
+	if (n != NULL) {
+		TAILQ_REMOVE(&sd->networks, n, next);
+		free(n);
+	}
+	TAILQ_REMOVE(&sd->pifs, p, next);
+	free(p);
 }
 
 /* Netdevs the datapath made, or that belong to VMs, are never NICs. */
@@ -418,8 +485,8 @@ static int
 verb_pif_scan(struct switchd *sd, struct sd_call *c)
 {
 	struct scan_ctx *s = calloc(1, sizeof(*s));
-	json_t *created = json_array();
-	unsigned int i;
+	struct pif *made[sizeof(s->nd) / sizeof(s->nd[0])];
+	unsigned int i, n_made = 0;
 	int err;
 
 	if (s == NULL)
@@ -427,7 +494,6 @@ verb_pif_scan(struct switchd *sd, struct sd_call *c)
 	err = pif_netdev_scan(scan_cb, s);
 	if (err) {
 		free(s);
-		json_decref(created);
 		return fail(c, SD_E_INTERNAL_ERROR, "netlink: %s", strerror(err));
 	}
 	for (i = 0; i < s->n; i++) {
@@ -435,17 +501,16 @@ verb_pif_scan(struct switchd *sd, struct sd_call *c)
 
 		if (pif_by_device(sd, nd->name) != NULL || netdev_is_ours(sd, nd->name))
 			continue;
-		if (pif_create(sd, c, nd, &nd->mac) != 0) {
+		if (pif_create(sd, c, nd, &nd->mac, &made[n_made]) != 0) {
+			while (n_made > 0)
+				pif_create_undo(sd, made[--n_made]);
 			free(s);
-			json_decref(created);
 			return -1;
 		}
-		json_array_append_new(created, c->result);
-		c->result = NULL;
+		n_made++;
 	}
 	free(s);
-	json_decref(created); /* xe pif-scan prints nothing */
-	return 0;
+	return 0; /* as xe pif-scan, print nothing */
 }
 
 static int
@@ -454,6 +519,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 	const char *device = arg(c, "device"), *backend = arg(c, "backend"), *mac_s = arg(c, "mac");
 	struct pif_netdev nd;
 	struct mac mac;
+	struct pif *p;
 
 	if (backend != NULL && strcmp(backend, "af_packet") != 0)
 		return fail(c, SD_E_BACKEND_UNSUPPORTED,
@@ -471,7 +537,10 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 		if (v != MAC_OK)
 			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
 	}
-	return pif_create(sd, c, &nd, &mac);
+	if (pif_create(sd, c, &nd, &mac, &p) != 0)
+		return -1;
+	c->result = json_string(p->uuid);
+	return 0;
 }
 
 static int
@@ -524,11 +593,18 @@ verb_pif_param_get(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/*
+ * Handlers that change live state follow one order, so that the transaction
+ * rollback covers every failure: validate; write the new record (a copy) to
+ * the store; make the live change, undoing its own earlier steps if a later
+ * one fails; only then update the in-memory object.
+ */
 static int
 verb_pif_plug(struct switchd *sd, struct sd_call *c)
 {
 	struct network *n;
-	struct pif *p;
+	struct pif *p, rec;
+	bool made;
 	int err;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
@@ -537,14 +613,16 @@ verb_pif_plug(struct switchd *sd, struct sd_call *c)
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL)
 		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
-	if (realise_network(sd, c, n) != 0)
+	rec = *p;
+	rec.attached = true;
+	if (store_pif_put(sd->store, &rec) != 0)
+		return store_err(c);
+	if (realise_network(sd, c, n, &made) != 0)
 		return -1;
 	err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
-	if (err)
+	if (err) {
+		realise_undo(sd, n, made);
 		return dp_fail(c, err, p->device);
-	if (store_pif_put(sd->store, p) != 0) {
-		pif_detach(p, sd->dp);
-		return store_err(c);
 	}
 	err = apply_ip(sd, p, n);
 	if (err)
@@ -555,17 +633,19 @@ verb_pif_plug(struct switchd *sd, struct sd_call *c)
 static int
 verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 {
-	struct pif *p;
+	struct pif *p, rec;
 	int err;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
 	if (!p->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+	rec = *p;
+	rec.attached = false;
+	if (store_pif_put(sd->store, &rec) != 0)
+		return store_err(c);
 	err = pif_detach(p, sd->dp);
 	if (err)
 		return dp_fail(c, err, p->device);
-	if (store_pif_put(sd->store, p) != 0)
-		return store_err(c);
 	return 0;
 }
 
@@ -576,7 +656,7 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 	const char *what = NULL;
 	struct pif_ip ip;
 	struct network *n;
-	struct pif *p;
+	struct pif *p, rec;
 	size_t i;
 	int err;
 
@@ -617,15 +697,22 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL)
 		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
+	rec = *p;
+	rec.ip = ip;
+	if (store_pif_put(sd->store, &rec) != 0)
+		return store_err(c);
 	if (n->realised) {
 		err = pif_ip_apply(n->bridge, &ip, sd->rundir);
-		if (err)
+		if (err) {
+			/* Put the previous configuration back, as far as it goes. */
+			if (pif_ip_apply(n->bridge, &p->ip, sd->rundir) != 0)
+				sd_log("error", "%s: previous IP configuration not restored",
+				       n->bridge);
 			return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s: %s", n->bridge,
 				    strerror(err));
+		}
 	}
 	p->ip = ip;
-	if (store_pif_put(sd->store, p) != 0)
-		return store_err(c);
 	return 0;
 }
 
@@ -808,7 +895,8 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	const char *ifname = arg(c, "ifname");
 	struct pif_netdev nd;
 	struct network *n;
-	struct vif *v;
+	struct vif *v, rec;
+	bool made;
 	int err, domid;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
@@ -831,33 +919,40 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	n = network_by_uuid(sd, v->network_uuid);
 	if (n == NULL)
 		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
-	if (realise_network(sd, c, n) != 0)
+	rec = *v;
+	rec.attached = true;
+	rec.domid = domid;
+	snprintf(rec.ifname, sizeof(rec.ifname), "%s", ifname);
+	if (store_vif_put(sd->store, &rec) != 0)
+		return store_err(c);
+	if (realise_network(sd, c, n, &made) != 0)
 		return -1;
 	err = vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
-	if (err)
+	if (err) {
+		realise_undo(sd, n, made);
 		return dp_fail(c, err, ifname);
-	v->domid = domid;
-	if (store_vif_put(sd->store, v) != 0) {
-		vif_detach(v, sd->dp);
-		return store_err(c);
 	}
+	v->domid = domid;
 	return 0;
 }
 
 static int
 verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 {
-	struct vif *v;
+	struct vif *v, rec;
 	int err;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
 	if (!v->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
+	rec = *v;
+	rec.attached = false;
+	rec.ifname[0] = '\0';
+	if (store_vif_put(sd->store, &rec) != 0)
+		return store_err(c);
 	err = vif_detach(v, sd->dp);
 	if (err)
 		return dp_fail(c, err, v->ifname);
-	if (store_vif_put(sd->store, v) != 0)
-		return store_err(c);
 	return 0;
 }
 
@@ -865,23 +960,28 @@ static int
 verb_vif_move(struct switchd *sd, struct sd_call *c)
 {
 	struct network *n;
-	struct vif *v;
+	struct vif *v, rec;
+	bool made = false;
 	int err;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
 	LOOKUP(n, network_by_uuid, "network-uuid", "network");
 	if (strcmp(v->network_uuid, n->uuid) == 0)
 		return 0;
+	rec = *v;
+	snprintf(rec.network_uuid, sizeof(rec.network_uuid), "%s", n->uuid);
+	if (store_vif_put(sd->store, &rec) != 0)
+		return store_err(c);
 	if (v->attached) {
-		if (realise_network(sd, c, n) != 0)
+		if (realise_network(sd, c, n, &made) != 0)
 			return -1;
 		err = vif_move(v, sd->dp, n->dp_bridge);
-		if (err)
+		if (err) {
+			realise_undo(sd, n, made);
 			return dp_fail(c, err, v->ifname);
+		}
 	}
 	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
-	if (store_vif_put(sd->store, v) != 0)
-		return store_err(c);
 	return 0;
 }
 
@@ -1056,6 +1156,8 @@ in_list(const char *list, const char *key)
 	size_t len = strlen(key);
 	const char *p = list;
 
+	if (len == 0)
+		return false;
 	while ((p = strstr(p, key)) != NULL) {
 		if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
 			return true;
@@ -1072,6 +1174,8 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 	json_t *val;
 
 	json_object_foreach(c->params, key, val) {
+		if (key[0] == '\0')
+			return fail(c, SD_E_REQUEST_INVALID, "a key is empty");
 		if (!json_is_string(val))
 			return fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
 		if (!in_list(v->required, key) && !in_list(v->optional, key))
@@ -1149,8 +1253,12 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 		if (txn || (v->flags & SD_VERB_RO))
 			rc = v->handler(sd, &c);
 		if (txn && rc == 0 && store_commit(sd->store) != 0) {
-			rc = fail(&c, SD_E_STORE_ERROR, "commit failed");
-			txn = true;
+			/* The live change is made and the model updated, but not
+			 * stored: stop, so that a restart realises what is stored. */
+			rc = fail(&c, SD_E_STORE_ERROR,
+				  "the change could not be committed; switchd stops and"
+				  " will realise the stored configuration when restarted");
+			sd->fatal = true;
 		}
 		if (txn && rc != 0)
 			store_rollback(sd->store);
@@ -1166,6 +1274,9 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 				  "message", c.msg);
 		sd_log("info", "%s: %s: %s", name, sd_error_name(c.err), c.msg);
 	}
+	if (reply == NULL) /* only if out of memory */
+		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "INTERNAL_ERROR", "message",
+				  "cannot build the reply");
 	return reply;
 }
 

@@ -50,6 +50,29 @@ check_err "a request whose values are not strings" REQUEST_INVALID \
 	python3 -c 'import socket,sys,json
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(json.dumps({"verb":"network-create","params":{"name-label":5}}).encode()); s.shutdown(socket.SHUT_WR)
 r=json.loads(s.makefile().read()); sys.stderr.write(r["error"]+": "+r["message"]+"\n"); sys.exit(r["ok"] and 0 or 1)' "$SOCK"
+raw_request() { # JSON: send it as a client other than netctl would; print error on stderr
+	python3 -c 'import socket,sys,json
+s=socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode()); s.shutdown(socket.SHUT_WR)
+r=json.loads(s.makefile().read()); sys.stderr.write(r.get("error","")+": "+r.get("message","")+"\n"); sys.exit(0 if r["ok"] else 1)' "$SOCK" "$1"
+}
+check_err "a request with an empty key" REQUEST_INVALID raw_request '{"verb":"pif-forget","params":{"":"x"}}'
+check "switchd still answers after the empty key" nctl network-list
+check_err "a value that is not UTF-8" INVALID_ARGUMENTS nctl network-create name-label=$'\xff\xfe'
+long=$(printf 'é%.0s' $(seq 400))
+check_err "an error message longer than the reply buffer, in UTF-8" UUID_INVALID nctl vif-destroy uuid="$long"
+silent_client_bounded() {
+	python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(12)' "$SOCK" &
+	local client=$! start=$SECONDS rc
+	echo $client >"$WORK/silent.bgpid"
+	sleep 0.2
+	nctl network-list >/dev/null
+	rc=$?
+	kill $client 2>/dev/null
+	wait $client 2>/dev/null
+	[ $rc -eq 0 ] && [ $((SECONDS - start)) -le 7 ]
+}
+check "a client that sends nothing holds switchd for at most 5 s" silent_client_bounded
 check "help VERB works without switchd's help" bash -c "$NETCTL help vif-plug | grep -q ifname="
 check_err "help for an unknown verb" UNKNOWN_VERB "$NETCTL" help frobnicate
 
@@ -104,6 +127,18 @@ check_err "vif-plug of an interface another VIF holds" NETDEV_IN_USE nctl vif-pl
 check_err "vif-plug of a bridge's host interface" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=xapi0
 nctl vif-destroy uuid="$V3"
 check_err "vif-destroy of a plugged VIF" DEVICE_ALREADY_ATTACHED nctl vif-destroy uuid="$VIF"
+
+# A network record lists all of its many VIFs.
+BIG=$(nctl network-create name-label=big)
+for i in $(seq 120); do
+	nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$BIG" >/dev/null
+done
+check "network-list shows all 120 VIF uuids of a network" \
+	test "$(nctl network-list uuid="$BIG" params=VIF-uuids --minimal | tr ';' '\n' | grep -c -E '^ ?[0-9a-f-]{36}$')" = 120
+for v in $(nctl vif-list network-uuid="$BIG" --minimal | tr ',' ' '); do
+	nctl vif-destroy uuid="$v"
+done
+nctl network-destroy uuid="$BIG"
 
 # Networks.
 check_err "network-destroy while a VIF is on it" NETWORK_CONTAINS_VIF nctl network-destroy uuid="$INT"
