@@ -242,14 +242,21 @@ dp_destroy(struct dp *dp)
 	rte_free(dp);
 }
 
+/* A frame of @mtu bytes of payload fits one mbuf. */
+static bool
+mtu_valid(uint16_t mtu)
+{
+	return mtu >= RTE_ETHER_MIN_MTU &&
+	       (uint32_t)mtu + RTE_ETHER_HDR_LEN <= DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM;
+}
+
 int
 dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 {
 	unsigned int b;
 	int err;
 
-	if (mtu < RTE_ETHER_MIN_MTU ||
-	    (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+	if (!mtu_valid(mtu))
 		return EINVAL;
 	for (b = 0; b < DP_MAX_BRIDGES; b++)
 		if (!dp->bridges[b].used)
@@ -299,8 +306,7 @@ dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu)
 
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
-	if (mtu < RTE_ETHER_MIN_MTU ||
-	    (uint32_t)mtu + RTE_ETHER_HDR_LEN > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+	if (!mtu_valid(mtu))
 		return EINVAL;
 	old = dp->bridges[bridge].mtu;
 	dp->bridges[bridge].mtu = mtu;
