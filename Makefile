@@ -49,8 +49,7 @@ $(B)/netctl: $(NETCTL_OBJ)
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
-		switchd/store.c pif/pif.c datapath/datapath.c datapath/worker.c datapath/fdb.c \
-		datapath/port-ethdev.c datapath/port-afpacket.c datapath/port-tap.c)
+		switchd/store.c pif/pif.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 

@@ -49,6 +49,43 @@ dp_drop_description(enum dp_drop reason)
 	return (unsigned int)reason < DP_DROP__MAX ? drop_descs[reason] : NULL;
 }
 
+void
+dp_cfg_free(struct dp_cfg *cfg)
+{
+	unsigned int p;
+
+	if (cfg == NULL)
+		return;
+	for (p = 0; p < DP_MAX_PORTS; p++)
+		free(cfg->vlan_map[p]);
+	free(cfg);
+}
+
+/* Fill the trunks' VID maps of @cfg. */
+static int
+build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
+{
+	unsigned int p, v;
+
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		const struct dp_port *port = dp->ports[p];
+		uint16_t **map;
+
+		if (port == NULL || port->kind != DP_PORT_VLAN)
+			continue;
+		map = &cfg->vlan_map[port->parent->id];
+		if (*map == NULL) {
+			*map = malloc(DP_VLAN_IDS * sizeof(uint16_t));
+			if (*map == NULL)
+				return ENOMEM;
+			for (v = 0; v < DP_VLAN_IDS; v++)
+				(*map)[v] = DP_PORT_NONE;
+		}
+		(*map)[port->vid] = (uint16_t)p;
+	}
+	return 0;
+}
+
 /* Build a snapshot from the master state, make it current, wait for a grace
  * period and free the previous one. */
 static int
@@ -71,6 +108,10 @@ dp_publish(struct dp *dp)
 	if (cfg == NULL)
 		return ENOMEM;
 	cfg->rxqs = (struct dp_rxq *)((char *)cfg->members + members_sz);
+	if (build_vlan_maps(dp, cfg) != 0) {
+		dp_cfg_free(cfg);
+		return ENOMEM;
+	}
 
 	for (b = 0; b < DP_MAX_BRIDGES; b++) {
 		if (!dp->bridges[b].used)
@@ -107,7 +148,8 @@ dp_publish(struct dp *dp)
 			const struct dp_port *port = dp->ports[p];
 			struct dp_rxq *q;
 
-			if (port == NULL || (port->n_rxq == 1 && p % dp->n_workers != w))
+			if (port == NULL || port->n_rxq == 0 ||
+			    (port->n_rxq == 1 && p % dp->n_workers != w))
 				continue;
 			q = &cfg->rx[w].q[cfg->rx[w].n++];
 			q->port = (uint16_t)p;
@@ -119,7 +161,7 @@ dp_publish(struct dp *dp)
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
-	free(old);
+	dp_cfg_free(old);
 	return 0;
 }
 
@@ -201,7 +243,7 @@ fail:
 		rte_free(dp->workers[w]);
 	fdb_fini(&dp->fdb);
 	rte_mempool_free(dp->mp);
-	free(dp->cfg);
+	dp_cfg_free(dp->cfg);
 	rte_free(dp->qsv);
 	rte_free(dp);
 	return err;
@@ -237,7 +279,7 @@ dp_destroy(struct dp *dp)
 		rte_free(dp->workers[w]);
 	fdb_fini(&dp->fdb);
 	rte_mempool_free(dp->mp);
-	free(dp->cfg);
+	dp_cfg_free(dp->cfg);
 	rte_free(dp->qsv);
 	rte_free(dp);
 }
@@ -326,8 +368,44 @@ port_class(enum dp_port_kind kind)
 		return &dp_port_class_tap;
 	case DP_PORT_ETHDEV:
 		return &dp_port_class_ethdev;
+	case DP_PORT_VLAN:
+		return &dp_port_class_vlan;
 	}
 	return NULL;
+}
+
+static bool port_valid(const struct dp *dp, uint16_t port);
+
+/* The VLAN port of @parent with VID @vid (any VID if @vid is DP_VLAN_IDS),
+ * or NULL. */
+static struct dp_port *
+vlan_port_find(const struct dp *dp, const struct dp_port *parent, uint16_t vid)
+{
+	unsigned int p;
+
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		struct dp_port *port = dp->ports[p];
+
+		if (port != NULL && port->kind == DP_PORT_VLAN && port->parent == parent &&
+		    (vid == DP_VLAN_IDS || port->vid == vid))
+			return port;
+	}
+	return NULL;
+}
+
+static int
+vlan_params_check(const struct dp *dp, const struct dp_port_params *params)
+{
+	const struct dp_port *parent;
+
+	if (params->vid < 1 || params->vid > RTE_ETHER_MAX_VLAN_ID - 1)
+		return EINVAL;
+	if (!port_valid(dp, params->parent))
+		return EINVAL;
+	parent = dp->ports[params->parent];
+	if (!parent->trunk)
+		return EINVAL;
+	return vlan_port_find(dp, parent, params->vid) != NULL ? EEXIST : 0;
 }
 
 int
@@ -340,6 +418,11 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 
 	if (cls == NULL || params->name == NULL || !bridge_valid(dp, params->bridge))
 		return EINVAL;
+	if (params->kind == DP_PORT_VLAN) {
+		err = vlan_params_check(dp, params);
+		if (err)
+			return err;
+	}
 	for (p = 0; p < DP_MAX_PORTS; p++)
 		if (dp->ports[p] == NULL)
 			break;
@@ -356,7 +439,14 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		return ENOMEM;
 	}
 	port->id = (uint16_t)p;
+	port->kind = params->kind;
 	port->cls = cls;
+	if (params->kind == DP_PORT_VLAN) {
+		port->parent = dp->ports[params->parent];
+		port->vid = params->vid;
+	} else {
+		port->trunk = params->trunk;
+	}
 	port->n_txq = (uint16_t)dp->n_workers;
 	snprintf(port->name, sizeof(port->name), "%s", params->name);
 	err = cls->open(port, params, dp->mp);
@@ -393,6 +483,8 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 
 	if (!port_valid(dp, port_id))
 		return ENOENT;
+	if (vlan_port_find(dp, dp->ports[port_id], DP_VLAN_IDS) != NULL)
+		return EBUSY; /* its VLANs go first */
 	port = dp->ports[port_id];
 	dp->ports[port_id] = NULL;
 	err = dp_publish(dp);

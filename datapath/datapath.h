@@ -58,12 +58,13 @@ struct dp;
 
 /* Why a frame was dropped: one list, counted per port, named in port-stats.
  * X(enum suffix, short name, description). */
-#define DP_DROP_REASONS(X)                                                                \
-	X(RUNT, "runt", "shorter than an Ethernet header")                                \
-	X(OVERSIZE, "oversize", "longer than the network MTU allows")                     \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")         \
-	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on") \
-	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")  \
+#define DP_DROP_REASONS(X)                                                                    \
+	X(RUNT, "runt", "shorter than an Ethernet header")                                    \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")                         \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
+	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
+	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
+	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
 	X(TX_FULL, "tx_full", "the output port did not accept the frame")
 
 enum dp_drop {
@@ -131,6 +132,7 @@ enum dp_port_kind {
 	DP_PORT_AF_PACKET, /* a kernel netdev taken over through AF_PACKET */
 	DP_PORT_TAP,	   /* a kernel tap created by the datapath (a bridge's host interface) */
 	DP_PORT_ETHDEV,	   /* an ethdev the caller created (ring, pcap, PCI) */
+	DP_PORT_VLAN,	   /* a VLAN of a trunk port: its frames tagged `vid` (see below) */
 };
 
 struct dp_port_params {
@@ -140,14 +142,27 @@ struct dp_port_params {
 	uint16_t mtu;		   /* largest payload it must carry (sizes AF_PACKET rings) */
 	struct rte_ether_addr mac; /* tap: MAC of the kernel interface (zero: random) */
 	uint16_t ethdev;	   /* ethdev kind: the ethdev port id, owned by the caller */
+	bool trunk;		   /* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
+	uint16_t parent;	   /* vlan kind: the trunk port the VLAN lives on */
+	uint16_t vid;		   /* vlan kind: 1..4094 */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The
- * port's FDB entries and counters start empty. */
+ * port's FDB entries and counters start empty.
+ *
+ * VLANs: a trunk port (params->trunk, a PIF's port) sorts the frames it
+ * receives by 802.1Q tag. Untagged and priority-tagged (VID 0) frames enter
+ * the trunk's own bridge; a frame tagged T enters the bridge of the trunk's
+ * VLAN port T with the tag removed; other tags are dropped (UNKNOWN_VLAN).
+ * A VLAN port (DP_PORT_VLAN) has no queues of its own: what a bridge sends
+ * through it leaves the parent trunk with tag T pushed (priority 0). Only
+ * TPID 0x8100 is a VLAN tag; a frame with another outer TPID (0x88a8) is
+ * untagged to the trunk. EINVAL for a bad VID or a parent that is not a
+ * trunk, EEXIST if the parent has that VLAN already. */
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
 
 /* Detach and close a port; its FDB entries are flushed. Traffic on other
- * ports is not interrupted. */
+ * ports is not interrupted. EBUSY for a trunk that still has VLAN ports. */
 int dp_port_del(struct dp *dp, uint16_t port);
 
 /* Move a port to another bridge (its FDB entries are flushed). */

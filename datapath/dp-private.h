@@ -15,6 +15,8 @@
 #include "fdb.h"
 #include "port.h"
 
+#define DP_VLAN_IDS 4096 /* 12-bit VIDs; 0 and 4095 are not VLANs */
+
 /* A bridge as the fast path sees it. */
 struct dp_cfg_bridge {
 	uint16_t max_len; /* longest frame accepted: MTU + Ethernet header */
@@ -40,6 +42,7 @@ struct dp_cfg {
 	struct dp_port *port[DP_MAX_PORTS]; /* NULL: unused id */
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
+	uint16_t *vlan_map[DP_MAX_PORTS]; /* trunks with VLANs: VID -> port, else NULL */
 	struct dp_cfg_rx rx[DP_MAX_WORKERS];
 	struct dp_rxq *rxqs; /* the rx lists (in this allocation) */
 	uint16_t members[];  /* the flood lists */
@@ -88,6 +91,9 @@ struct dp {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	char name[16]; /* prefix of DPDK object names */
 };
+
+/* Free a snapshot and what it owns. */
+void dp_cfg_free(struct dp_cfg *cfg);
 
 /* worker.c */
 int dp_worker_main(void *arg);

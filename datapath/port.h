@@ -28,7 +28,11 @@ struct dp_port_worker {
 } __rte_cache_aligned;
 
 struct dp_port {
-	uint16_t id;			 /* datapath port id */
+	uint16_t id; /* datapath port id */
+	enum dp_port_kind kind;
+	bool trunk;			 /* received frames are sorted by VLAN tag */
+	uint16_t vid;			 /* vlan kind: the tag it pushes */
+	struct dp_port *parent;		 /* vlan kind: the trunk it sends through */
 	char name[32];			 /* netdev or tap name */
 	const struct dp_port_class *cls; /* kind's operations */
 	uint16_t ethdev;		 /* ethdev-backed kinds: the port id */
@@ -62,6 +66,7 @@ struct dp_port_class {
 extern const struct dp_port_class dp_port_class_afpacket;
 extern const struct dp_port_class dp_port_class_tap;
 extern const struct dp_port_class dp_port_class_ethdev;
+extern const struct dp_port_class dp_port_class_vlan;
 
 /* Helpers shared by the ethdev-backed kinds (port-ethdev.c). */
 

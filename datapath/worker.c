@@ -210,6 +210,53 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	}
 }
 
+/* Frames from a trunk: sort them by 802.1Q tag. Untagged and VID 0 frames
+ * stay with the trunk's bridge; a frame tagged T goes, untagged, to the
+ * trunk's VLAN port T; others are dropped. Runs of frames for the same
+ * port go through bridge_input() together, so order within a VLAN holds. */
+static void
+trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk,
+	    struct rte_mbuf **pkts, uint16_t n, uint16_t now)
+{
+	const uint16_t *map = cfg->vlan_map[trunk->id];
+	struct dp_port_stats *st = &trunk->pw[w->id].st;
+	struct rte_mbuf *run[DP_BURST];
+	uint16_t i, n_run = 0, run_port = trunk->id;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		uint16_t to = trunk->id;
+
+		if (m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
+		    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+			const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+			uint16_t vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+
+			if (vid != 0) {
+				/* The trunk counts what it received for its VLANs;
+				 * bridge_input() counts it again on the VLAN port. */
+				st->rx_packets++;
+				st->rx_bytes += m->pkt_len;
+				to = map != NULL ? map[vid] : DP_PORT_NONE;
+				if (to == DP_PORT_NONE) {
+					drop(st, DP_DROP_UNKNOWN_VLAN, m);
+					continue;
+				}
+			}
+			rte_vlan_strip(m);
+		}
+		if (to != run_port && n_run != 0) {
+			bridge_input(w, cfg, cfg->port[run_port], run, n_run, now);
+			n_run = 0;
+		}
+		run_port = to;
+		run[n_run++] = m;
+	}
+	if (n_run != 0)
+		bridge_input(w, cfg, cfg->port[run_port], run, n_run, now);
+}
+
 unsigned int
 dp_worker_iteration(struct dp_worker *w)
 {
@@ -228,7 +275,10 @@ dp_worker_iteration(struct dp_worker *w)
 		if (n == 0)
 			continue;
 		total += n;
-		bridge_input(w, cfg, port, pkts, n, now);
+		if (port->trunk)
+			trunk_input(w, cfg, port, pkts, n, now);
+		else
+			bridge_input(w, cfg, port, pkts, n, now);
 	}
 	out_flush_all(w);
 

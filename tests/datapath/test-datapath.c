@@ -43,8 +43,23 @@ static const struct rte_ether_addr mac_c = {{0x02, 0, 0, 0, 0, 0x0c}};
 static const struct rte_ether_addr mac_bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 static const struct rte_ether_addr mac_mcast = {{0x01, 0x00, 0x5e, 0, 0, 1}};
 
+static struct tport *tport_add_kind(uint16_t bridge, bool trunk);
+
 static struct tport *
 tport_add(uint16_t bridge)
+{
+	return tport_add_kind(bridge, false);
+}
+
+/* A trunk port, as a PIF's: received frames are sorted by VLAN tag. */
+static struct tport *
+trunk_add(uint16_t bridge)
+{
+	return tport_add_kind(bridge, true);
+}
+
+static struct tport *
+tport_add_kind(uint16_t bridge, bool trunk)
 {
 	struct tport *t = &tp[n_tports++];
 	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500};
@@ -68,6 +83,7 @@ tport_add(uint16_t bridge)
 	t->ethdev = (uint16_t)ret;
 	pp.ethdev = t->ethdev;
 	pp.name = name;
+	pp.trunk = trunk;
 	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
 	return t;
 }
@@ -505,6 +521,226 @@ test_flood_chained_mbuf(void **state)
 	rte_pktmbuf_free(out2);
 }
 
+/* VLANs ------------------------------------------------------------------ */
+
+/* VLAN port @vid of trunk @t on @bridge. */
+static uint16_t
+vlan_add(struct tport *t, uint16_t vid, uint16_t bridge)
+{
+	struct dp_port_params pp = {.kind = DP_PORT_VLAN,
+				    .name = "vlan",
+				    .bridge = bridge,
+				    .mtu = 1500,
+				    .parent = t->id,
+				    .vid = vid};
+	uint16_t id;
+
+	assert_int_equal(dp_port_add(dp, &pp, &id), 0);
+	return id;
+}
+
+/* A frame with an outer tag (@tpid, @vid) after the MACs, @len bytes in all. */
+static void
+inject_tagged(struct tport *t, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
+	      uint16_t tpid, uint16_t vid, uint16_t len)
+{
+	struct rte_mbuf *m = frame(dst, src, len);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(tpid);
+	vh->vlan_tci = rte_cpu_to_be_16(vid);
+	vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(rte_ring_enqueue(t->rx, m), 0);
+}
+
+/* Take one frame the port sent and check its outer tag: @vid, or -1 for an
+ * untagged frame; returns its length. */
+static uint32_t
+take(struct tport *t, int vid)
+{
+	struct rte_mbuf *m = NULL;
+	const struct rte_ether_hdr *eth;
+	uint32_t len;
+	unsigned int q;
+
+	for (q = 0; q < t->n_tx && m == NULL; q++)
+		if (rte_ring_dequeue(t->tx[q], (void **)&m) != 0)
+			m = NULL;
+	assert_non_null(m);
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (vid < 0) {
+		assert_int_not_equal(eth->ether_type, RTE_BE16(RTE_ETHER_TYPE_VLAN));
+	} else {
+		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+
+		assert_int_equal(eth->ether_type, RTE_BE16(RTE_ETHER_TYPE_VLAN));
+		/* priority 0, CFI 0, the VID */
+		assert_int_equal(rte_be_to_cpu_16(vh->vlan_tci), vid);
+	}
+	len = m->pkt_len;
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+static void
+test_vlan_pop_push(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0);
+	struct tport *a1;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	/* Tagged 10 on the trunk: into VLAN 10's bridge, tag removed. */
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 100);
+	poll_dp();
+	assert_int_equal(take(a1, -1), 96);
+	assert_int_equal(drain(n0, NULL), 0);
+	/* From VLAN 10's bridge: out of the trunk with tag 10 pushed. */
+	inject(a1, &mac_bcast, &mac_b, 100);
+	poll_dp();
+	assert_int_equal(take(t, 10), 104);
+	assert_int_equal(drain(n0, NULL), 0);
+	/* Native traffic stays untagged and out of the VLAN. */
+	inject(n0, &mac_bcast, &mac_c, 100);
+	poll_dp();
+	assert_int_equal(take(t, -1), 100);
+	assert_int_equal(drain(a1, NULL), 0);
+}
+
+static void
+test_vlan_priority_tag_is_native(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0), *a1;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 0, 100);
+	poll_dp();
+	assert_int_equal(take(n0, -1), 96);
+	assert_int_equal(drain(a1, NULL), 0);
+}
+
+static void
+test_vlan_unknown_tag_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0), *a1;
+	struct dp_port_stats st;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 20, 100);
+	poll_dp();
+	assert_int_equal(drain(n0, NULL) + drain(a1, NULL), 0);
+	assert_int_equal(drops(t, DP_DROP_UNKNOWN_VLAN), 1);
+	dp_port_stats_get(dp, t->id, &st);
+	assert_int_equal(st.rx_packets, 1);
+	/* An access port (a VIF) does not look at tags: they pass as they are. */
+	inject_tagged(n0, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 20, 100);
+	poll_dp();
+	assert_int_equal(take(t, 20), 100);
+}
+
+static void
+test_vlan_trunk_without_vlans_drops_tags(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0);
+
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 100);
+	inject(t, &mac_bcast, &mac_a, 100);
+	poll_dp();
+	assert_int_equal(take(n0, -1), 100); /* the untagged one */
+	assert_int_equal(drain(n0, NULL), 0);
+	assert_int_equal(drops(t, DP_DROP_UNKNOWN_VLAN), 1);
+}
+
+static void
+test_vlan_qinq_outer_tpid_is_untagged(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0), *a1;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_QINQ, 10, 100);
+	poll_dp();
+	/* Not VLAN 10: the native bridge gets it whole. */
+	assert_int_equal(take(n0, -1), 100);
+	assert_int_equal(drain(a1, NULL), 0);
+}
+
+static void
+test_vlan_learning_per_bridge(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *n0 = tport_add(fx->br0), *a1, *a2;
+	uint16_t v10 = vlan_add(t, 10, fx->br1);
+
+	a1 = tport_add(fx->br1);
+	a2 = tport_add(fx->br1);
+	/* The same MAC, native and in VLAN 10. */
+	inject(t, &mac_bcast, &mac_a, 64);
+	inject_tagged(t, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 68);
+	poll_dp();
+	drain_all();
+	assert_int_equal(fdb_port(fx->br0, &mac_a), t->id);
+	assert_int_equal(fdb_port(fx->br1, &mac_a), v10);
+	/* Unicast to A inside VLAN 10 leaves the trunk tagged, nowhere else. */
+	inject(a1, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(take(t, 10), 68);
+	assert_int_equal(drain(a2, NULL) + drain(n0, NULL), 0);
+}
+
+static void
+test_vlan_flood_copies_before_tagging(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *a1, *a2, *a3;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	a2 = tport_add(fx->br1);
+	a3 = tport_add(fx->br1);
+	inject(a1, &mac_bcast, &mac_a, 100);
+	poll_dp();
+	/* The access ports get the frame as it was; the trunk a tagged copy. */
+	assert_int_equal(take(a2, -1), 100);
+	assert_int_equal(take(a3, -1), 100);
+	assert_int_equal(take(t, 10), 104);
+}
+
+static void
+test_vlan_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *access = tport_add(fx->br0);
+	struct dp_port_params pp = {
+		.kind = DP_PORT_VLAN, .name = "v", .bridge = fx->br1, .mtu = 1500, .parent = t->id};
+	uint16_t id, v10;
+
+	pp.vid = 0;
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL);
+	pp.vid = 4095;
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL);
+	pp.vid = 10;
+	pp.parent = access->id; /* not a trunk */
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL);
+	pp.parent = t->id;
+	assert_int_equal(dp_port_add(dp, &pp, &v10), 0);
+	assert_int_equal(dp_port_add(dp, &pp, &id), EEXIST);
+	pp.vid = 4094;
+	assert_int_equal(dp_port_add(dp, &pp, &id), 0);
+	assert_int_equal(dp_port_del(dp, t->id), EBUSY); /* VLANs first */
+	assert_int_equal(dp_port_del(dp, v10), 0);
+	assert_int_equal(dp_port_del(dp, id), 0);
+	assert_int_equal(dp_port_del(dp, t->id), 0);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -546,6 +782,14 @@ main(int argc, char **argv)
 		T(test_move_port_between_bridges),
 		T(test_learn_once_per_burst),
 		T(test_flood_chained_mbuf),
+		T(test_vlan_pop_push),
+		T(test_vlan_priority_tag_is_native),
+		T(test_vlan_unknown_tag_dropped),
+		T(test_vlan_trunk_without_vlans_drops_tags),
+		T(test_vlan_qinq_outer_tpid_is_untagged),
+		T(test_vlan_learning_per_bridge),
+		T(test_vlan_flood_copies_before_tagging),
+		T(test_vlan_refusals),
 		T(test_refusals),
 	};
 	/* The same behaviour with two workers: ports spread over them, each
@@ -557,6 +801,9 @@ main(int argc, char **argv)
 		T(test_flush_port_and_bridge),
 		T(test_port_del_keeps_others),
 		T(test_counters),
+		T(test_vlan_pop_push),
+		T(test_vlan_learning_per_bridge),
+		T(test_vlan_flood_copies_before_tagging),
 #undef T
 	};
 	int failed;

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port-vlan.c - a VLAN of a trunk port (the pseudo-PIF eth0.10 in the
+ * datapath). It has no queues: received frames reach it through the
+ * trunk's classification in worker.c; what it sends leaves the trunk with
+ * its tag pushed. A frame shared with other outputs (a flood) is copied
+ * before the tag goes in, so the other outputs see it untouched.
+ */
+#include <errno.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "port.h"
+
+static int
+vlan_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
+{
+	(void)params;
+	(void)mp;
+	port->n_rxq = 0; /* fed by the trunk */
+	return 0;
+}
+
+static void
+vlan_close(struct dp_port *port)
+{
+	(void)port;
+}
+
+static uint16_t
+vlan_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
+static uint16_t
+vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_port *trunk = port->parent;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+
+			if (c == NULL)
+				break;
+			rte_pktmbuf_free(m);
+			m = c;
+			pkts[i] = m;
+		}
+		m->vlan_tci = port->vid; /* priority 0, CFI 0 */
+		if (rte_vlan_insert(&pkts[i]) != 0)
+			break;
+	}
+	/* The caller frees what was not sent, tagged or not. */
+	return trunk->cls->tx_burst(trunk, queue, pkts, i);
+}
+
+const struct dp_port_class dp_port_class_vlan = {
+	.kind = "vlan",
+	.open = vlan_open,
+	.close = vlan_close,
+	.rx_burst = vlan_rx,
+	.tx_burst = vlan_tx,
+};
