@@ -18,7 +18,7 @@ DESTDIR ?=
 
 LIB_SRC := lib/mac.c
 DP_SRC := $(wildcard datapath/*.c)
-OBJ_MODULE_SRC := pif/pif.c vif/vif.c
+OBJ_MODULE_SRC := pif/pif.c vif/vif.c vlan/vlan.c
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c
 
@@ -49,7 +49,7 @@ $(B)/netctl: $(NETCTL_OBJ)
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
-		switchd/store.c pif/pif.c $(DP_SRC))
+		switchd/store.c pif/pif.c vlan/vlan.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 

@@ -409,6 +409,7 @@ pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu)
 		.name = pif->device,
 		.bridge = bridge,
 		.mtu = mtu,
+		.trunk = true, /* a NIC carries VLANs */
 	};
 	uint16_t port;
 	int err;

@@ -39,7 +39,7 @@ struct pif_ip {
 struct pif {
 	TAILQ_ENTRY(pif) next;
 	char uuid[PIF_UUID_LEN];
-	char device[IFNAMSIZ]; /* netdev name: eth0 */
+	char device[32]; /* netdev name (eth0), or <parent>.<tag> for a VLAN */
 	struct mac mac;
 	uint16_t mtu;
 	int vlan; /* -1: untagged */

@@ -24,6 +24,13 @@
 	X(PIF_ALREADY_EXISTS, "a PIF exists for this device already")              \
 	X(PIF_IN_USE, "the PIF is attached to its bridge")                         \
 	X(PIF_IS_MANAGEMENT_IFACE, "the PIF carries the management address")       \
+	X(PIF_IS_VLAN, "the PIF is a VLAN pseudo-PIF")                             \
+	X(PIF_VLAN_EXISTS, "the PIF has a VLAN with this tag already")             \
+	X(PIF_VLAN_STILL_EXISTS, "VLANs still use the PIF")                        \
+	X(PIF_VLAN_ATTACHED, "VLAN pseudo-PIFs on the PIF are attached")           \
+	X(VLAN_TAG_INVALID, "the VLAN tag is outside 1..4094")                     \
+	X(NETWORK_ALREADY_CONNECTED, "the network has a PIF already")              \
+	X(NETWORK_MTU_EXCEEDS_PIF, "the network's MTU is larger than the PIF's")   \
 	X(BRIDGE_NAME_INVALID, "the bridge name is not allowed")                   \
 	X(BRIDGE_NAME_EXISTS, "another network has this bridge name")              \
 	X(NETWORK_CONTAINS_PIF, "PIFs are still on the network")                   \

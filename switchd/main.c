@@ -401,6 +401,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&sd.networks);
 	TAILQ_INIT(&sd.pifs);
 	TAILQ_INIT(&sd.vifs);
+	TAILQ_INIT(&sd.vlans);
 	snprintf(buf, sizeof(buf), "%s", o.socket);
 	snprintf(sd.rundir, sizeof(sd.rundir), "%s", dirname(buf));
 

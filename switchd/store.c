@@ -31,7 +31,10 @@ static const char schema[] =
 	" uuid TEXT PRIMARY KEY, vm_uuid TEXT NOT NULL, device INTEGER NOT NULL,"
 	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
 	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
-	" UNIQUE (vm_uuid, device));";
+	" UNIQUE (vm_uuid, device));"
+	"CREATE TABLE IF NOT EXISTS vlan ("
+	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
+	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));";
 
 static int
 exec(struct store *st, const char *sql)
@@ -92,7 +95,9 @@ store_open(const char *path, struct store **out, const char **err_msg)
 		store_close(st);
 		return EPROTO;
 	}
-	if (v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '1')") != 0) {
+	/* Version 1 lacked the vlan table, which the schema above just made. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '2')") != 0) ||
+	    (v == 1 && exec(st, "UPDATE meta SET value='2' WHERE key='schema_version'") != 0)) {
 		*err_msg = sqlite3_errmsg(st->db);
 		exec(st, "ROLLBACK");
 		store_close(st);
@@ -222,6 +227,22 @@ store_vif_del(struct store *st, const char *uuid)
 	return run(st, "DELETE FROM vif WHERE uuid=?", "s", uuid);
 }
 
+int
+store_vlan_put(struct store *st, const struct vlan *v)
+{
+	return run(st,
+		   "INSERT INTO vlan VALUES (?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   " tagged_pif=excluded.tagged_pif, untagged_pif=excluded.untagged_pif,"
+		   " tag=excluded.tag",
+		   "sssi", v->uuid, v->tagged_pif, v->untagged_pif, (int)v->tag);
+}
+
+int
+store_vlan_del(struct store *st, const char *uuid)
+{
+	return run(st, "DELETE FROM vlan WHERE uuid=?", "s", uuid);
+}
+
 static void
 col_text(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
@@ -349,6 +370,35 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	return err;
 }
 
+static int
+load_vlans(struct store *st, const struct store_loader *ld)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT uuid,tagged_pif,untagged_pif,tag FROM vlan ORDER BY rowid",
+			       -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vlan *v = calloc(1, sizeof(*v));
+
+		if (v == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		col_text(s, 0, v->uuid, sizeof(v->uuid));
+		col_text(s, 1, v->tagged_pif, sizeof(v->tagged_pif));
+		col_text(s, 2, v->untagged_pif, sizeof(v->untagged_pif));
+		v->tag = (uint16_t)sqlite3_column_int(s, 3);
+		err = ld->vlan(v, ld->arg);
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = EIO;
+	sqlite3_finalize(s);
+	return err;
+}
+
 int
 store_load(struct store *st, const struct store_loader *ld)
 {
@@ -358,5 +408,7 @@ store_load(struct store *st, const struct store_loader *ld)
 		err = load_pifs(st, ld);
 	if (err == 0)
 		err = load_vifs(st, ld);
+	if (err == 0)
+		err = load_vlans(st, ld);
 	return err;
 }

@@ -9,9 +9,11 @@
 
 #include "../pif/pif.h"
 #include "../vif/vif.h"
+#include "../vlan/vlan.h"
 #include "network.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 1: networks, PIFs, VIFs. 2: VLANs. Older databases are upgraded on open. */
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -33,13 +35,17 @@ int store_pif_put(struct store *st, const struct pif *pif);
 int store_pif_del(struct store *st, const char *uuid);
 int store_vif_put(struct store *st, const struct vif *vif);
 int store_vif_del(struct store *st, const char *uuid);
+int store_vlan_put(struct store *st, const struct vlan *vlan);
+int store_vlan_del(struct store *st, const char *uuid);
 
 /* Load every record. Each callback receives a malloc'ed object that it
- * owns from then on. Networks come first, then PIFs, then VIFs. */
+ * owns from then on. Networks come first, then PIFs (each before the
+ * VLAN pseudo-PIFs made on it), then VIFs, then VLANs. */
 struct store_loader {
 	int (*network)(struct network *net, void *arg);
 	int (*pif)(struct pif *pif, void *arg);
 	int (*vif)(struct vif *vif, void *arg);
+	int (*vlan)(struct vlan *vlan, void *arg);
 	void *arg;
 };
 int store_load(struct store *st, const struct store_loader *ld);

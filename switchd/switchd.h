@@ -15,6 +15,7 @@
 
 #include "../pif/pif.h"
 #include "../vif/vif.h"
+#include "../vlan/vlan.h"
 #include "errors.h"
 #include "network.h"
 
@@ -29,6 +30,7 @@ struct switchd {
 	TAILQ_HEAD(, network) networks;
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;
+	TAILQ_HEAD(, vlan) vlans;
 };
 
 /* Name of an error ("MAC_INVALID"), or NULL. */

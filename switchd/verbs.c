@@ -212,10 +212,79 @@ vif_by_ifname(struct switchd *sd, const char *ifname)
 	return NULL;
 }
 
-static bool
-bridge_used(const char *bridge, void *arg)
+static struct vlan *
+vlan_by_uuid(struct switchd *sd, const char *uuid)
 {
-	return network_by_bridge(arg, bridge) != NULL;
+	struct vlan *v;
+
+	TAILQ_FOREACH(v, &sd->vlans, next)
+		if (strcmp(v->uuid, uuid) == 0)
+			return v;
+	return NULL;
+}
+
+/* The VLAN whose pseudo-PIF is @pif_uuid, or NULL. */
+static struct vlan *
+vlan_by_untagged(struct switchd *sd, const char *pif_uuid)
+{
+	struct vlan *v;
+
+	TAILQ_FOREACH(v, &sd->vlans, next)
+		if (strcmp(v->untagged_pif, pif_uuid) == 0)
+			return v;
+	return NULL;
+}
+
+/* The first VLAN on tagged PIF @pif_uuid with tag @tag (any tag if 0). */
+static struct vlan *
+vlan_on(struct switchd *sd, const char *pif_uuid, uint16_t tag)
+{
+	struct vlan *v;
+
+	TAILQ_FOREACH(v, &sd->vlans, next)
+		if (strcmp(v->tagged_pif, pif_uuid) == 0 && (tag == 0 || v->tag == tag))
+			return v;
+	return NULL;
+}
+
+/* Which xapiN names networks use: one pass over the networks, then each
+ * candidate is a lookup, so picking a name stays O(networks). */
+struct xapi_used {
+	bool *used; /* [n]: xapiN taken */
+	unsigned int n;
+};
+
+static bool
+xapi_taken(const char *bridge, void *arg)
+{
+	const struct xapi_used *u = arg;
+	unsigned int i;
+
+	return sscanf(bridge, "xapi%u", &i) == 1 && i < u->n && u->used[i];
+}
+
+/* The smallest unused xapiN into @out. */
+static int
+next_xapi_name(struct switchd *sd, char *out, size_t len)
+{
+	struct xapi_used u = {.n = 1};
+	struct network *n;
+	unsigned int i;
+	char rest;
+	int err;
+
+	TAILQ_FOREACH(n, &sd->networks, next)
+		u.n++;
+	u.used = calloc(u.n, sizeof(bool));
+	if (u.used == NULL)
+		return ENOMEM;
+	/* Only exact "xapiN" names count ("xapi1x" is someone else's). */
+	TAILQ_FOREACH(n, &sd->networks, next)
+		if (sscanf(n->bridge, "xapi%u%c", &i, &rest) == 1 && i < u.n)
+			u.used[i] = true;
+	err = network_xapi_name(xapi_taken, &u, out, len);
+	free(u.used);
+	return err;
 }
 
 /* Look up the object named by "uuid=", or fail with UUID_INVALID. */
@@ -310,8 +379,10 @@ network_record(struct switchd *sd, const struct network *n)
 }
 
 static json_t *
-pif_record(const struct pif *p)
+pif_record(struct switchd *sd, const struct pif *p)
 {
+	const struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
+	const struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
 	json_t *rec = json_object();
 	struct pif_netdev nd;
 	char mac[MAC_STRLEN];
@@ -321,6 +392,8 @@ pif_record(const struct pif *p)
 	set_str(rec, "MAC", mac_format(&p->mac, mac));
 	set_int(rec, "MTU", p->mtu);
 	set_int(rec, "VLAN", p->vlan);
+	set_str(rec, "VLAN-master-of", vlan ? vlan->uuid : "");
+	set_str(rec, "VLAN-parent", parent ? parent->device : "");
 	set_str(rec, "network-uuid", p->network_uuid);
 	set_str(rec, "management", p->management ? "true" : "false");
 	set_str(rec, "physical", p->physical ? "true" : "false");
@@ -331,9 +404,12 @@ pif_record(const struct pif *p)
 	set_str(rec, "gateway", p->ip.gateway);
 	set_str(rec, "DNS", p->ip.dns);
 	set_str(rec, "currently-attached", p->attached ? "true" : "false");
-	/* Carrier comes from the kernel: an af_packet port is always "up". */
+	/* Carrier comes from the kernel (an af_packet port is always "up"); a
+	 * pseudo-PIF has its parent's. */
 	set_str(rec, "carrier",
-		pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
+		pif_netdev_get(parent ? parent->device : p->device, &nd) == 0 && nd.carrier
+			? "true"
+			: "false");
 	return rec;
 }
 
@@ -414,9 +490,13 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	p->dp_port = DP_PORT_NONE;
 
 	new_uuid(n->uuid);
-	if (network_xenbr_name(nd->name, n->bridge, sizeof(n->bridge)) != 0 ||
-	    network_by_bridge(sd, n->bridge) != NULL)
-		network_xapi_name(bridge_used, sd, n->bridge, sizeof(n->bridge));
+	if ((network_xenbr_name(nd->name, n->bridge, sizeof(n->bridge)) != 0 ||
+	     network_by_bridge(sd, n->bridge) != NULL) &&
+	    next_xapi_name(sd, n->bridge, sizeof(n->bridge)) != 0) {
+		free(n);
+		free(p);
+		return fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
+	}
 	if (strncmp(nd->name, "eth", 3) == 0)
 		snprintf(n->name_label, sizeof(n->name_label), "Pool-wide network %s",
 			 nd->name + 3);
@@ -549,6 +629,12 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 	struct pif *p;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	if (p->vlan >= 0)
+		return fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF; use vlan-destroy",
+			    p->device);
+	if (vlan_on(sd, p->uuid, 0) != NULL)
+		return fail(c, SD_E_PIF_VLAN_STILL_EXISTS, "VLAN %u still uses %s; vlan-destroy it",
+			    vlan_on(sd, p->uuid, 0)->tag, p->device);
 	if (p->management)
 		return fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
 			    p->device);
@@ -568,7 +654,7 @@ verb_pif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(p, &sd->pifs, next)
-		json_array_append_new(c->result, pif_record(p));
+		json_array_append_new(c->result, pif_record(sd, p));
 	return 0;
 }
 
@@ -582,7 +668,7 @@ verb_pif_param_get(struct switchd *sd, struct sd_call *c)
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
 	if (param == NULL)
 		return fail(c, SD_E_MISSING_PARAMETER, "pif-param-get needs param=FIELD");
-	rec = pif_record(p);
+	rec = pif_record(sd, p);
 	val = json_object_get(rec, param);
 	if (val == NULL) {
 		json_decref(rec);
@@ -599,46 +685,102 @@ verb_pif_param_get(struct switchd *sd, struct sd_call *c)
  * the store; make the live change, undoing its own earlier steps if a later
  * one fails; only then update the in-memory object.
  */
+/* Attach @p's port to its network's bridge: a NIC through af_packet, a
+ * pseudo-PIF as a VLAN port of its parent's (attached) port. */
 static int
-verb_pif_plug(struct switchd *sd, struct sd_call *c)
+attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 {
+	const struct vlan *vlan;
+	const struct pif *parent;
+
+	if (p->vlan < 0)
+		return pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+	vlan = vlan_by_untagged(sd, p->uuid);
+	parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
+	if (parent == NULL || !parent->attached)
+		return ENOENT;
+	return vlan_attach(p, sd->dp, parent->dp_port, n->dp_bridge);
+}
+
+/* Plug @p, and first its parent if @p is a pseudo-PIF whose parent is not
+ * plugged (as xapi does). On failure, what this call attached is detached
+ * again; the store is rolled back by the caller. */
+static int
+plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p)
+{
+	struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
+	struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
+	bool made, parent_plugged = false;
 	struct network *n;
-	struct pif *p, rec;
-	bool made;
+	struct pif rec;
 	int err;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
 	if (p->attached)
 		return 0; /* as xapi: plugging a plugged PIF is a no-op */
 	n = network_by_uuid(sd, p->network_uuid);
-	if (n == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
+	if (n == NULL || (p->vlan >= 0 && parent == NULL))
+		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
+	if (parent != NULL && !parent->attached) {
+		if (plug_pif(sd, c, parent) != 0)
+			return -1;
+		parent_plugged = true;
+	}
 	rec = *p;
 	rec.attached = true;
-	if (store_pif_put(sd->store, &rec) != 0)
-		return store_err(c);
+	if (store_pif_put(sd->store, &rec) != 0) {
+		store_err(c);
+		goto undo_parent;
+	}
 	if (realise_network(sd, c, n, &made) != 0)
-		return -1;
-	err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+		goto undo_parent;
+	err = attach_pif(sd, p, n);
 	if (err) {
 		realise_undo(sd, n, made);
-		return dp_fail(c, err, p->device);
+		dp_fail(c, err, p->device);
+		goto undo_parent;
 	}
 	err = apply_ip(sd, p, n);
 	if (err)
 		sd_log("warning", "%s: IP configuration not applied: %s", n->bridge, strerror(err));
 	return 0;
+undo_parent:
+	if (parent_plugged && pif_detach(parent, sd->dp) != 0)
+		sd_log("error", "%s: cannot detach again", parent->device);
+	return -1;
+}
+
+/*
+ * Handlers that change live state follow one order, so that the transaction
+ * rollback covers every failure: validate; write the new record (a copy) to
+ * the store; make the live change, undoing its own earlier steps if a later
+ * one fails; only then update the in-memory object.
+ */
+static int
+verb_pif_plug(struct switchd *sd, struct sd_call *c)
+{
+	struct pif *p;
+
+	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	return plug_pif(sd, c, p);
 }
 
 static int
 verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 {
+	struct vlan *vlan;
 	struct pif *p, rec;
 	int err;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
 	if (!p->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+	TAILQ_FOREACH(vlan, &sd->vlans, next) {
+		const struct pif *vp = pif_by_uuid(sd, vlan->untagged_pif);
+
+		if (strcmp(vlan->tagged_pif, p->uuid) == 0 && vp != NULL && vp->attached)
+			return fail(c, SD_E_PIF_VLAN_ATTACHED, "%s is attached; unplug it first",
+				    vp->device);
+	}
 	rec = *p;
 	rec.attached = false;
 	if (store_pif_put(sd->store, &rec) != 0)
@@ -747,7 +889,7 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 	snprintf(n->name_label, sizeof(n->name_label), "%s", label);
 	if (bridge != NULL)
 		snprintf(n->bridge, sizeof(n->bridge), "%s", bridge);
-	else if (network_xapi_name(bridge_used, sd, n->bridge, sizeof(n->bridge)) != 0) {
+	else if (next_xapi_name(sd, n->bridge, sizeof(n->bridge)) != 0) {
 		free(n);
 		return fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
 	}
@@ -796,6 +938,116 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 	c->result = json_array();
 	TAILQ_FOREACH(n, &sd->networks, next)
 		json_array_append_new(c->result, network_record(sd, n));
+	return 0;
+}
+
+/* VLANs */
+
+static int
+verb_vlan_create(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+	struct vlan *vlan;
+	struct pif *parent, *p;
+	struct pif_ip none = {.mode = PIF_IP_NONE};
+	uint16_t tag;
+
+	LOOKUP(parent, pif_by_uuid, "pif-uuid", "PIF");
+	if (vlan_tag_parse(arg(c, "vlan"), &tag) != 0)
+		return fail(c, SD_E_VLAN_TAG_INVALID, "tag %s is outside %d..%d", arg(c, "vlan"),
+			    VLAN_TAG_MIN, VLAN_TAG_MAX);
+	if (parent->vlan >= 0)
+		return fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF already", parent->device);
+	if (vlan_on(sd, parent->uuid, tag) != NULL)
+		return fail(c, SD_E_PIF_VLAN_EXISTS, "%s has VLAN %u already (%s)", parent->device,
+			    tag, vlan_on(sd, parent->uuid, tag)->uuid);
+	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (strcmp(p->network_uuid, n->uuid) == 0)
+			return fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
+				    n->bridge, p->device);
+	if (n->mtu > parent->mtu)
+		return fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF, "%s has MTU %u, %s only %u", n->bridge,
+			    n->mtu, parent->device, parent->mtu);
+	p = calloc(1, sizeof(*p));
+	vlan = calloc(1, sizeof(*vlan));
+	if (p == NULL || vlan == NULL) {
+		free(p);
+		free(vlan);
+		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+	}
+	if (vlan_device_name(parent->device, tag, p->device, sizeof(p->device)) != 0) {
+		free(p);
+		free(vlan);
+		return fail(c, SD_E_INVALID_VALUE, "%s.%u is too long a name", parent->device, tag);
+	}
+	new_uuid(p->uuid);
+	p->mac = parent->mac;
+	p->mtu = n->mtu;
+	p->vlan = tag;
+	snprintf(p->network_uuid, sizeof(p->network_uuid), "%s", n->uuid);
+	snprintf(p->backend, sizeof(p->backend), "vlan");
+	p->ip = none;
+	p->dp_port = DP_PORT_NONE;
+	new_uuid(vlan->uuid);
+	snprintf(vlan->tagged_pif, sizeof(vlan->tagged_pif), "%s", parent->uuid);
+	snprintf(vlan->untagged_pif, sizeof(vlan->untagged_pif), "%s", p->uuid);
+	vlan->tag = tag;
+	if (store_pif_put(sd->store, p) != 0 || store_vlan_put(sd->store, vlan) != 0) {
+		free(p);
+		free(vlan);
+		return store_err(c);
+	}
+	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	TAILQ_INSERT_TAIL(&sd->vlans, vlan, next);
+	c->result = json_string(vlan->uuid);
+	return 0;
+}
+
+static int
+verb_vlan_destroy(struct switchd *sd, struct sd_call *c)
+{
+	struct vlan *vlan;
+	struct pif *p;
+	int err;
+
+	LOOKUP(vlan, vlan_by_uuid, "uuid", "VLAN");
+	p = pif_by_uuid(sd, vlan->untagged_pif);
+	if (p != NULL && p->management)
+		return fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
+			    p->device);
+	if (store_vlan_del(sd->store, vlan->uuid) != 0 ||
+	    (p != NULL && store_pif_del(sd->store, p->uuid) != 0))
+		return store_err(c);
+	if (p != NULL && p->attached) {
+		err = pif_detach(p, sd->dp);
+		if (err)
+			return dp_fail(c, err, p->device);
+	}
+	if (p != NULL) {
+		TAILQ_REMOVE(&sd->pifs, p, next);
+		free(p);
+	}
+	TAILQ_REMOVE(&sd->vlans, vlan, next);
+	free(vlan);
+	return 0;
+}
+
+static int
+verb_vlan_list(struct switchd *sd, struct sd_call *c)
+{
+	struct vlan *v;
+
+	c->result = json_array();
+	TAILQ_FOREACH(v, &sd->vlans, next) {
+		json_t *rec = json_object();
+
+		set_str(rec, "uuid", v->uuid);
+		set_str(rec, "tagged-PIF", v->tagged_pif);
+		set_str(rec, "untagged-PIF", v->untagged_pif);
+		set_int(rec, "tag", v->tag);
+		json_array_append_new(c->result, rec);
+	}
 	return 0;
 }
 
@@ -1309,10 +1561,19 @@ load_vif(struct vif *v, void *arg)
 	return 0;
 }
 
+static int
+load_vlan(struct vlan *v, void *arg)
+{
+	struct switchd *sd = arg;
+
+	TAILQ_INSERT_TAIL(&sd->vlans, v, next);
+	return 0;
+}
+
 int
 sd_load(struct switchd *sd)
 {
-	struct store_loader ld = {load_network, load_pif, load_vif, sd};
+	struct store_loader ld = {load_network, load_pif, load_vif, load_vlan, sd};
 
 	return store_load(sd->store, &ld);
 }
@@ -1332,7 +1593,7 @@ sd_realise_all(struct switchd *sd)
 		p->attached = false;
 		err = n ? network_realise(n, sd->dp) : ENOENT;
 		if (err == 0)
-			err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+			err = attach_pif(sd, p, n); /* pseudo-PIFs come after their parent */
 		if (err) {
 			sd_log("warning", "PIF %s: not re-attached: %s", p->device, strerror(err));
 			continue;
@@ -1371,10 +1632,15 @@ sd_realise_all(struct switchd *sd)
 void
 sd_objects_free(struct switchd *sd)
 {
+	struct vlan *vlan;
 	struct network *n;
 	struct pif *p;
 	struct vif *v;
 
+	while ((vlan = TAILQ_FIRST(&sd->vlans)) != NULL) {
+		TAILQ_REMOVE(&sd->vlans, vlan, next);
+		free(vlan);
+	}
 	while ((v = TAILQ_FIRST(&sd->vifs)) != NULL) {
 		TAILQ_REMOVE(&sd->vifs, v, next);
 		free(v);

@@ -229,7 +229,7 @@ test_ip_validate(void **state)
 }
 
 struct loaded {
-	int networks, pifs, vifs;
+	int networks, pifs, vifs, vlans, vlan_tag;
 	char label[128];
 	int vif_device;
 	enum pif_ip_mode mode;
@@ -281,6 +281,17 @@ remove_db(const char *path)
 	unlink(aux);
 }
 
+static int
+ld_vlan(struct vlan *v, void *arg)
+{
+	struct loaded *l = arg;
+
+	l->vlans++;
+	l->vlan_tag = v->tag;
+	free(v);
+	return 0;
+}
+
 static void
 test_store_roundtrip(void **state)
 {
@@ -295,8 +306,12 @@ test_store_roundtrip(void **state)
 			.backend = "af_packet",
 			.ip = {.mode = PIF_IP_STATIC}};
 	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7};
+	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
+			  .tagged_pif = "d4648836-a82f-44a4-9813-279dc0461e3c",
+			  .untagged_pif = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
+			  .tag = 10};
 	struct loaded l = {0};
-	struct store_loader ld = {ld_net, ld_pif, ld_vif, &l};
+	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, &l};
 	struct store *st;
 	const char *msg;
 	int fd;
@@ -311,7 +326,14 @@ test_store_roundtrip(void **state)
 	assert_int_equal(store_network_put(st, &n), 0);
 	assert_int_equal(store_pif_put(st, &p), 0);
 	assert_int_equal(store_vif_put(st, &v), 0);
+	assert_int_equal(store_vlan_put(st, &vl), 0);
 	assert_int_equal(store_commit(st), 0);
+	/* One tag once per tagged PIF. */
+	assert_int_equal(store_begin(st), 0);
+	strcpy(vl.uuid, "00000000-7bd2-4a1f-9a0e-3d1c2b4a5f60");
+	strcpy(vl.untagged_pif, "00000000-8ce3-4b2a-8b1f-4e2d3c5b6a71");
+	assert_int_equal(store_vlan_put(st, &vl), EIO);
+	store_rollback(st);
 	/* A rolled-back transaction leaves nothing behind. */
 	assert_int_equal(store_begin(st), 0);
 	strcpy(n.uuid, "11111111-1111-1111-1111-111111111111");
@@ -332,6 +354,8 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.vifs, 1);
 	assert_string_equal(l.label, "Pool-wide network 0");
 	assert_int_equal(l.vif_device, 7);
+	assert_int_equal(l.vlans, 1);
+	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_vif_del(st, v.uuid), 0);
@@ -342,6 +366,39 @@ test_store_roundtrip(void **state)
 	assert_int_equal(store_open(path, &st, &msg), 0);
 	assert_int_equal(store_load(st, &ld), 0);
 	assert_int_equal(l.vifs, 0);
+	store_close(st);
+	remove_db(path);
+}
+
+static void
+test_store_upgrades_version_1(void **state)
+{
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[256];
+	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
+			  .tagged_pif = "a",
+			  .untagged_pif = "b",
+			  .tag = 7};
+	struct store *st;
+	const char *msg;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	store_close(st);
+	/* Make it a version 1 database: no vlan table. */
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 %s \"DROP TABLE vlan; UPDATE meta SET value='1' WHERE "
+		 "key='schema_version'\"",
+		 path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_vlan_put(st, &vl), 0);
+	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 	remove_db(path);
 }
@@ -368,6 +425,29 @@ test_store_refuses_newer_schema(void **state)
 	remove_db(path);
 }
 
+static void
+test_vlan_tags_and_names(void **state)
+{
+	char name[32];
+	uint16_t tag;
+
+	(void)state;
+	assert_int_equal(vlan_tag_parse("1", &tag), 0);
+	assert_int_equal(tag, 1);
+	assert_int_equal(vlan_tag_parse("4094", &tag), 0);
+	assert_int_equal(vlan_tag_parse("0", &tag), EINVAL);
+	assert_int_equal(vlan_tag_parse("4095", &tag), EINVAL);
+	assert_int_equal(vlan_tag_parse("-5", &tag), EINVAL);
+	assert_int_equal(vlan_tag_parse("10x", &tag), EINVAL);
+	assert_int_equal(vlan_tag_parse("", &tag), EINVAL);
+	assert_int_equal(vlan_tag_parse("99999999999999999999", &tag), EINVAL);
+	assert_int_equal(vlan_device_name("eth0", 10, name, sizeof(name)), 0);
+	assert_string_equal(name, "eth0.10");
+	assert_int_equal(vlan_device_name("bond0", 4094, name, sizeof(name)), 0);
+	assert_string_equal(name, "bond0.4094");
+	assert_int_equal(vlan_device_name("eth0", 10, name, 5), ENAMETOOLONG);
+}
+
 int
 main(void)
 {
@@ -382,7 +462,9 @@ main(void)
 		cmocka_unit_test(test_args_parse),
 		cmocka_unit_test(test_ip_validate),
 		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_store_upgrades_version_1),
 		cmocka_unit_test(test_store_refuses_newer_schema),
+		cmocka_unit_test(test_vlan_tags_and_names),
 	};
 
 	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
