@@ -1,0 +1,85 @@
+#!/bin/bash
+# System test: 802.1Q interop with an independent implementation. Open
+# vSwitch (ovs-vswitchd, userspace "netdev" datapath) runs in the upstream
+# namespace with its own database, sockets and run directory: eth0's peer
+# is a trunk port of its bridge, and two upstream hosts sit on access ports
+# tag=10 and tag=20. VMs on switchd's VLAN 10 and VLAN 20 must reach only
+# the upstream host of their own VLAN.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+if ! command -v ovs-vswitchd >/dev/null || ! command -v ovsdb-server >/dev/null; then
+	not_ok "Open vSwitch is not installed (scripts/setup.sh installs openvswitch-switch)"
+	exit 1
+fi
+OVS=$WORK/ovs
+mkdir -p "$OVS"
+VSCTL="timeout 15 ovs-vsctl --db=unix:$OVS/db.sock"
+
+ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}h10" && ns_add "${P}h20" &&
+	ns_add "${P}vm10" && ns_add "${P}vm20" || { not_ok "create the namespaces"; exit 1; }
+ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP"
+ip link add p10 netns "$NS_UP" type veth peer name eth0 netns "${P}h10"
+ip link add p20 netns "$NS_UP" type veth peer name eth0 netns "${P}h20"
+for l in up0 p10 p20; do
+	ip -n "$NS_UP" link set "$l" up
+done
+ip -n "${P}h10" addr add 198.18.10.100/24 dev eth0 && ip -n "${P}h10" link set eth0 up
+ip -n "${P}h20" addr add 198.18.10.200/24 dev eth0 && ip -n "${P}h20" link set eth0 up
+vm_link "${P}vm10" eth0 vif1.0 198.18.10.1/24 && vm_link "${P}vm20" eth0 vif2.0 198.18.10.2/24 ||
+	{ not_ok "create the VMs"; exit 1; }
+
+ovs_start() {
+	export OVS_RUNDIR=$OVS OVS_DBDIR=$OVS OVS_LOGDIR=$OVS OVS_SYSCONFDIR=$OVS
+	timeout 10 ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ip netns exec "$NS_UP" timeout 10 ovsdb-server "$OVS/conf.db" --remote=punix:"$OVS/db.sock" \
+		--pidfile="$OVS/ovsdb-server.pid" --unixctl="$OVS/ovsdb-server.ctl" \
+		--log-file="$OVS/ovsdb-server.log" -vconsole:off --detach --no-chdir || return 1
+	cp "$OVS/ovsdb-server.pid" "$WORK/ovsdb-server.bgpid"
+	$VSCTL --no-wait init || return 1
+	ip netns exec "$NS_UP" timeout 30 ovs-vswitchd unix:"$OVS/db.sock" \
+		--pidfile="$OVS/ovs-vswitchd.pid" --unixctl="$OVS/ovs-vswitchd.ctl" \
+		--log-file="$OVS/ovs-vswitchd.log" -vconsole:off --detach --no-chdir || return 1
+	cp "$OVS/ovs-vswitchd.pid" "$WORK/ovs-vswitchd.bgpid"
+	$VSCTL add-br obr0 -- set bridge obr0 datapath_type=netdev \
+		-- add-port obr0 up0 -- add-port obr0 p10 tag=10 -- add-port obr0 p20 tag=20
+}
+check "Open vSwitch runs upstream: trunk up0, access ports tag=10 and tag=20" ovs_start
+
+check "switchd starts" sd_start
+nctl pif-scan
+PIF0=$(nctl pif-list device=eth0 --minimal)
+NET10=$(nctl network-create name-label="VLAN 10")
+NET20=$(nctl network-create name-label="VLAN 20")
+nctl vlan-create pif-uuid="$PIF0" vlan=10 network-uuid="$NET10" >/dev/null
+nctl vlan-create pif-uuid="$PIF0" vlan=20 network-uuid="$NET20" >/dev/null
+nctl pif-plug uuid="$(nctl pif-list device=eth0.10 --minimal)"
+nctl pif-plug uuid="$(nctl pif-list device=eth0.20 --minimal)"
+V=$(vif_for "${P}vm10" eth0 "$NET10" 0) && nctl vif-plug uuid="$V" ifname=vif1.0
+V=$(vif_for "${P}vm20" eth0 "$NET20" 0) && nctl vif-plug uuid="$V" ifname=vif2.0
+
+check "VM on VLAN 10 pings the upstream VLAN 10 host through Open vSwitch" ping_until "${P}vm10" 198.18.10.100 10
+check_not "VM on VLAN 10 does not reach the upstream VLAN 20 host" ping_from "${P}vm10" 198.18.10.200 2
+check "VM on VLAN 20 pings the upstream VLAN 20 host" ping_until "${P}vm20" 198.18.10.200 10
+check_not "VM on VLAN 20 does not reach the upstream VLAN 10 host" ping_from "${P}vm20" 198.18.10.100 2
+check "Open vSwitch learned VM10's MAC on VLAN 10 of its trunk" bash -c \
+	"ip netns exec $NS_UP timeout 10 ovs-appctl -t $OVS/ovs-vswitchd.ctl fdb/show obr0 |
+		grep -i \"\$(ip -n ${P}vm10 -br link show eth0 | awk '{print \$3}')\" | awk '{print \$2}' | grep -qx 10"
+
+# Adding and removing a VLAN disturbs no other VLAN: a fast ping on VLAN 10
+# runs while VLAN 30 is created, plugged and destroyed five times.
+NET30=$(nctl network-create name-label="VLAN 30")
+ip netns exec "${P}vm10" ping -i 0.01 -c 400 -W 1 -q 198.18.10.100 >"$WORK/ping.out" 2>&1 &
+PING=$!
+echo $PING >"$WORK/ping.bgpid"
+for i in 1 2 3 4 5; do
+	V30=$(nctl vlan-create pif-uuid="$PIF0" vlan=30 network-uuid="$NET30") &&
+		nctl pif-plug uuid="$(nctl pif-list device=eth0.30 --minimal)" &&
+		nctl vlan-destroy uuid="$V30" || break
+done
+wait $PING
+check "no loss or duplicate on VLAN 10 while VLAN 30 comes and goes five times" \
+	bash -c "grep -q ' 0% packet loss' $WORK/ping.out && ! grep -q duplicates $WORK/ping.out"
+grep -E 'packets transmitted' "$WORK/ping.out" | sed 's/^/#   /'
+
+[ "$TAP_FAILED" -eq 0 ]
