@@ -58,7 +58,12 @@ $(DP_TEST): $(call obj,tests/datapath/test-datapath.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring -lcmocka
 
-tests: all $(UNIT_TESTS) $(DP_TEST)
+# In-process datapath benchmark (no root): VLAN forwarding, 1 vs 4094 VLANs.
+$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c $(DP_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
+
+tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan
 
 setup:
 	@scripts/setup.sh
@@ -82,6 +87,10 @@ bench: setup
 	@bench/vif-plug.sh 100
 	@echo
 	@bench/tcp.sh 3 3
+	@echo
+	@bench/vlan-scale.sh 4094
+	@echo
+	@$(B)/bench-dp-vlan
 
 install: all
 	install -D -m 0755 $(B)/switchd $(DESTDIR)$(PREFIX)/sbin/switchd
@@ -105,7 +114,7 @@ help:
 	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
-	@echo "make bench      plug/unplug latency; TCP through a bridge next to a direct veth"
+	@echo "make bench      plug/unplug latency; TCP next to a direct veth; 4094 VLANs"
 	@echo "make install    install switchd and netctl under PREFIX (default /usr/local)"
 	@echo "make format     reformat the sources with clang-format (DPDK style)"
 	@echo "make clean      remove build outputs"
