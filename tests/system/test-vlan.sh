@@ -160,6 +160,14 @@ check "the host reaches VM10a over xapi0 again" ping_until "$NS_HOST" 198.18.10.
 got=$(inject_arp 20)
 check "tag 20 still reaches VM20 only ($got)" test "$got" = "vmn=0 vm10a=0 vm10b=0 vm20=3 "
 
+# pif-unplug of a pseudo-PIF takes its VLAN off the trunk, and only it.
+check "pif-unplug eth0.20" nctl pif-unplug uuid="$P20"
+got=$(inject_arp 20)
+check "tag 20 reaches nobody while eth0.20 is unplugged ($got)" test "$got" = "vmn=0 vm10a=0 vm10b=0 vm20=0 "
+got=$(inject_arp 10)
+check "tag 10 still reaches VLAN 10 ($got)" test "$got" = "vmn=0 vm10a=3 vm10b=3 vm20=0 "
+nctl pif-plug uuid="$P20"
+
 # vlan-destroy unplugs the pseudo-PIF; the network stays, internal.
 check "vlan-destroy of an attached VLAN" nctl vlan-destroy uuid="$V20"
 check "its pseudo-PIF is gone" test -z "$(nctl pif-list device=eth0.20 --minimal)"
