@@ -1,53 +1,151 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * port-tap.c - a bridge's host-local interface: a kernel tap created by
- * DPDK's tap PMD and named after the bridge (xenbr0), so that the host can
- * have an address on the network. The interface disappears with the port.
+ * port-tap.c - a bridge's host-local interface: a kernel tap named after
+ * the bridge (xenbr0), so that the host can have an address on the
+ * network. The interface disappears with the port.
+ *
+ * The tap is a plain tun file descriptor, not DPDK's tap PMD: an ethdev
+ * each would cap the bridges a switch can have at RTE_MAX_ETHPORTS (32 in
+ * Debian's DPDK), and a host interface needs none of what an ethdev gives.
+ * One frame per read() or write(), non-blocking; no offloads (IFF_VNET_HDR
+ * is off), so the kernel hands over complete frames. One worker reads it;
+ * any worker may write to it (one write() is one frame).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 
 #include "port.h"
 
-/* The tap PMD keeps every rx descriptor filled with an mbuf: keep the rings
- * small, a host interface carries little traffic. */
-#define TAP_RX_DESC 128
+/* Longest mbuf chain written in one writev(). */
+#define TAP_MAX_SEGS 32
 
-static unsigned int tap_seq;
+static int
+ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (ioctl(fd, req, ifr) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
 
 static int
 tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
-	char name[48], args[96], mac[RTE_ETHER_ADDR_FMT_SIZE];
-	int err;
+	struct ifreq ifr;
+	int fd, err;
 
 	if (strlen(params->name) >= IFNAMSIZ)
 		return EINVAL;
-	snprintf(name, sizeof(name), "net_tap_sd%u", tap_seq++);
-	if (rte_is_zero_ether_addr(&params->mac)) {
-		snprintf(args, sizeof(args), "iface=%s", params->name);
-	} else {
-		rte_ether_format_addr(mac, sizeof(mac), &params->mac);
-		snprintf(args, sizeof(args), "iface=%s,mac=%s", params->name, mac);
-	}
-	err = dp_ethdev_probe_vdev(port, name, args);
-	if (err)
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", params->name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = errno;
+		close(fd);
 		return err;
-	port->n_rxq = port->n_txq; /* one queue per worker, as many as the tap has */
-	err = dp_ethdev_start(port, mp, TAP_RX_DESC);
-	if (err)
-		dp_ethdev_close(port);
-	return err;
+	}
+	err = 0;
+	if (!rte_is_zero_ether_addr(&params->mac)) {
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		err = ifreq_ioctl(SIOCSIFHWADDR, &ifr);
+	}
+	if (err == 0) {
+		ifr.ifr_mtu = params->mtu;
+		err = ifreq_ioctl(SIOCSIFMTU, &ifr);
+	}
+	if (err == 0 && (err = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+	}
+	if (err) {
+		close(fd);
+		return err;
+	}
+	port->fd = fd;
+	port->mp = mp;
+	port->n_rxq = 1; /* one reader; every worker may write */
+	return 0;
+}
+
+static void
+tap_close(struct dp_port *port)
+{
+	close(port->fd); /* the kernel removes the interface */
+	port->fd = -1;
+}
+
+static uint16_t
+tap_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	(void)queue;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(port->mp);
+		ssize_t r;
+
+		if (m == NULL)
+			break;
+		r = read(port->fd, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
+		if (r <= 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		m->data_len = (uint16_t)r;
+		m->pkt_len = (uint32_t)r;
+		pkts[i] = m;
+	}
+	return i;
+}
+
+static uint16_t
+tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	(void)queue;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct iovec iov[TAP_MAX_SEGS];
+		int k = 0;
+
+		if (m->nb_segs > TAP_MAX_SEGS)
+			break; /* never send part of a frame; the caller counts it */
+		for (struct rte_mbuf *s = m; s != NULL; s = s->next, k++) {
+			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
+			iov[k].iov_len = s->data_len;
+		}
+		if (writev(port->fd, iov, k) < 0)
+			break; /* EAGAIN: the host does not read; the caller counts it */
+		rte_pktmbuf_free(m);
+	}
+	return i;
 }
 
 const struct dp_port_class dp_port_class_tap = {
 	.kind = "tap",
 	.open = tap_open,
-	.close = dp_ethdev_close,
-	.rx_burst = dp_ethdev_rx,
-	.tx_burst = dp_ethdev_tx,
+	.close = tap_close,
+	.rx_burst = tap_rx,
+	.tx_burst = tap_tx,
 };

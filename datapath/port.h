@@ -3,7 +3,8 @@
  * port.h - the port provider interface, private to datapath/.
  *
  * A port kind is a table of operations (struct dp_port_class) and one file
- * that implements it: port-afpacket.c, port-tap.c, port-ethdev.c. The
+ * that implements it: port-afpacket.c, port-ethdev.c (DPDK ethdevs),
+ * port-tap.c (a tun descriptor), port-vlan.c (through a trunk). The
  * generic code in datapath.c and worker.c only ever goes through the table.
  */
 #ifndef SWITCHD_DATAPATH_PORT_H
@@ -36,6 +37,8 @@ struct dp_port {
 	char name[32];			 /* netdev or tap name */
 	const struct dp_port_class *cls; /* kind's operations */
 	uint16_t ethdev;		 /* ethdev-backed kinds: the port id */
+	int fd;				 /* tap kind: the tun descriptor */
+	struct rte_mempool *mp;		 /* tap kind: where received frames go */
 	char vdev[48];			 /* vdev name if the datapath probed it, else "" */
 	uint16_t n_rxq;			 /* n_workers (worker w polls queue w) or 1 */
 	uint16_t n_txq;			 /* one tx queue per worker */

@@ -277,9 +277,6 @@ eal_start(const struct options *o, const char *argv0)
 	args[n++] = lcores;
 	args[n++] = (char *)"--no-telemetry";
 	args[n++] = (char *)"--log-level=lib.eal:warning";
-	/* The tap PMD reports the kernel's lack of the multiq qdisc (needed only
-	 * for rte_flow, which switchd does not use) as errors. */
-	args[n++] = (char *)"--log-level=pmd.net.tap:critical";
 	/* The host's own NICs stay with the kernel unless named explicitly. */
 	if (!extra_has_pci(o))
 		args[n++] = (char *)"--no-pci";

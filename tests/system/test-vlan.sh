@@ -175,4 +175,22 @@ got=$(inject_arp 20)
 check "tag 20 now reaches nobody ($got)" test "$got" = "vmn=0 vm10a=0 vm10b=0 vm20=0 "
 check "VLAN 10 is undisturbed" ping_from "${P}vm10a" 198.18.10.4
 
+# Many VLAN networks live at once: each plugged pseudo-PIF realises a
+# bridge with its host interface (more than DPDK's 32 ethdevs).
+many_vlans() {
+	local tag net v
+	for tag in $(seq 100 139); do
+		net=$(nctl network-create name-label="many $tag") &&
+			v=$(nctl vlan-create pif-uuid="$PIF0" vlan=$tag network-uuid="$net") &&
+			nctl pif-plug uuid="$(nctl pif-list device=eth0.$tag --minimal)" || return 1
+	done
+}
+check "40 more VLAN networks plugged at once" many_vlans
+check "all 40 pseudo-PIFs are attached" \
+	test "$(nctl pif-list currently-attached=true params=device --minimal | tr ',' '\n' | grep -c '^eth0\.1[0-3][0-9]$')" = 40
+check "and their 40 bridges have host interfaces" \
+	test "$(ip -n "$NS_HOST" -br link show | grep -c '^xapi')" -ge 41
+got=$(inject_arp 10)
+check "VLAN 10 is undisturbed by them ($got)" test "$got" = "vmn=0 vm10a=3 vm10b=3 vm20=0 "
+
 [ "$TAP_FAILED" -eq 0 ]
