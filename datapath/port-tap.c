@@ -52,11 +52,14 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 
 	if (strlen(params->name) >= IFNAMSIZ)
 		return EINVAL;
+	/* Never adopt someone else's interface of that name. */
+	if (if_nametoindex(params->name) != 0)
+		return EEXIST;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", params->name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
@@ -136,7 +139,7 @@ tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 			iov[k].iov_len = s->data_len;
 		}
 		if (writev(port->fd, iov, k) < 0)
-			break; /* EAGAIN: the host does not read; the caller counts it */
+			break; /* e.g. ENOBUFS, or the interface went down: the caller counts it */
 		rte_pktmbuf_free(m);
 	}
 	return i;

@@ -40,15 +40,18 @@ out_flush(struct dp_worker *w, struct dp_port *port)
 {
 	struct dp_port_worker *pw = &port->pw[w->id];
 	uint16_t n = pw->n_out, sent, i;
+	uint32_t len[DP_BURST];
 	uint64_t bytes = 0;
 
+	/* Lengths before sending: sent frames may be freed by tx_burst, and a
+	 * VLAN port replaces frames with tagged ones. */
 	for (i = 0; i < n; i++)
-		bytes += pw->out[i]->pkt_len;
+		len[i] = pw->out[i]->pkt_len;
 	sent = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n);
-	for (i = sent; i < n; i++) {
-		bytes -= pw->out[i]->pkt_len;
+	for (i = 0; i < sent; i++)
+		bytes += len[i];
+	for (i = sent; i < n; i++)
 		rte_pktmbuf_free(pw->out[i]);
-	}
 	pw->st.tx_packets += sent;
 	pw->st.tx_bytes += bytes;
 	pw->st.drops[DP_DROP_TX_FULL] += (uint64_t)(n - sent);

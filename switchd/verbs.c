@@ -306,6 +306,9 @@ dp_fail(struct sd_call *c, int err, const char *what)
 {
 	if (err == ENODEV)
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "%s: no such network interface", what);
+	if (err == EEXIST)
+		return fail(c, SD_E_NETDEV_IN_USE, "%s: an interface of that name exists already",
+			    what);
 	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
 }
 
@@ -703,25 +706,28 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 }
 
 /* Plug @p, and first its parent if @p is a pseudo-PIF whose parent is not
- * plugged (as xapi does). On failure, what this call attached is detached
- * again; the store is rolled back by the caller. */
+ * plugged (as xapi does). On failure, what this call made live is undone;
+ * the store is rolled back by the caller. *made_out (if not NULL) says
+ * whether this call realised @p's network. */
 static int
-plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p)
+plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, bool *made_out)
 {
 	struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
 	struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
-	bool made, parent_plugged = false;
+	bool made = false, parent_plugged = false, parent_made = false;
 	struct network *n;
 	struct pif rec;
 	int err;
 
+	if (made_out != NULL)
+		*made_out = false;
 	if (p->attached)
 		return 0; /* as xapi: plugging a plugged PIF is a no-op */
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL || (p->vlan >= 0 && parent == NULL))
 		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
 	if (parent != NULL && !parent->attached) {
-		if (plug_pif(sd, c, parent) != 0)
+		if (plug_pif(sd, c, parent, &parent_made) != 0)
 			return -1;
 		parent_plugged = true;
 	}
@@ -742,10 +748,16 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p)
 	err = apply_ip(sd, p, n);
 	if (err)
 		sd_log("warning", "%s: IP configuration not applied: %s", n->bridge, strerror(err));
+	if (made_out != NULL)
+		*made_out = made;
 	return 0;
 undo_parent:
-	if (parent_plugged && pif_detach(parent, sd->dp) != 0)
-		sd_log("error", "%s: cannot detach again", parent->device);
+	if (parent_plugged) {
+		if (pif_detach(parent, sd->dp) != 0)
+			sd_log("error", "%s: cannot detach again", parent->device);
+		else
+			realise_undo(sd, network_by_uuid(sd, parent->network_uuid), parent_made);
+	}
 	return -1;
 }
 
@@ -761,7 +773,7 @@ verb_pif_plug(struct switchd *sd, struct sd_call *c)
 	struct pif *p;
 
 	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
-	return plug_pif(sd, c, p);
+	return plug_pif(sd, c, p, NULL);
 }
 
 static int
@@ -946,7 +958,8 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 static int
 verb_vlan_create(struct switchd *sd, struct sd_call *c)
 {
-	struct network *n;
+	struct network *n, *parent_net;
+	uint16_t max_mtu;
 	struct vlan *vlan;
 	struct pif *parent, *p;
 	struct pif_ip none = {.mode = PIF_IP_NONE};
@@ -966,9 +979,15 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 		if (strcmp(p->network_uuid, n->uuid) == 0)
 			return fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
 				    n->bridge, p->device);
-	if (n->mtu > parent->mtu)
+	/* The parent's port is sized for its own network's MTU (and its
+	 * netdev for the netdev's): a VLAN's frames must fit both. */
+	parent_net = network_by_uuid(sd, parent->network_uuid);
+	max_mtu = parent->mtu;
+	if (parent_net != NULL && parent_net->mtu < max_mtu)
+		max_mtu = parent_net->mtu;
+	if (n->mtu > max_mtu)
 		return fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF, "%s has MTU %u, %s only %u", n->bridge,
-			    n->mtu, parent->device, parent->mtu);
+			    n->mtu, parent->device, max_mtu);
 	p = calloc(1, sizeof(*p));
 	vlan = calloc(1, sizeof(*vlan));
 	if (p == NULL || vlan == NULL) {

@@ -715,6 +715,33 @@ test_vlan_flood_copies_before_tagging(void **state)
 }
 
 static void
+test_vlan_tx_full_counts(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *a1;
+	uint16_t v10 = vlan_add(t, 10, fx->br1);
+	struct dp_port_stats st;
+	int i, b;
+
+	a1 = tport_add(fx->br1);
+	inject(t, &mac_a, &mac_b, 64); /* B behind the trunk, native */
+	inject_tagged(t, &mac_a, &mac_b, RTE_ETHER_TYPE_VLAN, 10, 68); /* and on VLAN 10 */
+	poll_dp();
+	drain_all();
+	/* 320 frames to B on VLAN 10; the trunk's tx ring holds 256 minus 1. */
+	for (b = 0; b < 10; b++) {
+		for (i = 0; i < 32; i++)
+			inject(a1, &mac_b, &mac_a, 100);
+		poll_dp();
+	}
+	assert_int_equal(dp_port_stats_get(dp, v10, &st), 0);
+	assert_int_equal(st.tx_packets + st.drops[DP_DROP_TX_FULL], 320);
+	assert_true(st.drops[DP_DROP_TX_FULL] > 0);
+	assert_int_equal(st.tx_bytes, st.tx_packets * 100); /* lengths as the bridge sent them */
+	drain_all();
+}
+
+static void
 test_vlan_refusals(void **state)
 {
 	struct fixture *fx = *state;
@@ -789,6 +816,7 @@ main(int argc, char **argv)
 		T(test_vlan_qinq_outer_tpid_is_untagged),
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),
+		T(test_vlan_tx_full_counts),
 		T(test_vlan_refusals),
 		T(test_refusals),
 	};

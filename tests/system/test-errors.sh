@@ -147,6 +147,15 @@ for b in xenbr5 xapi7 vif1 tap0 eth3 "" abcdefghijklmnop "a b" "a/b"; do
 	check_err "bridge name '$b'" BRIDGE_NAME_INVALID nctl network-create name-label=x bridge="$b"
 done
 nctl network-create name-label=storage bridge=storage >/dev/null
+# A bridge whose name another interface has already: realising it is refused.
+ip link add brtaken netns "$NS_HOST" type veth peer name brtakenp netns "$NS_HOST"
+TAKEN=$(nctl network-create name-label=taken bridge=brtaken)
+V4=$(nctl vif-create vm-uuid="$VM" device=4 network-uuid="$TAKEN")
+check_err "plugging into a bridge whose name another interface has" NETDEV_IN_USE \
+	nctl vif-plug uuid="$V4" ifname=vif1.1
+check "that interface is left alone" ip -n "$NS_HOST" link show brtaken type veth
+nctl vif-destroy uuid="$V4"
+nctl network-destroy uuid="$TAKEN"
 check_err "a bridge name another network has" BRIDGE_NAME_EXISTS \
 	nctl network-create name-label=x bridge=storage
 check_err "an empty name-label" INVALID_VALUE nctl network-create name-label=

@@ -10,6 +10,10 @@ source "$(dirname "$0")/lib.sh"
 SCAPY=/usr/bin/python3
 ns_add "$NS_HOST" && ns_add "$NS_UP" || { not_ok "create the namespaces"; exit 1; }
 ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP"
+# A jumbo NIC whose network (xenbr0) keeps MTU 1500: VLAN networks must fit
+# the network's MTU, for which eth0's port is sized.
+ip -n "$NS_HOST" link set eth0 mtu 9000
+ip -n "$NS_UP" link set up0 mtu 9000
 ip -n "$NS_UP" link set up0 up
 for vm in vmn vm10a vm10b vm20; do
 	ns_add "${P}$vm" || exit 1
@@ -52,7 +56,9 @@ check_err "a network that has a PIF already" NETWORK_ALREADY_CONNECTED \
 check_err "a native network" NETWORK_ALREADY_CONNECTED \
 	nctl vlan-create pif-uuid="$PIF0" vlan=30 network-uuid="$NET0"
 NETJ=$(nctl network-create name-label=jumbo MTU=9000)
-check_err "a network MTU larger than the PIF's" NETWORK_MTU_EXCEEDS_PIF \
+check "eth0's PIF has the NIC's MTU 9000, xenbr0 has 1500" \
+	test "$(nctl pif-list uuid="$PIF0" params=MTU --minimal)/$(nctl network-list uuid="$NET0" params=MTU --minimal)" = 9000/1500
+check_err "a network MTU larger than the parent's network's" NETWORK_MTU_EXCEEDS_PIF \
 	nctl vlan-create pif-uuid="$PIF0" vlan=30 network-uuid="$NETJ"
 check_err "an unknown PIF" UUID_INVALID nctl vlan-create pif-uuid="$(uuidgen)" vlan=30 network-uuid="$NETX"
 check_err "vlan-destroy of an unknown VLAN" UUID_INVALID nctl vlan-destroy uuid="$(uuidgen)"
