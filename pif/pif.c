@@ -402,6 +402,20 @@ out:
 }
 
 int
+pif_port_add(struct pif *pif, struct dp *dp, const struct dp_port_params *pp)
+{
+	uint16_t port;
+	int err;
+
+	err = dp_port_add(dp, pp, &port);
+	if (err)
+		return err;
+	pif->dp_port = port;
+	pif->attached = true;
+	return 0;
+}
+
+int
 pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu)
 {
 	struct dp_port_params pp = {
@@ -411,15 +425,8 @@ pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu)
 		.mtu = mtu,
 		.trunk = true, /* a NIC carries VLANs */
 	};
-	uint16_t port;
-	int err;
 
-	err = dp_port_add(dp, &pp, &port);
-	if (err)
-		return err;
-	pif->dp_port = port;
-	pif->attached = true;
-	return 0;
+	return pif_port_add(pif, dp, &pp);
 }
 
 int

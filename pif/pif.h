@@ -21,6 +21,7 @@
 #define PIF_UUID_LEN 37 /* 36 characters and the NUL */
 
 struct dp;
+struct dp_port_params;
 
 enum pif_ip_mode {
 	PIF_IP_NONE,
@@ -86,6 +87,10 @@ int pif_ip_apply(const char *ifname, const struct pif_ip *ip, const char *rundir
 
 /* True if a DHCP client this module can drive is installed. */
 bool pif_dhcp_client_available(void);
+
+/* Add the datapath port described by @pp as @pif's and mark it attached.
+ * For the kinds of PIF: pif_attach() here, vlan_attach() in vlan/. */
+int pif_port_add(struct pif *pif, struct dp *dp, const struct dp_port_params *pp);
 
 /* Attach the PIF's netdev to datapath bridge @bridge whose MTU is @mtu. */
 int pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu);

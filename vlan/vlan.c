@@ -43,13 +43,6 @@ vlan_attach(struct pif *pif, struct dp *dp, uint16_t trunk, uint16_t bridge)
 		.parent = trunk,
 		.vid = (uint16_t)pif->vlan,
 	};
-	uint16_t port;
-	int err;
 
-	err = dp_port_add(dp, &pp, &port);
-	if (err)
-		return err;
-	pif->dp_port = port;
-	pif->attached = true;
-	return 0;
+	return pif_port_add(pif, dp, &pp);
 }
