@@ -49,7 +49,7 @@ $(B)/netctl: $(NETCTL_OBJ)
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
-		switchd/store.c pif/pif.c vlan/vlan.c $(DP_SRC))
+		switchd/store.c pif/pif.c vif/vif.c vlan/vlan.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 

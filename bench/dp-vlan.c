@@ -185,6 +185,6 @@ main(int argc, char **argv)
 	printf("| 4094 | %.2f | %.2f | %.2f | %.1f |\n", many[RUNS / 2] / 1e6, many[0] / 1e6,
 	       many[RUNS - 1] / 1e6, 1e9 / many[RUNS / 2]);
 	dp_destroy(dp);
-	rte_eal_cleanup();
+	dp_eal_cleanup();
 	return 0;
 }

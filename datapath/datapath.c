@@ -4,12 +4,16 @@
  * publication of snapshots, counters and FDB dumps. See datapath.h for the
  * publication rule this file implements.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -370,6 +374,8 @@ port_class(enum dp_port_kind kind)
 		return &dp_port_class_ethdev;
 	case DP_PORT_VLAN:
 		return &dp_port_class_vlan;
+	case DP_PORT_VHOST_USER:
+		return &dp_port_class_vhost;
 	}
 	return NULL;
 }
@@ -448,6 +454,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port->trunk = params->trunk;
 	}
 	port->n_txq = (uint16_t)dp->n_workers;
+	port->qsv = dp->qsv;
 	snprintf(port->name, sizeof(port->name), "%s", params->name);
 	err = cls->open(port, params, dp->mp);
 	if (err) {
@@ -538,6 +545,17 @@ static uint64_t
 ld(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+bool
+dp_port_link_up(const struct dp *dp, uint16_t port_id)
+{
+	const struct dp_port *port;
+
+	if (!port_valid(dp, port_id))
+		return false;
+	port = dp->ports[port_id];
+	return port->cls->link_up == NULL || port->cls->link_up(port);
 }
 
 int
@@ -641,6 +659,25 @@ dp_worker_poll(struct dp *dp, unsigned int worker)
 	n = dp_worker_iteration(dp->workers[worker]);
 	rte_rcu_qsbr_thread_offline(dp->qsv, worker);
 	return n;
+}
+
+void
+dp_eal_cleanup(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
 }
 
 struct rte_mempool *

@@ -65,7 +65,8 @@ struct dp;
 	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
 	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
 	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
-	X(TX_FULL, "tx_full", "the output port did not accept the frame")
+	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
+	X(LINK_DOWN, "link_down", "the output port has no peer (vhost-user guest not connected)")
 
 enum dp_drop {
 #define DP_DROP_ENUM(e, name, desc) DP_DROP_##e,
@@ -129,10 +130,11 @@ int dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu);
 
 /* How a port reaches its frames. One implementation file per kind. */
 enum dp_port_kind {
-	DP_PORT_AF_PACKET, /* a kernel netdev taken over through AF_PACKET */
-	DP_PORT_TAP,	   /* a kernel tap created by the datapath (a bridge's host interface) */
-	DP_PORT_ETHDEV,	   /* an ethdev the caller created (ring, pcap, PCI) */
-	DP_PORT_VLAN,	   /* a VLAN of a trunk port: its frames tagged `vid` (see below) */
+	DP_PORT_AF_PACKET,  /* a kernel netdev taken over through AF_PACKET */
+	DP_PORT_TAP,	    /* a kernel tap created by the datapath (a bridge's host interface) */
+	DP_PORT_ETHDEV,	    /* an ethdev the caller created (ring, pcap, PCI) */
+	DP_PORT_VLAN,	    /* a VLAN of a trunk port: its frames tagged `vid` (see below) */
+	DP_PORT_VHOST_USER, /* a VM's virtio-net through a vhost-user socket */
 };
 
 struct dp_port_params {
@@ -145,6 +147,8 @@ struct dp_port_params {
 	bool trunk;		   /* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
 	uint16_t parent;	   /* vlan kind: the trunk port the VLAN lives on */
 	uint16_t vid;		   /* vlan kind: 1..4094 */
+	const char *vhost_path;	   /* vhost-user kind: the socket (absolute path) */
+	bool vhost_server;	   /* vhost-user kind: create the socket (else connect to it) */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The
@@ -174,6 +178,10 @@ const char *dp_port_name(const struct dp *dp, uint16_t port);
 /* Bridge a port is on, or DP_BRIDGE_NONE. */
 uint16_t dp_port_bridge(const struct dp *dp, uint16_t port);
 
+/* Whether a port has its peer: false for a vhost-user port whose guest is
+ * not connected; true for every other kind. */
+bool dp_port_link_up(const struct dp *dp, uint16_t port);
+
 /* Sum a port's counters over workers. ENOENT for an unused id. */
 int dp_port_stats_get(const struct dp *dp, uint16_t port, struct dp_port_stats *st);
 
@@ -199,6 +207,11 @@ int dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_en
  * the number of frames received. Only for a datapath created with
  * !params->launch (tests); never concurrently for the same worker. */
 unsigned int dp_worker_poll(struct dp *dp, unsigned int worker);
+
+/* rte_eal_cleanup(), then remove the EAL's runtime directory (its config,
+ * memory maps and mp_socket), which DPDK leaves behind. For the end of a
+ * process whose datapaths are destroyed. */
+void dp_eal_cleanup(void);
 
 /* The datapath's mbuf pool (tests use it to build frames). */
 struct rte_mempool *dp_mempool(const struct dp *dp);

@@ -4,7 +4,8 @@
  *
  * A port kind is a table of operations (struct dp_port_class) and one file
  * that implements it: port-afpacket.c, port-ethdev.c (DPDK ethdevs),
- * port-tap.c (a tun descriptor), port-vlan.c (through a trunk). The
+ * port-tap.c (a tun descriptor), port-vlan.c (through a trunk),
+ * port-vhost.c (vhost-user, librte_vhost). The
  * generic code in datapath.c and worker.c only ever goes through the table.
  */
 #ifndef SWITCHD_DATAPATH_PORT_H
@@ -14,6 +15,7 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "datapath.h"
 
@@ -42,6 +44,8 @@ struct dp_port {
 	char vdev[48];			 /* vdev name if the datapath probed it, else "" */
 	uint16_t n_rxq;			 /* n_workers (worker w polls queue w) or 1 */
 	uint16_t n_txq;			 /* one tx queue per worker */
+	struct dp_vhost *vhost;		 /* vhost-user kind: connection state */
+	struct rte_rcu_qsbr *qsv;	 /* the datapath's RCU variable */
 	struct dp_port_worker *pw;	 /* [n_workers] */
 };
 
@@ -64,12 +68,18 @@ struct dp_port_class {
 			     uint16_t n);
 	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n);
+
+	/* Optional: false while the port has no peer (a vhost-user port whose
+	 * guest is not connected). Frames it refuses then count as link_down,
+	 * not tx_full. Any thread. NULL: always up. */
+	bool (*link_up)(const struct dp_port *port);
 };
 
 extern const struct dp_port_class dp_port_class_afpacket;
 extern const struct dp_port_class dp_port_class_tap;
 extern const struct dp_port_class dp_port_class_ethdev;
 extern const struct dp_port_class dp_port_class_vlan;
+extern const struct dp_port_class dp_port_class_vhost;
 
 /* Helpers shared by the ethdev-backed kinds (port-ethdev.c). */
 

@@ -54,7 +54,10 @@ out_flush(struct dp_worker *w, struct dp_port *port)
 		rte_pktmbuf_free(pw->out[i]);
 	pw->st.tx_packets += sent;
 	pw->st.tx_bytes += bytes;
-	pw->st.drops[DP_DROP_TX_FULL] += (uint64_t)(n - sent);
+	if (sent < n)
+		pw->st.drops[port->cls->link_up == NULL || port->cls->link_up(port)
+				     ? DP_DROP_TX_FULL
+				     : DP_DROP_LINK_DOWN] += (uint64_t)(n - sent);
 	pw->n_out = 0;
 }
 

@@ -38,6 +38,8 @@
 	X(IP_CONFIGURATION_INVALID, "the IP configuration is incomplete or wrong") \
 	X(DHCP_CLIENT_UNAVAILABLE, "no DHCP client is installed")                  \
 	X(BACKEND_UNSUPPORTED, "the port backend is not supported")                \
+	X(VHOST_PATH_INVALID, "the vhost-user socket path is not usable")          \
+	X(VHOST_PATH_IN_USE, "another port or process serves this socket")         \
 	X(BRIDGE_NOT_FOUND, "no network has this bridge")                          \
 	X(PORT_NOT_FOUND, "the bridge has no port of this name")                   \
 	X(DATAPATH_ERROR, "the datapath refused the change")                       \

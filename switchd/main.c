@@ -293,7 +293,12 @@ eal_start(const struct options *o, const char *argv0)
 	for (i = 0; i < o->n_extra && n < MAX_EAL_ARGS - 1; i++)
 		args[n++] = o->extra[i];
 	args[n] = NULL;
-	return rte_eal_init(n, args) < 0 ? -1 : 0;
+	if (rte_eal_init(n, args) < 0)
+		return -1;
+	/* The vhost library narrates every message of a connection at INFO;
+	 * switchd logs connects and disconnects itself. */
+	rte_log_set_level_pattern("lib.vhost.*", RTE_LOG_WARNING);
+	return 0;
 }
 
 static int
@@ -485,6 +490,6 @@ out:
 	sd_objects_free(&sd);
 	if (o.pidfile && rc == 0)
 		unlink(o.pidfile);
-	rte_eal_cleanup();
+	dp_eal_cleanup();
 	return rc;
 }

@@ -31,6 +31,7 @@ static const char schema[] =
 	" uuid TEXT PRIMARY KEY, vm_uuid TEXT NOT NULL, device INTEGER NOT NULL,"
 	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
 	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
+	" vhost_path TEXT NOT NULL DEFAULT '', vhost_server INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
@@ -95,9 +96,13 @@ store_open(const char *path, struct store **out, const char **err_msg)
 		store_close(st);
 		return EPROTO;
 	}
-	/* Version 1 lacked the vlan table, which the schema above just made. */
-	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '2')") != 0) ||
-	    (v == 1 && exec(st, "UPDATE meta SET value='2' WHERE key='schema_version'") != 0)) {
+	/* Version 1 lacked the vlan table, which the schema above just made;
+	 * versions 1 and 2 lacked the vhost-user columns of vif. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '3')") != 0) ||
+	    ((v == 1 || v == 2) &&
+	     exec(st, "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
+		      "ALTER TABLE vif ADD COLUMN vhost_server INTEGER NOT NULL DEFAULT 0;"
+		      "UPDATE meta SET value='3' WHERE key='schema_version'") != 0)) {
 		*err_msg = sqlite3_errmsg(st->db);
 		exec(st, "ROLLBACK");
 		store_close(st);
@@ -213,12 +218,14 @@ store_vif_put(struct store *st, const struct vif *v)
 	char mac[MAC_STRLEN];
 
 	return run(st,
-		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
 		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
-		   " attached=excluded.attached, ifname=excluded.ifname",
-		   "ssisisiis", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
-		   (int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname);
+		   " attached=excluded.attached, ifname=excluded.ifname,"
+		   " vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server",
+		   "ssisisiissi", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		   (int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname,
+		   v->vhost_path, (int)v->vhost_server);
 }
 
 int
@@ -339,8 +346,8 @@ load_vifs(struct store *st, const struct store_loader *ld)
 
 	if (sqlite3_prepare_v2(
 		    st->db,
-		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname"
-		    " FROM vif ORDER BY rowid",
+		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname,"
+		    "vhost_path,vhost_server FROM vif ORDER BY rowid",
 		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -361,6 +368,8 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		v->domid = sqlite3_column_int(s, 6);
 		v->attached = sqlite3_column_int(s, 7) != 0;
 		col_text(s, 8, v->ifname, sizeof(v->ifname));
+		col_text(s, 9, v->vhost_path, sizeof(v->vhost_path));
+		v->vhost_server = sqlite3_column_int(s, 10) != 0;
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

@@ -13,7 +13,7 @@
 #include "network.h"
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. Older databases are upgraded on open. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 

@@ -417,7 +417,7 @@ pif_record(struct switchd *sd, const struct pif *p)
 }
 
 static json_t *
-vif_record(const struct vif *v)
+vif_record(struct switchd *sd, const struct vif *v)
 {
 	json_t *rec = json_object();
 	char mac[MAC_STRLEN];
@@ -431,6 +431,15 @@ vif_record(const struct vif *v)
 	set_int(rec, "domid", v->domid);
 	set_str(rec, "currently-attached", v->attached ? "true" : "false");
 	set_str(rec, "ifname", v->ifname);
+	set_str(rec, "vhost-user", v->vhost_path);
+	set_str(rec, "vhost-user-mode",
+		v->vhost_path[0] == '\0' ? ""
+		: v->vhost_server	 ? "server"
+					 : "client");
+	set_str(rec, "link",
+		!v->attached			      ? ""
+		: dp_port_link_up(sd->dp, v->dp_port) ? "up"
+						      : "down");
 	return rec;
 }
 
@@ -1160,33 +1169,98 @@ verb_vif_destroy(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* Attach @v's port: af_packet on netdev @ifname, or vhost-user on @path. */
+static int
+attach_vif(struct switchd *sd, struct vif *v, const struct network *n, const char *ifname,
+	   const char *path, bool server, int domid)
+{
+	char name[IFNAMSIZ];
+
+	if (path[0] == '\0')
+		return vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+	vif_vhost_port_name(v, domid, name);
+	return vif_attach_vhost(v, sd->dp, name, path, server, n->dp_bridge, n->mtu);
+}
+
+static struct vif *
+vif_by_vhost_path(struct switchd *sd, const char *path)
+{
+	struct vif *v;
+
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (v->attached && strcmp(v->vhost_path, path) == 0)
+			return v;
+	return NULL;
+}
+
+/* The vhost-user keys of vif-plug: *path and *server, or a reply. */
+static int
+vhost_args(struct sd_call *c, const char **path, bool *server)
+{
+	const char *mode = arg(c, "vhost-user-mode");
+	int err;
+
+	*path = arg(c, "vhost-user");
+	*server = false;
+	if (*path == NULL) {
+		if (mode != NULL)
+			return fail(c, SD_E_INVALID_VALUE, "vhost-user-mode= needs vhost-user=");
+		return 0;
+	}
+	if (mode != NULL && strcmp(mode, "server") == 0)
+		*server = true;
+	else if (mode != NULL && strcmp(mode, "client") != 0)
+		return fail(c, SD_E_INVALID_VALUE, "vhost-user-mode %s is not client or server",
+			    mode);
+	err = vif_vhost_path_check(*path);
+	if (err == EINVAL)
+		return fail(c, SD_E_VHOST_PATH_INVALID, "%s is not an absolute path to a socket",
+			    *path);
+	if (err == ENAMETOOLONG)
+		return fail(c, SD_E_VHOST_PATH_INVALID,
+			    "%s is longer than a socket path may be (%d bytes)", *path,
+			    VIF_VHOST_PATH_MAX - 1);
+	if (err)
+		return fail(c, SD_E_VHOST_PATH_INVALID, "%s: its directory does not exist", *path);
+	return 0;
+}
+
 static int
 verb_vif_plug(struct switchd *sd, struct sd_call *c)
 {
-	const char *ifname = arg(c, "ifname");
+	const char *ifname = arg(c, "ifname"), *path;
+	char name[IFNAMSIZ];
 	struct pif_netdev nd;
 	struct network *n;
-	struct vif *v, rec;
-	bool made;
+	struct vif *v, *o, rec;
+	bool made, server;
 	int err, domid;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
 	domid = v->domid;
-	if (arg(c, "vhost-user") != NULL)
-		return fail(c, SD_E_BACKEND_UNSUPPORTED,
-			    "vhost-user ports are not supported yet; use ifname=");
-	if (ifname == NULL)
-		return fail(c, SD_E_MISSING_PARAMETER, "vif-plug needs ifname=NETDEV");
-	if (domid_parse(c, &domid) != 0)
+	if (ifname == NULL && arg(c, "vhost-user") == NULL)
+		return fail(c, SD_E_MISSING_PARAMETER,
+			    "vif-plug needs ifname=NETDEV or vhost-user=SOCKET-PATH");
+	if (ifname != NULL && arg(c, "vhost-user") != NULL)
+		return fail(c, SD_E_INVALID_VALUE, "give ifname= or vhost-user=, not both");
+	if (vhost_args(c, &path, &server) != 0 || domid_parse(c, &domid) != 0)
 		return -1;
 	if (v->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
 			    v->uuid, v->ifname);
-	if (strlen(ifname) >= IFNAMSIZ || pif_netdev_get(ifname, &nd) != 0)
+	if (path != NULL) {
+		vif_vhost_port_name(v, domid, name);
+		if (vif_by_vhost_path(sd, path) != NULL)
+			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s is the socket of VIF %s", path,
+				    vif_by_vhost_path(sd, path)->uuid);
+		ifname = name;
+	} else if (strlen(ifname) >= IFNAMSIZ || pif_netdev_get(ifname, &nd) != 0) {
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
-	if (vif_by_ifname(sd, ifname) != NULL || pif_by_device(sd, ifname) != NULL ||
-	    network_by_bridge(sd, ifname) != NULL)
-		return fail(c, SD_E_NETDEV_IN_USE, "%s is a port already", ifname);
+	}
+	o = vif_by_ifname(sd, ifname);
+	if (o != NULL || pif_by_device(sd, ifname) != NULL || network_by_bridge(sd, ifname) != NULL)
+		return fail(c, SD_E_NETDEV_IN_USE, "%s is a port already%s%s", ifname,
+			    o != NULL ? " of VIF " : "", o != NULL ? o->uuid : "");
 	n = network_by_uuid(sd, v->network_uuid);
 	if (n == NULL)
 		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
@@ -1194,13 +1268,22 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	rec.attached = true;
 	rec.domid = domid;
 	snprintf(rec.ifname, sizeof(rec.ifname), "%s", ifname);
+	snprintf(rec.vhost_path, sizeof(rec.vhost_path), "%s", path != NULL ? path : "");
+	rec.vhost_server = server;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
 	if (realise_network(sd, c, n, &made) != 0)
 		return -1;
-	err = vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+	err = attach_vif(sd, v, n, ifname, rec.vhost_path, server, domid);
 	if (err) {
 		realise_undo(sd, n, made);
+		if (path != NULL && err == ENOTSOCK)
+			return fail(c, SD_E_VHOST_PATH_INVALID, "%s exists and is not a socket",
+				    path);
+		if (path != NULL && (err == EADDRINUSE || err == EEXIST))
+			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s: %s", path,
+				    err == EEXIST ? "the socket of another port"
+						  : "another process listens on it");
 		return dp_fail(c, err, ifname);
 	}
 	v->domid = domid;
@@ -1219,6 +1302,8 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 	rec = *v;
 	rec.attached = false;
 	rec.ifname[0] = '\0';
+	rec.vhost_path[0] = '\0';
+	rec.vhost_server = false;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
 	err = vif_detach(v, sd->dp);
@@ -1263,7 +1348,7 @@ verb_vif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		json_array_append_new(c->result, vif_record(v));
+		json_array_append_new(c->result, vif_record(sd, v));
 	return 0;
 }
 
@@ -1623,25 +1708,31 @@ sd_realise_all(struct switchd *sd)
 			       strerror(err));
 	}
 	TAILQ_FOREACH(v, &sd->vifs, next) {
-		char ifname[IFNAMSIZ];
+		char ifname[IFNAMSIZ], path[VIF_VHOST_PATH_MAX];
+		bool vhost = v->vhost_path[0] != '\0', server = v->vhost_server;
 		struct pif_netdev nd;
 
 		if (!v->attached)
 			continue;
 		snprintf(ifname, sizeof(ifname), "%s", v->ifname);
+		snprintf(path, sizeof(path), "%s", v->vhost_path);
 		v->attached = false;
 		n = network_by_uuid(sd, v->network_uuid);
-		if (pif_netdev_get(ifname, &nd) != 0)
+		/* A vhost-user client port waits for its VM's socket; an
+		 * af_packet port needs its netdev now. */
+		if (!vhost && pif_netdev_get(ifname, &nd) != 0)
 			err = ENODEV;
 		else
 			err = n ? network_realise(n, sd->dp) : ENOENT;
 		if (err == 0)
-			err = vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+			err = attach_vif(sd, v, n, ifname, path, server, v->domid);
 		if (err) {
 			/* The VM went away while we were down: record that. */
-			sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid, ifname,
-			       strerror(err));
+			sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid,
+			       vhost ? path : ifname, strerror(err));
 			v->ifname[0] = '\0';
+			v->vhost_path[0] = '\0';
+			v->vhost_server = false;
 			if (store_vif_put(sd->store, v) != 0)
 				sd_log("error", "VIF %s: cannot record detachment", v->uuid);
 		}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../datapath/datapath.h"
 
@@ -49,6 +50,63 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 }
 
 int
+vif_vhost_path_check(const char *path)
+{
+	char dir[VIF_VHOST_PATH_MAX], *slash;
+	struct stat st;
+
+	if (path[0] != '/')
+		return EINVAL;
+	if (strlen(path) >= VIF_VHOST_PATH_MAX)
+		return ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash[1] == '\0')
+		return EINVAL; /* a directory, not a socket */
+	slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ENOENT;
+	return 0;
+}
+
+void
+vif_vhost_port_name(const struct vif *vif, int domid, char name[IFNAMSIZ])
+{
+	if (domid >= 0)
+		snprintf(name, IFNAMSIZ, "vif%d.%d", domid, vif->device);
+	else
+		snprintf(name, IFNAMSIZ, "vhu-%.8s", vif->uuid);
+}
+
+int
+vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *path, bool server,
+		 uint16_t bridge, uint16_t mtu)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_VHOST_USER,
+		.name = name,
+		.bridge = bridge,
+		.mtu = mtu,
+		.vhost_path = path,
+		.vhost_server = server,
+	};
+	uint16_t port;
+	int err;
+
+	if (strlen(name) >= sizeof(vif->ifname) || strlen(path) >= sizeof(vif->vhost_path))
+		return EINVAL;
+	err = dp_port_add(dp, &pp, &port);
+	if (err)
+		return err;
+	vif->dp_port = port;
+	vif->attached = true;
+	snprintf(vif->ifname, sizeof(vif->ifname), "%s", name);
+	snprintf(vif->vhost_path, sizeof(vif->vhost_path), "%s", path);
+	vif->vhost_server = server;
+	return 0;
+}
+
+int
 vif_detach(struct vif *vif, struct dp *dp)
 {
 	int err = dp_port_del(dp, vif->dp_port);
@@ -58,6 +116,8 @@ vif_detach(struct vif *vif, struct dp *dp)
 	vif->attached = false;
 	vif->dp_port = DP_PORT_NONE;
 	vif->ifname[0] = '\0';
+	vif->vhost_path[0] = '\0';
+	vif->vhost_server = false;
 	return 0;
 }
 

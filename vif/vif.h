@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vif.h - VIFs: a VM's network interfaces, their validation rules, and how
- * a plugged VIF becomes a datapath port (its backend netdev vifD.N/tapD.N
- * through af_packet).
+ * a plugged VIF becomes a datapath port: its backend netdev vifD.N/tapD.N
+ * through af_packet, or the VM's vhost-user socket.
  */
 #ifndef SWITCHD_VIF_H
 #define SWITCHD_VIF_H
@@ -15,7 +15,8 @@
 #include "../lib/mac.h"
 
 #define VIF_UUID_LEN 37
-#define VIF_DEVICE_MAX 15 /* device indexes are 0..15 */
+#define VIF_DEVICE_MAX 15      /* device indexes are 0..15 */
+#define VIF_VHOST_PATH_MAX 108 /* sizeof(sun_path), with the NUL */
 
 struct dp;
 
@@ -29,8 +30,10 @@ struct vif {
 	char network_uuid[VIF_UUID_LEN];
 	int domid;	       /* -1 if unknown */
 	bool attached;	       /* currently-attached */
-	char ifname[IFNAMSIZ]; /* backend netdev while attached, else "" */
-	uint16_t dp_port;      /* runtime: datapath port while attached */
+	char ifname[IFNAMSIZ]; /* port name while attached (af_packet: the netdev), else "" */
+	char vhost_path[VIF_VHOST_PATH_MAX]; /* vhost-user socket while attached, else "" */
+	bool vhost_server;		     /* vhost-user: switchd creates the socket */
+	uint16_t dp_port;		     /* runtime: datapath port while attached */
 };
 
 /* Parse a device index "0".."15". Returns 0 or EINVAL. */
@@ -38,6 +41,20 @@ int vif_device_parse(const char *s, int *device);
 
 /* Attach the VIF's backend @ifname to datapath bridge @bridge (MTU @mtu). */
 int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu);
+
+/* Check a vhost-user socket path: absolute, fits sun_path, its directory
+ * exists. Returns 0 or EINVAL/ENOENT/ENAMETOOLONG. */
+int vif_vhost_path_check(const char *path);
+
+/* The port name of a vhost-user VIF: vif<domid>.<device> as Xen names a VIF's
+ * backend, or vhu-<first 8 of the uuid> while the domain id is unknown. */
+void vif_vhost_port_name(const struct vif *vif, int domid, char name[IFNAMSIZ]);
+
+/* Attach the VIF through vhost-user socket @path (client: connect to the
+ * VM's socket, retrying while it is absent; server: create it), as port
+ * @name on datapath bridge @bridge (MTU @mtu). */
+int vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *path,
+		     bool server, uint16_t bridge, uint16_t mtu);
 /* Remove the VIF's port; other ports are not disturbed. */
 int vif_detach(struct vif *vif, struct dp *dp);
 /* Move an attached VIF's port to another bridge. */

@@ -845,5 +845,6 @@ main(int argc, char **argv)
 	failed = cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
 	n_workers = 2;
 	failed += cmocka_run_group_tests_name("datapath, 2 workers", two_workers, NULL, NULL);
+	dp_eal_cleanup();
 	return failed;
 }

@@ -19,6 +19,7 @@ LOG=$WORK/switchd.log
 NS_HOST=${P}h
 NS_UP=${P}u
 NAMESPACES=()
+DPDK_PREFIXES=() # EAL runtime directories of the DPDK peers a test started
 SD_PID=
 TAP_N=0
 TAP_FAILED=0
@@ -114,12 +115,24 @@ sd_start() {
 	SD_PID=$(cat "$PIDFILE")
 }
 
+# gone PID: true once the process has exited. A zombie whose threads have
+# all ended has: it holds nothing any more, and how soon its parent reaps it
+# is not its doing. (The leader of a thread group turns zombie while its
+# other threads are still being torn down.)
+gone() {
+	local st tasks
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] || return 0
+	tasks=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+	[ "$st" = Z ] && [ "$tasks" -le 1 ]
+}
+
 # wait_gone PID SECONDS: true once the process has exited.
 wait_gone() {
 	local pid=$1 i
-	for ((i = 0; i < $2 * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.05
+	for ((i = 0; i < $2 * 100; i++)); do
+		gone "$pid" && return 0
+		sleep 0.01
 	done
 	return 1
 }
@@ -142,10 +155,16 @@ sd_kill9() {
 }
 
 cleanup() {
-	local ns pid
+	local ns pid p
 	sd_stop
 	for pid in $(cat "$WORK"/*.bgpid 2>/dev/null); do
 		kill "$pid" 2>/dev/null
+	done
+	for pid in $(cat "$WORK"/*.bgpid 2>/dev/null); do
+		wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
+	done
+	for p in "${DPDK_PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p"
 	done
 	for ns in "${NAMESPACES[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -224,6 +243,58 @@ topo_configure() {
 		nctl vif-plug uuid="$VIF2" ifname=vif2.0 domid=2 &&
 		nctl vif-plug uuid="$VIF2B" ifname=vif2.1 domid=2 &&
 		nctl vif-plug uuid="$VIF3" ifname=vif3.0 domid=3
+}
+
+# Peers ---------------------------------------------------------------------
+
+OVS=$WORK/ovs
+VSCTL="timeout 15 ovs-vsctl --db=unix:$OVS/db.sock"
+
+# ovs_start NS OVS-VSCTL-ARGS...: Open vSwitch (userspace datapath) in
+# namespace NS with its own database, sockets and run directory, configured
+# with one ovs-vsctl command.
+ovs_start() {
+	local ns=$1
+	shift
+	mkdir -p "$OVS"
+	export OVS_RUNDIR=$OVS OVS_DBDIR=$OVS OVS_LOGDIR=$OVS OVS_SYSCONFDIR=$OVS
+	timeout 10 ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ip netns exec "$ns" timeout 10 ovsdb-server "$OVS/conf.db" --remote=punix:"$OVS/db.sock" \
+		--pidfile="$OVS/ovsdb-server.pid" --unixctl="$OVS/ovsdb-server.ctl" \
+		--log-file="$OVS/ovsdb-server.log" -vconsole:off --detach --no-chdir || return 1
+	cp "$OVS/ovsdb-server.pid" "$WORK/ovsdb-server.bgpid"
+	$VSCTL --no-wait init || return 1
+	ip netns exec "$ns" timeout 30 ovs-vswitchd unix:"$OVS/db.sock" \
+		--pidfile="$OVS/ovs-vswitchd.pid" --unixctl="$OVS/ovs-vswitchd.ctl" \
+		--log-file="$OVS/ovs-vswitchd.log" -vconsole:off --detach --no-chdir || return 1
+	cp "$OVS/ovs-vswitchd.pid" "$WORK/ovs-vswitchd.bgpid"
+	$VSCTL "$@"
+}
+
+# guest_start NAME SOCKET:HOSTIF[:client]...: the stand-in for VMs' QEMU on
+# vhost-user. One dpdk-testpmd process in io mode joins, for each argument,
+# a virtio-user port on SOCKET to an af_packet port on HOSTIF, the host end
+# of a VM namespace's veth, so that a real kernel stack sits behind the
+# vhost-user port. Like QEMU it serves SOCKET (switchd is the client),
+# unless :client is given. A serving virtio-user port waits in its probe
+# until the switch connects, so this returns at once and the process keeps
+# running in the background ($WORK/NAME.bgpid) until cleanup.
+guest_start() {
+	local name=$1 i=0 spec sock ifc mode vdevs=()
+	shift
+	for spec in "$@"; do
+		IFS=: read -r sock ifc mode <<<"$spec"
+		# af_packet first: its probe must not wait behind the virtio-user one.
+		vdevs+=(--vdev "net_af_packet$i,iface=$ifc"
+			--vdev "net_virtio_user$i,path=$sock,queues=1,server=$([ "$mode" = client ] && echo 0 || echo 1)")
+		i=$((i + 1))
+	done
+	ip netns exec "$NS_HOST" dpdk-testpmd --file-prefix "${P}$name" --no-pci \
+		--no-huge -m 256 --lcores '(0-1)@(0-1)' --log-level=pmd.net.virtio.*:error "${vdevs[@]}" -- \
+		--forward-mode=io --auto-start --stats-period 3600 --nb-cores=1 \
+		--total-num-mbufs=8192 >"$WORK/$name.log" 2>&1 </dev/null &
+	echo $! >"$WORK/$name.bgpid"
+	DPDK_PREFIXES+=("${P}$name")
 }
 
 # ping_from NS ADDRESS [COUNT]: true if the address answers.

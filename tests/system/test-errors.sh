@@ -117,14 +117,43 @@ check_err "vif-plug without an interface" MISSING_PARAMETER nctl vif-plug uuid="
 check_err "vif-plug of an interface that does not exist" NETDEV_NOT_FOUND \
 	nctl vif-plug uuid="$VIF" ifname=vif9.9
 check_err "vif-plug of a PIF's interface" NETDEV_IN_USE nctl vif-plug uuid="$VIF" ifname=eth0
-check_err "vif-plug of a vhost-user socket (not yet)" BACKEND_UNSUPPORTED \
-	nctl vif-plug uuid="$VIF" vhost-user=/tmp/nothing
+check_err "vif-plug with both ifname= and vhost-user=" INVALID_VALUE \
+	nctl vif-plug uuid="$VIF" ifname=vif1.0 vhost-user="$WORK/vm.sock"
+check_err "vif-plug of a relative vhost-user path" VHOST_PATH_INVALID \
+	nctl vif-plug uuid="$VIF" vhost-user=vm.sock
+check_err "vif-plug of a vhost-user path that names a directory" VHOST_PATH_INVALID \
+	nctl vif-plug uuid="$VIF" vhost-user="$WORK/"
+check_err "vif-plug of a vhost-user socket in a missing directory" VHOST_PATH_INVALID \
+	nctl vif-plug uuid="$VIF" vhost-user="$WORK/nodir/vm.sock"
+check_err "vif-plug of a vhost-user path longer than a socket path" VHOST_PATH_INVALID \
+	nctl vif-plug uuid="$VIF" vhost-user="$WORK/$(printf 'x%.0s' $(seq 120))"
+check_err "vif-plug with an unknown vhost-user-mode" INVALID_VALUE \
+	nctl vif-plug uuid="$VIF" vhost-user="$WORK/vm.sock" vhost-user-mode=both
+check_err "vhost-user-mode= without vhost-user=" INVALID_VALUE \
+	nctl vif-plug uuid="$VIF" ifname=vif1.0 vhost-user-mode=server
+echo keep >"$WORK/afile"
+check_err "vhost-user server mode on a file that is not a socket" VHOST_PATH_INVALID \
+	nctl vif-plug uuid="$VIF" vhost-user="$WORK/afile" vhost-user-mode=server
+check "that file is left alone" grep -qx keep "$WORK/afile"
+check_err "vhost-user server mode on a socket another process listens on" VHOST_PATH_IN_USE \
+	nctl vif-plug uuid="$VIF" vhost-user="$SOCK" vhost-user-mode=server
+check "that socket still answers" nctl network-list --minimal
 check_err "vif-unplug of an unplugged VIF" DEVICE_ALREADY_DETACHED nctl vif-unplug uuid="$VIF"
 nctl vif-plug uuid="$VIF" ifname=vif1.0
 check_err "vif-plug twice" DEVICE_ALREADY_ATTACHED nctl vif-plug uuid="$VIF" ifname=vif1.0
 V3=$(nctl vif-create vm-uuid="$VM" device=2 network-uuid="$INT")
 check_err "vif-plug of an interface another VIF holds" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=vif1.0
 check_err "vif-plug of a bridge's host interface" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=xapi0
+V6=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$INT")
+check_err "a vhost-user port named like a plugged interface (vif1.0)" NETDEV_IN_USE \
+	nctl vif-plug uuid="$V6" vhost-user="$WORK/v6.sock" domid=1
+nctl vif-destroy uuid="$V6"
+nctl vif-plug uuid="$V3" vhost-user="$WORK/v3.sock" domid=3
+V5=$(nctl vif-create vm-uuid="$VM" device=5 network-uuid="$INT")
+check_err "vif-plug of the vhost-user socket another VIF has" VHOST_PATH_IN_USE \
+	nctl vif-plug uuid="$V5" vhost-user="$WORK/v3.sock" domid=5
+nctl vif-destroy uuid="$V5"
+nctl vif-unplug uuid="$V3"
 nctl vif-destroy uuid="$V3"
 check_err "vif-destroy of a plugged VIF" DEVICE_ALREADY_ATTACHED nctl vif-destroy uuid="$VIF"
 

@@ -12,9 +12,6 @@ if ! command -v ovs-vswitchd >/dev/null || ! command -v ovsdb-server >/dev/null;
 	not_ok "Open vSwitch is not installed (scripts/setup.sh installs openvswitch-switch)"
 	exit 1
 fi
-OVS=$WORK/ovs
-mkdir -p "$OVS"
-VSCTL="timeout 15 ovs-vsctl --db=unix:$OVS/db.sock"
 
 ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}h10" && ns_add "${P}h20" &&
 	ns_add "${P}vm10" && ns_add "${P}vm20" || { not_ok "create the namespaces"; exit 1; }
@@ -29,22 +26,9 @@ ip -n "${P}h20" addr add 198.18.10.200/24 dev eth0 && ip -n "${P}h20" link set e
 vm_link "${P}vm10" eth0 vif1.0 198.18.10.1/24 && vm_link "${P}vm20" eth0 vif2.0 198.18.10.2/24 ||
 	{ not_ok "create the VMs"; exit 1; }
 
-ovs_start() {
-	export OVS_RUNDIR=$OVS OVS_DBDIR=$OVS OVS_LOGDIR=$OVS OVS_SYSCONFDIR=$OVS
-	timeout 10 ovsdb-tool create "$OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
-	ip netns exec "$NS_UP" timeout 10 ovsdb-server "$OVS/conf.db" --remote=punix:"$OVS/db.sock" \
-		--pidfile="$OVS/ovsdb-server.pid" --unixctl="$OVS/ovsdb-server.ctl" \
-		--log-file="$OVS/ovsdb-server.log" -vconsole:off --detach --no-chdir || return 1
-	cp "$OVS/ovsdb-server.pid" "$WORK/ovsdb-server.bgpid"
-	$VSCTL --no-wait init || return 1
-	ip netns exec "$NS_UP" timeout 30 ovs-vswitchd unix:"$OVS/db.sock" \
-		--pidfile="$OVS/ovs-vswitchd.pid" --unixctl="$OVS/ovs-vswitchd.ctl" \
-		--log-file="$OVS/ovs-vswitchd.log" -vconsole:off --detach --no-chdir || return 1
-	cp "$OVS/ovs-vswitchd.pid" "$WORK/ovs-vswitchd.bgpid"
-	$VSCTL add-br obr0 -- set bridge obr0 datapath_type=netdev \
-		-- add-port obr0 up0 -- add-port obr0 p10 tag=10 -- add-port obr0 p20 tag=20
-}
-check "Open vSwitch runs upstream: trunk up0, access ports tag=10 and tag=20" ovs_start
+check "Open vSwitch runs upstream: trunk up0, access ports tag=10 and tag=20" \
+	ovs_start "$NS_UP" add-br obr0 -- set bridge obr0 datapath_type=netdev \
+	-- add-port obr0 up0 -- add-port obr0 p10 tag=10 -- add-port obr0 p20 tag=20
 
 check "switchd starts" sd_start
 nctl pif-scan

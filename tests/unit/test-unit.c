@@ -22,6 +22,7 @@
 #include "../../pif/pif.h"
 #include "../../switchd/network.h"
 #include "../../switchd/store.h"
+#include "../../vif/vif.h"
 
 static void
 test_mac_parse_format(void **state)
@@ -378,6 +379,10 @@ test_store_upgrades_version_1(void **state)
 			  .tagged_pif = "a",
 			  .untagged_pif = "b",
 			  .tag = 7};
+	struct vif vif = {.uuid = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
+			  .vm_uuid = "7c9f2e3a-9df4-4c3b-9c2a-5f3e4d6c7b82",
+			  .vhost_path = "/run/vm7/vhu0.sock",
+			  .domid = 7};
 	struct store *st;
 	const char *msg;
 	int fd;
@@ -388,16 +393,18 @@ test_store_upgrades_version_1(void **state)
 	close(fd);
 	assert_int_equal(store_open(path, &st, &msg), 0);
 	store_close(st);
-	/* Make it a version 1 database: no vlan table. */
+	/* Make it a version 1 database: no vlan table, no vhost-user columns. */
 	snprintf(cmd, sizeof(cmd),
-		 "sqlite3 %s \"DROP TABLE vlan; UPDATE meta SET value='1' WHERE "
-		 "key='schema_version'\"",
+		 "sqlite3 %s \"DROP TABLE vlan; ALTER TABLE vif DROP COLUMN vhost_path;"
+		 " ALTER TABLE vif DROP COLUMN vhost_server;"
+		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(path, &st, &msg), 0);
-	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_vlan_put(st, &vl), 0);
+	assert_int_equal(store_vif_put(st, &vif), 0);
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 	remove_db(path);
@@ -448,6 +455,34 @@ test_vlan_tags_and_names(void **state)
 	assert_int_equal(vlan_device_name("eth0", 10, name, 5), ENAMETOOLONG);
 }
 
+static void
+test_vif_vhost_paths_and_names(void **state)
+{
+	struct vif v = {.uuid = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71", .device = 3};
+	char long_path[VIF_VHOST_PATH_MAX + 1], name[IFNAMSIZ];
+
+	(void)state;
+	assert_int_equal(vif_vhost_path_check("/tmp/vm.sock"), 0);
+	assert_int_equal(vif_vhost_path_check("/vm.sock"), 0);
+	assert_int_equal(vif_vhost_path_check("vm.sock"), EINVAL);
+	assert_int_equal(vif_vhost_path_check("/tmp/"), EINVAL);
+	assert_int_equal(vif_vhost_path_check("/no-such-dir-here/vm.sock"), ENOENT);
+	assert_int_equal(vif_vhost_path_check("/etc/hostname/vm.sock"), ENOENT);
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	assert_int_equal(vif_vhost_path_check(long_path), ENAMETOOLONG);
+	long_path[VIF_VHOST_PATH_MAX - 1] = '\0'; /* exactly the longest that fits */
+	assert_int_equal(vif_vhost_path_check(long_path), 0);
+
+	vif_vhost_port_name(&v, 12, name);
+	assert_string_equal(name, "vif12.3");
+	vif_vhost_port_name(&v, 32751, name);
+	assert_string_equal(name, "vif32751.3");
+	vif_vhost_port_name(&v, -1, name);
+	assert_string_equal(name, "vhu-6b8e1d2f");
+}
+
 int
 main(void)
 {
@@ -465,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_store_upgrades_version_1),
 		cmocka_unit_test(test_store_refuses_newer_schema),
 		cmocka_unit_test(test_vlan_tags_and_names),
+		cmocka_unit_test(test_vif_vhost_paths_and_names),
 	};
 
 	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port-vhost.c - a VM's virtio-net interface through vhost-user, with
+ * DPDK's vhost library (librte_vhost) used directly, not through the vhost
+ * PMD: an ethdev per VIF would cap the VIFs of a switch at RTE_MAX_ETHPORTS
+ * (32 in Debian's DPDK), and a port needs nothing an ethdev adds.
+ *
+ * Client mode (the default): QEMU owns the socket and switchd connects to
+ * it. The library reconnects by itself (every second) when the peer goes
+ * away and comes back, and a restarted switchd connects again to a VM that
+ * kept running. Server mode: switchd creates the socket and QEMU connects.
+ *
+ * Connection state lives in struct dp_vhost. The vhost library calls back
+ * on its own thread (new_device, destroy_device, vring_state_changed); the
+ * workers read `vid` and `n_qp` with acquire loads. destroy_device clears
+ * them and waits for an RCU grace period before it returns, so that no
+ * worker still uses the device the library is about to free.
+ *
+ * Queues: the port has one rx queue per worker. Worker w dequeues from the
+ * guest's queue pairs w, w + n_workers, ...; it enqueues to queue pair
+ * w % n_qp. The library serialises concurrent access to one virtqueue with
+ * its own lock, so fewer guest queues than workers is correct, only slower.
+ *
+ * Offloads (checksum, TSO, UFO) are not negotiated: a switch port must see
+ * complete frames of at most the network's MTU. Mergeable rx buffers are,
+ * so jumbo frames reach the guest; jumbo frames from the guest arrive as
+ * mbuf chains.
+ */
+#include <errno.h>
+#include <linux/virtio_net.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_vhost.h>
+
+#include "port.h"
+
+#define RTE_LOGTYPE_SWITCHD RTE_LOGTYPE_USER1
+
+/* Offloads a switch port does not negotiate (see the top of this file). */
+#define VHOST_OFFLOADS                                                           \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |     \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+
+struct dp_vhost {
+	TAILQ_ENTRY(dp_vhost) next; /* in `vhosts`, under vhosts_lock */
+	struct dp_port *port;
+	struct rte_rcu_qsbr *qsv;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool server;
+	uint16_t mtu;
+	/* Written by the vhost library's thread, read by workers. */
+	int vid;	  /* -1: no device */
+	uint16_t n_qp;	  /* enabled queue pairs (0 while vid is -1) */
+	uint64_t enabled; /* vrings the guest enabled, bit = vring index < 64 */
+};
+
+/* The library calls back with a vid; this finds the port by socket path. */
+static TAILQ_HEAD(, dp_vhost) vhosts = TAILQ_HEAD_INITIALIZER(vhosts);
+static pthread_mutex_t vhosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct dp_vhost *
+vhost_find(int vid)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct dp_vhost *vh;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
+		return NULL;
+	TAILQ_FOREACH(vh, &vhosts, next)
+		if (strcmp(vh->path, path) == 0)
+			return vh;
+	return NULL;
+}
+
+/* Queue pairs usable now: up to the highest pair whose both vrings are on. */
+static uint16_t
+vhost_qp_count(uint64_t enabled)
+{
+	uint16_t n = 0;
+
+	while (n < 32 && (enabled >> (2 * n) & 3) == 3)
+		n++;
+	return n;
+}
+
+static int
+vhost_new_device(int vid)
+{
+	struct dp_vhost *vh;
+	uint16_t mtu = 0;
+
+	pthread_mutex_lock(&vhosts_lock);
+	vh = vhost_find(vid);
+	if (vh != NULL) {
+		__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELAXED);
+		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
+		if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu > vh->mtu)
+			RTE_LOG(WARNING, SWITCHD,
+				"%s: the guest's MTU %u exceeds the network's %u; "
+				"larger frames are dropped\n",
+				vh->port->name, mtu, vh->mtu);
+		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s connected, %u vrings\n", vh->port->name,
+			vh->path, rte_vhost_get_vring_num(vid));
+	}
+	pthread_mutex_unlock(&vhosts_lock);
+	return 0;
+}
+
+static void
+vhost_destroy_device(int vid)
+{
+	struct rte_rcu_qsbr *qsv = NULL;
+	struct dp_vhost *vh;
+
+	pthread_mutex_lock(&vhosts_lock);
+	vh = vhost_find(vid);
+	if (vh != NULL && vh->vid == vid) {
+		__atomic_store_n(&vh->vid, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&vh->n_qp, 0, __ATOMIC_RELAXED);
+		vh->enabled = 0;
+		qsv = vh->qsv;
+		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s disconnected\n", vh->port->name,
+			vh->path);
+	}
+	pthread_mutex_unlock(&vhosts_lock);
+	/* The library frees the device when this returns: no worker may be
+	 * inside a burst call on it any more. */
+	if (qsv != NULL)
+		rte_rcu_qsbr_synchronize(qsv, RTE_QSBR_THRID_INVALID);
+}
+
+static int
+vhost_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct dp_vhost *vh;
+
+	if (vring >= 64)
+		return 0;
+	pthread_mutex_lock(&vhosts_lock);
+	vh = vhost_find(vid);
+	if (vh != NULL) {
+		if (enable)
+			vh->enabled |= 1ULL << vring;
+		else
+			vh->enabled &= ~(1ULL << vring);
+		/* A disabled vring makes the library's burst calls return 0,
+		 * so lowering the count needs no grace period. */
+		if (vh->vid == vid)
+			__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vhosts_lock);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = vhost_new_device,
+	.destroy_device = vhost_destroy_device,
+	.vring_state_changed = vhost_vring_state_changed,
+};
+
+/* Server mode: a socket file left by an earlier run of ours is removed; a
+ * socket someone listens on, or any other file, is not. */
+static int
+vhost_server_path_free(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, in_use;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : errno;
+	if (!S_ISSOCK(st.st_mode))
+		return ENOTSOCK;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	in_use = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (in_use)
+		return EADDRINUSE;
+	return unlink(path) == 0 ? 0 : errno;
+}
+
+static int
+vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
+{
+	uint64_t flags = params->vhost_server ? 0 : RTE_VHOST_USER_CLIENT;
+	struct dp_vhost *vh;
+	int err;
+
+	if (params->vhost_path == NULL || params->vhost_path[0] != '/' ||
+	    strlen(params->vhost_path) >= sizeof(vh->path))
+		return EINVAL;
+	if (params->vhost_server) {
+		err = vhost_server_path_free(params->vhost_path);
+		if (err)
+			return err;
+	}
+	vh = rte_zmalloc("dp_vhost", sizeof(*vh), RTE_CACHE_LINE_SIZE);
+	if (vh == NULL)
+		return ENOMEM;
+	vh->port = port;
+	vh->qsv = port->qsv;
+	vh->server = params->vhost_server;
+	vh->mtu = params->mtu;
+	vh->vid = -1;
+	snprintf(vh->path, sizeof(vh->path), "%s", params->vhost_path);
+
+	if (rte_vhost_driver_register(vh->path, flags) != 0) {
+		rte_free(vh);
+		return EEXIST; /* the library knows that path already */
+	}
+	if (rte_vhost_driver_disable_features(vh->path, VHOST_OFFLOADS) != 0 ||
+	    rte_vhost_driver_callback_register(vh->path, &vhost_ops) != 0)
+		goto fail;
+	port->vhost = vh;
+	port->mp = mp;
+	port->n_rxq = port->n_txq; /* one per worker */
+	pthread_mutex_lock(&vhosts_lock);
+	TAILQ_INSERT_TAIL(&vhosts, vh, next);
+	pthread_mutex_unlock(&vhosts_lock);
+	/* Client mode with a peer not there yet is not an error: the library
+	 * keeps trying in the background. */
+	if (rte_vhost_driver_start(vh->path) != 0) {
+		pthread_mutex_lock(&vhosts_lock);
+		TAILQ_REMOVE(&vhosts, vh, next);
+		pthread_mutex_unlock(&vhosts_lock);
+		port->vhost = NULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	rte_vhost_driver_unregister(vh->path);
+	rte_free(vh);
+	return EIO;
+}
+
+static void
+vhost_close(struct dp_port *port)
+{
+	struct dp_vhost *vh = port->vhost;
+
+	/* Calls destroy_device if a guest is connected. */
+	rte_vhost_driver_unregister(vh->path);
+	pthread_mutex_lock(&vhosts_lock);
+	TAILQ_REMOVE(&vhosts, vh, next);
+	pthread_mutex_unlock(&vhosts_lock);
+	if (vh->server)
+		unlink(vh->path);
+	port->vhost = NULL;
+	rte_free(vh);
+}
+
+static uint16_t
+vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_vhost *vh = port->vhost;
+	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
+	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), got = 0, qp;
+
+	if (vid < 0)
+		return 0;
+	for (qp = queue; qp < n_qp && got < n; qp = (uint16_t)(qp + port->n_rxq))
+		got = (uint16_t)(got + rte_vhost_dequeue_burst(vid, (uint16_t)(2 * qp + 1),
+							       port->mp, pkts + got,
+							       (uint16_t)(n - got)));
+	return got;
+}
+
+static uint16_t
+vhost_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_vhost *vh = port->vhost;
+	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
+	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), sent;
+
+	if (vid < 0 || n_qp == 0)
+		return 0; /* counted as link_down: see vhost_link_up() */
+	/* The library copies into the guest's buffers; the frames stay ours. */
+	sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * (queue % n_qp)), pkts, n);
+	rte_pktmbuf_free_bulk(pkts, sent);
+	return sent;
+}
+
+static bool
+vhost_link_up(const struct dp_port *port)
+{
+	const struct dp_vhost *vh = port->vhost;
+
+	return __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE) >= 0 &&
+	       __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE) != 0;
+}
+
+const struct dp_port_class dp_port_class_vhost = {
+	.kind = "vhost-user",
+	.open = vhost_open,
+	.close = vhost_close,
+	.rx_burst = vhost_rx,
+	.tx_burst = vhost_tx,
+	.link_up = vhost_link_up,
+};
