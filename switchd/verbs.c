@@ -1341,6 +1341,36 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* Fields of a VIF record that may change at any time; applied to a plugged
+ * VIF's port at its next plug (the port name follows the domid). */
+static int
+verb_vif_param_set(struct switchd *sd, struct sd_call *c)
+{
+	const char *mtu_s = arg(c, "MTU");
+	struct vif *v, rec;
+	uint16_t mtu;
+	int domid;
+
+	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	domid = v->domid;
+	mtu = v->mtu;
+	if (domid_parse(c, &domid) != 0)
+		return -1;
+	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
+		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
+			    NETWORK_MTU_MAX);
+	if (domid == v->domid && mtu == v->mtu)
+		return 0;
+	rec = *v;
+	rec.domid = domid;
+	rec.mtu = mtu;
+	if (store_vif_put(sd->store, &rec) != 0)
+		return store_err(c);
+	v->domid = domid;
+	v->mtu = mtu;
+	return 0;
+}
+
 static int
 verb_vif_list(struct switchd *sd, struct sd_call *c)
 {

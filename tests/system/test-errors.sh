@@ -112,6 +112,13 @@ check_err "an MTU below 68" MTU_INVALID nctl vif-create vm-uuid="$VM" device=1 n
 check_err "a domid that is not a number" INVALID_VALUE \
 	nctl vif-create vm-uuid="$VM" device=1 network-uuid="$INT" domid=dom1
 
+check_err "vif-param-set of an unknown VIF" UUID_INVALID nctl vif-param-set uuid="$NOSUCH" domid=1
+check_err "vif-param-set of a domid that is not a number" INVALID_VALUE \
+	nctl vif-param-set uuid="$VIF" domid=-3
+check_err "vif-param-set of an MTU above 9000" MTU_INVALID nctl vif-param-set uuid="$VIF" MTU=9001
+check_err "vif-param-set of a key it does not take" UNKNOWN_PARAMETER \
+	nctl vif-param-set uuid="$VIF" colour=blue
+
 # Plugging.
 check_err "vif-plug without an interface" MISSING_PARAMETER nctl vif-plug uuid="$VIF"
 check_err "vif-plug of an interface that does not exist" NETDEV_NOT_FOUND \
