@@ -16,11 +16,11 @@ B := build
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-LIB_SRC := lib/mac.c
+LIB_SRC := lib/mac.c lib/text.c
 DP_SRC := $(wildcard datapath/*.c)
 OBJ_MODULE_SRC := pif/pif.c vif/vif.c vlan/vlan.c
 SWITCHD_SRC := $(wildcard switchd/*.c)
-CTL_SRC := ctl/netctl.c ctl/args.c
+CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -32,7 +32,9 @@ DP_TEST := $(B)/test-datapath
 
 .PHONY: all bench check check-asan demo install uninstall format format-check help clean setup tests
 
-all: $(B)/switchd $(B)/netctl
+DOCS := $(B)/man/switchd.8 $(B)/man/netctl.8 $(B)/netctl.bash-completion
+
+all: $(B)/switchd $(B)/netctl $(DOCS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,6 +48,19 @@ $(B)/switchd: $(SWITCHD_OBJ)
 $(B)/netctl: $(NETCTL_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(shell pkg-config --libs jansson) $(SAN)
+
+# Man pages and completion, generated from the tables the programs use.
+$(B)/gen-doc: $(call obj,tools/gen-doc.c)
+	$(Q)$(CC) -o $@ $^
+
+$(B)/man/%.8: $(B)/gen-doc
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(B)/gen-doc $*.8 >$@.tmp && mv $@.tmp $@
+
+$(B)/netctl.bash-completion: $(B)/gen-doc
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(B)/gen-doc bash-completion >$@.tmp && mv $@.tmp $@
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
@@ -92,12 +107,30 @@ bench: setup
 	@echo
 	@$(B)/bench-dp-vlan
 
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+# Tell a running systemd about the unit (not for staged installs).
+SYSTEMD_RELOAD ?= $(if $(DESTDIR),no,yes)
+
 install: all
 	install -D -m 0755 $(B)/switchd $(DESTDIR)$(PREFIX)/sbin/switchd
 	install -D -m 0755 $(B)/netctl $(DESTDIR)$(PREFIX)/bin/netctl
+	install -D -m 0755 scripts/vif $(DESTDIR)$(PREFIX)/libexec/switchd/vif
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/switchd.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/switchd.service
+	install -D -m 0644 $(B)/man/switchd.8 $(DESTDIR)$(PREFIX)/share/man/man8/switchd.8
+	install -D -m 0644 $(B)/man/netctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/netctl.8
+	install -D -m 0644 $(B)/netctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/netctl
+	@if [ "$(SYSTEMD_RELOAD)" = yes ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/switchd $(DESTDIR)$(PREFIX)/bin/netctl
+	rm -f $(DESTDIR)$(PREFIX)/sbin/switchd $(DESTDIR)$(PREFIX)/bin/netctl \
+		$(DESTDIR)$(PREFIX)/libexec/switchd/vif $(DESTDIR)$(SYSTEMD_UNIT_DIR)/switchd.service \
+		$(DESTDIR)$(PREFIX)/share/man/man8/switchd.8 $(DESTDIR)$(PREFIX)/share/man/man8/netctl.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/netctl
+	@rmdir $(DESTDIR)$(PREFIX)/libexec/switchd 2>/dev/null || true
+	@if [ "$(SYSTEMD_RELOAD)" = yes ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
@@ -115,7 +148,9 @@ help:
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
 	@echo "make bench      plug/unplug latency; TCP next to a direct veth; 4094 VLANs"
-	@echo "make install    install switchd and netctl under PREFIX (default /usr/local)"
+	@echo "make install    install switchd, netctl, the hotplug script, the systemd unit,"
+	@echo "                man pages and bash completion under PREFIX (default /usr/local)"
+	@echo "make uninstall  remove what make install installed"
 	@echo "make format     reformat the sources with clang-format (DPDK style)"
 	@echo "make clean      remove build outputs"
 

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "../switchd/verbs.h"
+#include "../lib/text.h"
 #include "args.h"
 
 /* A verb may take this long (pif-scan, plugging a port). */
@@ -67,9 +68,17 @@ verb_usage(FILE *f, const struct verb_help *v)
 		fprintf(f, " [FIELD=VALUE ...] [params=FIELD,...]");
 	else
 		print_keys(f, v->optional, true);
-	fprintf(f, "\n    %s\n", v->summary);
-	if (v->flags & SD_VERB_LIST)
-		fprintf(f, "    fields: %s\n", v->optional);
+	fprintf(f, "\n    ");
+	text_wrap(f, v->summary, 4, 4, 79);
+	if (v->flags & SD_VERB_LIST) {
+		char fields[512], *c;
+
+		snprintf(fields, sizeof(fields), "%s", v->optional);
+		for (c = fields; (c = strchr(c, ',')) != NULL;)
+			*c = ' ';
+		fprintf(f, "    fields: ");
+		text_wrap(f, fields, 12, 12, 79);
+	}
 }
 
 static void
@@ -81,8 +90,10 @@ usage(FILE *f)
 		   "       netctl help [VERB]\n\n"
 		   "The socket defaults to $SWITCHD_SOCKET, else /run/switchd/switchd.sock.\n\n"
 		   "verbs:\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-20s %s\n", verbs[i].name, verbs[i].summary);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		fprintf(f, "  %-20s ", verbs[i].name);
+		text_wrap(f, verbs[i].summary, 23, 23, 79);
+	}
 }
 
 static int

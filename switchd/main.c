@@ -29,10 +29,29 @@
 #include "store.h"
 #include "switchd.h"
 
-#define DEFAULT_SOCKET "/run/switchd/switchd.sock"
-#define DEFAULT_DB "/var/lib/switchd/switchd.db"
-#define DEFAULT_DETACHED_LOG "/var/log/switchd.log"
-#define DEFAULT_NO_HUGE_MB 512
+#define SD_OPTION(id, name, arg, help)
+#include "options.def"
+#undef SD_OPTION
+#include "../lib/text.h"
+#define DEFAULT_SOCKET SD_DEFAULT_SOCKET
+#define DEFAULT_DB SD_DEFAULT_DB
+#define DEFAULT_DETACHED_LOG SD_DEFAULT_DETACHED_LOG
+#define DEFAULT_NO_HUGE_MB SD_DEFAULT_NO_HUGE_MB
+
+enum option_id {
+	O__FIRST = 0x100,
+#define SD_OPTION(id, name, arg, help) O_##id,
+#include "options.def"
+#undef SD_OPTION
+};
+
+static const struct {
+	const char *name, *arg, *help;
+} option_help[] = {
+#define SD_OPTION(id, name, arg, help) {name, arg, help},
+#include "options.def"
+#undef SD_OPTION
+};
 #define MAX_EAL_ARGS 64
 
 struct options {
@@ -52,51 +71,27 @@ struct options {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: switchd [--socket PATH] [--db PATH] [--pidfile PATH] [--detach]\n"
-		"               [--log-file PATH] [--lcores LIST] [--no-huge] [--memory MB]\n"
-		"               [--fdb-size N] [-- extra DPDK EAL arguments]\n"
-		"\n"
-		"  --socket PATH    control socket (default " DEFAULT_SOCKET ")\n"
-		"  --db PATH        configuration database (default " DEFAULT_DB ")\n"
-		"  --pidfile PATH   write the daemon's pid here once it is ready\n"
-		"  --detach         run in the background; return once the socket accepts\n"
-		"  --log-file PATH  log here (default: stderr; " DEFAULT_DETACHED_LOG
-		" if detached)\n"
-		"  --lcores LIST    EAL lcore list: the first is the control thread, the\n"
-		"                   others run datapath workers (default: 2 lcores floating\n"
-		"                   over the CPUs switchd may use)\n"
-		"  --no-huge        anonymous memory instead of hugepages\n"
-		"  --memory MB      memory for DPDK (default with --no-huge: %d)\n"
-		"  --fdb-size N     forwarding database entries (default 1048576)\n",
-		DEFAULT_NO_HUGE_MB);
+	size_t i;
+
+	fprintf(f, "usage: switchd [OPTION...] [-- extra DPDK EAL arguments]\n\n");
+	for (i = 0; i < RTE_DIM(option_help); i++) {
+		char left[40];
+
+		snprintf(left, sizeof(left), "--%s%s%s", option_help[i].name,
+			 option_help[i].arg ? " " : "",
+			 option_help[i].arg ? option_help[i].arg : "");
+		fprintf(f, "  %-18s ", left);
+		text_wrap(f, option_help[i].help, 21, 21, 79);
+	}
 }
 
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum {
-		O_SOCKET = 1,
-		O_DB,
-		O_PIDFILE,
-		O_DETACH,
-		O_LOG,
-		O_LCORES,
-		O_NOHUGE,
-		O_MEM,
-		O_FDB
-	};
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, O_SOCKET},
-		{"db", required_argument, NULL, O_DB},
-		{"pidfile", required_argument, NULL, O_PIDFILE},
-		{"detach", no_argument, NULL, O_DETACH},
-		{"log-file", required_argument, NULL, O_LOG},
-		{"lcores", required_argument, NULL, O_LCORES},
-		{"no-huge", no_argument, NULL, O_NOHUGE},
-		{"memory", required_argument, NULL, O_MEM},
-		{"fdb-size", required_argument, NULL, O_FDB},
-		{"help", no_argument, NULL, 'h'},
+#define SD_OPTION(id, name, arg, help) {name, arg ? required_argument : no_argument, NULL, O_##id},
+#include "options.def"
+#undef SD_OPTION
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -142,6 +137,7 @@ parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'h':
+		case O_HELP:
 			usage(stdout);
 			exit(0);
 		default:
