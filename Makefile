@@ -99,7 +99,7 @@ demo: setup
 
 bench: setup
 	$(MAKE) all
-	@bench/vif-plug.sh 100
+	@bench/vif-plug.sh 1000 1000 40
 	@echo
 	@bench/tcp.sh 3 3
 	@echo
@@ -147,7 +147,8 @@ help:
 	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
-	@echo "make bench      plug/unplug latency; TCP next to a direct veth; 4094 VLANs"
+	@echo "make bench      plug/unplug latency and memory per VIF vs Open vSwitch-DPDK;"
+	@echo "                TCP next to a direct veth; 4094 VLANs"
 	@echo "make install    install switchd, netctl, the hotplug script, the systemd unit,"
 	@echo "                man pages and bash completion under PREFIX (default /usr/local)"
 	@echo "make uninstall  remove what make install installed"

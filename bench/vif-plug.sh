@@ -1,43 +1,165 @@
 #!/bin/bash
-# Benchmark: latency of `netctl vif-plug` and `vif-unplug` (af_packet VIF on
-# a veth), measured around each netctl call, over N cycles (default 100).
-# Prints a markdown table. Not a test: it never fails on a number.
+# Benchmark: how fast VIFs are plugged and unplugged, and what a plugged VIF
+# costs in memory - switchd next to Open vSwitch (its DPDK build, netdev
+# bridge) in the same run, on the same machine, with no VM attached (a
+# vhost-user port in client mode is plugged before its VM connects, as the
+# toolstack does it).
+#
+#   bench/vif-plug.sh [CYCLES] [ROW] [AF_ROW]
+#
+# CYCLES (default 1000) plug+unplug round trips of one VIF, timed around
+# each netctl / ovs-vsctl call (both wait until the switch has applied the
+# change); ROW (default 1000) vhost-user VIFs plugged in a row, with the
+# resident memory before and after; AF_ROW (default 40) af_packet VIFs on
+# veths plugged in a row. Prints markdown tables. Not a test: it never
+# fails on a number.
 set -u
-N=${1:-100}
+CYCLES=${1:-1000}
+ROW=${2:-1000}
+AF_ROW=${3:-40}
 SD_PREFIX=sdbp$$
 source "$(dirname "$0")/../tests/system/lib.sh"
+OVS_VSD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+[ -x "$OVS_VSD" ] || { echo "bench: $OVS_VSD missing (scripts/setup.sh installs it)" >&2; exit 1; }
+NS_OVS=${P}o
 
-ns_add "$NS_HOST" && ns_add "${P}vm1" || exit 1
-vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 || exit 1
-sd_start || exit 1
+now_us() { echo $((${EPOCHREALTIME/./})); }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# timed FILE COMMAND...: run it, append its wall time in µs to FILE.
+timed() {
+	local f=$1 t0 t1
+	shift
+	t0=$(now_us)
+	"$@" >/dev/null || { echo "bench: failed: $*" >&2; return 1; }
+	t1=$(now_us)
+	echo $((t1 - t0)) >>"$f"
+}
+
+ns_add "$NS_HOST" && ns_add "$NS_OVS" || exit 1
+for ((i = 0; i < AF_ROW; i++)); do
+	ip link add "vb$i" netns "$NS_HOST" type veth peer name "vbp$i" netns "$NS_HOST" || exit 1
+	ip link add "ob$i" netns "$NS_OVS" type veth peer name "obp$i" netns "$NS_OVS" || exit 1
+	ip -n "$NS_HOST" link set "vbp$i" up
+	ip -n "$NS_OVS" link set "obp$i" up
+done
+
+# --- switchd -----------------------------------------------------------------
+sd_start --memory 512 || exit 1
 NET=$(nctl network-create name-label=bench)
 VIF=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET")
-nctl vif-plug uuid="$VIF" ifname=vif1.0 && nctl vif-unplug uuid="$VIF" # realise the bridge first
-
-: >"$WORK/times"
-for ((i = 0; i < N; i++)); do
-	t0=$(date +%s%N)
-	nctl vif-plug uuid="$VIF" ifname=vif1.0 || exit 1
-	t1=$(date +%s%N)
-	nctl vif-unplug uuid="$VIF" || exit 1
-	t2=$(date +%s%N)
-	echo "$(((t1 - t0) / 1000)) $(((t2 - t1) / 1000))" >>"$WORK/times"
+nctl vif-plug uuid="$VIF" ifname=vb0 && nctl vif-unplug uuid="$VIF" # realise the bridge first
+for ((i = 0; i < CYCLES; i++)); do
+	timed "$WORK/sd-vhu-plug" nctl vif-plug uuid="$VIF" vhost-user="$WORK/c.sock" || exit 1
+	timed "$WORK/sd-vhu-unplug" nctl vif-unplug uuid="$VIF" || exit 1
+	timed "$WORK/sd-afp-plug" nctl vif-plug uuid="$VIF" ifname=vb0 || exit 1
+	timed "$WORK/sd-afp-unplug" nctl vif-unplug uuid="$VIF" || exit 1
 done
-python3 - "$WORK/times" "$N" <<'PY'
+for ((i = 0; i < ROW; i++)); do
+	nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET" >>"$WORK/sd-vifs"
+done
+SD_RSS0=$(rss_kb "$SD_PID")
+i=0
+while read -r v; do
+	timed "$WORK/sd-row" nctl vif-plug uuid="$v" vhost-user="$WORK/r$i.sock" domid=$((i + 1)) || exit 1
+	i=$((i + 1))
+done <"$WORK/sd-vifs"
+SD_RSS1=$(rss_kb "$SD_PID")
+SD_PLUGGED=$(nctl vif-list currently-attached=true --minimal | tr ',' '\n' | grep -c .)
+while read -r v; do
+	timed "$WORK/sd-row-unplug" nctl vif-unplug uuid="$v" || exit 1
+done <"$WORK/sd-vifs"
+SD_AF_OK=0
+SD_AF_ERR=
+for ((i = 0; i < AF_ROW; i++)); do
+	v=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET")
+	t0=$(now_us)
+	if ! err=$(nctl vif-plug uuid="$v" ifname="vb$i" 2>&1); then
+		SD_AF_ERR=$err
+		break
+	fi
+	echo $(($(now_us) - t0)) >>"$WORK/sd-afrow"
+	SD_AF_OK=$((SD_AF_OK + 1))
+done
+sd_stop
+
+# --- Open vSwitch with DPDK ----------------------------------------------------
+OVS_VSWITCHD=$OVS_VSD
+OVS_OTHER_CONFIG=(other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1
+	other_config:pmd-cpu-mask=0x2
+	"other_config:dpdk-extra=--file-prefix=${P}ovs --no-pci --no-huge --legacy-mem -m 512")
+DPDK_PREFIXES+=("${P}ovs")
+ovs_start "$NS_OVS" add-br br0 -- set bridge br0 datapath_type=netdev ||
+	{ echo "bench: Open vSwitch does not start" >&2; exit 1; }
+OVS_PID=$(cat "$OVS/ovs-vswitchd.pid")
+[ "$($VSCTL get Open_vSwitch . dpdk_initialized)" = true ] || { echo "bench: OVS DPDK not initialised" >&2; exit 1; }
+vhu() { # vhu NAME SOCKET: ovs-vsctl arguments for a vhost-user client port
+	echo "add-port br0 $1 -- set Interface $1 type=dpdkvhostuserclient options:vhost-server-path=$2"
+}
+for ((i = 0; i < CYCLES; i++)); do
+	# shellcheck disable=SC2046
+	timed "$WORK/ovs-vhu-plug" $VSCTL $(vhu c0 "$WORK/oc.sock") || exit 1
+	timed "$WORK/ovs-vhu-unplug" $VSCTL del-port br0 c0 || exit 1
+	timed "$WORK/ovs-afp-plug" $VSCTL add-port br0 ob0 || exit 1
+	timed "$WORK/ovs-afp-unplug" $VSCTL del-port br0 ob0 || exit 1
+done
+OVS_RSS0=$(rss_kb "$OVS_PID")
+for ((i = 0; i < ROW; i++)); do
+	# shellcheck disable=SC2046
+	timed "$WORK/ovs-row" $VSCTL $(vhu "r$i" "$WORK/or$i.sock") || exit 1
+done
+OVS_RSS1=$(rss_kb "$OVS_PID")
+OVS_PLUGGED=$($VSCTL list-ports br0 | grep -c '^r')
+for ((i = 0; i < ROW; i++)); do
+	timed "$WORK/ovs-row-unplug" $VSCTL del-port br0 "r$i" || exit 1
+done
+for ((i = 0; i < AF_ROW; i++)); do
+	timed "$WORK/ovs-afrow" $VSCTL add-port br0 "ob$i" || break
+done
+
+python3 - "$WORK" "$CYCLES" "$ROW" "$AF_ROW" "$SD_RSS0" "$SD_RSS1" "$SD_PLUGGED" "$OVS_RSS0" \
+	"$OVS_RSS1" "$OVS_PLUGGED" "$SD_AF_OK" "$SD_AF_ERR" <<'PY'
 import statistics, sys
-rows = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
-def stats(xs):
+w, cycles, row, af_row = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+sd_rss0, sd_rss1, sd_n, ovs_rss0, ovs_rss1, ovs_n = map(int, sys.argv[5:11])
+sd_af_ok, sd_af_err = int(sys.argv[11]), sys.argv[12]
+def load(name):
+    try:
+        return [int(l) / 1000 for l in open(w + "/" + name)]
+    except FileNotFoundError:
+        return []
+def pct(xs, q):
     xs = sorted(xs)
-    p = lambda q: xs[min(len(xs) - 1, int(q * len(xs)))]
-    return "%.2f | %.2f | %.2f | %.2f" % (statistics.mean(xs) / 1e3, p(0.5) / 1e3, p(0.99) / 1e3, xs[-1] / 1e3)
-print("VIF plug/unplug through netctl, af_packet on a veth, %s cycles (ms, wall clock per netctl call)\n" % sys.argv[2])
-print("| operation | mean | p50 | p99 | max |")
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+def rt(a, b):
+    return [x + y for x, y in zip(load(a), load(b))]
+print("### Plug + unplug round trip, %d cycles, no VM attached (ms per call, wall clock)\n" % cycles)
+print("| switch | port | plug p50 | plug p99 | unplug p50 | unplug p99 | round trip p50 | round trip p99 |")
+print("|---|---|---|---|---|---|---|---|")
+for sw, pre in (("switchd", "sd"), ("Open vSwitch-DPDK", "ovs")):
+    for port, k in (("vhost-user client", "vhu"), ("af_packet veth", "afp")):
+        p, u = load("%s-%s-plug" % (pre, k)), load("%s-%s-unplug" % (pre, k))
+        r = rt("%s-%s-plug" % (pre, k), "%s-%s-unplug" % (pre, k))
+        if not r:
+            continue
+        print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
+            sw, port, pct(p, .5), pct(p, .99), pct(u, .5), pct(u, .99), pct(r, .5), pct(r, .99)))
+print("\n### %d vhost-user VIFs plugged in a row\n" % row)
+print("| switch | plugged | total | first 100 mean | last 100 mean | unplug all | RSS before | RSS after | per VIF |")
+print("|---|---|---|---|---|---|---|---|---|")
+for sw, pre, n, r0, r1 in (("switchd", "sd", sd_n, sd_rss0, sd_rss1),
+                           ("Open vSwitch-DPDK", "ovs", ovs_n, ovs_rss0, ovs_rss1)):
+    xs, un = load(pre + "-row"), load(pre + "-row-unplug")
+    if not xs:
+        continue
+    print("| %s | %d | %.2f s | %.2f ms | %.2f ms | %.2f s | %.1f MiB | %.1f MiB | %.1f KiB |" % (
+        sw, n, sum(xs) / 1e3, statistics.mean(xs[:100]), statistics.mean(xs[-100:]),
+        sum(un) / 1e3, r0 / 1024, r1 / 1024, (r1 - r0) / max(n, 1)))
+print("\n### af_packet VIFs (veths) plugged in a row, up to %d\n" % af_row)
+print("| switch | plugged | total | mean | stopped by |")
 print("|---|---|---|---|---|")
-print("| vif-plug | " + stats([r[0] for r in rows]) + " |")
-print("| vif-unplug | " + stats([r[1] for r in rows]) + " |")
-print("| round trip | " + stats([r[0] + r[1] for r in rows]) + " |")
-half = len(rows) // 2
-print("\nfirst half mean round trip %.2f ms, second half %.2f ms" % (
-    statistics.mean(r[0] + r[1] for r in rows[:half]) / 1e3,
-    statistics.mean(r[0] + r[1] for r in rows[half:]) / 1e3))
+for sw, pre, why in (("switchd", "sd-afrow", sd_af_err or "-"), ("Open vSwitch-DPDK", "ovs-afrow", "-")):
+    xs = load(pre)
+    if xs:
+        print("| %s | %d | %.2f s | %.1f ms | %s |" % (sw, len(xs), sum(xs) / 1e3, statistics.mean(xs), why))
 PY

@@ -57,6 +57,9 @@ dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args)
 	uint16_t id;
 	int ret;
 
+	/* DPDK's own error here would be a bare EPERM or ENOMEM. */
+	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
+		return ENOSPC;
 	ret = rte_vdev_init(name, args);
 	if (ret < 0)
 		return -ret;

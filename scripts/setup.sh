@@ -10,7 +10,7 @@ libdpdk-dev dpdk
 libnl-3-dev libnl-route-3-dev libjansson-dev libsqlite3-dev sqlite3 uuid-dev uuid-runtime
 libcmocka-dev libpcap-dev
 iproute2 iputils-ping ethtool procps tcpdump tshark python3 python3-scapy iperf3
-openvswitch-switch"
+openvswitch-switch openvswitch-switch-dpdk"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_config.h>
 #include <uuid/uuid.h>
 
 #include "../datapath/datapath.h"
@@ -309,6 +310,11 @@ dp_fail(struct sd_call *c, int err, const char *what)
 	if (err == EEXIST)
 		return fail(c, SD_E_NETDEV_IN_USE, "%s: an interface of that name exists already",
 			    what);
+	if (err == ENOSPC)
+		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+			    "%s: this DPDK has room for %d ethdev ports (RTE_MAX_ETHPORTS), all "
+			    "taken by af_packet PIFs and VIFs; vhost-user VIFs do not count",
+			    what, RTE_MAX_ETHPORTS);
 	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
 }
 

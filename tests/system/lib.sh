@@ -252,7 +252,10 @@ VSCTL="timeout 15 ovs-vsctl --db=unix:$OVS/db.sock"
 
 # ovs_start NS OVS-VSCTL-ARGS...: Open vSwitch (userspace datapath) in
 # namespace NS with its own database, sockets and run directory, configured
-# with one ovs-vsctl command.
+# with one ovs-vsctl command. OVS_VSWITCHD names another ovs-vswitchd binary
+# (the DPDK build); the array OVS_OTHER_CONFIG holds other_config:KEY=VALUE
+# settings it must find when it starts.
+OVS_OTHER_CONFIG=()
 ovs_start() {
 	local ns=$1
 	shift
@@ -264,7 +267,10 @@ ovs_start() {
 		--log-file="$OVS/ovsdb-server.log" -vconsole:off --detach --no-chdir || return 1
 	cp "$OVS/ovsdb-server.pid" "$WORK/ovsdb-server.bgpid"
 	$VSCTL --no-wait init || return 1
-	ip netns exec "$ns" timeout 30 ovs-vswitchd unix:"$OVS/db.sock" \
+	if [ ${#OVS_OTHER_CONFIG[@]} -gt 0 ]; then
+		$VSCTL --no-wait set Open_vSwitch . "${OVS_OTHER_CONFIG[@]}" || return 1
+	fi
+	ip netns exec "$ns" timeout 60 "${OVS_VSWITCHD:-ovs-vswitchd}" unix:"$OVS/db.sock" \
 		--pidfile="$OVS/ovs-vswitchd.pid" --unixctl="$OVS/ovs-vswitchd.ctl" \
 		--log-file="$OVS/ovs-vswitchd.log" -vconsole:off --detach --no-chdir || return 1
 	cp "$OVS/ovs-vswitchd.pid" "$WORK/ovs-vswitchd.bgpid"

@@ -162,6 +162,31 @@ check_err "vif-plug of the vhost-user socket another VIF has" VHOST_PATH_IN_USE 
 nctl vif-destroy uuid="$V5"
 nctl vif-unplug uuid="$V3"
 nctl vif-destroy uuid="$V3"
+
+# af_packet ports are ethdevs, of which this DPDK has 32: the one too many
+# is refused by name, and the others keep working.
+exhaust() {
+	local i v err
+	for ((i = 0; i < 33; i++)); do
+		ip link add "ex$i" netns "$NS_HOST" type veth peer name "exp$i" netns "$NS_HOST"
+		v=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$INT")
+		echo "$v" >>"$WORK/ex-vifs"
+		if ! err=$(nctl vif-plug uuid="$v" ifname="ex$i" 2>&1); then
+			echo "$err" >"$WORK/ex-err"
+			return 0
+		fi
+	done
+	return 1
+}
+check "plugging af_packet VIFs until the 32 ethdevs run out" exhaust
+check "the one too many is refused as DATAPATH_PORTS_EXHAUSTED, named" \
+	grep -q "^DATAPATH_PORTS_EXHAUSTED: .*RTE_MAX_ETHPORTS" "$WORK/ex-err"
+check "a vhost-user VIF still plugs (it is not an ethdev)" bash -c \
+	"$NETCTL --socket $SOCK vif-plug uuid=\$(tail -1 $WORK/ex-vifs) vhost-user=$WORK/ex.sock"
+for v in $(cat "$WORK/ex-vifs"); do
+	nctl vif-unplug uuid="$v" 2>/dev/null
+	nctl vif-destroy uuid="$v"
+done
 check_err "vif-destroy of a plugged VIF" DEVICE_ALREADY_ATTACHED nctl vif-destroy uuid="$VIF"
 
 # A network record lists all of its many VIFs.
