@@ -277,27 +277,29 @@ ovs_start() {
 	$VSCTL "$@"
 }
 
-# guest_start NAME SOCKET:HOSTIF[:client]...: the stand-in for VMs' QEMU on
+# guest_start NAME SOCKET:HOSTIF[:client][:QUEUES]...: the stand-in for VMs' QEMU on
 # vhost-user. One dpdk-testpmd process in io mode joins, for each argument,
 # a virtio-user port on SOCKET to an af_packet port on HOSTIF, the host end
 # of a VM namespace's veth, so that a real kernel stack sits behind the
 # vhost-user port. Like QEMU it serves SOCKET (switchd is the client),
-# unless :client is given. A serving virtio-user port waits in its probe
+# unless :client is given; QUEUES queue pairs (default 1, the same for every
+# argument: one testpmd has one queue count). A serving virtio-user port waits in its probe
 # until the switch connects, so this returns at once and the process keeps
 # running in the background ($WORK/NAME.bgpid) until cleanup.
 guest_start() {
-	local name=$1 i=0 spec sock ifc mode vdevs=()
+	local name=$1 i=0 spec sock ifc mode q=1 vdevs=()
 	shift
 	for spec in "$@"; do
-		IFS=: read -r sock ifc mode <<<"$spec"
+		IFS=: read -r sock ifc mode q <<<"$spec"
+		q=${q:-1}
 		# af_packet first: its probe must not wait behind the virtio-user one.
-		vdevs+=(--vdev "net_af_packet$i,iface=$ifc"
-			--vdev "net_virtio_user$i,path=$sock,queues=1,server=$([ "$mode" = client ] && echo 0 || echo 1)")
+		vdevs+=(--vdev "net_af_packet$i,iface=$ifc,qpairs=$q"
+			--vdev "net_virtio_user$i,path=$sock,queues=$q,server=$([ "$mode" = client ] && echo 0 || echo 1)")
 		i=$((i + 1))
 	done
 	ip netns exec "$NS_HOST" dpdk-testpmd --file-prefix "${P}$name" --no-pci \
 		--no-huge -m 256 --lcores '(0-1)@(0-1)' --log-level=pmd.net.virtio.*:error "${vdevs[@]}" -- \
-		--forward-mode=io --auto-start --stats-period 3600 --nb-cores=1 \
+		--forward-mode=io --auto-start --stats-period 3600 --nb-cores=1 --rxq="$q" --txq="$q" \
 		--total-num-mbufs=8192 >"$WORK/$name.log" 2>&1 </dev/null &
 	echo $! >"$WORK/$name.bgpid"
 	DPDK_PREFIXES+=("${P}$name")

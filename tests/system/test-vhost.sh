@@ -17,16 +17,17 @@ for tool in dpdk-testpmd ovs-vswitchd; do
 done
 
 ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}h10" && ns_add "${P}vm1" &&
-	ns_add "${P}vm2" && ns_add "${P}vm3" && ns_add "${P}vm10" ||
+	ns_add "${P}vm2" && ns_add "${P}vm3" && ns_add "${P}vm4" && ns_add "${P}vm10" ||
 	{ not_ok "create the namespaces"; exit 1; }
 ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP"
 ip link add p10 netns "$NS_UP" type veth peer name eth0 netns "${P}h10"
 ip -n "$NS_UP" link set up0 up && ip -n "$NS_UP" link set p10 up
 ip -n "${P}h10" addr add 198.18.10.100/24 dev eth0 && ip -n "${P}h10" link set eth0 up
 vm_link "${P}vm1" eth0 vh1 198.18.0.1/24 && vm_link "${P}vm2" eth0 vh2 198.18.0.2/24 &&
-	vm_link "${P}vm3" eth0 vh3 198.18.0.3/24 && vm_link "${P}vm10" eth0 vh10 198.18.10.1/24 ||
+	vm_link "${P}vm3" eth0 vh3 198.18.0.3/24 && vm_link "${P}vm4" eth0 vh4 198.18.0.4/24 &&
+	vm_link "${P}vm10" eth0 vh10 198.18.10.1/24 ||
 	{ not_ok "create the VMs"; exit 1; }
-for l in vh1 vh2 vh3 vh10; do
+for l in vh1 vh2 vh3 vh4 vh10; do
 	ip -n "$NS_HOST" link set "$l" up
 done
 
@@ -44,6 +45,7 @@ nctl pif-plug uuid="$(nctl pif-list device=eth0.10 --minimal)"
 VIF1=$(vif_for "${P}vm1" eth0 "$NET" 0)
 VIF2=$(vif_for "${P}vm2" eth0 "$NET" 0)
 VIF3=$(vif_for "${P}vm3" eth0 "$NET" 0)
+VIF4=$(vif_for "${P}vm4" eth0 "$NET" 0)
 VIF10=$(vif_for "${P}vm10" eth0 "$NET10" 0)
 
 # link_is UUID up|down SECONDS: the VIF's vhost-user link reaches that state.
@@ -128,6 +130,13 @@ guest_start guest3 "$WORK/vm3.sock:vh3:client"
 check "a VM connecting to switchd's socket: vm3 pings vm1" ping_until "${P}vm3" 198.18.0.1 10
 # (A restart does not bring a server-mode port back to testpmd: its
 # virtio-user client does not reconnect. QEMU's does, with reconnect=N.)
+
+# Multiqueue: a guest with two queue pairs.
+nctl vif-plug uuid="$VIF4" vhost-user="$WORK/vm4.sock" domid=4
+guest_start guest4 "$WORK/vm4.sock:vh4::2"
+check "a guest with 2 queue pairs connects: switchd sees 4 vrings" bash -c \
+	"for i in \$(seq 100); do grep -q 'vif4.0: vhost-user .* connected, 4 vrings' $LOG && exit 0; sleep 0.1; done; exit 1"
+check "vm4 (2 queue pairs) pings vm1" ping_until "${P}vm4" 198.18.0.1 10
 
 check "vif-unplug of a server-mode VIF removes its socket" bash -c \
 	"$NETCTL --socket $SOCK vif-unplug uuid=$VIF3 && [ ! -e $WORK/vm3.sock ]"
