@@ -51,7 +51,7 @@ $(B)/netctl: $(NETCTL_OBJ)
 
 # Man pages and completion, generated from the tables the programs use.
 $(B)/gen-doc: $(call obj,tools/gen-doc.c)
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) -o $@ $^ $(SAN)
 
 $(B)/man/%.8: $(B)/gen-doc
 	@mkdir -p $(dir $@)

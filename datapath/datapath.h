@@ -53,6 +53,10 @@ struct dp;
 #define DP_MAX_BRIDGES 8192
 #define DP_MAX_PORTS 4096
 #define DP_MAX_WORKERS 16
+/* vhost-user ports per process: DPDK's vhost library polls at most 1024
+ * descriptors (listening sockets and connections) and registers at most
+ * 1024 sockets; this leaves it headroom. */
+#define DP_MAX_VHOST_PORTS 1000
 #define DP_BRIDGE_NONE UINT16_MAX
 #define DP_PORT_NONE UINT16_MAX
 

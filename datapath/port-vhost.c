@@ -70,20 +70,28 @@ struct dp_vhost {
 
 /* The library calls back with a vid; this finds the port by socket path. */
 static TAILQ_HEAD(, dp_vhost) vhosts = TAILQ_HEAD_INITIALIZER(vhosts);
+static unsigned int n_vhosts;
 static pthread_mutex_t vhosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct dp_vhost *
+vhost_find_path(const char *path)
+{
+	struct dp_vhost *vh;
+
+	TAILQ_FOREACH(vh, &vhosts, next)
+		if (strcmp(vh->path, path) == 0)
+			return vh;
+	return NULL;
+}
 
 static struct dp_vhost *
 vhost_find(int vid)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct dp_vhost *vh;
 
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
 		return NULL;
-	TAILQ_FOREACH(vh, &vhosts, next)
-		if (strcmp(vh->path, path) == 0)
-			return vh;
-	return NULL;
+	return vhost_find_path(path);
 }
 
 /* Queue pairs usable now: up to the highest pair whose both vrings are on. */
@@ -105,6 +113,14 @@ vhost_new_device(int vid)
 
 	pthread_mutex_lock(&vhosts_lock);
 	vh = vhost_find(vid);
+	if (vh != NULL && vh->vid >= 0) {
+		/* A server socket accepts more than one connection; a port has
+		 * one guest. */
+		RTE_LOG(WARNING, SWITCHD, "%s: vhost-user %s: a second guest refused\n",
+			vh->port->name, vh->path);
+		pthread_mutex_unlock(&vhosts_lock);
+		return -1;
+	}
 	if (vh != NULL) {
 		__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
@@ -152,7 +168,7 @@ vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 		return 0;
 	pthread_mutex_lock(&vhosts_lock);
 	vh = vhost_find(vid);
-	if (vh != NULL) {
+	if (vh != NULL && (vh->vid < 0 || vh->vid == vid)) {
 		if (enable)
 			vh->enabled |= 1ULL << vring;
 		else
@@ -206,6 +222,13 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 	if (params->vhost_path == NULL || params->vhost_path[0] != '/' ||
 	    strlen(params->vhost_path) >= sizeof(vh->path))
 		return EINVAL;
+	pthread_mutex_lock(&vhosts_lock);
+	err = vhost_find_path(params->vhost_path) != NULL ? EEXIST
+	      : n_vhosts >= DP_MAX_VHOST_PORTS		  ? ENOSPC
+							  : 0;
+	pthread_mutex_unlock(&vhosts_lock);
+	if (err)
+		return err;
 	if (params->vhost_server) {
 		err = vhost_server_path_free(params->vhost_path);
 		if (err)
@@ -223,7 +246,7 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 
 	if (rte_vhost_driver_register(vh->path, flags) != 0) {
 		rte_free(vh);
-		return EEXIST; /* the library knows that path already */
+		return EIO;
 	}
 	if (rte_vhost_driver_disable_features(vh->path, VHOST_OFFLOADS) != 0 ||
 	    rte_vhost_driver_callback_register(vh->path, &vhost_ops) != 0)
@@ -233,12 +256,14 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 	port->n_rxq = port->n_txq; /* one per worker */
 	pthread_mutex_lock(&vhosts_lock);
 	TAILQ_INSERT_TAIL(&vhosts, vh, next);
+	n_vhosts++;
 	pthread_mutex_unlock(&vhosts_lock);
 	/* Client mode with a peer not there yet is not an error: the library
 	 * keeps trying in the background. */
 	if (rte_vhost_driver_start(vh->path) != 0) {
 		pthread_mutex_lock(&vhosts_lock);
 		TAILQ_REMOVE(&vhosts, vh, next);
+		n_vhosts--;
 		pthread_mutex_unlock(&vhosts_lock);
 		port->vhost = NULL;
 		goto fail;
@@ -255,13 +280,19 @@ vhost_close(struct dp_port *port)
 {
 	struct dp_vhost *vh = port->vhost;
 
-	/* Calls destroy_device if a guest is connected. */
-	rte_vhost_driver_unregister(vh->path);
+	/* No worker polls the port any more (it was unpublished after a grace
+	 * period, or the workers have stopped), so the destroy_device that
+	 * unregister calls for a connected guest needs no grace period of its
+	 * own: taking the port out of the registry first makes it skip one.
+	 * Waiting for one here could deadlock: unregister holds the library's
+	 * socket lock, which its own thread may need while it holds the
+	 * virtqueue lock of another guest a worker is waiting for. */
 	pthread_mutex_lock(&vhosts_lock);
 	TAILQ_REMOVE(&vhosts, vh, next);
+	n_vhosts--;
 	pthread_mutex_unlock(&vhosts_lock);
-	if (vh->server)
-		unlink(vh->path);
+	/* Also removes a server-mode socket file. */
+	rte_vhost_driver_unregister(vh->path);
 	port->vhost = NULL;
 	rte_free(vh);
 }

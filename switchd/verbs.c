@@ -313,7 +313,7 @@ dp_fail(struct sd_call *c, int err, const char *what)
 	if (err == ENOSPC)
 		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
 			    "%s: this DPDK has room for %d ethdev ports (RTE_MAX_ETHPORTS), all "
-			    "taken by af_packet PIFs and VIFs; vhost-user VIFs do not count",
+			    "taken by af_packet PIFs and VIFs (vhost-user VIFs are not ethdevs)",
 			    what, RTE_MAX_ETHPORTS);
 	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
 }
@@ -1199,9 +1199,10 @@ vif_by_vhost_path(struct switchd *sd, const char *path)
 	return NULL;
 }
 
-/* The vhost-user keys of vif-plug: *path and *server, or a reply. */
+/* The vhost-user keys of vif-plug: *path (NULL, or @canon holding the
+ * socket's canonical path) and *server, or a reply. */
 static int
-vhost_args(struct sd_call *c, const char **path, bool *server)
+vhost_args(struct sd_call *c, char canon[VIF_VHOST_PATH_MAX], const char **path, bool *server)
 {
 	const char *mode = arg(c, "vhost-user-mode");
 	int err;
@@ -1218,7 +1219,7 @@ vhost_args(struct sd_call *c, const char **path, bool *server)
 	else if (mode != NULL && strcmp(mode, "client") != 0)
 		return fail(c, SD_E_INVALID_VALUE, "vhost-user-mode %s is not client or server",
 			    mode);
-	err = vif_vhost_path_check(*path);
+	err = vif_vhost_path_canon(*path, canon);
 	if (err == EINVAL)
 		return fail(c, SD_E_VHOST_PATH_INVALID, "%s is not an absolute path to a socket",
 			    *path);
@@ -1228,6 +1229,7 @@ vhost_args(struct sd_call *c, const char **path, bool *server)
 			    VIF_VHOST_PATH_MAX - 1);
 	if (err)
 		return fail(c, SD_E_VHOST_PATH_INVALID, "%s: its directory does not exist", *path);
+	*path = canon;
 	return 0;
 }
 
@@ -1235,7 +1237,7 @@ static int
 verb_vif_plug(struct switchd *sd, struct sd_call *c)
 {
 	const char *ifname = arg(c, "ifname"), *path;
-	char name[IFNAMSIZ];
+	char name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX];
 	struct pif_netdev nd;
 	struct network *n;
 	struct vif *v, *o, rec;
@@ -1249,7 +1251,7 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 			    "vif-plug needs ifname=NETDEV or vhost-user=SOCKET-PATH");
 	if (ifname != NULL && arg(c, "vhost-user") != NULL)
 		return fail(c, SD_E_INVALID_VALUE, "give ifname= or vhost-user=, not both");
-	if (vhost_args(c, &path, &server) != 0 || domid_parse(c, &domid) != 0)
+	if (vhost_args(c, canon, &path, &server) != 0 || domid_parse(c, &domid) != 0)
 		return -1;
 	if (v->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
@@ -1290,6 +1292,10 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s: %s", path,
 				    err == EEXIST ? "the socket of another port"
 						  : "another process listens on it");
+		if (path != NULL && err == ENOSPC)
+			return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+				    "%s: switchd has room for %d vhost-user ports, all taken",
+				    ifname, DP_MAX_VHOST_PORTS);
 		return dp_fail(c, err, ifname);
 	}
 	v->domid = domid;
@@ -1760,8 +1766,15 @@ sd_realise_all(struct switchd *sd)
 			err = ENODEV;
 		else
 			err = n ? network_realise(n, sd->dp) : ENOENT;
-		if (err == 0)
+		if (err == 0) {
 			err = attach_vif(sd, v, n, ifname, path, server, v->domid);
+			/* A vhost-user port is named after the domid, which
+			 * vif-param-set may have changed since. */
+			if (err == 0 && strcmp(v->ifname, ifname) != 0 &&
+			    store_vif_put(sd->store, v) != 0)
+				sd_log("error", "VIF %s: cannot record port name %s", v->uuid,
+				       v->ifname);
+		}
 		if (err) {
 			/* The VM went away while we were down: record that. */
 			sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid,

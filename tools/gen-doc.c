@@ -124,8 +124,9 @@ switchd_8(void)
 		putchar('\n');
 	}
 	printf(".SH FILES\n.TP\n" SD_DEFAULT_SOCKET "\ncontrol socket\n.TP\n" SD_DEFAULT_DB
-	       "\nconfiguration database\n.TP\n/usr/local/libexec/switchd/vif\n"
-	       "the toolstack's VIF hotplug script\n");
+	       "\nconfiguration database\n.TP\n\\fIPREFIX\\fR/libexec/switchd/vif\n"
+	       "the toolstack's VIF hotplug script (\\fIPREFIX\\fR is /usr/local unless "
+	       "installed elsewhere)\n");
 	printf(".SH SEE ALSO\n\\fBnetctl\\fR(8), \\fBsystemctl\\fR(1)\n");
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "../datapath/datapath.h"
@@ -50,9 +51,10 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 }
 
 int
-vif_vhost_path_check(const char *path)
+vif_vhost_path_canon(const char *path, char out[VIF_VHOST_PATH_MAX])
 {
-	char dir[VIF_VHOST_PATH_MAX], *slash;
+	char dir[VIF_VHOST_PATH_MAX], real[PATH_MAX], *slash;
+	const char *base;
 	struct stat st;
 
 	if (path[0] != '/')
@@ -63,9 +65,17 @@ vif_vhost_path_check(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash[1] == '\0')
 		return EINVAL; /* a directory, not a socket */
+	base = path + (slash - dir) + 1;
 	slash[slash == dir ? 1 : 0] = '\0';
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (realpath(dir, real) == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
 		return ENOENT;
+	if (strcmp(real, "/") == 0)
+		real[0] = '\0';
+	if (strlen(real) + 1 + strlen(base) >= VIF_VHOST_PATH_MAX)
+		return ENAMETOOLONG;
+	memcpy(out, real, strlen(real));
+	out[strlen(real)] = '/';
+	memcpy(out + strlen(real) + 1, base, strlen(base) + 1);
 	return 0;
 }
 

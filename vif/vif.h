@@ -42,9 +42,11 @@ int vif_device_parse(const char *s, int *device);
 /* Attach the VIF's backend @ifname to datapath bridge @bridge (MTU @mtu). */
 int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu);
 
-/* Check a vhost-user socket path: absolute, fits sun_path, its directory
- * exists. Returns 0 or EINVAL/ENOENT/ENAMETOOLONG. */
-int vif_vhost_path_check(const char *path);
+/* Check a vhost-user socket path (absolute, not a directory, its directory
+ * exists) and write its canonical form, with the directory resolved
+ * (realpath), to @out: two spellings of one socket compare equal. Returns 0,
+ * EINVAL, ENOENT (no such directory) or ENAMETOOLONG (over sun_path). */
+int vif_vhost_path_canon(const char *path, char out[VIF_VHOST_PATH_MAX]);
 
 /* The port name of a vhost-user VIF: vif<domid>.<device> as Xen names a VIF's
  * backend, or vhu-<first 8 of the uuid> while the domain id is unknown. */

@@ -159,6 +159,8 @@ nctl vif-plug uuid="$V3" vhost-user="$WORK/v3.sock" domid=3
 V5=$(nctl vif-create vm-uuid="$VM" device=5 network-uuid="$INT")
 check_err "vif-plug of the vhost-user socket another VIF has" VHOST_PATH_IN_USE \
 	nctl vif-plug uuid="$V5" vhost-user="$WORK/v3.sock" domid=5
+check_err "... also when spelt differently ($WORK/./x/..//v3.sock)" VHOST_PATH_IN_USE \
+	bash -c "mkdir -p $WORK/x && $NETCTL --socket $SOCK vif-plug uuid=$V5 vhost-user=$WORK/./x/..//v3.sock domid=5"
 nctl vif-destroy uuid="$V5"
 nctl vif-unplug uuid="$V3"
 nctl vif-destroy uuid="$V3"

@@ -88,6 +88,19 @@ check "vif6.0 was never touched" bash -c \
 	"[ \"\$($NETCTL --socket $SOCK vif-list uuid=$VIF6 params=ifname --minimal)\" = vif6.0 ] &&
 		[ \"\$($NETCTL --socket $SOCK vif-list uuid=$VIF6 params=currently-attached --minimal)\" = true ]"
 
+# A VIF on vhost-user has no backend netdev: netdev events leave it alone.
+VIF7=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET" domid=7)
+nctl vif-plug uuid="$VIF7" vhost-user="$WORK/vm7.sock"
+vhost7_plugged() {
+	[ "$(nctl vif-list uuid="$VIF7" params=vhost-user --minimal)" = "$WORK/vm7.sock" ]
+}
+check "remove for a domain whose VIF is on vhost-user: exit 0" hp vif 7 0 remove
+check "... and the vhost-user VIF stays plugged" vhost7_plugged
+check "tap add for it: exit 0, still on vhost-user" bash -c \
+	"$(declare -f hp nctl vhost7_plugged); NETCTL=$NETCTL SOCK=$SOCK NS_HOST=$NS_HOST VIFSCRIPT=$VIFSCRIPT WORK=$WORK VIF7=$VIF7;
+		hp tap 7 0 add && vhost7_plugged"
+nctl vif-unplug uuid="$VIF7"
+
 check "too few arguments: exit 2, usage" fails_with 2 "usage: vif" hp_bare vif 5 0
 check "an unknown type: exit 2, usage" fails_with 2 "usage: vif" hp_bare eth 5 0 online
 check "an unknown action: exit 2, usage" fails_with 2 "usage: vif" hp_bare vif 5 0 explode

@@ -91,9 +91,11 @@ check "port-stats counts vif1.0's frames" bash -c \
 	"$NETCTL --socket $SOCK port-stats port=vif1.0 --json | grep -q '\"rx_packets\": \"[1-9]'"
 
 # outage_during LABEL COMMAND...: vm1 pings vm2 every 10 ms while COMMAND
-# runs; passes if replies resume within 2 s, and prints the longest gap.
+# runs and 3 s after; passes if replies resume within 2 s, and prints the
+# longest gap. The end of the run counts as a reply, so replies that never
+# come back make a gap of at least 3 s.
 outage_during() {
-	local label=$1 pid gap
+	local label=$1 pid gap end
 	shift
 	ip netns exec "${P}vm1" ping -D -i 0.01 -W 1 198.18.0.2 >"$WORK/outage.ping" 2>&1 &
 	pid=$!
@@ -101,10 +103,13 @@ outage_during() {
 	sleep 1
 	"$@" || { kill -INT $pid; return 1; }
 	sleep 3
+	end=$EPOCHREALTIME
 	kill -INT $pid
 	wait $pid
-	gap=$(awk -F'[][]' '/bytes from/ { if (last && $2 - last > max) max = $2 - last; last = $2 }
-		END { printf "%.3f", max }' "$WORK/outage.ping")
+	gap=$(awk -F'[][]' -v end="$end" '
+		/bytes from/ { if (last && $2 - last > max) max = $2 - last; last = $2 }
+		END { if (!last) last = end - 10; if (end - last > max) max = end - last
+			printf "%.3f", max }' "$WORK/outage.ping")
 	echo "# $label: longest gap between ping replies (10 ms apart) ${gap} s" >>"$WORK/outages"
 	awk -v g="$gap" 'BEGIN { exit !(g > 0 && g < 2) }'
 }

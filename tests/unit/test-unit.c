@@ -459,21 +459,25 @@ static void
 test_vif_vhost_paths_and_names(void **state)
 {
 	struct vif v = {.uuid = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71", .device = 3};
-	char long_path[VIF_VHOST_PATH_MAX + 1], name[IFNAMSIZ];
+	char long_path[VIF_VHOST_PATH_MAX + 1], name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX];
 
 	(void)state;
-	assert_int_equal(vif_vhost_path_check("/tmp/vm.sock"), 0);
-	assert_int_equal(vif_vhost_path_check("/vm.sock"), 0);
-	assert_int_equal(vif_vhost_path_check("vm.sock"), EINVAL);
-	assert_int_equal(vif_vhost_path_check("/tmp/"), EINVAL);
-	assert_int_equal(vif_vhost_path_check("/no-such-dir-here/vm.sock"), ENOENT);
-	assert_int_equal(vif_vhost_path_check("/etc/hostname/vm.sock"), ENOENT);
+	assert_int_equal(vif_vhost_path_canon("/tmp/vm.sock", canon), 0);
+	assert_string_equal(canon, "/tmp/vm.sock");
+	assert_int_equal(vif_vhost_path_canon("/tmp//./vm.sock", canon), 0);
+	assert_string_equal(canon, "/tmp/vm.sock");
+	assert_int_equal(vif_vhost_path_canon("/vm.sock", canon), 0);
+	assert_string_equal(canon, "/vm.sock");
+	assert_int_equal(vif_vhost_path_canon("vm.sock", canon), EINVAL);
+	assert_int_equal(vif_vhost_path_canon("/tmp/", canon), EINVAL);
+	assert_int_equal(vif_vhost_path_canon("/no-such-dir-here/vm.sock", canon), ENOENT);
+	assert_int_equal(vif_vhost_path_canon("/etc/hostname/vm.sock", canon), ENOENT);
 	memset(long_path, 'x', sizeof(long_path) - 1);
 	long_path[0] = '/';
 	long_path[sizeof(long_path) - 1] = '\0';
-	assert_int_equal(vif_vhost_path_check(long_path), ENAMETOOLONG);
+	assert_int_equal(vif_vhost_path_canon(long_path, canon), ENAMETOOLONG);
 	long_path[VIF_VHOST_PATH_MAX - 1] = '\0'; /* exactly the longest that fits */
-	assert_int_equal(vif_vhost_path_check(long_path), 0);
+	assert_int_equal(vif_vhost_path_canon(long_path, canon), 0);
 
 	vif_vhost_port_name(&v, 12, name);
 	assert_string_equal(name, "vif12.3");
