@@ -69,6 +69,17 @@ roff(const char *s)
 	}
 }
 
+/* A tagged paragraph: @tag in bold, @text under it. */
+static void
+roff_item(const char *tag, const char *text)
+{
+	printf(".TP\n.B ");
+	roff(tag);
+	putchar('\n');
+	roff(text);
+	putchar('\n');
+}
+
 /* " key=" for each key of a comma list, bold keys; optional ones in [ ]. */
 static void
 roff_keys(const char *list, bool optional)
@@ -175,24 +186,14 @@ netctl_8(void)
 		}
 	}
 	printf(".SH DROP REASONS\n\\fBport\\-stats\\fR counts dropped frames by reason:\n");
-	for (i = 0; i < N(drops); i++) {
-		printf(".TP\n.B ");
-		roff(drops[i].name);
-		putchar('\n');
-		roff(drops[i].desc);
-		putchar('\n');
-	}
+	for (i = 0; i < N(drops); i++)
+		roff_item(drops[i].name, drops[i].desc);
 	printf(".SH EXIT STATUS AND ERRORS\n"
 	       "0 on success. Otherwise non\\-zero, with one line on stderr that starts with the "
 	       "error's name; nothing was changed. If switchd does not answer, the message names "
 	       "the socket. The errors:\n");
-	for (i = 0; i < N(errors); i++) {
-		printf(".TP\n.B ");
-		roff(errors[i].name);
-		putchar('\n');
-		roff(errors[i].desc);
-		putchar('\n');
-	}
+	for (i = 0; i < N(errors); i++)
+		roff_item(errors[i].name, errors[i].desc);
 	printf(".SH EXAMPLES\n.nf\n"
 	       "netctl pif\\-scan\n"
 	       "NET=$(netctl network\\-create name\\-label=guests)\n"

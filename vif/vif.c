@@ -27,6 +27,24 @@ vif_device_parse(const char *s, int *device)
 	return 0;
 }
 
+/* Add the port @pp describes and record it in @vif (ifname = port name). */
+static int
+attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp)
+{
+	uint16_t port;
+	int err;
+
+	if (strlen(pp->name) >= sizeof(vif->ifname))
+		return EINVAL;
+	err = dp_port_add(dp, pp, &port);
+	if (err)
+		return err;
+	vif->dp_port = port;
+	vif->attached = true;
+	snprintf(vif->ifname, sizeof(vif->ifname), "%s", pp->name);
+	return 0;
+}
+
 int
 vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu)
 {
@@ -36,18 +54,8 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 		.bridge = bridge,
 		.mtu = mtu,
 	};
-	uint16_t port;
-	int err;
 
-	if (strlen(ifname) >= sizeof(vif->ifname))
-		return EINVAL;
-	err = dp_port_add(dp, &pp, &port);
-	if (err)
-		return err;
-	vif->dp_port = port;
-	vif->attached = true;
-	snprintf(vif->ifname, sizeof(vif->ifname), "%s", ifname);
-	return 0;
+	return attach(vif, dp, &pp);
 }
 
 int
@@ -100,17 +108,13 @@ vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *p
 		.vhost_path = path,
 		.vhost_server = server,
 	};
-	uint16_t port;
 	int err;
 
-	if (strlen(name) >= sizeof(vif->ifname) || strlen(path) >= sizeof(vif->vhost_path))
+	if (strlen(path) >= sizeof(vif->vhost_path))
 		return EINVAL;
-	err = dp_port_add(dp, &pp, &port);
+	err = attach(vif, dp, &pp);
 	if (err)
 		return err;
-	vif->dp_port = port;
-	vif->attached = true;
-	snprintf(vif->ifname, sizeof(vif->ifname), "%s", name);
 	snprintf(vif->vhost_path, sizeof(vif->vhost_path), "%s", path);
 	vif->vhost_server = server;
 	return 0;
