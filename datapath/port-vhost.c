@@ -58,9 +58,7 @@
 struct dp_vhost {
 	TAILQ_ENTRY(dp_vhost) next; /* in `vhosts`, under vhosts_lock */
 	struct dp_port *port;
-	struct rte_rcu_qsbr *qsv;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool server;
 	uint16_t mtu;
 	/* Written by the vhost library's thread, read by workers. */
 	int vid;	  /* -1: no device */
@@ -148,7 +146,7 @@ vhost_destroy_device(int vid)
 		__atomic_store_n(&vh->vid, -1, __ATOMIC_RELEASE);
 		__atomic_store_n(&vh->n_qp, 0, __ATOMIC_RELAXED);
 		vh->enabled = 0;
-		qsv = vh->qsv;
+		qsv = vh->port->qsv;
 		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s disconnected\n", vh->port->name,
 			vh->path);
 	}
@@ -238,8 +236,6 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 	if (vh == NULL)
 		return ENOMEM;
 	vh->port = port;
-	vh->qsv = port->qsv;
-	vh->server = params->vhost_server;
 	vh->mtu = params->mtu;
 	vh->vid = -1;
 	snprintf(vh->path, sizeof(vh->path), "%s", params->vhost_path);
