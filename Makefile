@@ -7,8 +7,7 @@ OPT ?= -O2 -g
 SAN ?=
 CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# rte_bus_vdev is a driver library that pkg-config does not list.
-LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrte_bus_vdev $(SAN)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(SAN)
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 B := build

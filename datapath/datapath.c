@@ -150,14 +150,17 @@ dp_publish(struct dp *dp)
 		cfg->rx[w].q = &cfg->rxqs[off];
 		for (p = 0; p < DP_MAX_PORTS; p++) {
 			const struct dp_port *port = dp->ports[p];
+			uint16_t queue;
 			struct dp_rxq *q;
 
-			if (port == NULL || port->n_rxq == 0 ||
-			    (port->n_rxq == 1 && p % dp->n_workers != w))
+			if (port == NULL || port->n_rxq == 0)
+				continue;
+			queue = port->n_rxq == 1 ? 0 : (uint16_t)w;
+			if (dp_port_rx_worker(port, queue) != w)
 				continue;
 			q = &cfg->rx[w].q[cfg->rx[w].n++];
 			q->port = (uint16_t)p;
-			q->queue = port->n_rxq == 1 ? 0 : (uint16_t)w;
+			q->queue = queue;
 		}
 		off += cfg->rx[w].n;
 	}
@@ -279,6 +282,7 @@ dp_destroy(struct dp *dp)
 		dp->ports[p]->cls->close(dp->ports[p]);
 		port_free(dp->ports[p]);
 	}
+	dp_afpacket_drain();
 	for (w = 0; w < dp->n_workers; w++)
 		rte_free(dp->workers[w]);
 	fdb_fini(&dp->fdb);

@@ -1,35 +1,62 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port-afpacket.c - a kernel netdev (a NIC, a VM's vifD.N/tapD.N, a veth)
- * taken over through DPDK's af_packet PMD.
+ * taken over through AF_PACKET sockets of our own.
  *
- * Before the PMD opens its sockets, the netdev is prepared as a switch port:
- * administratively up, IPv6 off (otherwise the kernel's own router
- * solicitations and MLD reports from the netdev would enter the bridge as if
- * received), and receive offloads that merge frames (GRO, LRO) off, because
- * a merged frame is larger than the ring slots and than the network MTU.
+ * Not DPDK's af_packet PMD, for two reasons. Each PMD port is an ethdev, so
+ * a switch could have at most RTE_MAX_ETHPORTS (32 in Debian's DPDK) of
+ * them, far short of a host's VIFs. And the PMD's PACKET_MMAP rings make a
+ * plug slow: setting up each ring waits for a kernel RCU grace period
+ * (synchronize_net(), tens of ms). A plain socket read with recvmmsg() and
+ * written with sendmmsg() is set up in microseconds, costs nothing while
+ * idle, and moves a burst per system call (Open vSwitch's netdev-linux does
+ * the same). Closing a packet socket still waits for a grace period, so
+ * close hands the sockets to a closer thread and returns at once.
+ *
+ * Before the socket is bound, the netdev is prepared as a switch port:
+ * administratively up, promiscuous (for as long as the socket is open),
+ * IPv6 off (otherwise the kernel's own router solicitations and MLD
+ * reports from the netdev would enter the bridge as if received), and
+ * receive offloads that merge frames (GRO, LRO) off, because a merged
+ * frame is larger than the network MTU.
+ *
+ * A trunk (a PIF) gets one socket per worker in a PACKET_FANOUT group, so
+ * the kernel spreads its flows over the workers; any other port has one
+ * socket, polled by one worker. Every worker may send on any socket.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
 
 #include "port.h"
 
-/* Ring slot sizing: TPACKET2 header and alignment slack on top of a frame
- * with one VLAN tag. */
-#define AFP_SLOT_OVERHEAD 128
-#define AFP_FRAMES 1024
+/* Receive buffer of each socket: a burst of jumbo frames, or a few hundred
+ * small ones, while the worker is busy elsewhere. */
+#define AFP_RCVBUF (1 << 20)
+/* Longest mbuf chain sent as one frame. */
+#define AFP_MAX_SEGS 8
 
-static unsigned int afp_seq;
+struct dp_afp {
+	int ifindex;
+	uint16_t n_socks;
+	int fd[]; /* [n_socks]; fd[q] is rx queue q, tx queue t uses fd[t % n_socks] */
+};
 
 static int
 netdev_ioctl(int fd, unsigned long req, struct ifreq *ifr)
@@ -92,35 +119,170 @@ netdev_prepare(const char *dev)
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
 }
 
-/* The af_packet PMD opens its sockets for ETH_P_ALL before it binds them to
- * the interface, and setting up the rings in between waits for kernel grace
- * periods (tens of ms). Frames of every interface in the namespace land in
- * the ring meanwhile; forwarded, they would be duplicates and would teach the
- * FDB that other ports' MACs live here. Discard all of it before the port is
- * published: a port that has just appeared loses nothing it should keep. */
+/*
+ * The closer: close() of a packet socket waits for an RCU grace period, so
+ * unplugging many ports would take tens of ms each. The port is out of the
+ * datapath by then (no worker polls it), so nothing is lost by closing its
+ * sockets a little later on a thread of their own. The thread starts with
+ * the first close and ends when it has nothing left to do.
+ */
+static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t closer_idle = PTHREAD_COND_INITIALIZER;
+static struct dp_afp **closer_queue;
+static size_t closer_len, closer_cap;
+static bool closer_running;
+
 static void
-afp_discard_prebind(struct dp_port *port)
+afp_free(struct dp_afp *a)
 {
-	struct rte_mbuf *pkts[DP_BURST];
-	uint16_t n, i;
+	uint16_t i;
 
-	uint16_t q;
+	for (i = 0; i < a->n_socks; i++)
+		if (a->fd[i] >= 0)
+			close(a->fd[i]);
+	free(a);
+}
 
-	for (q = 0; q < port->n_rxq; q++)
-		while ((n = dp_ethdev_rx(port, q, pkts, DP_BURST)) != 0)
-			for (i = 0; i < n; i++)
-				rte_pktmbuf_free(pkts[i]);
+static void *
+closer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&closer_lock);
+	while (closer_len != 0) {
+		struct dp_afp *a = closer_queue[--closer_len];
+
+		pthread_mutex_unlock(&closer_lock);
+		afp_free(a);
+		pthread_mutex_lock(&closer_lock);
+	}
+	closer_running = false;
+	pthread_cond_broadcast(&closer_idle);
+	pthread_mutex_unlock(&closer_lock);
+	return NULL;
+}
+
+/* Queue @a for the closer; closes it here if that is not possible. */
+static void
+afp_free_later(struct dp_afp *a)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	bool queued = false;
+
+	pthread_mutex_lock(&closer_lock);
+	if (closer_len == closer_cap) {
+		size_t cap = closer_cap ? 2 * closer_cap : 64;
+		struct dp_afp **q = realloc(closer_queue, cap * sizeof(*q));
+
+		if (q != NULL) {
+			closer_queue = q;
+			closer_cap = cap;
+		}
+	}
+	if (closer_len < closer_cap) {
+		closer_queue[closer_len++] = a;
+		queued = true;
+		if (!closer_running && pthread_attr_init(&attr) == 0) {
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			if (pthread_create(&t, &attr, closer_main, NULL) == 0) {
+				pthread_setname_np(t, "sd-afp-close");
+				closer_running = true;
+			} else {
+				queued = false;
+				closer_len--;
+			}
+			pthread_attr_destroy(&attr);
+		}
+	}
+	pthread_mutex_unlock(&closer_lock);
+	if (!queued)
+		afp_free(a);
+}
+
+void
+dp_afpacket_drain(void)
+{
+	pthread_mutex_lock(&closer_lock);
+	while (closer_running)
+		pthread_cond_wait(&closer_idle, &closer_lock);
+	free(closer_queue);
+	closer_queue = NULL;
+	closer_cap = 0;
+	pthread_mutex_unlock(&closer_lock);
+}
+
+static int
+setopt(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? errno : 0;
+}
+
+/* A packet socket bound to @ifindex. It is created for protocol 0, so it
+ * sees nothing until bind() names the interface: no frame of another
+ * interface ever reaches it. */
+static int
+afp_socket(int ifindex, bool promisc, int *out)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = rte_cpu_to_be_16(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int fd, err;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	/* VLAN tags the kernel took off on receive come back as aux data. */
+	err = setopt(fd, SOL_PACKET, PACKET_AUXDATA, 1);
+	/* Frames the host itself sends on the netdev are not input. */
+	if (err == 0)
+		err = setopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	if (err == 0)
+		err = setopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+	if (err == 0 && setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, AFP_RCVBUF) != 0)
+		err = setopt(fd, SOL_SOCKET, SO_RCVBUF, AFP_RCVBUF);
+	if (err == 0 && promisc) {
+		struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
+
+		if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+			err = errno;
+	}
+	if (err == 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		err = errno;
+	if (err) {
+		close(fd);
+		return err == ENXIO ? ENODEV : err;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Put the bound sockets of @a in one fanout group, hashed by flow. The
+ * kernel picks an unused group id for the first; the others join it. */
+static int
+afp_fanout(struct dp_afp *a)
+{
+	int arg = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID << 16;
+	socklen_t len = sizeof(arg);
+	uint16_t i;
+
+	if (setsockopt(a->fd[0], SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
+		return errno;
+	if (getsockopt(a->fd[0], SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
+		return errno;
+	arg = PACKET_FANOUT_HASH << 16 | (arg & 0xffff);
+	for (i = 1; i < a->n_socks; i++)
+		if (setsockopt(a->fd[i], SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
+			return errno;
+	return 0;
 }
 
 static int
 afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
-	unsigned int slot = RTE_ALIGN_CEIL((unsigned int)params->mtu + RTE_ETHER_HDR_LEN +
-						   RTE_VLAN_HLEN + AFP_SLOT_OVERHEAD,
-					   64u);
-	unsigned int framesz = slot <= 2048 ? 2048 : RTE_ALIGN_CEIL(slot, 1024u);
-	unsigned int blocksz = RTE_ALIGN_CEIL(framesz, 4096u);
-	char name[48], args[160];
+	uint16_t n = params->trunk ? port->n_txq : 1, i;
+	struct dp_afp *a;
 	int err;
 
 	if (strlen(params->name) >= IFNAMSIZ)
@@ -128,31 +290,152 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	err = netdev_prepare(params->name);
 	if (err)
 		return err;
-	snprintf(name, sizeof(name), "net_af_packet_sd%u", afp_seq++);
-	/* One queue pair per worker: the PMD puts the rx sockets in one
-	 * PACKET_FANOUT group, so the kernel spreads flows over the workers. */
-	port->n_rxq = port->n_txq;
-	snprintf(args, sizeof(args),
-		 "iface=%s,qpairs=%u,blocksz=%u,framesz=%u,framecnt=%u,qdisc_bypass=1",
-		 params->name, port->n_txq, blocksz, framesz, AFP_FRAMES);
-	err = dp_ethdev_probe_vdev(port, name, args);
-	if (err)
-		return err;
-	/* The PMD copies each frame from its ring into a fresh mbuf: its rx
-	 * queues hold no mbufs, whatever the descriptor count. */
-	err = dp_ethdev_start(port, mp, AFP_FRAMES);
+	a = malloc(sizeof(*a) + n * sizeof(a->fd[0]));
+	if (a == NULL)
+		return ENOMEM;
+	a->n_socks = n;
+	for (i = 0; i < n; i++)
+		a->fd[i] = -1;
+	a->ifindex = (int)if_nametoindex(params->name);
+	err = a->ifindex != 0 ? 0 : errno == EMFILE || errno == ENFILE ? errno : ENODEV;
+	for (i = 0; err == 0 && i < n; i++)
+		err = afp_socket(a->ifindex, i == 0, &a->fd[i]);
+	if (err == 0 && n > 1)
+		err = afp_fanout(a);
 	if (err) {
-		dp_ethdev_close(port);
+		afp_free_later(a);
 		return err;
 	}
-	afp_discard_prebind(port);
+	port->afp = a;
+	port->mp = mp;
+	port->n_rxq = n;
 	return 0;
+}
+
+static void
+afp_close(struct dp_port *port)
+{
+	afp_free_later(port->afp);
+	port->afp = NULL;
+}
+
+/* Put back the 802.1Q tag the kernel took off into the aux data. */
+static void
+afp_vlan_restore(struct rte_mbuf *m, struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		struct tpacket_auxdata aux;
+		rte_be16_t tag[2];
+		char *p;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || m->data_len < RTE_ETHER_HDR_LEN)
+			return;
+		tag[0] = rte_cpu_to_be_16(aux.tp_status & TP_STATUS_VLAN_TPID_VALID
+						  ? aux.tp_vlan_tpid
+						  : RTE_ETHER_TYPE_VLAN);
+		tag[1] = rte_cpu_to_be_16(aux.tp_vlan_tci);
+		p = rte_pktmbuf_prepend(m, sizeof(tag));
+		if (p == NULL)
+			return; /* no headroom: cannot happen with the datapath's pool */
+		memmove(p, p + sizeof(tag), 2 * RTE_ETHER_ADDR_LEN);
+		memcpy(p + 2 * RTE_ETHER_ADDR_LEN, tag, sizeof(tag));
+		return;
+	}
+}
+
+static uint16_t
+afp_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl[DP_BURST];
+	struct mmsghdr msg[DP_BURST];
+	struct iovec iov[DP_BURST];
+	struct rte_mbuf *m;
+	uint16_t i, kept = 0;
+	int r;
+
+	n = RTE_MIN(n, (uint16_t)DP_BURST);
+	if (rte_pktmbuf_alloc_bulk(port->mp, pkts, n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = rte_pktmbuf_mtod(pkts[i], void *);
+		iov[i].iov_len = rte_pktmbuf_tailroom(pkts[i]);
+		msg[i].msg_hdr = (struct msghdr){
+			.msg_iov = &iov[i],
+			.msg_iovlen = 1,
+			.msg_control = ctl[i].buf,
+			.msg_controllen = sizeof(ctl[i].buf),
+		};
+	}
+	r = recvmmsg(port->afp->fd[queue], msg, n, MSG_DONTWAIT, NULL);
+	if (r < 0)
+		r = 0; /* EAGAIN; or ENETDOWN, once, when the netdev goes down */
+	for (i = 0; i < r; i++) {
+		m = pkts[i];
+		if (msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			/* Longer than any MTU the datapath takes: the netdev's
+			 * MTU is above the network's. */
+			struct dp_port_worker *pw = &port->pw[dp_port_rx_worker(port, queue)];
+
+			pw->st.rx_packets++;
+			pw->st.drops[DP_DROP_OVERSIZE]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_len = (uint16_t)msg[i].msg_len;
+		m->pkt_len = msg[i].msg_len;
+		afp_vlan_restore(m, &msg[i].msg_hdr);
+		pkts[kept++] = m;
+	}
+	for (i = (uint16_t)r; i < n; i++)
+		pkts[kept + i - r] = pkts[i];
+	rte_pktmbuf_free_bulk(&pkts[kept], n - (uint16_t)r);
+	return kept;
+}
+
+static uint16_t
+afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_afp *a = port->afp;
+	struct iovec iov[DP_BURST * AFP_MAX_SEGS];
+	struct mmsghdr msg[DP_BURST];
+	unsigned int k = 0;
+	uint16_t i;
+	int r;
+
+	n = RTE_MIN(n, (uint16_t)DP_BURST);
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *s;
+
+		if (pkts[i]->nb_segs > AFP_MAX_SEGS)
+			break; /* never send part of a frame; the caller counts it */
+		msg[i].msg_hdr = (struct msghdr){.msg_iov = &iov[k]};
+		for (s = pkts[i]; s != NULL; s = s->next, k++) {
+			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
+			iov[k].iov_len = s->data_len;
+		}
+		msg[i].msg_hdr.msg_iovlen = pkts[i]->nb_segs;
+	}
+	if (i == 0)
+		return 0;
+	r = sendmmsg(a->fd[queue % a->n_socks], msg, i, MSG_DONTWAIT);
+	if (r <= 0)
+		return 0; /* ENOBUFS, EAGAIN, ENETDOWN: the caller counts them */
+	rte_pktmbuf_free_bulk(pkts, (unsigned int)r);
+	return (uint16_t)r;
 }
 
 const struct dp_port_class dp_port_class_afpacket = {
 	.kind = "af_packet",
 	.open = afp_open,
-	.close = dp_ethdev_close,
-	.rx_burst = dp_ethdev_rx,
-	.tx_burst = dp_ethdev_tx,
+	.close = afp_close,
+	.rx_burst = afp_rx,
+	.tx_burst = afp_tx,
 };

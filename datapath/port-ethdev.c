@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * port-ethdev.c - ports backed by a DPDK ethdev: the plumbing shared by the
- * af_packet and tap kinds, and the "ethdev" kind itself, which adopts an
- * ethdev its caller created (ring ports in tests, pcap, PCI NICs).
+ * port-ethdev.c - the "ethdev" kind: a port on a DPDK ethdev its caller
+ * created (ring ports in tests, pcap, PCI NICs). The caller owns the
+ * ethdev; the port configures, starts and stops it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_bus_vdev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
@@ -16,10 +15,10 @@
 
 #define DP_TX_DESC 1024
 /* Rings the caller made are its own business; 1024 suits ring ports. */
-#define DP_ETHDEV_RX_DESC 1024
+#define DP_RX_DESC 1024
 
-int
-dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc)
+static int
+ethdev_start(struct dp_port *port, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf;
 	uint16_t q;
@@ -30,7 +29,7 @@ dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc)
 	if (ret < 0)
 		return -ret;
 	for (q = 0; q < port->n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port->ethdev, q, rx_desc,
+		ret = rte_eth_rx_queue_setup(port->ethdev, q, DP_RX_DESC,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
 					     NULL, mp);
 		if (ret < 0)
@@ -51,45 +50,20 @@ dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc)
 	return 0;
 }
 
-int
-dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args)
-{
-	uint16_t id;
-	int ret;
-
-	/* DPDK's own error here would be a bare EPERM or ENOMEM. */
-	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
-		return ENOSPC;
-	ret = rte_vdev_init(name, args);
-	if (ret < 0)
-		return -ret;
-	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
-		rte_vdev_uninit(name);
-		return ENODEV;
-	}
-	port->ethdev = id;
-	snprintf(port->vdev, sizeof(port->vdev), "%s", name);
-	return 0;
-}
-
-void
-dp_ethdev_close(struct dp_port *port)
+static void
+ethdev_close(struct dp_port *port)
 {
 	rte_eth_dev_stop(port->ethdev);
-	if (port->vdev[0] != '\0') {
-		rte_vdev_uninit(port->vdev);
-		port->vdev[0] = '\0';
-	}
 }
 
-uint16_t
-dp_ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t
+ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	return rte_eth_rx_burst(port->ethdev, queue, pkts, n);
 }
 
-uint16_t
-dp_ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t
+ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
 }
@@ -101,13 +75,13 @@ ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rt
 		return ENODEV;
 	port->ethdev = params->ethdev;
 	port->n_rxq = 1; /* the caller decided its queues */
-	return dp_ethdev_start(port, mp, DP_ETHDEV_RX_DESC);
+	return ethdev_start(port, mp);
 }
 
 const struct dp_port_class dp_port_class_ethdev = {
 	.kind = "ethdev",
 	.open = ethdev_open,
-	.close = dp_ethdev_close,
-	.rx_burst = dp_ethdev_rx,
-	.tx_burst = dp_ethdev_tx,
+	.close = ethdev_close,
+	.rx_burst = ethdev_rx,
+	.tx_burst = ethdev_tx,
 };

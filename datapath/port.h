@@ -3,10 +3,10 @@
  * port.h - the port provider interface, private to datapath/.
  *
  * A port kind is a table of operations (struct dp_port_class) and one file
- * that implements it: port-afpacket.c, port-ethdev.c (DPDK ethdevs),
- * port-tap.c (a tun descriptor), port-vlan.c (through a trunk),
- * port-vhost.c (vhost-user, librte_vhost). The
- * generic code in datapath.c and worker.c only ever goes through the table.
+ * that implements it: port-afpacket.c (AF_PACKET sockets), port-ethdev.c
+ * (DPDK ethdevs), port-tap.c (a tun descriptor), port-vlan.c (through a
+ * trunk), port-vhost.c (vhost-user, librte_vhost). The generic code in
+ * datapath.c and worker.c only ever goes through the table.
  */
 #ifndef SWITCHD_DATAPATH_PORT_H
 #define SWITCHD_DATAPATH_PORT_H
@@ -38,16 +38,25 @@ struct dp_port {
 	struct dp_port *parent;		 /* vlan kind: the trunk it sends through */
 	char name[32];			 /* netdev or tap name */
 	const struct dp_port_class *cls; /* kind's operations */
-	uint16_t ethdev;		 /* ethdev-backed kinds: the port id */
+	uint16_t ethdev;		 /* ethdev kind: the port id */
 	int fd;				 /* tap kind: the tun descriptor */
-	struct rte_mempool *mp;		 /* tap kind: where received frames go */
-	char vdev[48];			 /* vdev name if the datapath probed it, else "" */
+	struct rte_mempool *mp;		 /* tap, af_packet: where received frames go */
 	uint16_t n_rxq;			 /* n_workers (worker w polls queue w) or 1 */
 	uint16_t n_txq;			 /* one tx queue per worker */
 	struct dp_vhost *vhost;		 /* vhost-user kind: connection state */
+	struct dp_afp *afp;		 /* af_packet kind: its sockets */
 	struct rte_rcu_qsbr *qsv;	 /* the datapath's RCU variable */
 	struct dp_port_worker *pw;	 /* [n_workers] */
 };
+
+/* The worker that polls rx queue @queue of @port: worker w polls queue w of
+ * a port with a queue per worker; a port with one rx queue is polled by
+ * worker (port id % n_workers). */
+static inline unsigned int
+dp_port_rx_worker(const struct dp_port *port, uint16_t queue)
+{
+	return port->n_rxq == 1 ? port->id % port->n_txq : queue;
+}
 
 struct dp_port_class {
 	const char *kind;
@@ -81,17 +90,8 @@ extern const struct dp_port_class dp_port_class_ethdev;
 extern const struct dp_port_class dp_port_class_vlan;
 extern const struct dp_port_class dp_port_class_vhost;
 
-/* Helpers shared by the ethdev-backed kinds (port-ethdev.c). */
-
-/* Configure and start ethdev port->ethdev with @rx_desc descriptors per rx
- * queue (PMDs that pre-fill rx rings hold that many mbufs per queue). */
-int dp_ethdev_start(struct dp_port *port, struct rte_mempool *mp, uint16_t rx_desc);
-/* Probe vdev @name with @args, store its ethdev id in port->ethdev and
- * remember the name so that dp_ethdev_close() removes it. */
-int dp_ethdev_probe_vdev(struct dp_port *port, const char *name, const char *args);
-/* Stop the ethdev; uninit it if it was probed by dp_ethdev_probe_vdev(). */
-void dp_ethdev_close(struct dp_port *port);
-uint16_t dp_ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
-uint16_t dp_ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+/* Wait until the sockets of closed af_packet ports are closed (they are
+ * closed on a thread of their own, see port-afpacket.c). */
+void dp_afpacket_drain(void);
 
 #endif

@@ -31,8 +31,10 @@ nl_open(struct nl_sock **sk)
 	if (*sk == NULL)
 		return ENOMEM;
 	if (nl_connect(*sk, NETLINK_ROUTE) < 0) {
+		int err = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ? errno : EIO;
+
 		nl_socket_free(*sk);
-		return EIO;
+		return err;
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -313,6 +314,21 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/* Each af_packet port holds a socket per rx queue and each vhost-user port
+ * one; the soft limit on descriptors (often 1024) would cap a host's VIFs
+ * well below what the datapath can take. Raise it to the hard limit. */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			sd_log("warning", "cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 /* Fork; the parent waits until the child says it is ready (exit 0) or dies
  * (exit 1). Returns in the child the fd to report readiness on. */
 static int
@@ -375,6 +391,7 @@ main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (err)
 		return err;
+	server_reserve_fd();
 	if (mkdir_parent(o.socket) != 0 || mkdir_parent(o.db) != 0) {
 		fprintf(stderr, "switchd: cannot create the directories of %s and %s: %s\n",
 			o.socket, o.db, strerror(errno));
@@ -410,6 +427,7 @@ main(int argc, char **argv)
 		       err == EADDRINUSE ? "another switchd is running there" : strerror(err));
 		return 1;
 	}
+	raise_nofile_limit();
 	if (eal_start(&o, argv[0]) != 0) {
 		sd_log("error", "DPDK initialisation failed");
 		goto out;

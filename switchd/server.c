@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,15 @@ sockaddr_set(struct sockaddr_un *sa, const char *path)
 		return ENAMETOOLONG;
 	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+static int reserve_fd = -1;
+
+void
+server_reserve_fd(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 int
@@ -142,6 +152,30 @@ write_all(int fd, const char *s, size_t len, int64_t deadline)
 	}
 }
 
+static void
+refuse_no_descriptors(int lfd)
+{
+	static const char reply[] = "{\"ok\":false,\"error\":\"INTERNAL_ERROR\",\"message\":"
+				    "\"switchd is out of file descriptors\"}\n";
+	int fd;
+
+	if (reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd >= 0) {
+		size_t len;
+
+		/* Take the request first: closing with it unread would reset
+		 * the connection under a client still writing. */
+		free(read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS));
+		write_all(fd, reply, sizeof(reply) - 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
+		close(fd);
+	}
+	server_reserve_fd();
+}
+
 void
 server_serve_one(struct switchd *sd, int lfd)
 {
@@ -153,6 +187,10 @@ server_serve_one(struct switchd *sd, int lfd)
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		refuse_no_descriptors(lfd);
+		return;
+	}
 	if (fd < 0)
 		return;
 	/* One client at a time: each gets a bounded time to send its request

@@ -312,9 +312,12 @@ dp_fail(struct sd_call *c, int err, const char *what)
 			    what);
 	if (err == ENOSPC)
 		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
-			    "%s: this DPDK has room for %d ethdev ports (RTE_MAX_ETHPORTS), all "
-			    "taken by af_packet PIFs and VIFs (vhost-user VIFs are not ethdevs)",
-			    what, RTE_MAX_ETHPORTS);
+			    "%s: the datapath has room for %d ports, all taken", what,
+			    DP_MAX_PORTS);
+	if (err == EMFILE || err == ENFILE)
+		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+			    "%s: out of file descriptors (%s); raise switchd's LimitNOFILE", what,
+			    strerror(err));
 	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
 }
 
@@ -618,6 +621,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 	struct pif_netdev nd;
 	struct mac mac;
 	struct pif *p;
+	int err;
 
 	if (backend != NULL && strcmp(backend, "af_packet") != 0)
 		return fail(c, SD_E_BACKEND_UNSUPPORTED,
@@ -626,8 +630,11 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 		return fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
 	if (netdev_is_ours(sd, device))
 		return fail(c, SD_E_NETDEV_IN_USE, "%s is a bridge or VIF interface", device);
-	if (pif_netdev_get(device, &nd) != 0)
+	err = pif_netdev_get(device, &nd);
+	if (err == ENODEV)
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", device);
+	if (err)
+		return dp_fail(c, err, device);
 	mac = nd.mac;
 	if (mac_s != NULL) {
 		enum mac_verdict v = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
@@ -1262,8 +1269,10 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s is the socket of VIF %s", path,
 				    vif_by_vhost_path(sd, path)->uuid);
 		ifname = name;
-	} else if (strlen(ifname) >= IFNAMSIZ || pif_netdev_get(ifname, &nd) != 0) {
+	} else if (strlen(ifname) >= IFNAMSIZ || (err = pif_netdev_get(ifname, &nd)) == ENODEV) {
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
+	} else if (err) {
+		return dp_fail(c, err, ifname);
 	}
 	o = vif_by_ifname(sd, ifname);
 	if (o != NULL || pif_by_device(sd, ifname) != NULL || network_by_bridge(sd, ifname) != NULL)

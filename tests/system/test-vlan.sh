@@ -100,11 +100,12 @@ check_not "no VLAN's frames leave with another tag" \
 	grep -qE 'vlan (10|20).*tell 198.18.10.3,|vlan 20.*tell 198.18.10.1,|vlan 10.*tell 198.18.10.2,' "$WORK/up.txt"
 
 # Tagged frames injected upstream reach only the VMs of that VLAN.
-# inject TAG (-1: untagged) and count, in each VM, ARP requests from .250.
+# inject TAG (-1: untagged; adN: an 802.1ad outer tag N over an 802.1Q tag
+# 5) and count, in each VM, ARP requests from .250.
 inject_arp() {
 	local vm n
 	for vm in vmn vm10a vm10b vm20; do
-		ip netns exec "${P}$vm" timeout 3 tcpdump -l -n -i eth0 'arp and src host 198.18.10.250' \
+		ip netns exec "${P}$vm" timeout 3 tcpdump -l -n -i eth0 'ether src 02:00:00:00:02:50' \
 			>"$WORK/$vm.cap" 2>/dev/null &
 		echo $! >"$WORK/$vm.bgpid"
 	done
@@ -112,10 +113,14 @@ inject_arp() {
 	ip netns exec "$NS_UP" "$SCAPY" -c "
 import logging
 logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
-from scapy.all import Ether, Dot1Q, ARP, sendp
-tag = int('$1')
+from scapy.all import Ether, Dot1AD, Dot1Q, ARP, sendp
+spec = '$1'
 l2 = Ether(dst='ff:ff:ff:ff:ff:ff', src='02:00:00:00:02:50')
-pkt = (l2 / Dot1Q(vlan=tag) if tag >= 0 else l2) / ARP(op=1, psrc='198.18.10.250', pdst='198.18.10.99')
+if spec.startswith('ad'):
+    l2 = l2 / Dot1AD(vlan=int(spec[2:])) / Dot1Q(vlan=5)
+elif int(spec) >= 0:
+    l2 = l2 / Dot1Q(vlan=int(spec))
+pkt = l2 / ARP(op=1, psrc='198.18.10.250', pdst='198.18.10.99')
 sendp(pkt, iface='up0', count=3, verbose=False)" || return 1
 	sleep 0.5
 	for vm in vmn vm10a vm10b vm20; do
@@ -135,6 +140,9 @@ got=$(inject_arp -1)
 check "untagged frames from upstream reach the native VM only ($got)" test "$got" = "vmn=3 vm10a=0 vm10b=0 vm20=0 "
 got=$(inject_arp 0)
 check "priority-tagged (VID 0) frames reach the native VM only ($got)" test "$got" = "vmn=3 vm10a=0 vm10b=0 vm20=0 "
+got=$(inject_arp ad10)
+check "802.1ad (0x88a8) frames with outer VID 10 are not VLAN 10: the native VM gets them ($got)" \
+	test "$got" = "vmn=3 vm10a=0 vm10b=0 vm20=0 "
 got=$(inject_arp 30)
 check "frames with a tag no network has reach nobody ($got)" test "$got" = "vmn=0 vm10a=0 vm10b=0 vm20=0 "
 check "and are counted as unknown_vlan on eth0" \
