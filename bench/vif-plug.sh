@@ -5,18 +5,16 @@
 # vhost-user port in client mode is plugged before its VM connects, as the
 # toolstack does it).
 #
-#   bench/vif-plug.sh [CYCLES] [ROW] [AF_ROW]
+#   bench/vif-plug.sh [CYCLES] [ROW]
 #
 # CYCLES (default 1000) plug+unplug round trips of one VIF, timed around
 # each netctl / ovs-vsctl call (both wait until the switch has applied the
-# change); ROW (default 1000) vhost-user VIFs plugged in a row, with the
-# resident memory before and after; AF_ROW (default 40) af_packet VIFs on
-# veths plugged in a row. Prints markdown tables. Not a test: it never
-# fails on a number.
+# change); ROW (default 1000) VIFs plugged in a row, first as vhost-user
+# ports, then as af_packet ports on veths, with the resident memory before
+# and after. Prints markdown tables. Not a test: it never fails on a number.
 set -u
 CYCLES=${1:-1000}
 ROW=${2:-1000}
-AF_ROW=${3:-40}
 SD_PREFIX=sdbp$$
 source "$(dirname "$0")/../tests/system/lib.sh"
 OVS_VSD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
@@ -37,7 +35,7 @@ timed() {
 }
 
 ns_add "$NS_HOST" && ns_add "$NS_OVS" || exit 1
-for ((i = 0; i < AF_ROW; i++)); do
+for ((i = 0; i < ROW; i++)); do
 	ip link add "vb$i" netns "$NS_HOST" type veth peer name "vbp$i" netns "$NS_HOST" || exit 1
 	ip link add "ob$i" netns "$NS_OVS" type veth peer name "obp$i" netns "$NS_OVS" || exit 1
 	ip -n "$NS_HOST" link set "vbp$i" up
@@ -58,29 +56,27 @@ done
 for ((i = 0; i < ROW; i++)); do
 	nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET" >>"$WORK/sd-vifs"
 done
-SD_RSS0=$(rss_kb "$SD_PID")
-i=0
-while read -r v; do
-	timed "$WORK/sd-row" nctl vif-plug uuid="$v" vhost-user="$WORK/r$i.sock" domid=$((i + 1)) || exit 1
-	i=$((i + 1))
-done <"$WORK/sd-vifs"
-SD_RSS1=$(rss_kb "$SD_PID")
-SD_PLUGGED=$(nctl vif-list currently-attached=true --minimal | tr ',' '\n' | grep -c .)
-while read -r v; do
-	timed "$WORK/sd-row-unplug" nctl vif-unplug uuid="$v" || exit 1
-done <"$WORK/sd-vifs"
-SD_AF_OK=0
-SD_AF_ERR=
-for ((i = 0; i < AF_ROW; i++)); do
-	v=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET")
-	t0=$(now_us)
-	if ! err=$(nctl vif-plug uuid="$v" ifname="vb$i" 2>&1); then
-		SD_AF_ERR=$err
-		break
-	fi
-	echo $(($(now_us) - t0)) >>"$WORK/sd-afrow"
-	SD_AF_OK=$((SD_AF_OK + 1))
-done
+# sd_row KIND: plug every VIF of sd-vifs as KIND (vhu, afp), then unplug all.
+sd_row() {
+	local v i=0
+	rss_kb "$SD_PID" >"$WORK/sd-$1-rss"
+	while read -r v; do
+		if [ "$1" = vhu ]; then
+			timed "$WORK/sd-$1-row" nctl vif-plug uuid="$v" vhost-user="$WORK/r$i.sock" \
+				domid=$((i + 1)) || return 1
+		else
+			timed "$WORK/sd-$1-row" nctl vif-plug uuid="$v" ifname="vb$i" || return 1
+		fi
+		i=$((i + 1))
+	done <"$WORK/sd-vifs"
+	rss_kb "$SD_PID" >>"$WORK/sd-$1-rss"
+	nctl vif-list currently-attached=true --minimal | tr ',' '\n' | grep -c . >"$WORK/sd-$1-n"
+	while read -r v; do
+		timed "$WORK/sd-$1-row-unplug" nctl vif-unplug uuid="$v" || return 1
+	done <"$WORK/sd-vifs"
+}
+sd_row vhu || exit 1
+sd_row afp || exit 1
 sd_stop
 
 # --- Open vSwitch with DPDK ----------------------------------------------------
@@ -103,26 +99,31 @@ for ((i = 0; i < CYCLES; i++)); do
 	timed "$WORK/ovs-afp-plug" $VSCTL add-port br0 ob0 || exit 1
 	timed "$WORK/ovs-afp-unplug" $VSCTL del-port br0 ob0 || exit 1
 done
-OVS_RSS0=$(rss_kb "$OVS_PID")
-for ((i = 0; i < ROW; i++)); do
-	# shellcheck disable=SC2046
-	timed "$WORK/ovs-row" $VSCTL $(vhu "r$i" "$WORK/or$i.sock") || exit 1
-done
-OVS_RSS1=$(rss_kb "$OVS_PID")
-OVS_PLUGGED=$($VSCTL list-ports br0 | grep -c '^r')
-for ((i = 0; i < ROW; i++)); do
-	timed "$WORK/ovs-row-unplug" $VSCTL del-port br0 "r$i" || exit 1
-done
-for ((i = 0; i < AF_ROW; i++)); do
-	timed "$WORK/ovs-afrow" $VSCTL add-port br0 "ob$i" || break
-done
+# ovs_row KIND: add ROW ports of KIND (vhu, afp) to br0, then delete them.
+ovs_row() {
+	local i
+	rss_kb "$OVS_PID" >"$WORK/ovs-$1-rss"
+	for ((i = 0; i < ROW; i++)); do
+		if [ "$1" = vhu ]; then
+			# shellcheck disable=SC2046
+			timed "$WORK/ovs-$1-row" $VSCTL $(vhu "r$i" "$WORK/or$i.sock") || return 1
+		else
+			timed "$WORK/ovs-$1-row" $VSCTL add-port br0 "ob$i" || return 1
+		fi
+	done
+	rss_kb "$OVS_PID" >>"$WORK/ovs-$1-rss"
+	$VSCTL list-ports br0 | grep -c . >"$WORK/ovs-$1-n"
+	for ((i = 0; i < ROW; i++)); do
+		timed "$WORK/ovs-$1-row-unplug" $VSCTL del-port br0 "$([ "$1" = vhu ] && echo r || echo ob)$i" ||
+			return 1
+	done
+}
+ovs_row vhu || exit 1
+ovs_row afp || exit 1
 
-python3 - "$WORK" "$CYCLES" "$ROW" "$AF_ROW" "$SD_RSS0" "$SD_RSS1" "$SD_PLUGGED" "$OVS_RSS0" \
-	"$OVS_RSS1" "$OVS_PLUGGED" "$SD_AF_OK" "$SD_AF_ERR" <<'PY'
+python3 - "$WORK" "$CYCLES" "$ROW" <<'PY'
 import statistics, sys
-w, cycles, row, af_row = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-sd_rss0, sd_rss1, sd_n, ovs_rss0, ovs_rss1, ovs_n = map(int, sys.argv[5:11])
-sd_af_ok, sd_af_err = int(sys.argv[11]), sys.argv[12]
+w, cycles, row = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def load(name):
     try:
         return [int(l) / 1000 for l in open(w + "/" + name)]
@@ -144,22 +145,17 @@ for sw, pre in (("switchd", "sd"), ("Open vSwitch-DPDK", "ovs")):
             continue
         print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
             sw, port, pct(p, .5), pct(p, .99), pct(u, .5), pct(u, .99), pct(r, .5), pct(r, .99)))
-print("\n### %d vhost-user VIFs plugged in a row\n" % row)
-print("| switch | plugged | total | first 100 mean | last 100 mean | unplug all | RSS before | RSS after | per VIF |")
-print("|---|---|---|---|---|---|---|---|---|")
-for sw, pre, n, r0, r1 in (("switchd", "sd", sd_n, sd_rss0, sd_rss1),
-                           ("Open vSwitch-DPDK", "ovs", ovs_n, ovs_rss0, ovs_rss1)):
-    xs, un = load(pre + "-row"), load(pre + "-row-unplug")
-    if not xs:
-        continue
-    print("| %s | %d | %.2f s | %.2f ms | %.2f ms | %.2f s | %.1f MiB | %.1f MiB | %.1f KiB |" % (
-        sw, n, sum(xs) / 1e3, statistics.mean(xs[:100]), statistics.mean(xs[-100:]),
-        sum(un) / 1e3, r0 / 1024, r1 / 1024, (r1 - r0) / max(n, 1)))
-print("\n### af_packet VIFs (veths) plugged in a row, up to %d\n" % af_row)
-print("| switch | plugged | total | mean | stopped by |")
-print("|---|---|---|---|---|")
-for sw, pre, why in (("switchd", "sd-afrow", sd_af_err or "-"), ("Open vSwitch-DPDK", "ovs-afrow", "-")):
-    xs = load(pre)
-    if xs:
-        print("| %s | %d | %.2f s | %.1f ms | %s |" % (sw, len(xs), sum(xs) / 1e3, statistics.mean(xs), why))
+print("\n### %d VIFs plugged in a row, then unplugged, no VM attached\n" % row)
+print("| switch | port | plugged | total | first 100 mean | last 100 mean | unplug all | RSS before | RSS after | per VIF |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for sw, pre in (("switchd", "sd"), ("Open vSwitch-DPDK", "ovs")):
+    for port, k in (("vhost-user client", "vhu"), ("af_packet veth", "afp")):
+        xs, un = load("%s-%s-row" % (pre, k)), load("%s-%s-row-unplug" % (pre, k))
+        if not xs:
+            continue
+        r0, r1 = [int(x) for x in open("%s/%s-%s-rss" % (w, pre, k))]
+        n = int(open("%s/%s-%s-n" % (w, pre, k)).read())
+        print("| %s | %s | %d | %.2f s | %.2f ms | %.2f ms | %.2f s | %.1f MiB | %.1f MiB | %.1f KiB |" % (
+            sw, port, n, sum(xs) / 1e3, statistics.mean(xs[:100]), statistics.mean(xs[-100:]),
+            sum(un) / 1e3, r0 / 1024, r1 / 1024, (r1 - r0) / max(n, 1)))
 PY
