@@ -293,14 +293,17 @@ guest_start() {
 		IFS=: read -r sock ifc mode q <<<"$spec"
 		q=${q:-1}
 		# af_packet first: its probe must not wait behind the virtio-user one.
-		vdevs+=(--vdev "net_af_packet$i,iface=$ifc,qpairs=$q"
+		# Ring slots and mbufs take a 9000-byte MTU frame whole (the
+		# PMD wants the slot, less its header, to fit one mbuf).
+		vdevs+=(--vdev "net_af_packet$i,iface=$ifc,qpairs=$q,framesz=16384,blocksz=16384,framecnt=256"
 			--vdev "net_virtio_user$i,path=$sock,queues=$q,server=$([ "$mode" = client ] && echo 0 || echo 1)")
 		i=$((i + 1))
 	done
 	ip netns exec "$NS_HOST" dpdk-testpmd --file-prefix "${P}$name" --no-pci \
 		--no-huge -m 256 --lcores '(0-1)@(0-1)' --log-level=pmd.net.virtio.*:error "${vdevs[@]}" -- \
 		--forward-mode=io --auto-start --stats-period 3600 --nb-cores=1 --rxq="$q" --txq="$q" \
-		--total-num-mbufs=8192 >"$WORK/$name.log" 2>&1 </dev/null &
+		--total-num-mbufs=4096 --mbuf-size=16512 \
+		>"$WORK/$name.log" 2>&1 </dev/null &
 	echo $! >"$WORK/$name.bgpid"
 	DPDK_PREFIXES+=("${P}$name")
 }

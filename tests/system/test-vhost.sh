@@ -38,7 +38,7 @@ check "Open vSwitch runs upstream: trunk up0, access port tag=10" \
 check "switchd starts" sd_start
 nctl pif-scan
 PIF0=$(nctl pif-list device=eth0 --minimal)
-NET=$(nctl network-create name-label="vhost VMs")
+NET=$(nctl network-create name-label="vhost VMs" MTU=9000)
 NET10=$(nctl network-create name-label="VLAN 10")
 nctl vlan-create pif-uuid="$PIF0" vlan=10 network-uuid="$NET10" >/dev/null
 nctl pif-plug uuid="$(nctl pif-list device=eth0.10 --minimal)"
@@ -87,6 +87,22 @@ check "vm1 pings vm2 through the bridge, both on vhost-user" ping_until "${P}vm1
 check "vm10 (vhost-user, VLAN 10) pings the upstream VLAN 10 host through Open vSwitch" \
 	ping_until "${P}vm10" 198.18.10.100 10
 check_not "vm1 does not reach vm10 (another network)" ping_from "${P}vm1" 198.18.10.1 2
+# Jumbo frames: the network's MTU is 9000; the VMs' interfaces follow.
+jumbo_ping() {
+	local ns
+	for ns in vm1 vm2; do
+		ip -n "${P}$ns" link set eth0 mtu 9000 || return 1
+	done
+	ip -n "$NS_HOST" link set vh1 mtu 9000 && ip -n "$NS_HOST" link set vh2 mtu 9000 &&
+		ip netns exec "${P}vm1" ping -c 3 -i 0.2 -W 2 -M do -s 8972 198.18.0.2 >"$WORK/jumbo" 2>&1
+	local rc=$?
+	for ns in vm1 vm2; do
+		ip -n "${P}$ns" link set eth0 mtu 1500
+	done
+	ip -n "$NS_HOST" link set vh1 mtu 1500 && ip -n "$NS_HOST" link set vh2 mtu 1500
+	return $rc
+}
+check "vm1 pings vm2 with 9000-byte packets (unfragmented) through vhost-user" jumbo_ping
 check "port-stats counts vif1.0's frames" bash -c \
 	"$NETCTL --socket $SOCK port-stats port=vif1.0 --json | grep -q '\"rx_packets\": \"[1-9]'"
 
