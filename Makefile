@@ -81,7 +81,13 @@ $(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
-tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan
+# In-process benchmark of the switching work: MAC scaling, Mpps and (under
+# callgrind, bench/dp-instructions.sh) instructions per frame.
+$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c $(DP_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
+
+tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd
 
 setup:
 	@scripts/setup.sh

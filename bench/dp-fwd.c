@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp-fwd.c - in-process benchmark of the switching work: frames from memory
+ * through the real datapath code (dp_worker_poll: receive, checks, FDB
+ * lookup and learning, forwarding, output batching, counters), with no I/O
+ * but two DPDK ring ports on one bridge.
+ *
+ *   bench-dp-fwd [PAIRS...]    (default: 1 16 65536 1000000)
+ *
+ * For each count N of MAC pairs, N MACs sit behind port A and N behind
+ * port B; frame i of a burst goes from a_k to b_k on A, and back from b_k
+ * to a_k on B, k running through the pairs. Every MAC is learned before
+ * the timed part, so what is timed is steady forwarding with an FDB of 2N
+ * entries. Between polls the harness rewrites the MACs of the same 64 mbufs
+ * and moves them from the tx rings back to the rx rings; that is outside
+ * dp_worker_poll().
+ *
+ * Prints Mpps and ns per frame for one core. Under valgrind --tool=callgrind
+ * (bench/dp-instructions.sh) it runs a fixed number of frames, and the
+ * instructions of dp_worker_poll() minus those of the port rx and tx
+ * functions (the ring PMD), per frame, are the switching work alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <valgrind/callgrind.h>
+
+#include "../datapath/datapath.h"
+
+#define BURST 32
+#define RUNS 5
+
+struct rport {
+	struct rte_ring *rx, *tx;
+	uint16_t id;
+};
+
+static struct dp *dp;
+static unsigned int seq;
+
+static void
+rport_add(struct rport *p, uint16_t bridge)
+{
+	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500};
+	char name[32];
+	int ethdev;
+
+	snprintf(name, sizeof(name), "frx%u", seq);
+	p->rx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ftx%u", seq);
+	p->tx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "net_ring_f%u", seq++);
+	ethdev = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
+	pp.ethdev = (uint16_t)ethdev;
+	pp.name = name;
+	if (p->rx == NULL || p->tx == NULL || ethdev < 0 || dp_port_add(dp, &pp, &p->id) != 0) {
+		fprintf(stderr, "bench-dp-fwd: cannot make a ring port\n");
+		exit(1);
+	}
+}
+
+/* MAC k of side @side (0: behind A, 1: behind B): locally administered
+ * unicast, distinct for every k below 2^32. */
+static inline void
+mac_of(struct rte_ether_addr *a, unsigned int side, uint32_t k)
+{
+	a->addr_bytes[0] = 0x02;
+	a->addr_bytes[1] = (uint8_t)(0x10 + side);
+	a->addr_bytes[2] = (uint8_t)(k >> 24);
+	a->addr_bytes[3] = (uint8_t)(k >> 16);
+	a->addr_bytes[4] = (uint8_t)(k >> 8);
+	a->addr_bytes[5] = (uint8_t)k;
+}
+
+/* Address the burst @m (from @side) for pairs *k, *k + 1, ... mod @pairs. */
+static void
+address(struct rte_mbuf **m, unsigned int side, uint32_t *k, uint32_t pairs)
+{
+	unsigned int i;
+
+	for (i = 0; i < BURST; i++) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+
+		mac_of(&eth->src_addr, side, *k);
+		mac_of(&eth->dst_addr, !side, *k);
+		if (++*k == pairs)
+			*k = 0;
+	}
+}
+
+static void
+frames_make(struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int i;
+
+	if (rte_pktmbuf_alloc_bulk(dp_mempool(dp), m, n) != 0) {
+		fprintf(stderr, "bench-dp-fwd: no mbufs\n");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], 60);
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+
+		memset(p, 0, 60);
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	}
+}
+
+/* One step: both bursts in, one poll, both bursts back. Returns frames out. */
+static unsigned int
+step(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb, uint32_t *ka,
+     uint32_t *kb, uint32_t pairs)
+{
+	unsigned int got = 0, n;
+	void *out[BURST];
+
+	address(ma, 0, ka, pairs);
+	address(mb, 1, kb, pairs);
+	rte_ring_enqueue_burst(a->rx, (void **)ma, BURST, NULL);
+	rte_ring_enqueue_burst(b->rx, (void **)mb, BURST, NULL);
+	dp_worker_poll(dp, 0);
+	/* What A sent went out on B, and the other way round; reuse the mbufs
+	 * (forwarding changes nothing in them). */
+	n = rte_ring_dequeue_burst(b->tx, out, BURST, NULL);
+	memcpy(ma, out, n * sizeof(void *));
+	got += n;
+	n = rte_ring_dequeue_burst(a->tx, out, BURST, NULL);
+	memcpy(mb, out, n * sizeof(void *));
+	got += n;
+	if (got != 2 * BURST) {
+		fprintf(stderr, "bench-dp-fwd: %u of %u frames forwarded\n", got, 2 * BURST);
+		exit(1);
+	}
+	return got;
+}
+
+static int
+cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Mpps over @frames, or, if @frames is 0, one warm pass only. */
+static double
+run(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb, uint32_t pairs,
+    uint64_t frames)
+{
+	uint32_t ka = 0, kb = 0;
+	uint64_t n = 0, start;
+
+	start = rte_rdtsc();
+	while (n < frames)
+		n += step(a, b, ma, mb, &ka, &kb, pairs);
+	return (double)n * (double)rte_get_tsc_hz() / (double)(rte_rdtsc() - start) / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint32_t defaults[] = {1, 16, 65536, 1000000};
+	char prefix[64];
+	char *eal[] = {argv[0],		 "--no-huge", "-m", "4096",	   "--no-pci",
+		       "--no-telemetry", "--lcores",  "0",  "--log-level", "*:error",
+		       "--file-prefix",	 prefix,      NULL};
+	/* Under valgrind: a fixed, small amount of work. */
+	bool grind = getenv("SD_BENCH_FRAMES") != NULL;
+	uint64_t frames = grind ? strtoull(getenv("SD_BENCH_FRAMES"), NULL, 10) : 8u << 20;
+	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4u << 20, .name = "f"};
+	struct rte_mbuf *ma[BURST], *mb[BURST];
+	struct rport a, b;
+	uint16_t bridge;
+	int i, n_sizes = argc > 1 ? argc - 1 : (int)RTE_DIM(defaults);
+
+	snprintf(prefix, sizeof(prefix), "sdbench-fwd-%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0 || dp_create(&p, &dp) != 0 ||
+	    dp_bridge_add(dp, "xenbr0", 1500, &bridge) != 0)
+		return 1;
+	rport_add(&a, bridge);
+	rport_add(&b, bridge);
+	frames_make(ma, BURST);
+	frames_make(mb, BURST);
+
+	if (!grind) {
+		printf("Switching work in process (two ring ports on one bridge, one core, 64-byte "
+		       "frames both ways, every MAC learned first), %" PRIu64
+		       " frames a run, median of %d runs\n\n",
+		       frames, RUNS);
+		printf("| MAC pairs | FDB entries | Mpps (median) | min | max | ns per frame |\n");
+		printf("|---|---|---|---|---|---|\n");
+	}
+	for (i = 0; i < n_sizes; i++) {
+		uint32_t pairs = argc > 1 ? (uint32_t)strtoul(argv[i + 1], NULL, 10) : defaults[i];
+		double r[RUNS];
+		struct dp_fdb_stats fs;
+		int k;
+
+		if (pairs == 0)
+			return 1;
+		dp_fdb_flush(dp, bridge, DP_PORT_NONE);
+		/* Learn every MAC: one pass over the pairs (the first frames of
+		 * each pair are flooded, which with two ports is forwarding). */
+		run(&a, &b, ma, mb, pairs, 2ull * RTE_ALIGN_CEIL(pairs, BURST));
+		dp_fdb_stats_get(dp, &fs);
+		if (grind) {
+			char name[32];
+
+			/* Only the measured frames: one dump per size. */
+			snprintf(name, sizeof(name), "pairs=%u", pairs);
+			CALLGRIND_ZERO_STATS;
+			run(&a, &b, ma, mb, pairs, frames);
+			CALLGRIND_DUMP_STATS_AT(name);
+			continue;
+		}
+		for (k = 0; k < RUNS; k++)
+			r[k] = run(&a, &b, ma, mb, pairs, RTE_MAX(frames, 4ull * pairs));
+		qsort(r, RUNS, sizeof(double), cmp);
+		printf("| %u | %u | %.2f | %.2f | %.2f | %.1f |\n", pairs, fs.entries, r[RUNS / 2],
+		       r[0], r[RUNS - 1], 1e3 / r[RUNS / 2]);
+	}
+	rte_pktmbuf_free_bulk(ma, BURST);
+	rte_pktmbuf_free_bulk(mb, BURST);
+	dp_destroy(dp);
+	dp_eal_cleanup();
+	return 0;
+}
