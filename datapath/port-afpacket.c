@@ -77,6 +77,22 @@ ethtool_set(int fd, const char *dev, uint32_t cmd, uint32_t value)
 	(void)ioctl(fd, SIOCETHTOOL, &ifr);
 }
 
+/* Clear LRO alone: ETHTOOL_SFLAGS sets every legacy flag at once (VLAN
+ * offloads, n-tuple filters, RX hashing too). */
+static void
+lro_off(int fd, const char *dev)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_GFLAGS};
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0 || !(ev.data & ETH_FLAG_LRO))
+		return; /* no flags, or LRO off already */
+	ethtool_set(fd, dev, ETHTOOL_SFLAGS, ev.data & ~(uint32_t)ETH_FLAG_LRO);
+}
+
 static void
 disable_ipv6(const char *dev)
 {
@@ -111,7 +127,7 @@ netdev_prepare(const char *dev)
 	}
 	if (err == 0) {
 		ethtool_set(fd, dev, ETHTOOL_SGRO, 0);
-		ethtool_set(fd, dev, ETHTOOL_SFLAGS, 0); /* LRO and friends */
+		lro_off(fd, dev);
 	}
 	close(fd);
 	if (err == 0)
@@ -263,7 +279,7 @@ afp_socket(int ifindex, bool promisc, int *out)
 static int
 afp_fanout(struct dp_afp *a)
 {
-	int arg = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID << 16;
+	int arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
 	socklen_t len = sizeof(arg);
 	uint16_t i;
 
@@ -275,6 +291,15 @@ afp_fanout(struct dp_afp *a)
 	for (i = 1; i < a->n_socks; i++)
 		if (setsockopt(a->fd[i], SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
 			return errno;
+	/* Each socket received every frame between its bind and joining the
+	 * group: forwarded, those would be duplicates. The port is not
+	 * published yet, so it loses nothing it should keep. */
+	for (i = 0; i < a->n_socks; i++) {
+		char buf[64];
+
+		while (recv(a->fd[i], buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+			;
+	}
 	return 0;
 }
 

@@ -391,7 +391,6 @@ main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (err)
 		return err;
-	server_reserve_fd();
 	if (mkdir_parent(o.socket) != 0 || mkdir_parent(o.db) != 0) {
 		fprintf(stderr, "switchd: cannot create the directories of %s and %s: %s\n",
 			o.socket, o.db, strerror(errno));
@@ -405,6 +404,7 @@ main(int argc, char **argv)
 		}
 	}
 	redirect_stdio(o.log_file, o.detach);
+	server_reserve_fd(); /* after stdio: it must not take descriptor 0, 1 or 2 */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

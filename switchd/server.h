@@ -22,8 +22,8 @@ int server_listen(const char *path, int *fd);
 /* Keep a descriptor in reserve, so that a switchd that runs out of
  * descriptors can still take a connection and answer that it has none
  * (INTERNAL_ERROR); otherwise the pending connection would wake poll()
- * again and again and the client would wait in vain. Call it first: the
- * reserve then has the lowest free number, below any limit. */
+ * again and again and the client would wait in vain. Call it early (after
+ * stdio is set up): the reserve then has a low number, below any limit. */
 void server_reserve_fd(void);
 
 /* Accept one connection on @lfd, serve its request, close it. */
