@@ -8,10 +8,11 @@
  * them, far short of a host's VIFs. And the PMD's PACKET_MMAP rings make a
  * plug slow: setting up each ring waits for a kernel RCU grace period
  * (synchronize_net(), tens of ms). A plain socket read with recvmmsg() and
- * written with sendmmsg() is set up in microseconds, costs nothing while
- * idle, and moves a burst per system call (Open vSwitch's netdev-linux does
- * the same). Closing a packet socket still waits for a grace period, so
- * close hands the sockets to a closer thread and returns at once.
+ * written with sendmmsg() is set up in microseconds, holds no ring memory,
+ * and moves a burst per system call (Open vSwitch's netdev-linux does the
+ * same). An idle poll still costs one recvmmsg() call. Closing a packet
+ * socket still waits for a grace period, so close hands the sockets to a
+ * closer thread and returns at once.
  *
  * Before the socket is bound, the netdev is prepared as a switch port:
  * administratively up, promiscuous (for as long as the socket is open),
