@@ -70,6 +70,8 @@ struct dp;
 	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
 	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
 	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
+	X(TX_UNSENDABLE, "tx_unsendable",                                                     \
+	  "the output device can never send the frame (longer than its MTU)")                 \
 	X(LINK_DOWN, "link_down", "the output port has no peer (vhost-user guest not connected)")
 
 enum dp_drop {
@@ -85,7 +87,8 @@ const char *dp_drop_description(enum dp_drop reason);
 
 /* Counters of one port, summed over workers. rx counts every frame received,
  * including those later dropped; tx counts frames the port accepted. Drops
- * are counted on the ingress port, except TX_FULL on the egress port. */
+ * are counted on the ingress port, except TX_FULL, TX_UNSENDABLE and
+ * LINK_DOWN on the egress port. */
 struct dp_port_stats {
 	uint64_t rx_packets;
 	uint64_t rx_bytes;

@@ -426,36 +426,61 @@ afp_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 	return kept;
 }
 
+/* Frees a frame the netdev can never take and marks its slot (see
+ * port.h). */
+static inline void
+afp_tx_unsendable(struct rte_mbuf **slot, struct dp_port_stats *st)
+{
+	rte_pktmbuf_free(*slot);
+	*slot = NULL;
+	st->drops[DP_DROP_TX_UNSENDABLE]++;
+}
+
 static uint16_t
-afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+       struct dp_port_stats *st)
 {
 	const struct dp_afp *a = port->afp;
+	int fd = a->fd[queue % a->n_socks];
 	struct iovec iov[DP_BURST * AFP_MAX_SEGS];
 	struct mmsghdr msg[DP_BURST];
-	unsigned int k = 0;
+	uint16_t slot[DP_BURST]; /* msg[j] sends pkts[slot[j]] */
+	unsigned int k = 0, n_msg = 0, j = 0;
 	uint16_t i;
-	int r;
 
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *s;
 
-		if (pkts[i]->nb_segs > AFP_MAX_SEGS)
-			break; /* never send part of a frame; the caller counts it */
-		msg[i].msg_hdr = (struct msghdr){.msg_iov = &iov[k]};
+		if (unlikely(pkts[i]->nb_segs > AFP_MAX_SEGS)) {
+			afp_tx_unsendable(&pkts[i], st); /* never send part of a frame */
+			continue;
+		}
+		msg[n_msg].msg_hdr = (struct msghdr){.msg_iov = &iov[k]};
 		for (s = pkts[i]; s != NULL; s = s->next, k++) {
 			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
 			iov[k].iov_len = s->data_len;
 		}
-		msg[i].msg_hdr.msg_iovlen = pkts[i]->nb_segs;
+		msg[n_msg].msg_hdr.msg_iovlen = pkts[i]->nb_segs;
+		slot[n_msg++] = i;
 	}
-	if (i == 0)
-		return 0;
-	r = sendmmsg(a->fd[queue % a->n_socks], msg, i, MSG_DONTWAIT);
-	if (r <= 0)
-		return 0; /* ENOBUFS, EAGAIN, ENETDOWN: the caller counts them */
-	rte_pktmbuf_free_bulk(pkts, (unsigned int)r);
-	return (uint16_t)r;
+	while (j < n_msg) {
+		int r = sendmmsg(fd, &msg[j], n_msg - j, MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (; r > 0; r--, j++)
+				rte_pktmbuf_free(pkts[slot[j]]);
+		} else if (r < 0 && (errno == EMSGSIZE || errno == EINVAL)) {
+			/* This frame, longer than the netdev's MTU (or shorter
+			 * than its header), never goes; the next ones may. */
+			afp_tx_unsendable(&pkts[slot[j++]], st);
+		} else {
+			/* ENOBUFS, EAGAIN, ENETDOWN: frames from here on are the
+			 * caller's to count. */
+			return slot[j];
+		}
+	}
+	return n;
 }
 
 const struct dp_port_class dp_port_class_afpacket = {

@@ -63,8 +63,10 @@ ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 }
 
 static uint16_t
-ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	  struct dp_port_stats *st)
 {
+	(void)st; /* the PMD drops what it cannot send and counts it itself */
 	return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
 }
 

@@ -122,24 +122,37 @@ tap_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static uint16_t
-tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+       struct dp_port_stats *st)
 {
 	uint16_t i;
 
 	(void)queue;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct iovec iov[TAP_MAX_SEGS];
-		int k = 0;
+		/* Never send part of a frame. */
+		bool sendable = m->nb_segs <= TAP_MAX_SEGS;
 
-		if (m->nb_segs > TAP_MAX_SEGS)
-			break; /* never send part of a frame; the caller counts it */
-		for (struct rte_mbuf *s = m; s != NULL; s = s->next, k++) {
-			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
-			iov[k].iov_len = s->data_len;
+		if (sendable) {
+			struct iovec iov[TAP_MAX_SEGS];
+			int k = 0;
+
+			for (struct rte_mbuf *s = m; s != NULL; s = s->next, k++) {
+				iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
+				iov[k].iov_len = s->data_len;
+			}
+			if (writev(port->fd, iov, k) < 0) {
+				/* ENOBUFS, or the interface went down: the
+				 * caller counts the rest. */
+				if (errno != EINVAL && errno != EMSGSIZE)
+					break;
+				sendable = false; /* this frame never goes */
+			}
 		}
-		if (writev(port->fd, iov, k) < 0)
-			break; /* e.g. ENOBUFS, or the interface went down: the caller counts it */
+		if (!sendable) {
+			pkts[i] = NULL;
+			st->drops[DP_DROP_TX_UNSENDABLE]++;
+		}
 		rte_pktmbuf_free(m);
 	}
 	return i;

@@ -310,12 +310,14 @@ vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 }
 
 static uint16_t
-vhost_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+vhost_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	 struct dp_port_stats *st)
 {
 	const struct dp_vhost *vh = port->vhost;
 	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
 	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), sent;
 
+	(void)st; /* a frame the guest's buffers cannot hold is dropped by the library */
 	if (vid < 0 || n_qp == 0)
 		return 0; /* counted as link_down: see vhost_link_up() */
 	/* The library copies into the guest's buffers; the frames stay ours. */

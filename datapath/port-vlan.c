@@ -39,11 +39,14 @@ vlan_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 }
 
 static uint16_t
-vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	struct dp_port_stats *st)
 {
 	struct dp_port *trunk = port->parent;
-	uint16_t i;
+	struct rte_mbuf *tagged[DP_BURST];
+	uint16_t pos[DP_BURST], n_tagged = 0, done, i, j;
 
+	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -51,17 +54,33 @@ vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 			struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 
 			if (c == NULL)
-				break;
+				break; /* out of mbufs for now */
 			rte_pktmbuf_free(m);
 			m = c;
 			pkts[i] = m;
 		}
 		m->vlan_tci = port->vid; /* priority 0, CFI 0 */
-		if (rte_vlan_insert(&pkts[i]) != 0)
-			break;
+		if (rte_vlan_insert(&pkts[i]) != 0) {
+			/* No headroom for the tag: this frame never goes. */
+			rte_pktmbuf_free(m);
+			pkts[i] = NULL;
+			st->drops[DP_DROP_TX_UNSENDABLE]++;
+		}
 	}
+	/* The trunk takes no empty slots: hand it the tagged frames in a row,
+	 * then put back what it made of them. Its drops are counted on this
+	 * port, where the bridge sent the frames. */
+	for (j = 0; j < i; j++) {
+		if (pkts[j] != NULL) {
+			pos[n_tagged] = j;
+			tagged[n_tagged++] = pkts[j];
+		}
+	}
+	done = trunk->cls->tx_burst(trunk, queue, tagged, n_tagged, st);
+	for (j = 0; j < n_tagged; j++)
+		pkts[pos[j]] = tagged[j];
 	/* The caller frees what was not sent, tagged or not. */
-	return trunk->cls->tx_burst(trunk, queue, pkts, i);
+	return done == n_tagged ? i : pos[done];
 }
 
 const struct dp_port_class dp_port_class_vlan = {

@@ -71,12 +71,21 @@ struct dp_port_class {
 	/* Stop and release the device. No worker polls it any more. */
 	void (*close)(struct dp_port *port);
 
-	/* Fast path, called by the port's worker only. Return frame counts;
-	 * tx takes ownership of the frames it accepts. */
+	/* Fast path, called by the port's worker only. rx returns the number
+	 * of frames received.
+	 *
+	 * tx returns the number of leading slots of @pkts it is done with, and
+	 * owns those frames. The caller frees the frames from there on and
+	 * counts them as tx_full (or link_down). A frame the device can never
+	 * send (longer than its MTU, in more pieces than it takes) must not
+	 * hold up the rest of the burst: tx frees it, counts it in
+	 * @st->drops[DP_DROP_TX_UNSENDABLE] and sets its slot to NULL, in
+	 * any position. Non-NULL slots before the returned count were sent.
+	 * tx is never handed a NULL slot. */
 	uint16_t (*rx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n);
 	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
-			     uint16_t n);
+			     uint16_t n, struct dp_port_stats *st);
 
 	/* Optional: false while the port has no peer (a vhost-user port whose
 	 * guest is not connected). Frames it refuses then count as link_down,

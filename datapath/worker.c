@@ -39,25 +39,30 @@ static void
 out_flush(struct dp_worker *w, struct dp_port *port)
 {
 	struct dp_port_worker *pw = &port->pw[w->id];
-	uint16_t n = pw->n_out, sent, i;
+	uint16_t n = pw->n_out, done, i, unsent = 0;
 	uint32_t len[DP_BURST];
-	uint64_t bytes = 0;
 
 	/* Lengths before sending: sent frames may be freed by tx_burst, and a
 	 * VLAN port replaces frames with tagged ones. */
 	for (i = 0; i < n; i++)
 		len[i] = pw->out[i]->pkt_len;
-	sent = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n);
-	for (i = 0; i < sent; i++)
-		bytes += len[i];
-	for (i = sent; i < n; i++)
-		rte_pktmbuf_free(pw->out[i]);
-	pw->st.tx_packets += sent;
-	pw->st.tx_bytes += bytes;
-	if (sent < n)
+	done = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n, &pw->st);
+	for (i = 0; i < done; i++) {
+		if (pw->out[i] != NULL) { /* NULL: dropped by the port, counted */
+			pw->st.tx_packets++;
+			pw->st.tx_bytes += len[i];
+		}
+	}
+	for (i = done; i < n; i++) {
+		if (pw->out[i] != NULL) {
+			rte_pktmbuf_free(pw->out[i]);
+			unsent++;
+		}
+	}
+	if (unsent != 0)
 		pw->st.drops[port->cls->link_up == NULL || port->cls->link_up(port)
 				     ? DP_DROP_TX_FULL
-				     : DP_DROP_LINK_DOWN] += (uint64_t)(n - sent);
+				     : DP_DROP_LINK_DOWN] += unsent;
 	pw->n_out = 0;
 }
 

@@ -741,6 +741,41 @@ test_vlan_tx_full_counts(void **state)
 	drain_all();
 }
 
+/* A frame the trunk can never take (no headroom for the tag) is dropped
+ * alone as tx_unsendable; the frames after it in the burst go. */
+static void
+test_vlan_unsendable_dropped_alone(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *a1;
+	uint16_t v10 = vlan_add(t, 10, fx->br1);
+	struct dp_port_stats st;
+	int i;
+
+	a1 = tport_add(fx->br1);
+	inject_tagged(t, &mac_a, &mac_b, RTE_ETHER_TYPE_VLAN, 10, 68); /* B on VLAN 10 */
+	poll_dp();
+	drain_all();
+	for (i = 0; i < 5; i++) {
+		struct rte_mbuf *m = frame(&mac_b, &mac_a, 100);
+
+		if (i == 2) { /* no room to push a tag */
+			memmove(m->buf_addr, rte_pktmbuf_mtod(m, void *), 100);
+			m->data_off = 0;
+		}
+		assert_int_equal(rte_ring_enqueue(a1->rx, m), 0);
+	}
+	poll_dp();
+	for (i = 0; i < 4; i++)
+		assert_int_equal(take(t, 10), 104);
+	assert_int_equal(drain(t, NULL), 0);
+	assert_int_equal(dp_port_stats_get(dp, v10, &st), 0);
+	assert_int_equal(st.tx_packets, 4);
+	assert_int_equal(st.tx_bytes, 4 * 100);
+	assert_int_equal(st.drops[DP_DROP_TX_UNSENDABLE], 1);
+	assert_int_equal(st.drops[DP_DROP_TX_FULL], 0);
+}
+
 static void
 test_vlan_refusals(void **state)
 {
@@ -817,6 +852,7 @@ main(int argc, char **argv)
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),
 		T(test_vlan_tx_full_counts),
+		T(test_vlan_unsendable_dropped_alone),
 		T(test_vlan_refusals),
 		T(test_refusals),
 	};

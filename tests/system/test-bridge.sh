@@ -47,6 +47,50 @@ oversize_dropped() {
 check "a 9442-byte frame from VM1 is dropped as oversize" oversize_dropped
 check "VM1 pings VM2 after it" ping_from "${P}vm1" 198.18.0.2
 
+# A frame longer than the output netdev's MTU can never be sent there
+# (EMSGSIZE): it is dropped alone as tx_unsendable, and the frames around it
+# in the same burst still go. VM1 sends 8 long and 8 short frames,
+# alternating, to VM2, whose backend takes at most 1000 bytes.
+unsendable_dropped_alone() {
+	local before after got
+	stats() { echo "$(nctl port-stats port=vif2.0 params=drop_tx_unsendable --minimal)" \
+		"$(nctl port-stats port=vif2.0 params=drop_tx_full --minimal)"; }
+	before=$(stats)
+	ip -n "$NS_HOST" link set vif2.0 mtu 1000 || return 1
+	ip netns exec "${P}vm2" timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind(("eth0", 0))
+s.settimeout(2)
+print("ready", flush=True)
+n = 0
+try:
+    while True:
+        n += len(s.recv(2048)) == 100
+except socket.timeout:
+    pass
+print(n)' >"$WORK/unsendable.out" 2>&1 &
+	echo $! >"$WORK/unsendable.bgpid"
+	for _ in $(seq 50); do grep -q ready "$WORK/unsendable.out" && break; sleep 0.1; done
+	ip netns exec "${P}vm1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+dst = bytes.fromhex(sys.argv[1].replace(":", ""))
+src = bytes.fromhex(open("/sys/class/net/eth0/address").read().strip().replace(":", ""))
+for i in range(16):
+    s.send(dst + src + b"\x88\xb5" + bytes((1200 if i % 2 == 0 else 100) - 14))' \
+		"$(nctl vif-list uuid="$VIF2" params=MAC --minimal)"
+	wait "$(cat "$WORK/unsendable.bgpid")"
+	ip -n "$NS_HOST" link set vif2.0 mtu 1500
+	after=$(stats)
+	got=$(tail -n 1 "$WORK/unsendable.out")
+	echo "tx_unsendable, tx_full before: $before; after: $after; VM2 got $got short frames"
+	[ "$got" = 8 ] && [ "${after% *}" -eq $((${before% *} + 8)) ] && [ "${after#* }" -eq "${before#* }" ]
+}
+check "a frame longer than the output netdev's MTU is dropped alone (tx_unsendable)" \
+	unsendable_dropped_alone
+
 fdb_has() { # PORT: true if fdb-show xenbr0 lists a MAC on PORT
 	nctl fdb-show bridge=xenbr0 params=port --minimal | tr ',' '\n' | grep -qx "$1"
 }
