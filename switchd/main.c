@@ -54,6 +54,8 @@ static const struct {
 #undef SD_OPTION
 };
 #define MAX_EAL_ARGS 64
+/* How often to look for a descriptor when none is left to accept with. */
+#define ACCEPT_BACKOFF_MS 100
 
 struct options {
 	const char *socket;
@@ -384,6 +386,7 @@ main(int argc, char **argv)
 	struct options o;
 	const char *msg = NULL;
 	int ready_fd = -1, lfd = -1, sfd, err, rc = 1;
+	bool accept_paused = false;
 	unsigned int lcore;
 	sigset_t sigs;
 	char buf[PATH_MAX];
@@ -471,10 +474,13 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN},
+		/* Out of descriptors with none in reserve: look at the listening
+		 * socket again only once one is back, checking every
+		 * ACCEPT_BACKOFF_MS; the connection waits in the backlog. */
+		struct pollfd pfd[2] = {{.fd = accept_paused ? -1 : lfd, .events = POLLIN},
 					{.fd = sfd, .events = POLLIN}};
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, accept_paused ? ACCEPT_BACKOFF_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -486,8 +492,10 @@ main(int argc, char **argv)
 				sd_log("info", "signal %u: stopping", si.ssi_signo);
 			break;
 		}
-		if (pfd[0].revents & POLLIN)
-			server_serve_one(&sd, lfd);
+		if (accept_paused)
+			accept_paused = !server_reserve_fd();
+		else if (pfd[0].revents & POLLIN)
+			accept_paused = server_serve_one(&sd, lfd) == EMFILE;
 		if (sd.fatal) {
 			sd_log("error", "a verb could not be committed: stopping");
 			goto out;

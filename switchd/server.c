@@ -35,11 +35,12 @@ sockaddr_set(struct sockaddr_un *sa, const char *path)
 
 static int reserve_fd = -1;
 
-void
+bool
 server_reserve_fd(void)
 {
 	if (reserve_fd < 0)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return reserve_fd >= 0;
 }
 
 int
@@ -152,31 +153,37 @@ write_all(int fd, const char *s, size_t len, int64_t deadline)
 	}
 }
 
-static void
+/* accept() found no descriptor: give up the reserve to take the connection
+ * and say so. Returns EMFILE if even that found none (the reserve was lost
+ * to another thread, or the limit is below it): the caller then stops
+ * polling the listening socket for a while, or it would spin on it. */
+static int
 refuse_no_descriptors(int lfd)
 {
 	static const char reply[] = "{\"ok\":false,\"error\":\"INTERNAL_ERROR\",\"message\":"
 				    "\"switchd is out of file descriptors\"}\n";
+	size_t len;
 	int fd;
 
-	if (reserve_fd >= 0) {
-		close(reserve_fd);
-		reserve_fd = -1;
-	}
+	if (reserve_fd < 0 && !server_reserve_fd())
+		return EMFILE;
+	close(reserve_fd);
+	reserve_fd = -1;
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd >= 0) {
-		size_t len;
-
-		/* Take the request first: closing with it unread would reset
-		 * the connection under a client still writing. */
-		free(read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS));
-		write_all(fd, reply, sizeof(reply) - 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
-		close(fd);
+	if (fd < 0) {
+		server_reserve_fd();
+		return EMFILE;
 	}
+	/* Take the request first: closing with it unread would reset the
+	 * connection under a client still writing. */
+	free(read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS));
+	write_all(fd, reply, sizeof(reply) - 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
+	close(fd);
 	server_reserve_fd();
+	return 0;
 }
 
-void
+int
 server_serve_one(struct switchd *sd, int lfd)
 {
 	json_t *req = NULL, *reply;
@@ -187,12 +194,10 @@ server_serve_one(struct switchd *sd, int lfd)
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-		refuse_no_descriptors(lfd);
-		return;
-	}
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		return refuse_no_descriptors(lfd);
 	if (fd < 0)
-		return;
+		return 0;
 	/* One client at a time: each gets a bounded time to send its request
 	 * and to take its reply, so none can hold the daemon. */
 	buf = read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS);
@@ -224,4 +229,5 @@ server_serve_one(struct switchd *sd, int lfd)
 	json_decref(req);
 	free(buf);
 	close(fd);
+	return 0;
 }

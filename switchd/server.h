@@ -8,6 +8,7 @@
 #ifndef SWITCHD_SERVER_H
 #define SWITCHD_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct switchd;
@@ -23,10 +24,14 @@ int server_listen(const char *path, int *fd);
  * descriptors can still take a connection and answer that it has none
  * (INTERNAL_ERROR); otherwise the pending connection would wake poll()
  * again and again and the client would wait in vain. Call it early (after
- * stdio is set up): the reserve then has a low number, below any limit. */
-void server_reserve_fd(void);
+ * stdio is set up): the reserve then has a low number, below any limit.
+ * Takes it again if it is gone; returns whether it is held. */
+bool server_reserve_fd(void);
 
-/* Accept one connection on @lfd, serve its request, close it. */
-void server_serve_one(struct switchd *sd, int lfd);
+/* Accept one connection on @lfd, serve its request, close it. Returns
+ * EMFILE if no descriptor, not even the reserve, could take the
+ * connection: the caller must then leave @lfd alone until
+ * server_reserve_fd() succeeds again, or poll() would spin on it. */
+int server_serve_one(struct switchd *sd, int lfd);
 
 #endif

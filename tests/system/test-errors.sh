@@ -205,7 +205,28 @@ no_descriptor_left() {
 check "a request when switchd has no descriptor left is answered INTERNAL_ERROR, named" \
 	no_descriptor_left
 check "... and so is the next one" no_descriptor_left
+# With the limit below even the reserve descriptor, switchd can neither
+# take the connection nor refuse it. It stops watching its socket until a
+# descriptor is back, looking every 100 ms, instead of spinning on it; the
+# request waits in the backlog and is answered once the limit is back.
+prlimit --pid "$SD_PID" --nofile=3:
+main_thread_ticks() { awk '{ print $14 + $15 }' "/proc/$SD_PID/task/$SD_PID/stat"; }
+nctl vif-list uuid="${EXV[-1]}" --minimal >"$WORK/waited.out" 2>&1 &
+WAITED=$!
+echo $WAITED >"$WORK/waited.bgpid"
+sleep 0.5
+t0=$(main_thread_ticks)
+sleep 2
+t1=$(main_thread_ticks)
+check "with no descriptor at all, switchd does not spin on its socket ($((t1 - t0)) ticks of CPU in 2 s)" \
+	test $((t1 - t0)) -le 20
 prlimit --pid "$SD_PID" --nofile="$NOFILE":
+waited_answered() {
+	local _
+	for _ in $(seq 50); do kill -0 $WAITED 2>/dev/null || break; sleep 0.1; done
+	wait $WAITED && [ "$(cat "$WORK/waited.out")" = "${EXV[-1]}" ]
+}
+check "... and answers the waiting request once the limit is back" waited_answered
 check "with the limit back, the refused VIF plugs" \
 	nctl vif-plug uuid="${EXV[-1]}" ifname="ex$((${#EXV[@]} - 1))"
 unplug_all() {
