@@ -210,8 +210,7 @@ dp_create(const struct dp_params *params, struct dp **out)
 	}
 	err = fdb_init(&dp->fdb, dp->name,
 		       params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
-		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC), dp->qsv,
-		       n_workers > 1);
+		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC));
 	if (err)
 		goto fail;
 
@@ -596,10 +595,11 @@ dp_fdb_stats_get(const struct dp *dp, struct dp_fdb_stats *st)
 
 		st->learned += ld(&s->learned);
 		st->moved += ld(&s->moved);
+		st->refreshed += ld(&s->refreshed);
 		st->learn_failed += ld(&s->learn_failed);
 		st->aged += ld(&s->aged);
 	}
-	st->entries = (uint32_t)rte_hash_count(dp->fdb.h);
+	st->entries = fdb_count(&dp->fdb);
 	st->capacity = dp->fdb.capacity;
 }
 
@@ -622,34 +622,33 @@ int
 dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_entry *e, void *arg),
 	    void *arg)
 {
-	unsigned int self = dp->n_workers;
+	const struct fdb *f = &dp->fdb;
 	uint16_t now = dp_now_sec(dp), bgen;
-	uint32_t next = 0;
-	const void *key;
-	void *data;
+	uint32_t b;
 	int ret = 0;
 
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
-	bgen = fdb_gen_load(&dp->fdb.bridge_gen[bridge]);
-	/* Online while we hold pointers into the table, so that keys deleted
-	 * meanwhile are not reused under us. */
-	rte_rcu_qsbr_thread_online(dp->qsv, self);
-	while (rte_hash_iterate(dp->fdb.h, &key, &data, &next) >= 0) {
-		uint64_t k, v = (uint64_t)(uintptr_t)data;
-		struct dp_fdb_entry e;
+	bgen = fdb_gen_load(&f->bridge_gen[bridge]);
+	/* The table is walked as a reader: entries learned or aged meanwhile
+	 * may or may not be seen, and none is seen with another's value. */
+	for (b = 0; b < fdb_n_buckets(f) && ret == 0; b++) {
+		const struct fdb_bucket *bk = fdb_bucket_at(f, b);
+		unsigned int i;
 
-		memcpy(&k, key, sizeof(k));
-		if (fdb_key_bridge(k) != bridge || !fdb_val_live(&dp->fdb, v, bgen, now))
-			continue;
-		memcpy(e.mac.addr_bytes, &k, RTE_ETHER_ADDR_LEN);
-		e.port = fdb_val_port(v);
-		e.age_sec = (uint16_t)(now - fdb_val_seen(v));
-		ret = cb(&e, arg);
-		if (ret != 0)
-			break;
+		for (i = 0; i < FDB_WAYS && ret == 0; i++) {
+			uint64_t k = __atomic_load_n(&bk->slot[i].key, __ATOMIC_ACQUIRE), v;
+			struct dp_fdb_entry e;
+
+			if (k == 0 || fdb_key_bridge(k) != bridge ||
+			    !fdb_slot_read(&bk->slot[i], k, &v) || !fdb_val_live(f, v, bgen, now))
+				continue;
+			fdb_key_mac(k, &e.mac);
+			e.port = fdb_val_port(v);
+			e.age_sec = (uint16_t)(now - fdb_val_seen(v));
+			ret = cb(&e, arg);
+		}
 	}
-	rte_rcu_qsbr_thread_offline(dp->qsv, self);
 	return ret;
 }
 

@@ -25,14 +25,12 @@
  *     control, read by workers). Flushing the FDB of a port or bridge is O(1):
  *     bump its generation; entries that carry an older one are dead and are
  *     reclaimed by aging.
- *  4. The FDB is an rte_hash in lock-free reader/writer mode with RCU-deferred
- *     key reclamation. Lookups never lock. Workers learn; worker 0 also ages.
- *     With one worker it is the only writer and nothing locks; with several,
- *     rte_hash serialises writers with its writer lock, taken only when an
- *     entry is written (a new or moved MAC, or once a second per active
- *     MAC), never for a frame of steady traffic. The control thread only
- *     reads the table (fdb-show), registered online with the same RCU
- *     variable meanwhile.
+ *  4. The FDB (fdb.h) is a table of our own whose readers take no lock and
+ *     write nothing. Workers learn; worker 0 also ages. Steady traffic does
+ *     not write the table: a live entry is rewritten in place (a
+ *     compare-and-swap) only when its MAC moves or is first seen in a new
+ *     second, and a slot changes hands (a new MAC, aging) under the
+ *     table's lock. The control thread only reads it (fdb-show).
  *
  * Every function here is for the control thread unless it says otherwise.
  * Functions return 0 or a positive errno value.
@@ -101,6 +99,7 @@ struct dp_port_stats {
 struct dp_fdb_stats {
 	uint64_t learned;      /* new (bridge, MAC) entries */
 	uint64_t moved;	       /* a MAC seen on a different port than learned */
+	uint64_t refreshed;    /* live entries whose last-seen time was rewritten */
 	uint64_t learn_failed; /* table full */
 	uint64_t aged;	       /* entries removed for age or a flush */
 	uint32_t entries;      /* currently in the table, incl. flushed-but-not-yet-reclaimed */

@@ -52,6 +52,7 @@ struct dp_cfg {
 struct dp_worker_stats {
 	uint64_t learned;
 	uint64_t moved;
+	uint64_t refreshed;
 	uint64_t learn_failed;
 	uint64_t aged;
 } __rte_cache_aligned;

@@ -1,81 +1,240 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The forwarding database: table set-up and aging. See fdb.h. */
+/* The forwarding database: table set-up, learning and aging. See fdb.h. */
 #include "fdb.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include <rte_errno.h>
-#include <rte_hash_crc.h>
-#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 int
-fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec,
-	 struct rte_rcu_qsbr *qsv, bool multi_writer)
+fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec)
 {
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		.entries = capacity,
-		.key_len = sizeof(uint64_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = (int)rte_socket_id(),
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE |
-			      (multi_writer ? RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD : 0),
-	};
-	struct rte_hash_rcu_config rcu = {
-		.v = qsv,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-	};
+	/* Room to spare: at most 4 in 5 slots in use when full, so that two
+	 * choices of a 4-slot bucket find room for every key in practice. */
+	uint64_t slots = (uint64_t)capacity * 5 / 4, buckets = 1;
+	char mname[64];
 
 	memset(f, 0, sizeof(*f));
-	snprintf(hname, sizeof(hname), "%s_fdb", name);
-	f->h = rte_hash_create(&hp);
-	if (f->h == NULL)
-		return rte_errno ? rte_errno : ENOMEM;
-	if (rte_hash_rcu_qsbr_add(f->h, &rcu) != 0) {
-		int err = rte_errno ? rte_errno : EINVAL;
-
-		rte_hash_free(f->h);
-		f->h = NULL;
-		return err;
-	}
+	if (capacity == 0)
+		return EINVAL;
+	while (buckets * FDB_WAYS < slots)
+		buckets <<= 1;
+	if (buckets < 2 || buckets > UINT32_MAX / 2)
+		buckets = buckets < 2 ? 2 : 0;
+	if (buckets == 0)
+		return EINVAL;
+	snprintf(mname, sizeof(mname), "%s_fdb", name);
+	f->buckets = rte_malloc(mname, buckets * sizeof(struct fdb_bucket), RTE_CACHE_LINE_SIZE);
+	if (f->buckets == NULL)
+		return ENOMEM;
+	/* Written here, not left to rte_zmalloc, which skips memory it knows
+	 * is clean: every page is faulted in now, not by a worker learning
+	 * (4 KiB pages without hugepages: a fault per 64 buckets). */
+	memset(f->buckets, 0, buckets * sizeof(struct fdb_bucket));
+	f->mask = (uint32_t)(buckets - 1);
 	f->capacity = capacity;
 	f->age_sec = age_sec;
+	f->seen_mask = (uint16_t) ~(rte_align32prevpow2(RTE_MAX(age_sec / 64, 1)) - 1);
+	rte_spinlock_init(&f->lock);
 	return 0;
 }
 
 void
 fdb_fini(struct fdb *f)
 {
-	rte_hash_free(f->h);
-	f->h = NULL;
+	rte_free(f->buckets);
+	f->buckets = NULL;
+}
+
+/* Give slot @s to @key with @val. Under the lock. Readers of the slot's
+ * old key must not take the new value for theirs: the key goes to 0
+ * first, the value next, the new key last (fdb_slot_read reads in the
+ * other order). */
+static void
+slot_give(struct fdb_slot *s, uint64_t key, uint64_t val)
+{
+	if (s->key != 0)
+		__atomic_store_n(&s->key, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+}
+
+static bool
+slot_dead(const struct fdb *f, const struct fdb_slot *s, uint16_t now)
+{
+	uint64_t key = __atomic_load_n(&s->key, __ATOMIC_RELAXED);
+
+	return key != 0 && !fdb_val_live(f, __atomic_load_n(&s->val, __ATOMIC_RELAXED),
+					 fdb_gen_load(&f->bridge_gen[fdb_key_bridge(key)]), now);
+}
+
+static struct fdb_slot *
+bucket_empty_slot(struct fdb_bucket *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < FDB_WAYS; i++)
+		if (b->slot[i].key == 0)
+			return &b->slot[i];
+	return NULL;
+}
+
+/* The other bucket of the key in slot @i of bucket @b. */
+static struct fdb_bucket *
+alt_bucket(const struct fdb *f, const struct fdb_bucket *b, unsigned int i)
+{
+	struct fdb_bucket *b1 = fdb_bucket1(f, b->slot[i].key);
+
+	return b1 != b ? b1 : fdb_bucket2(f, b->slot[i].key);
+}
+
+/* Move the entry in slot @from to the empty slot @to. Under the lock. It
+ * is in both for a moment, never in neither; a reader that looked in @to
+ * before the copy and in @from after the removal misses it once, and the
+ * frame is flooded. */
+static void
+slot_move(struct fdb_slot *to, struct fdb_slot *from)
+{
+	slot_give(to, from->key, __atomic_load_n(&from->val, __ATOMIC_RELAXED));
+	__atomic_store_n(&from->key, 0, __ATOMIC_RELEASE);
+}
+
+#define FDB_CUCKOO_BUCKETS 128 /* most buckets a search for room visits */
+
+static bool
+visited(struct fdb_bucket *const *b, int n, const struct fdb_bucket *x)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] == x)
+			return true;
+	return false;
+}
+
+/* Both buckets @b1, @b2 of a new key are full: make room in one by moving
+ * entries to their other buckets (cuckoo hashing), searching breadth
+ * first for the shortest chain of moves. Returns the freed slot, in @b1
+ * or @b2, or NULL. Under the lock. */
+static struct fdb_slot *
+cuckoo(struct fdb *f, struct fdb_bucket *b1, struct fdb_bucket *b2)
+{
+	/* Node q: bucket b[q], reached from bucket b[parent[q]] whose slot
+	 * via[q] holds a key that may move to b[q]. */
+	struct fdb_bucket *b[FDB_CUCKOO_BUCKETS];
+	int parent[FDB_CUCKOO_BUCKETS];
+	uint8_t via[FDB_CUCKOO_BUCKETS];
+	int n = 2, q;
+
+	b[0] = b1;
+	b[1] = b2;
+	parent[0] = parent[1] = -1;
+	for (q = 0; q < n; q++) {
+		unsigned int i;
+
+		for (i = 0; i < FDB_WAYS; i++) {
+			struct fdb_bucket *alt = alt_bucket(f, b[q], i);
+			struct fdb_slot *free = bucket_empty_slot(alt);
+			int at = q;
+
+			if (free == NULL) {
+				/* Each bucket once: a chain through one twice
+				 * would move an entry out of its buckets. */
+				if (n < FDB_CUCKOO_BUCKETS && !visited(b, n, alt)) {
+					b[n] = alt;
+					parent[n] = q;
+					via[n++] = (uint8_t)i;
+				}
+				continue;
+			}
+			/* Room at the end of the chain: move back along it. */
+			slot_move(free, &b[at]->slot[i]);
+			free = &b[at]->slot[i];
+			while (parent[at] >= 0) {
+				struct fdb_slot *from = &b[parent[at]]->slot[via[at]];
+
+				slot_move(free, from);
+				free = from;
+				at = parent[at];
+			}
+			return free;
+		}
+	}
+	return NULL;
+}
+
+int
+fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now)
+{
+	struct fdb_bucket *b[2] = {fdb_bucket1(f, key), fdb_bucket2(f, key)};
+	struct fdb_slot *s = NULL;
+	unsigned int i, j;
+	int err = 0;
+
+	rte_spinlock_lock(&f->lock);
+	/* Another worker may have learned the key since our lookup. */
+	for (j = 0; j < 2 && s == NULL; j++)
+		for (i = 0; i < FDB_WAYS && s == NULL; i++)
+			if (b[j]->slot[i].key == key)
+				s = &b[j]->slot[i];
+	if (s != NULL) {
+		__atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
+		goto out;
+	}
+	/* An empty slot, in the first bucket if it has one (lookups look
+	 * there first); else the slot of a dead entry; else room made by
+	 * moving others. */
+	if (f->count < f->capacity) {
+		for (j = 0; j < 2 && s == NULL; j++)
+			for (i = 0; i < FDB_WAYS && s == NULL; i++)
+				if (b[j]->slot[i].key == 0)
+					s = &b[j]->slot[i];
+		if (s != NULL)
+			__atomic_store_n(&f->count, f->count + 1, __ATOMIC_RELAXED);
+	}
+	for (j = 0; j < 2 && s == NULL; j++)
+		for (i = 0; i < FDB_WAYS && s == NULL; i++)
+			if (slot_dead(f, &b[j]->slot[i], now))
+				s = &b[j]->slot[i];
+	if (s == NULL && f->count < f->capacity) {
+		s = cuckoo(f, b[0], b[1]);
+		if (s != NULL)
+			__atomic_store_n(&f->count, f->count + 1, __ATOMIC_RELAXED);
+	}
+	if (s != NULL)
+		slot_give(s, key, val);
+	else
+		err = ENOSPC;
+out:
+	rte_spinlock_unlock(&f->lock);
+	return err;
 }
 
 uint32_t
 fdb_age(struct fdb *f, uint16_t now, uint32_t budget)
 {
-	int32_t max = rte_hash_max_key_id(f->h);
 	uint32_t removed = 0;
 
-	while (budget-- > 0) {
-		int32_t pos = (int32_t)f->scan_next;
-		void *key, *data;
-		uint64_t k;
+	for (; budget > 0; budget--) {
+		struct fdb_bucket *b = &f->buckets[f->scan_next];
+		unsigned int i;
 
-		/* Key positions are 0..max-1. */
-		f->scan_next = pos + 1 >= max ? 0 : (uint32_t)pos + 1;
-		if (rte_hash_get_key_with_position(f->h, pos, &key) != 0)
-			continue;
-		memcpy(&k, key, sizeof(k));
-		if (rte_hash_lookup_data(f->h, &k, &data) < 0)
-			continue;
-		if (fdb_val_live(f, (uint64_t)(uintptr_t)data,
-				 fdb_gen_load(&f->bridge_gen[fdb_key_bridge(k)]), now))
-			continue;
-		if (rte_hash_del_key(f->h, &k) >= 0)
-			removed++;
+		f->scan_next = (f->scan_next + 1) & f->mask;
+		for (i = 0; i < FDB_WAYS; i++) {
+			struct fdb_slot *s = &b->slot[i];
+
+			/* Unlocked look first: most slots are empty or live. */
+			if (!slot_dead(f, s, now))
+				continue;
+			rte_spinlock_lock(&f->lock);
+			if (slot_dead(f, s, now)) {
+				__atomic_store_n(&s->key, 0, __ATOMIC_RELEASE);
+				__atomic_store_n(&f->count, f->count - 1, __ATOMIC_RELAXED);
+				removed++;
+			}
+			rte_spinlock_unlock(&f->lock);
+		}
 	}
 	return removed;
 }

@@ -2,18 +2,39 @@
 /*
  * fdb.h - the forwarding database, private to datapath/.
  *
- * One rte_hash keyed by (bridge id, MAC) packed into 64 bits, in lock-free
- * reader/writer mode with RCU-deferred key reclamation. The value is also 64
- * bits, stored in the hash's data pointer so a hit costs no further memory
- * access:
+ * A hash table of our own, made for this one job: 64-bit keys, 64-bit
+ * values, readers that take no lock and write nothing. rte_hash was used
+ * first; its generic keys, function-pointer hash and bulk machinery cost
+ * about 200 instructions per lookup, two thirds of the switching work (see
+ * docs/PERFORMANCE.md).
+ *
+ * Key: (bridge id + 1) << 48 | MAC, so that 0 means an empty slot.
+ * Value:
  *
  *     bits  0..15  port id the MAC was learned on
  *     bits 16..31  that port's flush generation at learning time
  *     bits 32..47  the bridge's flush generation at learning time
  *     bits 48..63  last seen, in seconds (mod 2^16)
  *
- * An entry whose generations differ from the current ones is dead (flushed).
- * Workers add (datapath.h, rule 4); worker 0 ages, a slice of the table per call.
+ * An entry whose generations differ from the current ones is dead (flushed);
+ * flushing is O(1) whatever the table size.
+ *
+ * Layout: buckets of FDB_WAYS (key, value) slots, one cache line each. A key
+ * lives in one of two buckets, both taken from one multiplicative hash, and
+ * in the first whenever it has room. The caller finds a burst's first
+ * buckets early and prefetches them, so its lookups overlap their cache
+ * misses.
+ *
+ * Concurrency (every worker learns; worker 0 ages; control dumps):
+ * - Readers load a slot's key, then its value, then the key again: a value
+ *   read while the slot was being given to another key is thrown away.
+ * - A live entry's value is rewritten in place with a compare-and-swap (a
+ *   last-seen time refreshed, see fdb_seen(); a move to another port): readers see the old or the
+ * new value, both right for the key. Steady traffic writes nothing.
+ * - Giving a slot to a key (new, or in place of a dead entry) and emptying
+ *   one (aging) take the table's lock, write the value before the key, and
+ *   make the value store fail any concurrent compare-and-swap of the slot's
+ *   old entry.
  */
 #ifndef SWITCHD_DATAPATH_FDB_H
 #define SWITCHD_DATAPATH_FDB_H
@@ -22,33 +43,87 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_hash.h>
-#include <rte_rcu_qsbr.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_prefetch.h>
+#include <rte_spinlock.h>
 
 #include "datapath.h"
 
+#define FDB_WAYS 4 /* slots per bucket: one 64-byte cache line */
+
+struct fdb_slot {
+	uint64_t key; /* 0: empty */
+	uint64_t val;
+};
+
+struct fdb_bucket {
+	struct fdb_slot slot[FDB_WAYS];
+} __rte_cache_aligned;
+
 struct fdb {
-	struct rte_hash *h;
-	uint32_t capacity;
+	struct fdb_bucket *buckets;
+	uint32_t mask;	   /* number of buckets - 1 (a power of two) */
+	uint32_t capacity; /* most entries held; the table has room to spare */
+	uint32_t count;	   /* slots in use, dead or alive (under lock) */
 	uint16_t age_sec;
-	uint32_t scan_next;		     /* aging cursor (worker 0) */
+	uint16_t seen_mask;		     /* see fdb_seen() */
+	uint32_t scan_next;		     /* aging cursor, a bucket (worker 0) */
+	rte_spinlock_t lock;		     /* slot ownership changes */
 	uint16_t bridge_gen[DP_MAX_BRIDGES]; /* written by control */
 	uint16_t port_gen[DP_MAX_PORTS];     /* written by control */
 };
 
+/* The key's bridge part, computed once per burst. */
 static inline uint64_t
-fdb_key(uint16_t bridge, const struct rte_ether_addr *mac)
+fdb_key_tag(uint16_t bridge)
+{
+	return (uint64_t)(bridge + 1u) << 48;
+}
+
+/* The key of the MAC at @mac on the bridge of @tag. The MAC is read as
+ * the low 48 bits of a little-endian load, so the group bit is bit 0. */
+static inline uint64_t
+fdb_key(uint64_t tag, const struct rte_ether_addr *mac)
 {
 	uint64_t k = 0;
 
 	memcpy(&k, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	return k | (uint64_t)bridge << 48;
+	return rte_le_to_cpu_64(k) | tag;
+}
+
+/* fdb_key() of a MAC followed by at least two more readable bytes (a
+ * frame's addresses): one 8-byte load. */
+static inline uint64_t
+fdb_key_in_frame(uint64_t tag, const void *mac)
+{
+	uint64_t k;
+
+	memcpy(&k, mac, sizeof(k));
+	return (rte_le_to_cpu_64(k) & 0xffffffffffffULL) | tag;
+}
+
+/* The MAC of @key, for dumps. */
+static inline void
+fdb_key_mac(uint64_t key, struct rte_ether_addr *mac)
+{
+	uint64_t k = rte_cpu_to_le_64(key);
+
+	memcpy(mac->addr_bytes, &k, RTE_ETHER_ADDR_LEN);
+}
+
+/* The MAC's group bit: the low bit of its first byte, the key's bit 0. */
+static inline bool
+fdb_key_multicast(uint64_t key)
+{
+	return key & 1;
 }
 
 static inline uint16_t
 fdb_key_bridge(uint64_t key)
 {
-	return (uint16_t)(key >> 48);
+	return (uint16_t)((key >> 48) - 1);
 }
 
 static inline uint64_t
@@ -70,10 +145,27 @@ fdb_val_seen(uint64_t v)
 	return (uint16_t)(v >> 48);
 }
 
+/* Last-seen as learning writes it at time @now: rounded down to a
+ * multiple of refresh (a power of two near 1/64 of the aging time), so
+ * that a table of many active MACs is not rewritten once a second per MAC
+ * and a frame of steady traffic needs one comparison to know its entry is
+ * fresh. Entries may expire up to refresh - 1 seconds early. */
+static inline uint16_t
+fdb_seen(const struct fdb *f, uint16_t now)
+{
+	return now & f->seen_mask;
+}
+
 static inline uint16_t
 fdb_gen_load(const uint16_t *gen)
 {
 	return __atomic_load_n(gen, __ATOMIC_RELAXED);
+}
+
+static inline void
+fdb_gen_bump(uint16_t *gen)
+{
+	__atomic_store_n(gen, (uint16_t)(*gen + 1), __ATOMIC_RELEASE);
 }
 
 /* True if entry @v of a bridge whose generation is @bridge_gen is live at
@@ -88,21 +180,110 @@ fdb_val_live(const struct fdb *f, uint64_t v, uint16_t bridge_gen, uint16_t now)
 	       (uint16_t)(now - fdb_val_seen(v)) <= f->age_sec;
 }
 
-/* Create the table; @multi_writer when several workers learn. */
-int fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec,
-	     struct rte_rcu_qsbr *qsv, bool multi_writer);
+/* The hash of @key. Its top bits pick the first bucket, the bits below
+ * them the second: a multiplication mixes every key bit into the top
+ * ones, and the xor-shift first folds the bridge and the MAC's last bytes
+ * down into the bits that feed the rest. */
+static inline uint64_t
+fdb_hash(uint64_t key)
+{
+	return (key ^ key >> 29) * 0x9e3779b97f4a7c15ULL;
+}
+
+/* The first bucket of @key: where it is looked for first, and where
+ * fdb_learn() puts it if there is room. Prefetch it early. */
+static inline struct fdb_bucket *
+fdb_bucket1(const struct fdb *f, uint64_t key)
+{
+	return &f->buckets[(uint32_t)(fdb_hash(key) >> 32) & f->mask];
+}
+
+/* The second bucket, never the first: a key whose two choices coincided
+ * would have half the room. */
+static inline struct fdb_bucket *
+fdb_bucket2(const struct fdb *f, uint64_t key)
+{
+	uint64_t h = fdb_hash(key);
+	uint32_t b1 = (uint32_t)(h >> 32) & f->mask;
+	uint32_t b2 = (uint32_t)(h >> 8) & f->mask;
+
+	return &f->buckets[b2 != b1 ? b2 : (b1 + 1) & f->mask];
+}
+
+/* Reads one slot as a reader: true, with its value, if it holds @key. */
+static inline bool
+fdb_slot_read(const struct fdb_slot *s, uint64_t key, uint64_t *val)
+{
+	if (__atomic_load_n(&s->key, __ATOMIC_ACQUIRE) != key)
+		return false;
+	*val = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
+	/* The slot may have been given to another key while we read. */
+	return __atomic_load_n(&s->key, __ATOMIC_RELAXED) == key;
+}
+
+static inline struct fdb_slot *
+fdb_bucket_find(struct fdb_bucket *b, uint64_t key, uint64_t *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < FDB_WAYS; i++)
+		if (fdb_slot_read(&b->slot[i], key, val))
+			return &b->slot[i];
+	return NULL;
+}
+
+/* The slot holding @key, whose first bucket is @b1, and its value; or
+ * NULL. Any thread. */
+static inline struct fdb_slot *
+fdb_find(const struct fdb *f, uint64_t key, struct fdb_bucket *b1, uint64_t *val)
+{
+	struct fdb_slot *s = fdb_bucket_find(b1, key, val);
+
+	return likely(s != NULL) ? s : fdb_bucket_find(fdb_bucket2(f, key), key, val);
+}
+
+/* Rewrite the value of @key's live entry in slot @s from @old to @val.
+ * False if the slot changed meanwhile (the caller then learns afresh). */
+static inline bool
+fdb_update(struct fdb_slot *s, uint64_t old, uint64_t val)
+{
+	return __atomic_compare_exchange_n(&s->val, &old, val, false, __ATOMIC_RELEASE,
+					   __ATOMIC_RELAXED);
+}
+
+/* Create a table for @capacity entries. Returns 0 or ENOMEM, EINVAL. */
+int fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec);
 void fdb_fini(struct fdb *f);
 
-/* Look at the next @budget key slots from the aging cursor and delete the
- * entries that are dead or expired at @now; returns how many it deleted.
- * Worker 0 only. Entries are invisible to lookups as soon as they are dead
- * (fdb_val_live), so aging only reclaims their slots. */
+/* Learn @key with value @val: add it, or rewrite its entry. Workers, at
+ * any time. Returns 0, or ENOSPC if the table or both of the key's
+ * buckets are full of live entries. */
+int fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now);
+
+/* Look at the next @budget buckets from the aging cursor and empty the
+ * slots of entries dead or expired at @now; returns how many. Worker 0
+ * only. Entries are invisible to lookups as soon as they are dead
+ * (fdb_val_live), so aging only gives their slots back. */
 uint32_t fdb_age(struct fdb *f, uint16_t now, uint32_t budget);
 
-static inline void
-fdb_gen_bump(uint16_t *gen)
+/* Slots in use, dead entries not yet aged included. */
+static inline uint32_t
+fdb_count(const struct fdb *f)
 {
-	__atomic_store_n(gen, (uint16_t)(*gen + 1), __ATOMIC_RELEASE);
+	return __atomic_load_n(&f->count, __ATOMIC_RELAXED);
+}
+
+/* Number of buckets; fdb_bucket_at() is bucket @i, for walks. */
+static inline uint32_t
+fdb_n_buckets(const struct fdb *f)
+{
+	return f->mask + 1;
+}
+
+static inline struct fdb_bucket *
+fdb_bucket_at(const struct fdb *f, uint32_t i)
+{
+	return &f->buckets[i];
 }
 
 #endif

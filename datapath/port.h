@@ -26,8 +26,10 @@
 struct dp_port_worker {
 	struct dp_port_stats st;
 	uint16_t n_out;
-	bool dirty; /* in the worker's list of ports to flush this iteration */
+	bool dirty;	    /* in the worker's list of ports to flush this iteration */
+	uint64_t out_bytes; /* of the frames in out[] */
 	struct rte_mbuf *out[DP_BURST];
+	uint32_t out_len[DP_BURST]; /* their lengths when enqueued */
 } __rte_cache_aligned;
 
 struct dp_port {

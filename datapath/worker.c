@@ -25,7 +25,7 @@
 #define DP_IDLE_MAX_SLEEP_US 32
 /* How often worker 0 ages, and the smallest slice it looks at. */
 #define DP_AGE_PERIOD_MS 10
-#define DP_AGE_MIN_SLOTS 64
+#define DP_AGE_MIN_BUCKETS 16
 #define DP_PREFETCH_AHEAD 3
 
 static inline void
@@ -39,31 +39,36 @@ static void
 out_flush(struct dp_worker *w, struct dp_port *port)
 {
 	struct dp_port_worker *pw = &port->pw[w->id];
+	uint64_t unsendable = pw->st.drops[DP_DROP_TX_UNSENDABLE];
 	uint16_t n = pw->n_out, done, i, unsent = 0;
-	uint32_t len[DP_BURST];
 
-	/* Lengths before sending: sent frames may be freed by tx_burst, and a
-	 * VLAN port replaces frames with tagged ones. */
-	for (i = 0; i < n; i++)
-		len[i] = pw->out[i]->pkt_len;
 	done = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n, &pw->st);
-	for (i = 0; i < done; i++) {
-		if (pw->out[i] != NULL) { /* NULL: dropped by the port, counted */
-			pw->st.tx_packets++;
-			pw->st.tx_bytes += len[i];
-		}
+	pw->n_out = 0;
+	if (likely(done == n && pw->st.drops[DP_DROP_TX_UNSENDABLE] == unsendable)) {
+		pw->st.tx_packets += n;
+		pw->st.tx_bytes += pw->out_bytes;
+		pw->out_bytes = 0;
+		return;
 	}
-	for (i = done; i < n; i++) {
-		if (pw->out[i] != NULL) {
+	/* Some frames did not go. Lengths are the ones enqueued: sent frames
+	 * may be freed by tx_burst, and a VLAN port replaces frames with
+	 * tagged ones. */
+	for (i = 0; i < n; i++) {
+		if (pw->out[i] == NULL)
+			continue; /* dropped by the port, counted there */
+		if (i < done) {
+			pw->st.tx_packets++;
+			pw->st.tx_bytes += pw->out_len[i];
+		} else {
 			rte_pktmbuf_free(pw->out[i]);
 			unsent++;
 		}
 	}
+	pw->out_bytes = 0;
 	if (unsent != 0)
 		pw->st.drops[port->cls->link_up == NULL || port->cls->link_up(port)
 				     ? DP_DROP_TX_FULL
 				     : DP_DROP_LINK_DOWN] += unsent;
-	pw->n_out = 0;
 }
 
 static inline void
@@ -75,6 +80,8 @@ out_enqueue(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
 		pw->dirty = true;
 		w->dirty[w->n_dirty++] = port;
 	}
+	pw->out_len[pw->n_out] = m->pkt_len;
+	pw->out_bytes += m->pkt_len;
 	pw->out[pw->n_out++] = m;
 	if (unlikely(pw->n_out == DP_BURST))
 		out_flush(w, port);
@@ -114,9 +121,49 @@ flood(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_cfg_bridge 
 			out_enqueue(w, cfg->port[br->ports[i]], m);
 }
 
-/* Frames from one port, all on the port's bridge: check, learn the source
- * MACs, then forward or flood. The FDB is looked up once per burst for the
- * source and destination of every frame. */
+/* Learn that @key is behind the port of @val. Steady traffic finds its
+ * entry fresh and writes nothing; a refresh of last-seen or a move
+ * rewrites the value in place; a new MAC, or one whose entry is dead,
+ * takes a slot. */
+static inline void
+learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, uint64_t val,
+      uint16_t bgen, uint16_t now)
+{
+	uint64_t old = 0;
+	struct fdb_slot *s = fdb_find(f, key, b1, &old);
+	bool live;
+
+	if (likely(s != NULL && old == val))
+		return;
+	live = s != NULL && fdb_val_live(f, old, bgen, now);
+	if (!(live && fdb_update(s, old, val)) && fdb_learn(f, key, val, now) != 0) {
+		w->st.learn_failed++;
+		return;
+	}
+	if (!live)
+		w->st.learned++;
+	else if (fdb_val_port(old) != fdb_val_port(val))
+		w->st.moved++;
+	else
+		w->st.refreshed++;
+}
+
+/* Where a frame goes: a port, or flood (NULL); or it is dropped as a
+ * hairpin. */
+struct fwd {
+	struct dp_port *port;
+	bool hairpin;
+};
+
+/* Frames from one port, all on the port's bridge: check them, make their
+ * FDB keys and prefetch the keys' buckets; then, frame by frame, learn the
+ * source and forward or flood. A frame sees what the frames before it in
+ * the burst taught the table.
+ *
+ * A frame with the same addresses as the one before it (a burst of one
+ * conversation, as a VM's TCP stream sends them) takes that frame's
+ * decision: its source was just learned with the same value, and its
+ * destination just looked up. */
 static void
 bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	     struct rte_mbuf **pkts, uint16_t n, uint16_t now)
@@ -124,29 +171,31 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	struct dp *dp = w->dp;
 	struct fdb *f = &dp->fdb;
 	uint16_t bridge = cfg->port_bridge[in->id];
+	uint64_t tag = fdb_key_tag(bridge);
 	const struct dp_cfg_bridge *br = &cfg->bridge[bridge];
 	struct dp_port_stats *st = &in->pw[w->id].st;
 	uint16_t bgen = fdb_gen_load(&f->bridge_gen[bridge]);
-	uint64_t learn_val = fdb_val(in->id, fdb_gen_load(&f->port_gen[in->id]), bgen, now);
-	uint64_t keys[2 * DP_BURST];
-	const void *kp[2 * DP_BURST];
-	void *vals[2 * DP_BURST];
+	uint64_t learn_val =
+		fdb_val(in->id, fdb_gen_load(&f->port_gen[in->id]), bgen, fdb_seen(f, now));
+	uint64_t skey[DP_BURST], dkey[DP_BURST];
+	struct fdb_bucket *sb[DP_BURST], *db[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
-	uint64_t written[DP_BURST];
-	uint64_t hits = 0;
-	uint16_t i, k = 0, n_written;
+	bool repeat[DP_BURST];
+	uint64_t bytes = 0, prev_s = 0, prev_d = 0; /* 0: no key */
+	struct fwd fwd = {NULL, false};
+	uint16_t i, k = 0;
 
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
+	st->rx_packets += n;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth;
 
 		if (i + DP_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_AHEAD], void *));
-		st->rx_packets++;
-		st->rx_bytes += m->pkt_len;
+		bytes += m->pkt_len;
 		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
 			drop(st, DP_DROP_RUNT, m);
 			continue;
@@ -155,69 +204,55 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			drop(st, DP_DROP_OVERSIZE, m);
 			continue;
 		}
+		/* Each address is followed by at least two header bytes. */
 		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr))) {
+		skey[k] = fdb_key_in_frame(tag, &eth->src_addr);
+		if (unlikely(fdb_key_multicast(skey[k]))) {
 			drop(st, DP_DROP_SRC_MULTICAST, m);
 			continue;
 		}
-		keys[2 * k] = fdb_key(bridge, &eth->src_addr);
-		keys[2 * k + 1] = fdb_key(bridge, &eth->dst_addr);
-		kp[2 * k] = &keys[2 * k];
-		kp[2 * k + 1] = &keys[2 * k + 1];
+		dkey[k] = fdb_key_in_frame(tag, &eth->dst_addr);
+		repeat[k] = skey[k] == prev_s && dkey[k] == prev_d;
+		if (!repeat[k]) {
+			prev_s = skey[k];
+			prev_d = dkey[k];
+			sb[k] = fdb_bucket1(f, skey[k]);
+			db[k] = fdb_bucket1(f, dkey[k]);
+			rte_prefetch0(sb[k]);
+			rte_prefetch0(db[k]);
+		}
 		ok[k++] = m;
 	}
-	if (k == 0)
-		return;
-	rte_hash_lookup_bulk_data(f->h, kp, 2u * k, &hits, vals);
-
-	/* Learn: (re)write an entry only when it is new, moved, flushed or its
-	 * last-seen second changed, so steady traffic does not write. The
-	 * lookup predates the burst's own writes: a source written once in
-	 * this burst is not written again. */
-	n_written = 0;
-	for (i = 0; i < k; i++) {
-		uint64_t old = (uint64_t)(uintptr_t)vals[2 * i];
-		bool hit = hits & (1ULL << (2 * i));
-		uint16_t j;
-
-		if (likely(hit && old == learn_val))
-			continue;
-		for (j = 0; j < n_written && written[j] != keys[2 * i]; j++)
-			;
-		if (j < n_written)
-			continue;
-		written[n_written++] = keys[2 * i];
-		if (rte_hash_add_key_data(f->h, &keys[2 * i], (void *)(uintptr_t)learn_val) < 0) {
-			w->st.learn_failed++;
-			continue;
-		}
-		if (!hit || !fdb_val_live(f, old, bgen, now))
-			w->st.learned++;
-		else if (fdb_val_port(old) != in->id)
-			w->st.moved++;
-	}
+	st->rx_bytes += bytes;
 
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = ok[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		uint64_t v = (uint64_t)(uintptr_t)vals[2 * i + 1];
+		uint64_t v;
 		uint16_t out;
 
-		if (rte_is_multicast_ether_addr(&eth->dst_addr) ||
-		    !(hits & (1ULL << (2 * i + 1))) || !fdb_val_live(f, v, bgen, now)) {
-			flood(w, cfg, br, in->id, st, m);
-			continue;
-		}
+		if (repeat[i])
+			goto forward;
+		learn(w, f, skey[i], sb[i], learn_val, bgen, now);
+		fwd.port = NULL;
+		fwd.hairpin = false;
+		if (fdb_key_multicast(dkey[i]) || fdb_find(f, dkey[i], db[i], &v) == NULL ||
+		    !fdb_val_live(f, v, bgen, now))
+			goto forward; /* flood */
 		out = fdb_val_port(v);
 		if (unlikely(out == in->id)) {
+			fwd.hairpin = true;
+			goto forward;
+		}
+		fwd.port = cfg->port[out];
+		if (unlikely(fwd.port != NULL && cfg->port_bridge[out] != bridge))
+			fwd.port = NULL; /* moved to another bridge: flood */
+	forward:
+		if (likely(fwd.port != NULL))
+			out_enqueue(w, fwd.port, m);
+		else if (unlikely(fwd.hairpin))
 			drop(st, DP_DROP_HAIRPIN, m);
-			continue;
-		}
-		if (unlikely(cfg->port[out] == NULL || cfg->port_bridge[out] != bridge)) {
+		else
 			flood(w, cfg, br, in->id, st, m);
-			continue;
-		}
-		out_enqueue(w, cfg->port[out], m);
 	}
 }
 
@@ -300,10 +335,10 @@ dp_worker_iteration(struct dp_worker *w)
 			/* A full pass in about a quarter of the aging time. */
 			uint32_t calls =
 				(uint32_t)dp->fdb.age_sec * (1000 / DP_AGE_PERIOD_MS) / 4 + 1;
-			uint32_t slots =
-				RTE_MAX(dp->fdb.capacity / calls, (uint32_t)DP_AGE_MIN_SLOTS);
+			uint32_t buckets = RTE_MAX(fdb_n_buckets(&dp->fdb) / calls,
+						   (uint32_t)DP_AGE_MIN_BUCKETS);
 
-			w->st.aged += fdb_age(&dp->fdb, now, slots);
+			w->st.aged += fdb_age(&dp->fdb, now, buckets);
 			w->next_age_tsc = tsc + dp->tsc_hz / 1000 * DP_AGE_PERIOD_MS;
 		}
 	}

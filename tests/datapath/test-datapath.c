@@ -18,10 +18,12 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "../../datapath/datapath.h"
+#include "../../datapath/fdb.h"
 
 #define MAX_TPORTS 8
 
@@ -820,6 +822,82 @@ test_refusals(void **state)
 	assert_int_equal(dp_bridge_set_mtu(dp, 4321, 1500), ENOENT);
 }
 
+/* Frames with the same addresses in a row take the first one's decision;
+ * others in between are decided on their own. */
+static void
+test_repeated_addresses_in_a_burst(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	static const struct rte_ether_addr mac_d = {{0x02, 0, 0, 0, 0, 0x0d}};
+
+	inject(p1, &mac_bcast, &mac_b, 64); /* B behind p1 */
+	inject(p2, &mac_bcast, &mac_c, 64); /* C behind p2 */
+	poll_dp();
+	drain_all();
+	inject(p0, &mac_b, &mac_a, 64);
+	inject(p0, &mac_b, &mac_a, 64);
+	inject(p0, &mac_c, &mac_a, 64);
+	inject(p0, &mac_b, &mac_a, 64);
+	inject(p0, &mac_d, &mac_a, 64); /* unknown: flooded, twice */
+	inject(p0, &mac_d, &mac_a, 64);
+	inject(p0, &mac_a, &mac_a, 64); /* to itself: a hairpin, twice */
+	inject(p0, &mac_a, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 3 + 2);
+	assert_int_equal(drain(p2, &mac_a), 1 + 2);
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), p0->id);
+}
+
+/* The FDB table itself, filled to its capacity (4 in 5 slots in use):
+ * every key is found with its value, one more is refused, aging empties
+ * it and it fills again. */
+static uint64_t
+test_key(uint32_t i)
+{
+	/* Scattered MACs on 16 bridges, never multicast. */
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+
+	return (x & 0xfffffffffffeULL) | (uint64_t)(i % 16 + 1) << 48;
+}
+
+static void
+test_fdb_table_full(void **state)
+{
+	enum {
+		CAP = 104857
+	}; /* 1.25 x CAP slots round up to 2^17: 80% full */
+	struct fdb *f = rte_zmalloc("t", sizeof(*f), 0);
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fdb_init(f, "t", CAP, 300), 0);
+	assert_int_equal(fdb_n_buckets(f) * FDB_WAYS, 131072);
+	for (i = 0; i < CAP; i++)
+		assert_int_equal(fdb_learn(f, test_key(i), fdb_val(i % 4096, 0, 0, 7), 7), 0);
+	assert_int_equal(fdb_count(f), CAP);
+	for (i = 0; i < CAP; i++) {
+		uint64_t k = test_key(i), v = 0;
+
+		assert_non_null(fdb_find(f, k, fdb_bucket1(f, k), &v));
+		assert_true(v == fdb_val(i % 4096, 0, 0, 7));
+	}
+	assert_int_equal(fdb_learn(f, test_key(CAP), fdb_val(1, 0, 0, 7), 7), ENOSPC);
+	/* Learning a known key again rewrites it, full or not. */
+	assert_int_equal(fdb_learn(f, test_key(5), fdb_val(9, 0, 0, 8), 8), 0);
+	assert_int_equal(fdb_count(f), CAP);
+	/* Everything expires; one pass over the buckets gives every slot back. */
+	assert_int_equal(fdb_age(f, 7 + 301 + 1, fdb_n_buckets(f)), CAP);
+	assert_int_equal(fdb_count(f), 0);
+	for (i = 0; i < CAP; i++)
+		assert_int_equal(fdb_learn(f, test_key(CAP + i), fdb_val(1, 0, 0, 400), 400), 0);
+	assert_int_equal(fdb_count(f), CAP);
+	fdb_fini(f);
+	rte_free(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -843,6 +921,7 @@ main(int argc, char **argv)
 		T(test_counters),
 		T(test_move_port_between_bridges),
 		T(test_learn_once_per_burst),
+		T(test_repeated_addresses_in_a_burst),
 		T(test_flood_chained_mbuf),
 		T(test_vlan_pop_push),
 		T(test_vlan_priority_tag_is_native),
@@ -870,7 +949,6 @@ main(int argc, char **argv)
 		T(test_vlan_flood_copies_before_tagging),
 #undef T
 	};
-	int failed;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "sdtest-dp-%d", (int)getpid());
@@ -878,7 +956,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
-	failed = cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
+	const struct CMUnitTest table[] = {
+		cmocka_unit_test(test_fdb_table_full),
+	};
+	int failed;
+
+	failed = cmocka_run_group_tests_name("fdb table", table, NULL, NULL);
+	failed += cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
 	n_workers = 2;
 	failed += cmocka_run_group_tests_name("datapath, 2 workers", two_workers, NULL, NULL);
 	dp_eal_cleanup();
