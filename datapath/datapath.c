@@ -167,6 +167,9 @@ dp_publish(struct dp *dp)
 
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
+	/* A blocked worker must see new ports' descriptors, and is offline:
+	 * the grace period does not wait for it. */
+	dp_workers_wake(dp);
 	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
 	dp_cfg_free(old);
 	return 0;
@@ -224,6 +227,9 @@ dp_create(const struct dp_params *params, struct dp **out)
 		dp->workers[w]->dp = dp;
 		dp->workers[w]->id = w;
 		dp->workers[w]->lcore = params->worker_lcore[w];
+		err = dp_worker_init(dp->workers[w]);
+		if (err)
+			goto fail;
 	}
 	err = dp_publish(dp);
 	if (err)
@@ -235,6 +241,7 @@ dp_create(const struct dp_params *params, struct dp **out)
 						  dp->workers[w]->lcore) != 0) {
 				err = EBUSY;
 				dp->stop = true;
+				dp_workers_wake(dp);
 				while (w-- > 0)
 					rte_eal_wait_lcore(dp->workers[w]->lcore);
 				goto fail;
@@ -245,8 +252,11 @@ dp_create(const struct dp_params *params, struct dp **out)
 	*out = dp;
 	return 0;
 fail:
-	for (w = 0; w < n_workers; w++)
+	for (w = 0; w < n_workers; w++) {
+		if (dp->workers[w] != NULL)
+			dp_worker_fini(dp->workers[w]);
 		rte_free(dp->workers[w]);
+	}
 	fdb_fini(&dp->fdb);
 	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
@@ -272,6 +282,7 @@ dp_destroy(struct dp *dp)
 	if (dp == NULL)
 		return;
 	dp->stop = true;
+	dp_workers_wake(dp);
 	if (dp->launched)
 		for (w = 0; w < dp->n_workers; w++)
 			rte_eal_wait_lcore(dp->workers[w]->lcore);
@@ -282,8 +293,10 @@ dp_destroy(struct dp *dp)
 		port_free(dp->ports[p]);
 	}
 	dp_afpacket_drain();
-	for (w = 0; w < dp->n_workers; w++)
+	for (w = 0; w < dp->n_workers; w++) {
+		dp_worker_fini(dp->workers[w]);
 		rte_free(dp->workers[w]);
+	}
 	fdb_fini(&dp->fdb);
 	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
@@ -422,7 +435,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 {
 	const struct dp_port_class *cls = port_class(params->kind);
 	struct dp_port *port;
-	unsigned int p;
+	unsigned int p, w;
 	int err;
 
 	if (cls == NULL || params->name == NULL || !bridge_valid(dp, params->bridge))
@@ -447,6 +460,8 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return ENOMEM;
 	}
+	for (w = 0; w < dp->n_workers; w++)
+		port->pw[w].wait_epfd = -1;
 	port->id = (uint16_t)p;
 	port->kind = params->kind;
 	port->cls = cls;
@@ -458,6 +473,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	}
 	port->n_txq = (uint16_t)dp->n_workers;
 	port->qsv = dp->qsv;
+	port->dp = dp;
 	snprintf(port->name, sizeof(port->name), "%s", params->name);
 	err = cls->open(port, params, dp->mp);
 	if (err) {

@@ -55,6 +55,7 @@ struct dp_worker_stats {
 	uint64_t refreshed;
 	uint64_t learn_failed;
 	uint64_t aged;
+	uint64_t blocked; /* times the worker blocked in epoll, idle */
 } __rte_cache_aligned;
 
 struct dp_worker {
@@ -62,6 +63,9 @@ struct dp_worker {
 	unsigned int id; /* 0..n_workers-1; also its RCU thread id */
 	unsigned int lcore;
 	uint64_t next_age_tsc;
+	int epfd;    /* where an idle worker blocks: its ports' descriptors and wake_fd */
+	int wake_fd; /* eventfd: a new snapshot, a new peer, or stop */
+	const struct dp_cfg *cannot_block; /* a snapshot with a port that cannot signal */
 	struct dp_worker_stats st;
 	uint16_t n_dirty;
 	struct dp_port *dirty[DP_MAX_PORTS]; /* ports with queued output */
@@ -97,6 +101,8 @@ struct dp {
 void dp_cfg_free(struct dp_cfg *cfg);
 
 /* worker.c */
+int dp_worker_init(struct dp_worker *w);
+void dp_worker_fini(struct dp_worker *w);
 int dp_worker_main(void *arg);
 unsigned int dp_worker_iteration(struct dp_worker *w);
 

@@ -158,10 +158,19 @@ tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 	return i;
 }
 
+static int
+tap_rx_wait(struct dp_port *port, uint16_t queue, int epfd, bool arm)
+{
+	struct dp_port_worker *pw = &port->pw[dp_port_rx_worker(port, queue)];
+
+	return arm ? dp_wait_add(epfd, port->fd, &pw->wait_epfd) : 0;
+}
+
 const struct dp_port_class dp_port_class_tap = {
 	.kind = "tap",
 	.open = tap_open,
 	.close = tap_close,
 	.rx_burst = tap_rx,
 	.tx_burst = tap_tx,
+	.rx_wait = tap_rx_wait,
 };

@@ -64,6 +64,16 @@ struct dp_vhost {
 	int vid;	  /* -1: no device */
 	uint16_t n_qp;	  /* enabled queue pairs (0 while vid is -1) */
 	uint64_t enabled; /* vrings the guest enabled, bit = vring index < 64 */
+	uint32_t conn;	  /* connections so far: a new one has new kick fds */
+	/* Idle blocking (vhost_rx_wait), per guest queue pair, each written
+	 * by the one worker that dequeues from it: the guest's kick eventfd
+	 * as registered, for which connection, in which epoll set. */
+	struct {
+		int fd;
+		int epfd;
+		uint32_t conn;
+		uint32_t quiet; /* the connection whose kicks are off while polling */
+	} kick[32];
 };
 
 /* The library calls back with a vid; this finds the port by socket path. */
@@ -120,8 +130,10 @@ vhost_new_device(int vid)
 		return -1;
 	}
 	if (vh != NULL) {
+		__atomic_store_n(&vh->conn, vh->conn + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
+		dp_workers_wake(vh->port->dp); /* a blocked worker has not armed it */
 		if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu > vh->mtu)
 			RTE_LOG(WARNING, SWITCHD,
 				"%s: the guest's MTU %u exceeds the network's %u; "
@@ -173,8 +185,10 @@ vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 			vh->enabled &= ~(1ULL << vring);
 		/* A disabled vring makes the library's burst calls return 0,
 		 * so lowering the count needs no grace period. */
-		if (vh->vid == vid)
+		if (vh->vid == vid) {
 			__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELEASE);
+			dp_workers_wake(vh->port->dp);
+		}
 	}
 	pthread_mutex_unlock(&vhosts_lock);
 	return 0;
@@ -238,6 +252,8 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 	vh->port = port;
 	vh->mtu = params->mtu;
 	vh->vid = -1;
+	for (unsigned int i = 0; i < RTE_DIM(vh->kick); i++)
+		vh->kick[i].fd = vh->kick[i].epfd = -1;
 	snprintf(vh->path, sizeof(vh->path), "%s", params->vhost_path);
 
 	if (rte_vhost_driver_register(vh->path, flags) != 0) {
@@ -296,16 +312,25 @@ vhost_close(struct dp_port *port)
 static uint16_t
 vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct dp_vhost *vh = port->vhost;
+	struct dp_vhost *vh = port->vhost;
 	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
 	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), got = 0, qp;
 
 	if (vid < 0)
 		return 0;
-	for (qp = queue; qp < n_qp && got < n; qp = (uint16_t)(qp + port->n_rxq))
+	for (qp = queue; qp < n_qp && got < n; qp = (uint16_t)(qp + port->n_rxq)) {
+		/* A guest kicks after each burst (a syscall on its side)
+		 * unless told not to; a polling worker needs no kicks. Not
+		 * from the library's callbacks: they run with the vrings'
+		 * locks held, which this call takes. */
+		if (unlikely(vh->kick[qp].quiet != __atomic_load_n(&vh->conn, __ATOMIC_RELAXED))) {
+			rte_vhost_enable_guest_notification(vid, (uint16_t)(2 * qp + 1), 0);
+			vh->kick[qp].quiet = __atomic_load_n(&vh->conn, __ATOMIC_RELAXED);
+		}
 		got = (uint16_t)(got + rte_vhost_dequeue_burst(vid, (uint16_t)(2 * qp + 1),
 							       port->mp, pkts + got,
 							       (uint16_t)(n - got)));
+	}
 	return got;
 }
 
@@ -326,6 +351,38 @@ vhost_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 	return sent;
 }
 
+static int
+vhost_rx_wait(struct dp_port *port, uint16_t queue, int epfd, bool arm)
+{
+	struct dp_vhost *vh = port->vhost;
+	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
+	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), qp;
+	uint32_t conn = __atomic_load_n(&vh->conn, __ATOMIC_RELAXED);
+
+	if (vid < 0)
+		return 0; /* new_device wakes the workers */
+	for (qp = queue; qp < n_qp; qp = (uint16_t)(qp + port->n_rxq)) {
+		uint16_t vring = (uint16_t)(2 * qp + 1); /* the guest's tx */
+
+		if (arm) {
+			struct rte_vhost_vring vr;
+
+			if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.kickfd < 0)
+				return -1;
+			if (vh->kick[qp].conn != conn || vh->kick[qp].fd != vr.kickfd) {
+				vh->kick[qp].conn = conn;
+				vh->kick[qp].fd = vr.kickfd;
+				vh->kick[qp].epfd = -1;
+			}
+			if (dp_wait_add(epfd, vr.kickfd, &vh->kick[qp].epfd) != 0)
+				return -1;
+		}
+		if (rte_vhost_enable_guest_notification(vid, vring, arm) != 0 && arm)
+			return -1;
+	}
+	return 0;
+}
+
 static bool
 vhost_link_up(const struct dp_port *port)
 {
@@ -342,4 +399,5 @@ const struct dp_port_class dp_port_class_vhost = {
 	.rx_burst = vhost_rx,
 	.tx_burst = vhost_tx,
 	.link_up = vhost_link_up,
+	.rx_wait = vhost_rx_wait,
 };

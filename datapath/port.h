@@ -30,6 +30,7 @@ struct dp_port_worker {
 	uint64_t out_bytes; /* of the frames in out[] */
 	struct rte_mbuf *out[DP_BURST];
 	uint32_t out_len[DP_BURST]; /* their lengths when enqueued */
+	int wait_epfd;		    /* rx_wait: the epoll set this worker's rx fd is in, or -1 */
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -49,6 +50,7 @@ struct dp_port {
 	struct dp_afp *afp;		 /* af_packet kind: its sockets */
 	struct rte_rcu_qsbr *qsv;	 /* the datapath's RCU variable */
 	struct dp_port_worker *pw;	 /* [n_workers] */
+	struct dp *dp;			 /* for dp_workers_wake() */
 };
 
 /* The worker that polls rx queue @queue of @port: worker w polls queue w of
@@ -93,7 +95,27 @@ struct dp_port_class {
 	 * guest is not connected). Frames it refuses then count as link_down,
 	 * not tx_full. Any thread. NULL: always up. */
 	bool (*link_up)(const struct dp_port *port);
+
+	/* Optional, for an idle worker that wants to block instead of
+	 * polling. @arm true: the worker is about to block in epoll on @epfd;
+	 * make sure the descriptors that signal frames on rx queue @queue are
+	 * in it (edge-triggered) and that the peer will signal (a vhost-user
+	 * guest kicks only when asked). false: the worker is polling again;
+	 * the peer may stop signalling. Returns 0, or -1 if the queue cannot
+	 * signal: the worker then keeps polling. The port keeps track of what
+	 * it registered in @epfd (a queue is polled by one worker), and a
+	 * port that gets a peer later calls dp_workers_wake(). Worker only.
+	 * NULL: cannot signal (ethdev ports: rings, NIC PMDs). */
+	int (*rx_wait)(struct dp_port *port, uint16_t queue, int epfd, bool arm);
 };
+
+/* Wake every blocked worker (they then look at their ports again). Any
+ * thread. */
+void dp_workers_wake(struct dp *dp);
+
+/* Add @fd to @epfd for readability, edge-triggered, if *@reg_epfd says it
+ * is not there yet; *@reg_epfd is then @epfd. Returns 0 or -1. */
+int dp_wait_add(int epfd, int fd, int *reg_epfd);
 
 extern const struct dp_port_class dp_port_class_afpacket;
 extern const struct dp_port_class dp_port_class_tap;

@@ -7,8 +7,11 @@
  * publication rule in datapath.h); never locks, logs or allocates.
  */
 #include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -19,10 +22,16 @@
 #include "dp-private.h"
 
 /* Idle back-off: after this many empty polls the worker sleeps, starting at
- * 1 us and doubling up to DP_IDLE_MAX_SLEEP_US, so an idle switch costs
- * little CPU and still wakes within tens of microseconds. */
+ * 1 us and doubling up to DP_IDLE_MAX_SLEEP_US. After DP_IDLE_BLOCK_POLLS
+ * empty polls in all (about a millisecond) it blocks in epoll on its ports'
+ * descriptors, if every port it polls can signal, for at most
+ * DP_IDLE_BLOCK_MS: an idle switch then costs almost no CPU, whatever its
+ * number of ports, and the first frame wakes it within tens of
+ * microseconds. */
 #define DP_IDLE_SPINS 256
 #define DP_IDLE_MAX_SLEEP_US 32
+#define DP_IDLE_BLOCK_POLLS (DP_IDLE_SPINS + 40)
+#define DP_IDLE_BLOCK_MS 100
 /* How often worker 0 ages, and the smallest slice it looks at. */
 #define DP_AGE_PERIOD_MS 10
 #define DP_AGE_MIN_BUCKETS 16
@@ -357,6 +366,120 @@ idle_sleep(struct dp_worker *w, unsigned int us)
 }
 
 int
+dp_worker_init(struct dp_worker *w)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->epfd < 0 || w->wake_fd < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0) {
+		int err = errno;
+
+		dp_worker_fini(w);
+		return err;
+	}
+	return 0;
+}
+
+void
+dp_worker_fini(struct dp_worker *w)
+{
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	w->epfd = w->wake_fd = -1;
+}
+
+void
+dp_workers_wake(struct dp *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		const struct dp_worker *w = dp->workers[i];
+		uint64_t one = 1;
+
+		/* Only a full counter (2^64 - 2 wake-ups unread) fails. */
+		if (w != NULL && w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0)
+			continue;
+	}
+}
+
+int
+dp_wait_add(int epfd, int fd, int *reg_epfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+
+	if (*reg_epfd == epfd)
+		return 0;
+	/* The descriptor's number may still be in the set from a file that
+	 * was closed and replaced; then it is the same fd now, and MOD
+	 * updates it. */
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) != 0))
+		return -1;
+	*reg_epfd = epfd;
+	return 0;
+}
+
+/* Arm (or disarm) every rx queue of @cfg that worker @w polls. Returns
+ * false if one cannot signal. */
+static bool
+wait_arm(struct dp_worker *w, const struct dp_cfg *cfg, bool arm)
+{
+	const struct dp_cfg_rx *rx = &cfg->rx[w->id];
+	bool all = true;
+	uint16_t i;
+
+	for (i = 0; i < rx->n; i++) {
+		struct dp_port *port = cfg->port[rx->q[i].port];
+
+		if (port->cls->rx_wait == NULL ||
+		    port->cls->rx_wait(port, rx->q[i].queue, w->epfd, arm) != 0)
+			all = false;
+	}
+	return all;
+}
+
+/* The worker has been idle for a while: block until a port signals, a
+ * snapshot or a peer changes, or DP_IDLE_BLOCK_MS pass. Returns false if
+ * it cannot (a port it polls cannot signal): it keeps sleeping briefly. */
+static bool
+worker_block(struct dp_worker *w)
+{
+	struct dp *dp = w->dp;
+	const struct dp_cfg *cfg = __atomic_load_n(&dp->cfg, __ATOMIC_ACQUIRE);
+	struct epoll_event ev[8];
+	uint64_t n;
+
+	if (cfg == w->cannot_block)
+		return false;
+	if (!wait_arm(w, cfg, true)) {
+		wait_arm(w, cfg, false);
+		w->cannot_block = cfg; /* until the next snapshot */
+		return false;
+	}
+	/* Frames that came before the peers were asked to signal would
+	 * signal nothing: look once more. */
+	if (dp_worker_iteration(w) == 0 && !dp->stop) {
+		w->st.blocked++;
+		rte_rcu_qsbr_thread_offline(dp->qsv, w->id);
+		if (epoll_wait(w->epfd, ev, RTE_DIM(ev), DP_IDLE_BLOCK_MS) < 0 && errno != EINTR)
+			nanosleep(&(struct timespec){.tv_nsec = DP_IDLE_MAX_SLEEP_US * 1000}, NULL);
+		rte_rcu_qsbr_thread_online(dp->qsv, w->id);
+		if (read(w->wake_fd, &n, sizeof(n)) < 0)
+			n = 0; /* nothing to reset: it was not the wake-up */
+		/* Offline, the snapshot we armed may have been freed: disarm
+		 * the ports of the current one. */
+		cfg = __atomic_load_n(&dp->cfg, __ATOMIC_ACQUIRE);
+	}
+	wait_arm(w, cfg, false);
+	return true;
+}
+
+int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -374,6 +497,11 @@ dp_worker_main(void *arg)
 		}
 		if (++idle < DP_IDLE_SPINS)
 			continue;
+		if (idle >= DP_IDLE_BLOCK_POLLS && worker_block(w)) {
+			idle = 0;
+			sleep_us = 1;
+			continue;
+		}
 		idle_sleep(w, sleep_us);
 		if (sleep_us < DP_IDLE_MAX_SLEEP_US)
 			sleep_us *= 2;

@@ -308,6 +308,18 @@ guest_start() {
 	DPDK_PREFIXES+=("${P}$name")
 }
 
+# sd_idle_ok SECONDS: true if switchd, with no traffic of ours, used under
+# 5% of a core over SECONDS (its workers block when idle).
+sd_idle_ok() {
+	local t0 t1
+	sleep 1
+	t0=$(awk '{ print $14 + $15 }' "/proc/$SD_PID/stat")
+	sleep "$1"
+	t1=$(awk '{ print $14 + $15 }' "/proc/$SD_PID/stat")
+	echo "switchd used $((t1 - t0)) ticks of 1/100 s in $1 s"
+	[ $((t1 - t0)) -lt $(($1 * 5)) ]
+}
+
 # ping_from NS ADDRESS [COUNT]: true if the address answers.
 ping_from() {
 	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 1 -q "$2" >/dev/null

@@ -20,6 +20,8 @@ check "the bridges' host interfaces exist" ip -n "$NS_HOST" link show xenbr0
 
 check "VM1 pings VM2 across xenbr0" ping_from "${P}vm1" 198.18.0.2
 check "VM1 pings upstream across xenbr0" ping_from "${P}vm1" 198.18.0.254
+check "idle, switchd uses under 5% of a core" sd_idle_ok 3
+check "the first frames after idle wake it: VM1 pings VM2" ping_from "${P}vm1" 198.18.0.2 1
 check "upstream pings VM2" ping_from "$NS_UP" 198.18.0.2
 check "VM2 and VM3 reach each other on the internal network" ping_from "${P}vm3" 198.19.0.2
 check_not "VM3 (internal) cannot reach upstream" ping_from "${P}vm3" 198.18.0.254 2

@@ -84,6 +84,8 @@ links_up() {
 check "the VMs' sockets appear: switchd connects by itself (link up within 10 s)" \
 	links_up "$VIF1" "$VIF2" "$VIF10"
 check "vm1 pings vm2 through the bridge, both on vhost-user" ping_until "${P}vm1" 198.18.0.2 10
+check "idle, switchd uses under 5% of a core" sd_idle_ok 3
+check "a guest's kick wakes it: vm1 pings vm2 after idle" ping_from "${P}vm1" 198.18.0.2 1
 check "vm10 (vhost-user, VLAN 10) pings the upstream VLAN 10 host through Open vSwitch" \
 	ping_until "${P}vm10" 198.18.10.100 10
 check_not "vm1 does not reach vm10 (another network)" ping_from "${P}vm1" 198.18.10.1 2
