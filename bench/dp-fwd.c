@@ -39,12 +39,12 @@
 #define RUNS 5
 
 struct rport {
-	struct rte_ring *rx, *tx;
+	struct rte_ring *rx, *tx[2]; /* a tx ring per worker */
 	uint16_t id;
 };
 
 static struct dp *dp;
-static unsigned int seq;
+static unsigned int seq, n_workers = 1;
 
 static void
 rport_add(struct rport *p, uint16_t bridge)
@@ -55,13 +55,18 @@ rport_add(struct rport *p, uint16_t bridge)
 
 	snprintf(name, sizeof(name), "frx%u", seq);
 	p->rx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "ftx%u", seq);
-	p->tx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	for (unsigned int w = 0; w < n_workers; w++) {
+		snprintf(name, sizeof(name), "ftx%u.%u", seq, w);
+		p->tx[w] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (p->tx[w] == NULL)
+			ethdev = -1;
+	}
 	snprintf(name, sizeof(name), "net_ring_f%u", seq++);
-	ethdev = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
+	ethdev = rte_eth_from_rings(name, &p->rx, 1, p->tx, (unsigned int)n_workers, 0);
 	pp.ethdev = (uint16_t)ethdev;
 	pp.name = name;
-	if (p->rx == NULL || p->tx == NULL || ethdev < 0 || dp_port_add(dp, &pp, &p->id) != 0) {
+	if (p->rx == NULL || p->tx[n_workers - 1] == NULL || ethdev < 0 ||
+	    dp_port_add(dp, &pp, &p->id) != 0) {
 		fprintf(stderr, "bench-dp-fwd: cannot make a ring port\n");
 		exit(1);
 	}
@@ -133,10 +138,10 @@ step(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **m
 	dp_worker_poll(dp, 0);
 	/* What A sent went out on B, and the other way round; reuse the mbufs
 	 * (forwarding changes nothing in them). */
-	n = rte_ring_dequeue_burst(b->tx, out, BURST, NULL);
+	n = rte_ring_dequeue_burst(b->tx[0], out, BURST, NULL);
 	memcpy(ma, out, n * sizeof(void *));
 	got += n;
-	n = rte_ring_dequeue_burst(a->tx, out, BURST, NULL);
+	n = rte_ring_dequeue_burst(a->tx[0], out, BURST, NULL);
 	memcpy(mb, out, n * sizeof(void *));
 	got += n;
 	if (got != 2 * BURST) {
@@ -154,7 +159,43 @@ cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Mpps over @frames, or, if @frames is 0, one warm pass only. */
+/* With two workers: one direction per worker, each on its own lcore. */
+struct side {
+	struct rport *in, *out;
+	struct rte_mbuf **m;
+	unsigned int side; /* also the worker that polls `in` */
+	uint32_t pairs;
+	uint64_t frames;
+	uint64_t tsc; /* how long it took */
+};
+
+static int
+side_run(void *arg)
+{
+	struct side *s = arg;
+	uint64_t n = 0, start = rte_rdtsc();
+	uint32_t k = 0;
+	void *out[BURST];
+
+	while (n < s->frames) {
+		unsigned int got;
+
+		address(s->m, s->side, &k, s->pairs);
+		rte_ring_enqueue_burst(s->in->rx, (void **)s->m, BURST, NULL);
+		dp_worker_poll(dp, s->side);
+		got = rte_ring_dequeue_burst(s->out->tx[s->side], out, BURST, NULL);
+		if (got != BURST) {
+			fprintf(stderr, "bench-dp-fwd: %u of %u frames forwarded\n", got, BURST);
+			exit(1);
+		}
+		memcpy(s->m, out, got * sizeof(void *));
+		n += got;
+	}
+	s->tsc = rte_rdtsc() - start;
+	return 0;
+}
+
+/* Mpps over @frames, both directions together. */
 static double
 run(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb, uint32_t pairs,
     uint64_t frames)
@@ -162,6 +203,17 @@ run(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb
 	uint32_t ka = 0, kb = 0;
 	uint64_t n = 0, start;
 
+	if (n_workers == 2) {
+		struct side sa = {a, b, ma, 0, pairs, frames / 2, 0};
+		struct side sb = {b, a, mb, 1, pairs, frames / 2, 0};
+
+		if (rte_eal_remote_launch(side_run, &sb, rte_get_next_lcore(-1, 1, 0)) != 0)
+			exit(1);
+		side_run(&sa);
+		rte_eal_mp_wait_lcore();
+		return (double)(sa.frames + sb.frames) * (double)rte_get_tsc_hz() /
+		       (double)RTE_MAX(sa.tsc, sb.tsc) / 1e6;
+	}
 	start = rte_rdtsc();
 	while (n < frames)
 		n += step(a, b, ma, mb, &ka, &kb, pairs);
@@ -173,8 +225,9 @@ main(int argc, char **argv)
 {
 	static const uint32_t defaults[] = {1, 16, 65536, 1000000};
 	char prefix[64];
-	char *eal[] = {argv[0],		 "--no-huge", "-m", "4096",	   "--no-pci",
-		       "--no-telemetry", "--lcores",  "0",  "--log-level", "*:error",
+	char lcores[8] = "0";
+	char *eal[] = {argv[0],		 "--no-huge", "-m",   "4096",	     "--no-pci",
+		       "--no-telemetry", "--lcores",  lcores, "--log-level", "*:error",
 		       "--file-prefix",	 prefix,      NULL};
 	/* Under valgrind: a fixed, small amount of work. */
 	bool grind = getenv("SD_BENCH_FRAMES") != NULL;
@@ -183,8 +236,25 @@ main(int argc, char **argv)
 	struct rte_mbuf *ma[BURST], *mb[BURST];
 	struct rport a, b;
 	uint16_t bridge;
-	int i, n_sizes = argc > 1 ? argc - 1 : (int)RTE_DIM(defaults);
+	int i, n_sizes;
 
+	if (argc > 2 && strcmp(argv[1], "--workers") == 0) {
+		n_workers = (unsigned int)atoi(argv[2]);
+		if (n_workers != 1 && n_workers != 2) {
+			fprintf(stderr, "bench-dp-fwd: --workers takes 1 or 2\n");
+			return 1;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	if (n_workers == 2 && grind) {
+		fprintf(stderr, "bench-dp-fwd: instructions are counted with one worker\n");
+		return 1;
+	}
+	n_sizes = argc > 1 ? argc - 1 : (int)RTE_DIM(defaults);
+	p.n_workers = n_workers;
+	if (n_workers == 2)
+		snprintf(lcores, sizeof(lcores), "0,1");
 	snprintf(prefix, sizeof(prefix), "sdbench-fwd-%d", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0 || dp_create(&p, &dp) != 0 ||
 	    dp_bridge_add(dp, "xenbr0", 1500, &bridge) != 0)
@@ -195,9 +265,12 @@ main(int argc, char **argv)
 	frames_make(mb, BURST);
 
 	if (!grind) {
-		printf("Switching work in process (two ring ports on one bridge, one core, 64-byte "
-		       "frames both ways, every MAC learned first), %" PRIu64
+		printf("Switching work in process (two ring ports on one bridge, 64-byte frames "
+		       "both "
+		       "ways, every MAC learned first), %s, %" PRIu64
 		       " frames a run, median of %d runs\n\n",
+		       n_workers == 1 ? "1 worker on one core"
+				      : "2 workers, one direction each, on two cores",
 		       frames, RUNS);
 		printf("| MAC pairs | FDB entries | Mpps (median) | min | max | ns per frame | "
 		       "learning pass: new MACs per second |\n");
