@@ -87,7 +87,13 @@ $(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
-tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd
+# Traffic generator and sink on two ethdevs (virtio-user ports serving the
+# vhost-user sockets a switch under test connects to): bench/switch-bench.sh.
+$(B)/bench-trafgen: $(call obj,bench/trafgen.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen
 
 setup:
 	@scripts/setup.sh
@@ -107,7 +113,13 @@ demo: setup
 	@scripts/demo.sh
 
 bench: setup
-	$(MAKE) all
+	$(MAKE) all $(B)/bench-trafgen $(B)/bench-dp-fwd $(B)/bench-dp-vlan
+	@bench/switch-bench.sh
+	@echo
+	@$(B)/bench-dp-fwd --workers 1
+	@echo
+	@$(B)/bench-dp-fwd --workers 2
+	@echo
 	@bench/vif-plug.sh 1000 1000
 	@echo
 	@bench/tcp.sh 3 3
@@ -156,8 +168,9 @@ help:
 	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
-	@echo "make bench      plug/unplug latency and memory per VIF vs Open vSwitch-DPDK;"
-	@echo "                TCP next to a direct veth; 4094 VLANs"
+	@echo "make bench      Mpps through switchd vs Open vSwitch-DPDK vs testpmd (vhost-user);"
+	@echo "                switching work in process (1 and 2 workers); plug latency and"
+	@echo "                memory per VIF vs Open vSwitch-DPDK; TCP next to a veth; 4094 VLANs"
 	@echo "make install    install switchd, netctl, the hotplug script, the systemd unit,"
 	@echo "                man pages and bash completion under PREFIX (default /usr/local)"
 	@echo "make uninstall  remove what make install installed"
