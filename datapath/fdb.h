@@ -82,19 +82,9 @@ fdb_key_tag(uint16_t bridge)
 	return (uint64_t)(bridge + 1u) << 48;
 }
 
-/* The key of the MAC at @mac on the bridge of @tag. The MAC is read as
- * the low 48 bits of a little-endian load, so the group bit is bit 0. */
-static inline uint64_t
-fdb_key(uint64_t tag, const struct rte_ether_addr *mac)
-{
-	uint64_t k = 0;
-
-	memcpy(&k, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	return rte_le_to_cpu_64(k) | tag;
-}
-
-/* fdb_key() of a MAC followed by at least two more readable bytes (a
- * frame's addresses): one 8-byte load. */
+/* The key of the MAC at @mac on the bridge of @tag. The MAC must be
+ * followed by at least two more readable bytes (a frame's addresses are):
+ * one 8-byte load, read little-endian, so the group bit is bit 0. */
 static inline uint64_t
 fdb_key_in_frame(uint64_t tag, const void *mac)
 {

@@ -4,7 +4,8 @@
  * output per port, age the FDB, back off when idle.
  *
  * Runs on worker lcores only. Reads the published struct dp_cfg (see the
- * publication rule in datapath.h); never locks, logs or allocates.
+ * publication rule in datapath.h); never logs or allocates, and locks only
+ * to give an FDB slot to a new MAC (fdb.h).
  */
 #include <errno.h>
 #include <sys/epoll.h>
