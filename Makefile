@@ -17,7 +17,7 @@ DESTDIR ?=
 
 LIB_SRC := lib/mac.c lib/text.c
 DP_SRC := $(wildcard datapath/*.c)
-OBJ_MODULE_SRC := pif/pif.c vif/vif.c vlan/vlan.c
+OBJ_MODULE_SRC := pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c
 
@@ -67,7 +67,7 @@ $(B)/netctl.bash-completion: $(B)/gen-doc
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
-		switchd/store.c pif/pif.c vif/vif.c vlan/vlan.c $(DP_SRC))
+		switchd/store.c pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 

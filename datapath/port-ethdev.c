@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port-ethdev.c - the "ethdev" kind: a port on a DPDK ethdev its caller
- * created (ring ports in tests, pcap, PCI NICs). The caller owns the
- * ethdev; the port configures, starts and stops it.
+ * probed (ring ports in tests, a PIF's PCI NIC or DPDK virtual device). The
+ * caller owns the ethdev; the port configures, starts and stops it.
+ *
+ * Queues: one rx queue per worker if the device has that many (spread by
+ * RSS), else one, polled by one worker. One tx queue per worker if the
+ * device has that many, else workers share tx queues under a lock; the
+ * usual NIC has plenty and takes no lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,33 +15,70 @@
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
 
 #include "port.h"
 
+/* Ring sizes: what NIC PMDs take by default, clamped to what the device
+ * accepts. */
 #define DP_TX_DESC 1024
-/* Rings the caller made are its own business; 1024 suits ring ports. */
 #define DP_RX_DESC 1024
+
+struct dp_eth {
+	uint16_t n_hw_txq; /* tx queues the device has: <= port->n_txq */
+	bool shared_tx;	   /* fewer than workers: take txlock[queue] */
+	rte_spinlock_t txlock[DP_MAX_WORKERS];
+};
+
+static void
+ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	if (port->n_rxq > 1) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			info->flow_type_rss_offloads;
+		if (conf->rx_adv_conf.rss_conf.rss_hf == 0)
+			port->n_rxq = 1; /* queues, but nothing to spread frames by */
+	}
+}
 
 static int
 ethdev_start(struct dp_port *port, struct rte_mempool *mp)
 {
+	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
-	uint16_t q;
+	uint16_t q, nb_rxd = DP_RX_DESC, nb_txd = DP_TX_DESC;
 	int ret;
 
-	memset(&conf, 0, sizeof(conf));
-	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->n_txq, &conf);
+	ret = rte_eth_dev_info_get(port->ethdev, &info);
+	if (ret < 0)
+		return -ret;
+	port->n_rxq = (uint16_t)RTE_MIN(port->n_txq, info.max_rx_queues);
+	if (port->n_rxq == 0)
+		port->n_rxq = 1;
+	port->eth->n_hw_txq = (uint16_t)RTE_MIN(port->n_txq, info.max_tx_queues);
+	if (port->eth->n_hw_txq == 0)
+		return ENOTSUP; /* cannot send at all */
+	port->eth->shared_tx = port->eth->n_hw_txq < port->n_txq;
+	ethdev_conf(port, &info, &conf);
+	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->eth->n_hw_txq, &conf);
+	if (ret < 0)
+		return -ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return -ret;
 	for (q = 0; q < port->n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port->ethdev, q, DP_RX_DESC,
+		ret = rte_eth_rx_queue_setup(port->ethdev, q, nb_rxd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
 					     NULL, mp);
 		if (ret < 0)
 			return -ret;
 	}
-	for (q = 0; q < port->n_txq; q++) {
-		ret = rte_eth_tx_queue_setup(port->ethdev, q, DP_TX_DESC,
+	for (q = 0; q < port->eth->n_hw_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port->ethdev, q, nb_txd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
 					     NULL);
 		if (ret < 0)
@@ -54,6 +96,8 @@ static void
 ethdev_close(struct dp_port *port)
 {
 	rte_eth_dev_stop(port->ethdev);
+	rte_free(port->eth);
+	port->eth = NULL;
 }
 
 static uint16_t
@@ -66,18 +110,50 @@ static uint16_t
 ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 	  struct dp_port_stats *st)
 {
+	struct dp_eth *eth = port->eth;
+	uint16_t done;
+
 	(void)st; /* the PMD drops what it cannot send and counts it itself */
-	return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
+	if (!eth->shared_tx)
+		return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
+	queue = (uint16_t)(queue % eth->n_hw_txq);
+	rte_spinlock_lock(&eth->txlock[queue]);
+	done = rte_eth_tx_burst(port->ethdev, queue, pkts, n);
+	rte_spinlock_unlock(&eth->txlock[queue]);
+	return done;
+}
+
+/* A PMD's link: a NIC's carrier, a vhost PMD's guest connected. */
+static bool
+ethdev_link_up(const struct dp_port *port)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(port->ethdev, &link) != 0 ||
+	       link.link_status == RTE_ETH_LINK_UP;
 }
 
 static int
 ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
+	unsigned int q;
+	int err;
+
 	if (!rte_eth_dev_is_valid_port(params->ethdev))
 		return ENODEV;
+	port->eth = rte_zmalloc("dp_eth", sizeof(*port->eth), RTE_CACHE_LINE_SIZE);
+	if (port->eth == NULL)
+		return ENOMEM;
+	for (q = 0; q < DP_MAX_WORKERS; q++)
+		rte_spinlock_init(&port->eth->txlock[q]);
 	port->ethdev = params->ethdev;
-	port->n_rxq = 1; /* the caller decided its queues */
-	return ethdev_start(port, mp);
+	err = ethdev_start(port, mp);
+	if (err) {
+		rte_eth_dev_stop(port->ethdev);
+		rte_free(port->eth);
+		port->eth = NULL;
+	}
+	return err;
 }
 
 const struct dp_port_class dp_port_class_ethdev = {
@@ -86,4 +162,5 @@ const struct dp_port_class dp_port_class_ethdev = {
 	.close = ethdev_close,
 	.rx_burst = ethdev_rx,
 	.tx_burst = ethdev_tx,
+	.link_up = ethdev_link_up,
 };

@@ -48,6 +48,7 @@ struct dp_port {
 	uint16_t n_txq;			 /* one tx queue per worker */
 	struct dp_vhost *vhost;		 /* vhost-user kind: connection state */
 	struct dp_afp *afp;		 /* af_packet kind: its sockets */
+	struct dp_eth *eth;		 /* ethdev kind: its tx queues */
 	struct rte_rcu_qsbr *qsv;	 /* the datapath's RCU variable */
 	struct dp_port_worker *pw;	 /* [n_workers] */
 	struct dp *dp;			 /* for dp_workers_wake() */

@@ -421,10 +421,11 @@ int
 pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu)
 {
 	struct dp_port_params pp = {
-		.kind = DP_PORT_AF_PACKET,
+		.kind = pif->dpdk_open ? DP_PORT_ETHDEV : DP_PORT_AF_PACKET,
 		.name = pif->device,
 		.bridge = bridge,
 		.mtu = mtu,
+		.ethdev = pif->ethdev,
 		.trunk = true, /* a NIC carries VLANs */
 	};
 

@@ -19,6 +19,7 @@
 #include "../lib/mac.h"
 
 #define PIF_UUID_LEN 37 /* 36 characters and the NUL */
+#define PIF_BACKEND_MAX 256
 
 struct dp;
 struct dp_port_params;
@@ -47,11 +48,45 @@ struct pif {
 	char network_uuid[PIF_UUID_LEN];
 	bool management; /* carries the host's management address */
 	bool physical;
-	char backend[16]; /* how the datapath reaches it: "af_packet" */
+	char backend[PIF_BACKEND_MAX]; /* how the datapath reaches it; see pif_backend_parse() */
 	struct pif_ip ip;
 	bool attached;	  /* currently-attached: its port is on the bridge */
 	uint16_t dp_port; /* runtime: datapath port while attached */
+	bool dpdk_open;	  /* runtime: a DPDK backend's ethdev is probed */
+	uint16_t ethdev;  /* runtime: that ethdev */
 };
+
+/*
+ * Backends: how the datapath reaches a NIC.
+ *   af_packet     the kernel netdev @device through AF_PACKET sockets (default)
+ *   af_xdp        refused for now (ENOTSUP): DPDK's AF_XDP driver needs
+ *                 mbufs of at most a page, the datapath's hold 9 KB frames
+ *   0000:03:00.0  a PCI NIC bound to vfio-pci, through its DPDK driver
+ *   dpdk:DEVARGS  any DPDK Ethernet device by its device arguments, as
+ *                 Open vSwitch's dpdk-devargs (net_vhost0,iface=PATH, ...)
+ * pif_backend_parse() checks @s (NULL: af_packet) and writes the DPDK
+ * device arguments to @devargs ("" for af_packet). Returns 0; ENOTSUP for
+ * an unknown kind or EINVAL for a malformed one, with *why set.
+ */
+int pif_backend_parse(const char *s, char *devargs, size_t len, const char **why);
+
+/* A NIC on a DPDK driver, as pif_dpdk_open() found it. */
+struct pif_dpdk_dev {
+	uint16_t ethdev;
+	struct mac mac;
+	uint16_t mtu;
+};
+
+/* Probe the device @devargs names (or take it if it is probed already) and
+ * read its MAC and MTU. Returns 0, or an errno with a sentence in @msg. */
+int pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t msglen);
+
+/* Stop and remove a device pif_dpdk_open() opened. No datapath port may
+ * use it any more. */
+void pif_dpdk_close(uint16_t ethdev);
+
+/* Carrier of a DPDK NIC (a vhost device: the guest is connected). */
+bool pif_dpdk_link_up(uint16_t ethdev);
 
 /* A kernel netdev as pif-scan sees it. */
 struct pif_netdev {
@@ -92,7 +127,8 @@ bool pif_dhcp_client_available(void);
  * For the kinds of PIF: pif_attach() here, vlan_attach() in vlan/. */
 int pif_port_add(struct pif *pif, struct dp *dp, const struct dp_port_params *pp);
 
-/* Attach the PIF's netdev to datapath bridge @bridge whose MTU is @mtu. */
+/* Attach the PIF's NIC to datapath bridge @bridge whose MTU is @mtu: its
+ * netdev through AF_PACKET, or its ethdev if a DPDK backend has it open. */
 int pif_attach(struct pif *pif, struct dp *dp, uint16_t bridge, uint16_t mtu);
 /* Remove the PIF's port. */
 int pif_detach(struct pif *pif, struct dp *dp);

@@ -38,6 +38,9 @@
 	X(IP_CONFIGURATION_INVALID, "the IP configuration is incomplete or wrong") \
 	X(DHCP_CLIENT_UNAVAILABLE, "no DHCP client is installed")                  \
 	X(BACKEND_UNSUPPORTED, "the port backend is not supported")                \
+	X(BACKEND_INVALID, "the backend's DPDK device arguments are malformed")    \
+	X(BACKEND_UNAVAILABLE, "the backend's DPDK device cannot be opened")       \
+	X(BACKEND_IN_USE, "another PIF uses this DPDK device")                     \
 	X(VHOST_PATH_INVALID, "the vhost-user socket path is not usable")          \
 	X(VHOST_PATH_IN_USE, "another port or process serves this socket")         \
 	X(BRIDGE_NOT_FOUND, "no network has this bridge")                          \

@@ -5,6 +5,7 @@
  * validates everything before it changes anything; the dispatcher wraps it
  * in a store transaction and turns its outcome into a reply.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -416,12 +417,15 @@ pif_record(struct switchd *sd, const struct pif *p)
 	set_str(rec, "gateway", p->ip.gateway);
 	set_str(rec, "DNS", p->ip.dns);
 	set_str(rec, "currently-attached", p->attached ? "true" : "false");
-	/* Carrier comes from the kernel (an af_packet port is always "up"); a
-	 * pseudo-PIF has its parent's. */
-	set_str(rec, "carrier",
-		pif_netdev_get(parent ? parent->device : p->device, &nd) == 0 && nd.carrier
-			? "true"
-			: "false");
+	/* Carrier comes from the kernel (an af_packet port is always "up"),
+	 * or from the DPDK driver; a pseudo-PIF has its parent's. */
+	if (parent != NULL)
+		p = parent;
+	if (p->dpdk_open)
+		set_str(rec, "carrier", pif_dpdk_link_up(p->ethdev) ? "true" : "false");
+	else
+		set_str(rec, "carrier",
+			pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
 	return rec;
 }
 
@@ -490,7 +494,7 @@ apply_ip(struct switchd *sd, const struct pif *p, const struct network *n)
  * the model; *out (if not NULL) receives the PIF. */
 static int
 pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
-	   const struct mac *mac, struct pif **out)
+	   const struct mac *mac, const char *backend, struct pif **out)
 {
 	struct network *n = calloc(1, sizeof(*n));
 	struct pif *p = calloc(1, sizeof(*p));
@@ -506,7 +510,7 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	p->mtu = nd->mtu;
 	p->vlan = -1;
 	p->physical = true;
-	snprintf(p->backend, sizeof(p->backend), "af_packet");
+	snprintf(p->backend, sizeof(p->backend), "%s", backend);
 	p->ip.mode = PIF_IP_NONE;
 	p->dp_port = DP_PORT_NONE;
 
@@ -602,7 +606,7 @@ verb_pif_scan(struct switchd *sd, struct sd_call *c)
 
 		if (pif_by_device(sd, nd->name) != NULL || netdev_is_ours(sd, nd->name))
 			continue;
-		if (pif_create(sd, c, nd, &nd->mac, &made[n_made]) != 0) {
+		if (pif_create(sd, c, nd, &nd->mac, "af_packet", &made[n_made]) != 0) {
 			while (n_made > 0)
 				pif_create_undo(sd, made[--n_made]);
 			free(s);
@@ -614,36 +618,131 @@ verb_pif_scan(struct switchd *sd, struct sd_call *c)
 	return 0; /* as xe pif-scan, print nothing */
 }
 
+/* A PIF whose NIC is on a DPDK driver is named by the operator (the
+ * kernel may not know the NIC at all): a name as a netdev's, without the
+ * dot that marks a VLAN pseudo-PIF. */
+static bool
+pif_device_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+			return false;
+	return true;
+}
+
+/* The PIF whose DPDK backend has ethdev @ethdev open. */
+static struct pif *
+pif_by_ethdev(struct switchd *sd, uint16_t ethdev)
+{
+	struct pif *p;
+
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (p->dpdk_open && p->ethdev == ethdev)
+			return p;
+	return NULL;
+}
+
+/* Open @p's DPDK device if it has a DPDK backend and it is not open. */
+static int
+pif_backend_open(struct switchd *sd, struct pif *p)
+{
+	char devargs[PIF_BACKEND_MAX], msg[256];
+	struct pif_dpdk_dev dev;
+	const char *why;
+	int err;
+
+	if (p->dpdk_open || p->vlan >= 0)
+		return 0;
+	err = pif_backend_parse(p->backend, devargs, sizeof(devargs), &why);
+	if (err || devargs[0] == '\0')
+		return err;
+	err = pif_dpdk_open(devargs, &dev, msg, sizeof(msg));
+	if (err) {
+		sd_log("warning", "PIF %s: %s", p->device, msg);
+		return err;
+	}
+	if (pif_by_ethdev(sd, dev.ethdev) != NULL)
+		return EBUSY;
+	p->dpdk_open = true;
+	p->ethdev = dev.ethdev;
+	return 0;
+}
+
 static int
 verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 {
 	const char *device = arg(c, "device"), *backend = arg(c, "backend"), *mac_s = arg(c, "mac");
+	char devargs[PIF_BACKEND_MAX], msg[256];
+	struct pif_dpdk_dev dev;
 	struct pif_netdev nd;
+	const char *why;
 	struct mac mac;
 	struct pif *p;
 	int err;
 
-	if (backend != NULL && strcmp(backend, "af_packet") != 0)
-		return fail(c, SD_E_BACKEND_UNSUPPORTED,
-			    "backend %s: this switchd supports af_packet", backend);
+	err = pif_backend_parse(backend, devargs, sizeof(devargs), &why);
+	if (err == ENOTSUP)
+		return fail(c, SD_E_BACKEND_UNSUPPORTED, "backend %s: %s", backend, why);
+	if (err)
+		return fail(c, SD_E_BACKEND_INVALID, "backend %s: %s", backend, why);
+	if (backend == NULL)
+		backend = "af_packet";
 	if (pif_by_device(sd, device) != NULL)
 		return fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
 	if (netdev_is_ours(sd, device))
 		return fail(c, SD_E_NETDEV_IN_USE, "%s is a bridge or VIF interface", device);
-	err = pif_netdev_get(device, &nd);
-	if (err == ENODEV)
-		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", device);
-	if (err)
-		return dp_fail(c, err, device);
-	mac = nd.mac;
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (strcmp(p->backend, backend) == 0 && devargs[0] != '\0')
+			return fail(c, SD_E_BACKEND_IN_USE, "PIF %s has backend %s already",
+				    p->device, backend);
+	/* af_packet takes a kernel netdev; a NIC on a DPDK driver is named by
+	 * the operator. */
+	if (devargs[0] == '\0') {
+		err = pif_netdev_get(device, &nd);
+		if (err == ENODEV)
+			return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s",
+				    device);
+		if (err)
+			return dp_fail(c, err, device);
+	} else if (!pif_device_name_valid(device)) {
+		return fail(c, SD_E_INVALID_VALUE,
+			    "device %s: a PIF's name has 1..15 letters, digits, - or _", device);
+	} else {
+		memset(&nd, 0, sizeof(nd));
+		snprintf(nd.name, sizeof(nd.name), "%s", device);
+	}
 	if (mac_s != NULL) {
 		enum mac_verdict v = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
 
 		if (v != MAC_OK)
 			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
 	}
-	if (pif_create(sd, c, &nd, &mac, &p) != 0)
+	if (devargs[0] != '\0') {
+		err = pif_dpdk_open(devargs, &dev, msg, sizeof(msg));
+		if (err)
+			return fail(c, SD_E_BACKEND_UNAVAILABLE, "%s", msg);
+		p = pif_by_ethdev(sd, dev.ethdev);
+		if (p != NULL)
+			return fail(c, SD_E_BACKEND_IN_USE, "PIF %s has this DPDK device already",
+				    p->device);
+		nd.mac = dev.mac;
+		nd.mtu = dev.mtu;
+	}
+	if (mac_s == NULL)
+		mac = nd.mac;
+	if (pif_create(sd, c, &nd, &mac, backend, &p) != 0) {
+		if (devargs[0] != '\0')
+			pif_dpdk_close(dev.ethdev);
 		return -1;
+	}
+	if (devargs[0] != '\0') {
+		p->dpdk_open = true;
+		p->ethdev = dev.ethdev;
+	}
 	c->result = json_string(p->uuid);
 	return 0;
 }
@@ -667,6 +766,8 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 		return fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first", p->device);
 	if (store_pif_del(sd->store, p->uuid) != 0)
 		return store_err(c);
+	if (p->dpdk_open)
+		pif_dpdk_close(p->ethdev);
 	TAILQ_REMOVE(&sd->pifs, p, next);
 	free(p);
 	return 0;
@@ -717,9 +818,12 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 {
 	const struct vlan *vlan;
 	const struct pif *parent;
+	int err;
 
-	if (p->vlan < 0)
-		return pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+	if (p->vlan < 0) {
+		err = pif_backend_open(sd, p);
+		return err ? err : pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+	}
 	vlan = vlan_by_untagged(sd, p->uuid);
 	parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
 	if (parent == NULL || !parent->attached)
@@ -1815,6 +1919,8 @@ sd_objects_free(struct switchd *sd)
 	}
 	while ((p = TAILQ_FIRST(&sd->pifs)) != NULL) {
 		TAILQ_REMOVE(&sd->pifs, p, next);
+		if (p->dpdk_open)
+			pif_dpdk_close(p->ethdev); /* its port is closed already */
 		free(p);
 	}
 	while ((n = TAILQ_FIRST(&sd->networks)) != NULL) {

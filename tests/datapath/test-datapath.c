@@ -38,6 +38,7 @@ struct tport {
 static struct dp *dp;
 static struct tport tp[MAX_TPORTS];
 static unsigned int n_tports, ring_seq, n_workers = 1;
+static unsigned int tx_rings; /* rings a new test port sends into; 0: one per worker */
 
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
 static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
@@ -73,7 +74,7 @@ tport_add_kind(uint16_t bridge, bool trunk)
 	snprintf(name, sizeof(name), "rx%u", ring_seq);
 	t->rx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	assert_non_null(t->rx);
-	t->n_tx = n_workers;
+	t->n_tx = tx_rings != 0 ? tx_rings : n_workers;
 	for (q = 0; q < t->n_tx; q++) {
 		snprintf(name, sizeof(name), "tx%u.%u", ring_seq, q);
 		t->tx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -263,6 +264,37 @@ test_learning_then_unicast(void **state)
 	assert_int_equal(drain(p2, NULL), 0);
 	assert_int_equal(fdb_port(fx->br0, &mac_a), p0->id);
 	assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id);
+}
+
+/* An ethdev with fewer tx queues than workers (a vhost PMD has one): the
+ * workers share its queue under a lock and nothing is lost. Ports with one
+ * rx queue are polled by worker (id % workers), so p0 and p1 are polled by
+ * different workers. */
+static void
+test_shared_tx_queue(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *out;
+	unsigned int i;
+
+	tx_rings = 1;
+	out = tport_add(fx->br0);
+	tx_rings = 0;
+	assert_int_equal(out->n_tx, 1);
+	assert_true(p0->id % n_workers != p1->id % n_workers);
+	inject(out, &mac_a, &mac_c, 64); /* C is learned on out */
+	inject(out, &mac_b, &mac_c, 64);
+	poll_dp();
+	drain_all();
+	for (i = 0; i < 40; i++) {
+		inject(p0, &mac_c, &mac_a, 64);
+		inject(p1, &mac_c, &mac_b, 64);
+	}
+	for (i = 0; i < 4; i++)
+		poll_dp();
+	assert_int_equal(drain(out, NULL), 80);
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(drops(out, DP_DROP_TX_FULL), 0);
 }
 
 static void
@@ -947,6 +979,7 @@ main(int argc, char **argv)
 		T(test_vlan_pop_push),
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),
+		T(test_shared_tx_queue),
 #undef T
 	};
 

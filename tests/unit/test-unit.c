@@ -234,6 +234,7 @@ struct loaded {
 	char label[128];
 	int vif_device;
 	enum pif_ip_mode mode;
+	char backend[PIF_BACKEND_MAX];
 };
 
 static int
@@ -254,6 +255,7 @@ ld_pif(struct pif *p, void *arg)
 
 	l->pifs++;
 	l->mode = p->ip.mode;
+	snprintf(l->backend, sizeof(l->backend), "%s", p->backend);
 	free(p);
 	return 0;
 }
@@ -304,7 +306,8 @@ test_store_roundtrip(void **state)
 	struct pif p = {.uuid = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			.device = "eth0",
 			.vlan = -1,
-			.backend = "af_packet",
+			.backend = "dpdk:net_vhost0,iface=/run/a-socket-path-longer-than-"
+				   "sixteen-characters.sock,client=1",
 			.ip = {.mode = PIF_IP_STATIC}};
 	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7};
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
@@ -358,6 +361,7 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.vlans, 1);
 	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
+	assert_string_equal(l.backend, p.backend);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_vif_del(st, v.uuid), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -456,6 +460,53 @@ test_vlan_tags_and_names(void **state)
 }
 
 static void
+test_pif_backends(void **state)
+{
+	char devargs[PIF_BACKEND_MAX], longer[PIF_BACKEND_MAX + 8];
+	const char *why;
+
+	(void)state;
+	assert_int_equal(pif_backend_parse(NULL, devargs, sizeof(devargs), &why), 0);
+	assert_string_equal(devargs, "");
+	assert_int_equal(pif_backend_parse("af_packet", devargs, sizeof(devargs), &why), 0);
+	assert_string_equal(devargs, "");
+	/* PCI addresses, long and short form. */
+	assert_int_equal(pif_backend_parse("0000:03:00.1", devargs, sizeof(devargs), &why), 0);
+	assert_string_equal(devargs, "0000:03:00.1");
+	assert_int_equal(pif_backend_parse("03:00.0", devargs, sizeof(devargs), &why), 0);
+	assert_string_equal(devargs, "03:00.0");
+	/* DPDK device arguments, as they come. */
+	assert_int_equal(pif_backend_parse("dpdk:net_vhost0,iface=/run/v.sock,client=1", devargs,
+					   sizeof(devargs), &why),
+			 0);
+	assert_string_equal(devargs, "net_vhost0,iface=/run/v.sock,client=1");
+	assert_int_equal(pif_backend_parse("dpdk:0000:03:00.0,rxq_cqe_comp_en=0", devargs,
+					   sizeof(devargs), &why),
+			 0);
+	assert_string_equal(devargs, "0000:03:00.0,rxq_cqe_comp_en=0");
+	/* Refused, each with a reason. */
+	assert_int_equal(pif_backend_parse("netmap", devargs, sizeof(devargs), &why), ENOTSUP);
+	assert_non_null(why);
+	assert_int_equal(pif_backend_parse("af_xdp", devargs, sizeof(devargs), &why), ENOTSUP);
+	assert_int_equal(pif_backend_parse("0000:03:00", devargs, sizeof(devargs), &why), ENOTSUP);
+	assert_int_equal(pif_backend_parse("", devargs, sizeof(devargs), &why), ENOTSUP);
+	assert_int_equal(pif_backend_parse("dpdk:", devargs, sizeof(devargs), &why), EINVAL);
+	assert_int_equal(pif_backend_parse("dpdk:,iface=x", devargs, sizeof(devargs), &why),
+			 EINVAL);
+	assert_int_equal(
+		pif_backend_parse("dpdk:net_pcap0, iface=x", devargs, sizeof(devargs), &why),
+		EINVAL);
+	assert_int_equal(
+		pif_backend_parse("dpdk:net_pcap0,iface=x\n", devargs, sizeof(devargs), &why),
+		EINVAL);
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	memcpy(longer, "dpdk:", 5);
+	assert_int_equal(pif_backend_parse(longer, devargs, sizeof(devargs), &why), EINVAL);
+	assert_non_null(why);
+}
+
+static void
 test_vif_vhost_paths_and_names(void **state)
 {
 	struct vif v = {.uuid = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71", .device = 3};
@@ -504,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_store_upgrades_version_1),
 		cmocka_unit_test(test_store_refuses_newer_schema),
 		cmocka_unit_test(test_vlan_tags_and_names),
+		cmocka_unit_test(test_pif_backends),
 		cmocka_unit_test(test_vif_vhost_paths_and_names),
 	};
 

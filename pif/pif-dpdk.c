@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pif-dpdk.c - PIFs whose NIC the datapath drives through a DPDK poll-mode
+ * driver instead of AF_PACKET: a PCI NIC bound to vfio-pci, or a DPDK
+ * virtual device (net_vhost, net_pcap, ...). The EAL's device hotplug
+ * (rte_dev_probe/rte_dev_remove) opens and closes them at run time; see
+ * pif.h.
+ */
+#include "pif.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_pci.h>
+
+/* DDDD:BB:DD.F or BB:DD.F, as lspci and DPDK write them. */
+static bool
+is_pci_address(const char *s)
+{
+	struct rte_pci_addr addr;
+
+	return rte_pci_addr_parse(s, &addr) == 0;
+}
+
+int
+pif_backend_parse(const char *s, char *devargs, size_t len, const char **why)
+{
+	const char *p;
+
+	*why = NULL;
+	if (s == NULL || strcmp(s, "af_packet") == 0) {
+		devargs[0] = '\0';
+		return 0;
+	}
+	if (strcmp(s, "af_xdp") == 0) {
+		/* DPDK's AF_XDP driver takes its frames from the mempool, and
+		 * the kernel wants them at most a page long: the datapath's
+		 * jumbo-sized mbufs do not fit. */
+		*why = "af_xdp is not supported yet; use af_packet";
+		return ENOTSUP;
+	}
+	if (is_pci_address(s)) {
+		snprintf(devargs, len, "%s", s);
+		return 0;
+	}
+	if (strncmp(s, "dpdk:", 5) != 0) {
+		*why = "not af_packet, a PCI address or dpdk:DEVARGS";
+		return ENOTSUP;
+	}
+	s += 5;
+	if (*s == '\0' || *s == ',') {
+		*why = "dpdk: needs a device name, as in dpdk:net_vhost0,iface=PATH";
+		return EINVAL;
+	}
+	for (p = s; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p)) {
+			*why = "DPDK device arguments contain a space or control character";
+			return EINVAL;
+		}
+	if (strlen(s) >= len || strlen(s) >= PIF_BACKEND_MAX - 5) {
+		*why = "DPDK device arguments too long";
+		return EINVAL;
+	}
+	snprintf(devargs, len, "%s", s);
+	return 0;
+}
+
+/* The ethdev @devargs names, if one is probed. */
+static int
+ethdev_find(const char *devargs, uint16_t *ethdev)
+{
+	struct rte_dev_iterator it;
+	uint16_t id;
+
+	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it)
+	{
+		*ethdev = id;
+		rte_eth_iterator_cleanup(&it);
+		return 0;
+	}
+	return ENODEV;
+}
+
+/* Whether @devargs names a PCI device: "0000:03:00.0[,key=value...]". */
+static bool
+devargs_is_pci(const char *devargs)
+{
+	char addr[32];
+	size_t n = strcspn(devargs, ",");
+
+	if (n >= sizeof(addr))
+		return false;
+	memcpy(addr, devargs, n);
+	addr[n] = '\0';
+	return is_pci_address(addr);
+}
+
+/* Undo a probe that made no ethdev (dpdk:crypto_null): by bus and name,
+ * the name being what comes before the first comma. */
+static void
+remove_by_devargs(const char *devargs)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	size_t n = strcspn(devargs, ",");
+
+	if (n >= sizeof(name))
+		return;
+	memcpy(name, devargs, n);
+	name[n] = '\0';
+	rte_eal_hotplug_remove(devargs_is_pci(devargs) ? "pci" : "vdev", name);
+}
+
+int
+pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t msglen)
+{
+	struct rte_ether_addr ea;
+	int ret;
+
+	msg[0] = '\0';
+	if (devargs_is_pci(devargs) && !rte_eal_has_pci()) {
+		snprintf(msg, msglen,
+			 "PCI devices are off: start switchd with -- -a %.*s (it leaves the host's "
+			 "NICs alone unless told)",
+			 (int)strcspn(devargs, ","), devargs);
+		return ENOTSUP;
+	}
+	/* Probed already (named on switchd's command line): take it. */
+	if (ethdev_find(devargs, &dev->ethdev) != 0) {
+		ret = rte_dev_probe(devargs);
+		if (ret < 0 && ret != -EEXIST) {
+			/* DPDK's error numbers say little ("Bad address" for
+			 * an unknown driver); the driver logs its reason. */
+			snprintf(msg, msglen,
+				 "DPDK cannot open %s: no such driver, or the driver refused "
+				 "it (switchd's log has its reason)",
+				 devargs);
+			return -ret;
+		}
+		if (ethdev_find(devargs, &dev->ethdev) != 0) {
+			snprintf(msg, msglen, "%s is not an Ethernet device", devargs);
+			remove_by_devargs(devargs);
+			return ENODEV;
+		}
+	}
+	ret = rte_eth_macaddr_get(dev->ethdev, &ea);
+	if (ret == 0)
+		ret = rte_eth_dev_get_mtu(dev->ethdev, &dev->mtu);
+	if (ret != 0) {
+		snprintf(msg, msglen, "%s: %s", devargs, rte_strerror(-ret));
+		pif_dpdk_close(dev->ethdev);
+		return -ret;
+	}
+	memcpy(dev->mac.b, ea.addr_bytes, sizeof(dev->mac.b));
+	return 0;
+}
+
+void
+pif_dpdk_close(uint16_t ethdev)
+{
+	struct rte_eth_dev_info info;
+
+	if (!rte_eth_dev_is_valid_port(ethdev))
+		return; /* the datapath stopped it with its port */
+	/* Removing the device closes its ports (a PCI NIC's, a vdev's); a
+	 * device that cannot be removed at least has its port closed. */
+	if (rte_eth_dev_info_get(ethdev, &info) == 0 && info.device != NULL &&
+	    rte_dev_remove(info.device) == 0)
+		return;
+	rte_eth_dev_close(ethdev);
+}
+
+bool
+pif_dpdk_link_up(uint16_t ethdev)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(ethdev, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# System test: a PIF whose NIC the datapath drives through a DPDK driver
+# (backend=dpdk:DEVARGS) instead of AF_PACKET. The NIC is a veth, eth1,
+# opened with DPDK's pcap driver (net_pcap, libpcap on the netdev), so the
+# far side is a real kernel: the upstream namespace pings, tcpdump watches
+# the wire, scapy injects tagged frames.
+#
+#   upstream ns: up1 198.18.1.254/24 --- eth1 [switchd: net_pcap0] xenbr1 -- vm1 198.18.1.1
+#                                         \- tag 10 --- xapi0 -- vm10 198.18.1.10
+set -u
+source "$(dirname "$0")/lib.sh"
+
+SCAPY=/usr/bin/python3
+BACKEND="dpdk:net_pcap0,iface=eth1,phy_mac=1" # phy_mac: the netdev's MAC
+ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}vm1" && ns_add "${P}vm10" ||
+	{ not_ok "create the namespaces"; exit 1; }
+ip link add eth1 netns "$NS_HOST" type veth peer name up1 netns "$NS_UP"
+ip -n "$NS_UP" addr add 198.18.1.254/24 dev up1
+ip -n "$NS_UP" link set up1 up
+ip netns exec "$NS_UP" ethtool -K up1 tx off >/dev/null
+ip -n "$NS_HOST" link set eth1 up
+vm_link "${P}vm1" eth0 vif1.0 198.18.1.1/24 &&
+	vm_link "${P}vm10" eth0 vif2.0 198.18.1.10/24 || { not_ok "create the VMs"; exit 1; }
+ETH1_MAC=$(ip netns exec "$NS_HOST" cat /sys/class/net/eth1/address)
+UP1_MAC=$(ip netns exec "$NS_UP" cat /sys/class/net/up1/address)
+
+check "switchd starts" sd_start
+
+# Refusals first: nothing may change.
+check_err "backend dpdk: with no device" BACKEND_INVALID \
+	nctl pif-introduce device=eth1 backend=dpdk:
+check_err "backend dpdk: with a space" BACKEND_INVALID \
+	nctl pif-introduce device=eth1 "backend=dpdk:net_pcap0, iface=eth1"
+check_err "a DPDK driver that does not exist" BACKEND_UNAVAILABLE \
+	nctl pif-introduce device=eth1 backend=dpdk:net_nosuchdriver0
+check_err "net_pcap on an interface that does not exist" BACKEND_UNAVAILABLE \
+	nctl pif-introduce device=eth1 backend=dpdk:net_pcap0,iface=${P}none
+check_err "a PCI NIC while switchd runs without the PCI bus" BACKEND_UNAVAILABLE \
+	nctl pif-introduce device=eth1 backend=0000:7f:1f.7
+check_err "af_xdp (not supported yet)" BACKEND_UNSUPPORTED \
+	nctl pif-introduce device=eth1 backend=af_xdp
+check_err "a PIF name with a dot" INVALID_VALUE \
+	nctl pif-introduce device=eth1.5 backend="$BACKEND"
+check_err "a PIF name of 16 characters" INVALID_VALUE \
+	nctl pif-introduce device=abcdefghijklmnop backend="$BACKEND"
+check_err "a PIF named like a bridge" NETDEV_IN_USE \
+	nctl pif-introduce device=xenbr9 backend="$BACKEND"
+check "a refused device left nothing open: it can be introduced now" \
+	nctl pif-introduce device=pcap9 backend="$BACKEND"
+nctl pif-forget uuid="$(nctl pif-list device=pcap9 --minimal)"
+
+PIF=$(nctl pif-introduce device=eth1 backend="$BACKEND")
+check "pif-introduce with a DPDK backend prints the uuid" test -n "$PIF"
+check "the PIF has the backend, the NIC's MAC and MTU 1500" \
+	test "$(nctl pif-list uuid="$PIF" params=backend,MAC,MTU --json | tr -d ' \n')" = \
+	"[{\"MAC\":\"$ETH1_MAC\",\"MTU\":\"1500\",\"backend\":\"$BACKEND\"}]"
+NET1=$(nctl pif-list uuid="$PIF" params=network-uuid --minimal)
+check "its network has bridge xenbr1" test "$(nctl network-list uuid="$NET1" params=bridge --minimal)" = xenbr1
+check_err "the same backend for another PIF" BACKEND_IN_USE \
+	nctl pif-introduce device=other backend="$BACKEND"
+check_err "the same device name again" PIF_ALREADY_EXISTS \
+	nctl pif-introduce device=eth1 backend=dpdk:net_pcap1,iface=eth1
+
+check "pif-plug" nctl pif-plug uuid="$PIF"
+check "carrier is up" test "$(nctl pif-list uuid="$PIF" params=carrier --minimal)" = true
+VIF1=$(vif_for "${P}vm1" eth0 "$NET1" 0) && nctl vif-plug uuid="$VIF1" ifname=vif1.0 domid=1
+check "VM1 pings upstream through the DPDK PIF" ping_from "${P}vm1" 198.18.1.254 5
+check "the PIF's port counts what went through it" bash -c \
+	"nctl() { '$NETCTL' --socket '$SOCK' \"\$@\"; }; nctl port-stats bridge=xenbr1 port=eth1 --json |
+	python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; sys.exit(not (int(s[\"rx_packets\"]) >= 5 and int(s[\"tx_packets\"]) >= 5))'"
+check "fdb-show lists upstream's MAC on eth1" bash -c \
+	"'$NETCTL' --socket '$SOCK' fdb-show bridge=xenbr1 --json | grep -A1 -i '\"$UP1_MAC\"' | grep -q eth1"
+
+# A VLAN on the DPDK PIF: tags pushed and popped in the datapath.
+NET10=$(nctl network-create name-label="VLAN 10")
+nctl vlan-create pif-uuid="$PIF" vlan=10 network-uuid="$NET10" >/dev/null
+P10=$(nctl pif-list device=eth1.10 --minimal)
+check "the VLAN's pseudo-PIF eth1.10 plugs" nctl pif-plug uuid="$P10"
+VIF10=$(vif_for "${P}vm10" eth0 "$NET10" 0) && nctl vif-plug uuid="$VIF10" ifname=vif2.0 domid=2
+ip netns exec "$NS_UP" tcpdump -l -e -n -i up1 arp >"$WORK/up.txt" 2>/dev/null &
+echo $! >"$WORK/tcpdump.bgpid"
+sleep 1
+ip netns exec "${P}vm10" ping -c 1 -W 1 198.18.1.77 >/dev/null 2>&1
+ip netns exec "${P}vm1" ping -c 1 -W 1 198.18.1.78 >/dev/null 2>&1
+sleep 0.5
+kill "$(cat "$WORK/tcpdump.bgpid")" 2>/dev/null
+wait 2>/dev/null
+check "VLAN 10 leaves eth1 tagged 10" grep -q 'vlan 10, p 0, ethertype ARP.*who-has 198.18.1.77 tell 198.18.1.10,' "$WORK/up.txt"
+check "xenbr1 leaves eth1 untagged" \
+	bash -c "grep 'who-has 198.18.1.78' '$WORK/up.txt' | grep -q 'ethertype ARP' && ! grep 'who-has 198.18.1.78' '$WORK/up.txt' | grep -q vlan"
+# Frames tagged 10 from upstream reach VM10 only, untagged.
+for vm in vm1 vm10; do
+	ip netns exec "${P}$vm" timeout 3 tcpdump -l -n -i eth0 'arp and ether src 02:00:00:00:02:50' \
+		>"$WORK/$vm.cap" 2>/dev/null &
+	echo $! >"$WORK/$vm.bgpid"
+done
+sleep 1
+ip netns exec "$NS_UP" "$SCAPY" -c "
+import logging
+logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
+from scapy.all import Ether, Dot1Q, ARP, sendp
+p = Ether(dst='ff:ff:ff:ff:ff:ff', src='02:00:00:00:02:50') / Dot1Q(vlan=10) / \
+    ARP(op=1, psrc='198.18.1.250', pdst='198.18.1.99')
+sendp(p, iface='up1', count=3, verbose=False)"
+sleep 0.5
+for vm in vm1 vm10; do
+	kill "$(cat "$WORK/$vm.bgpid")" 2>/dev/null
+done
+wait 2>/dev/null
+got="vm1=$(grep -c 'Request who-has' "$WORK/vm1.cap") vm10=$(grep -c 'Request who-has' "$WORK/vm10.cap")"
+check "frames tagged 10 from upstream reach VLAN 10's VM only ($got)" test "$got" = "vm1=0 vm10=3"
+
+# Unplug stops the device, plug starts it again.
+nctl pif-unplug uuid="$P10"
+check "pif-unplug" nctl pif-unplug uuid="$PIF"
+check_not "no traffic while unplugged" ping_from "${P}vm1" 198.18.1.254 2
+check "pif-plug again" nctl pif-plug uuid="$PIF"
+check "VM1 pings upstream again" ping_until "${P}vm1" 198.18.1.254 5
+nctl pif-plug uuid="$P10"
+
+# Restarts: the device is opened again from the database.
+sd_stop
+check "switchd starts again" sd_start
+check "the DPDK PIF is re-attached after a restart" \
+	test "$(nctl pif-list uuid="$PIF" params=currently-attached --minimal)" = true
+check "VM1 pings upstream after the restart" ping_until "${P}vm1" 198.18.1.254 5
+check "VM10 still leaves tagged after the restart: its VLAN came back" \
+	test "$(nctl pif-list uuid="$P10" params=currently-attached --minimal)" = true
+sd_kill9
+check "switchd starts after kill -9" sd_start
+check "VM1 pings upstream after kill -9" ping_until "${P}vm1" 198.18.1.254 5
+
+# Forget releases the device: a new PIF can take it.
+nctl vif-unplug uuid="$VIF10"
+nctl pif-unplug uuid="$P10"
+nctl vlan-destroy uuid="$(nctl vlan-list --minimal)"
+nctl vif-unplug uuid="$VIF1"
+nctl pif-unplug uuid="$PIF"
+check "pif-forget of the DPDK PIF" nctl pif-forget uuid="$PIF"
+PIF2=$(nctl pif-introduce device=nic1 backend="$BACKEND")
+check "its device can be introduced again as another PIF" test -n "$PIF2"
+check "and plugged" nctl pif-plug uuid="$PIF2"
+check "switchd stops cleanly with a DPDK PIF" sd_stop
+check_not "switchd logged no error" grep -qi 'error' "$LOG"
+echo "1..$TAP_N"
+[ "$TAP_FAILED" -eq 0 ]
