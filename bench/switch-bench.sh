@@ -15,13 +15,26 @@
 #   64B-1pair 64B-16pairs 64B-65536pairs 64B-1Mpairs  64-byte frames, N MAC pairs
 #   1518B-1pair                                       1518-byte frames
 #   64B-vlan                                          side A untagged, side B tagged 10
+#   idle idle-1000ports idle-1Mmacs                   idle CPU, first frame after idle, memory
 # Frame sizes count the FCS (RFC 2544); in the VLAN scenario side B's frames
 # are 4 bytes longer. VLAN: Open vSwitch has port A as an access port
 # (tag=10) and port B as a trunk; testpmd forwards the frames as they are
-# (no push or pop: the generator then accepts either); switchd has no
-# figure, because a VLAN network's trunk is a PIF, and a PIF is a kernel
-# netdev (af_packet): there is no vhost-user trunk for the generator.
-# A default run (3 rounds, 5 s) takes about 12 minutes.
+# (no push or pop: the generator then accepts either); switchd has port A
+# as a VIF on a VLAN 10 network and port B as its PIF, a NIC on DPDK's vhost
+# driver (backend=dpdk:net_vhost0,iface=...), whose VLAN pseudo-PIF is
+# uplink.10: librte_vhost under both, as for the other two.
+# Idle scenarios: the two ports connected and their MACs learned (1 pair;
+# 500,000 pairs, 1,000,000 MACs, for idle-1Mmacs), then IDLE_SECS (default
+# 10) without traffic while the generator reads the switch's CPU time from
+# /proc, then its resident (VmRSS) and hugepage (HugetlbPages) memory, then
+# 5 single frames A -> B timed from send to arrival, the first right after
+# the idle time, the others 1 s apart. idle-1000ports first gives the
+# switch 1,000 more vhost-user client ports whose sockets nobody serves
+# (testpmd: n/a, DPDK caps its ports at 32). These runs use hugepages, as a
+# host would: the script reserves what is missing (and gives it back),
+# mounts a hugetlbfs of its own, and every switch unlinks its files; with
+# none to be had they run --no-huge and memory is all resident.
+# A default run (3 rounds, 5 s) takes about 16 minutes.
 #
 # The generator, build/bench-trafgen, serves two vhost-user sockets as a
 # VM's QEMU would (virtio-user, server mode) and the switch connects to both
@@ -70,7 +83,8 @@ while getopts r:s:k:h o; do
 	esac
 done
 shift $((OPTIND - 1))
-ALL_SCENARIOS=(64B-1pair 64B-16pairs 64B-65536pairs 64B-1Mpairs 1518B-1pair 64B-vlan)
+ALL_SCENARIOS=(64B-1pair 64B-16pairs 64B-65536pairs 64B-1Mpairs 1518B-1pair 64B-vlan
+	idle idle-1000ports idle-1Mmacs)
 SCENARIOS=("$@")
 [ $# -gt 0 ] || SCENARIOS=("${ALL_SCENARIOS[@]}")
 for s in "${SCENARIOS[@]}"; do
@@ -93,6 +107,8 @@ WARMUP=${WARMUP:-2}
 # offered again); this cap is above what any of the three does here.
 LEARN_RATE=${LEARN_RATE:-5000000}
 CONNECT_TIMEOUT=30
+IDLE_SECS=${IDLE_SECS:-10}
+HUGE_PAGES_WANT=2048 # 2 MB pages for one switch at a time: 4 GB
 # shellcheck disable=SC2034 # lib.sh names everything after it
 SD_PREFIX=sdsb$$
 # shellcheck source=tests/system/lib.sh
@@ -117,7 +133,47 @@ scenario_args() {
 	64B-1Mpairs) echo "--size 64 --pairs 1000000" ;;
 	1518B-1pair) echo "--size 1518 --pairs 1" ;;
 	64B-vlan) echo "--size 64 --pairs 1 --vlan-b 10" ;;
+	idle | idle-1000ports) echo "--size 64 --pairs 1 --idle $IDLE_SECS" ;;
+	idle-1Mmacs) echo "--size 64 --pairs 500000 --idle $IDLE_SECS" ;;
 	esac
+}
+
+is_idle() { [[ $1 == idle* ]]; }
+
+# Hugepages for the idle scenarios: reserve what is missing, mount a
+# hugetlbfs of our own; both undone at exit.
+HUGE=
+HUGE_PAGES_BEFORE=
+huge_setup() {
+	local free
+	HUGE_PAGES_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	if [ "$free" -lt "$HUGE_PAGES_WANT" ]; then
+		echo $((HUGE_PAGES_BEFORE + HUGE_PAGES_WANT - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+		free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	fi
+	mkdir -p "$WORK/huge"
+	if [ "$free" -ge "$HUGE_PAGES_WANT" ] && mount -t hugetlbfs -o pagesize=2M nodev "$WORK/huge"; then
+		HUGE=$WORK/huge
+	else
+		echo "switch-bench: no hugepages to be had: idle scenarios run --no-huge" >&2
+	fi
+}
+huge_restore() {
+	[ -n "$HUGE" ] && { rm -f "$HUGE"/*; umount "$HUGE"; }
+	[ -n "$HUGE_PAGES_BEFORE" ] && echo "$HUGE_PAGES_BEFORE" >/proc/sys/vm/nr_hugepages
+}
+trap 'huge_restore; cleanup' EXIT
+
+# DPDK memory options of a switch in a run: hugepages for idle scenarios if
+# there are any (unlinked at once, so nothing outlives the process), else
+# --no-huge with MB megabytes.
+dpdk_mem_args() { # SCENARIO MB
+	if is_idle "$1" && [ -n "$HUGE" ]; then
+		echo "--huge-dir $HUGE --huge-unlink"
+	else
+		echo "--no-huge -m $2"
+	fi
 }
 
 # gen_start DIR NAME ARGS...: the generator in the background, serving
@@ -128,13 +184,14 @@ gen_start() {
 	shift 2
 	# Bounded: connection and first frames, learning, warm-up, the run,
 	# the drain, and slack.
-	local bound=$((CONNECT_TIMEOUT + LEARN_TIMEOUT + WARMUP + ${SECS%.*} + 30))
+	local bound=$((CONNECT_TIMEOUT + LEARN_TIMEOUT + WARMUP + ${SECS%.*} + IDLE_SECS + 360))
 	taskset -c "$GEN_CPU" timeout "$bound" "$TRAFGEN" --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix "${P}$name" --lcores "0@$GEN_CPU" --log-level '*:error' \
 		--force-max-simd-bitwidth=512 \
 		--vdev "net_virtio_user0,path=$dir/a.sock,$vq" \
 		--vdev "net_virtio_user1,path=$dir/b.sock,$vq" -- \
 		--json --seconds "$SECS" --warmup "$WARMUP" --timeout "$CONNECT_TIMEOUT" \
+		--watch-pid "$dir/switch.pid" \
 		--learn --learn-rate "$LEARN_RATE" --learn-timeout "$LEARN_TIMEOUT" "$@" >"$dir/gen.json" 2>"$dir/gen.err" </dev/null &
 	GEN_PID=$!
 	echo $GEN_PID >"$WORK/gen.bgpid"
@@ -152,17 +209,47 @@ gen_wait() {
 # --- the three switches: start DIR SCENARIO RUN-NUMBER, stop DIR ------------
 
 switchd_start() {
-	local dir=$1 scen=$2 net va vb
+	local dir=$1 scen=$2 net va vb pif vlan_net
 	rm -f "$DB" "$DB"-*
-	# The FDB holds 2,000,000 MACs for 1M pairs, with room.
-	sd_start --lcores "0@(0,1),1@$FWD_CPU" --memory 2048 --fdb-size 4194304 || return 1
+	if is_idle "$scen"; then
+		# As a host runs it: default FDB (1,048,576 entries) and memory.
+		# shellcheck disable=SC2046
+		ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
+			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" \
+			-- $(dpdk_mem_args "$scen" 2048) || return 1
+		SD_PID=$(cat "$PIDFILE")
+	else
+		# The FDB holds 2,000,000 MACs for 1M pairs, with room.
+		sd_start --lcores "0@(0,1),1@$FWD_CPU" --memory 2048 --fdb-size 4194304 || return 1
+	fi
+	if [ "$scen" = 64B-vlan ]; then
+		# Side B is the uplink: a PIF on DPDK's vhost driver, a trunk;
+		# side A a VIF on its VLAN 10.
+		pif=$(nctl pif-introduce device=uplink \
+			backend="dpdk:net_vhost0,iface=$dir/b.sock,client=1,queues=1") &&
+			vlan_net=$(nctl network-create name-label="VLAN 10") &&
+			nctl vlan-create pif-uuid="$pif" vlan=10 network-uuid="$vlan_net" >/dev/null &&
+			nctl pif-plug uuid="$(nctl pif-list device=uplink.10 --minimal)" &&
+			va=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$vlan_net" \
+				mac=02:aa:00:00:00:00) &&
+			nctl vif-plug uuid="$va" vhost-user="$dir/a.sock" domid=1
+		return
+	fi
 	net=$(nctl network-create name-label=bench) &&
 		va=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$net" \
 			mac=02:aa:00:00:00:00) &&
 		vb=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$net" \
 			mac=02:bb:00:00:00:00) &&
 		nctl vif-plug uuid="$va" vhost-user="$dir/a.sock" domid=1 &&
-		nctl vif-plug uuid="$vb" vhost-user="$dir/b.sock" domid=2
+		nctl vif-plug uuid="$vb" vhost-user="$dir/b.sock" domid=2 || return 1
+	[ "$scen" = idle-1000ports ] || return 0
+	# 1,000 VIFs more, vhost-user client ports whose VMs never come.
+	local i v
+	mkdir -p "$dir/x"
+	for ((i = 0; i < 1000; i++)); do
+		v=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$net") &&
+			nctl vif-plug uuid="$v" vhost-user="$dir/x/$i.sock" domid=$((i + 3)) || return 1
+	done
 }
 
 switchd_stop() {
@@ -178,7 +265,8 @@ ovs_run_start() {
 	OVS_OTHER_CONFIG=(other_config:dpdk-init=true
 		"other_config:dpdk-lcore-mask=0x$(printf %x $((1 << GEN_CPU)))"
 		"other_config:pmd-cpu-mask=0x$(printf %x $((1 << FWD_CPU)))"
-		"other_config:dpdk-extra=--file-prefix=${P}o$n --no-pci --no-huge --legacy-mem -m ${OVS_MEM:-2048}")
+		"other_config:dpdk-extra=--file-prefix=${P}o$n --no-pci $(is_idle "$scen" && [ -n "$HUGE" ] &&
+			dpdk_mem_args "$scen" 0 || echo "--no-huge --legacy-mem -m ${OVS_MEM:-2048}")")
 	DPDK_PREFIXES+=("${P}o$n")
 	# Side B's port is a trunk (no tag: every VLAN) in the VLAN scenario.
 	# shellcheck disable=SC2086
@@ -188,7 +276,17 @@ ovs_run_start() {
 		options:vhost-server-path="$dir/a.sock" \
 		-- add-port br0 vhub -- set Interface vhub type=dpdkvhostuserclient \
 		options:vhost-server-path="$dir/b.sock" || return 1
-	[ "$($VSCTL get Open_vSwitch . dpdk_initialized)" = true ]
+	[ "$($VSCTL get Open_vSwitch . dpdk_initialized)" = true ] || return 1
+	[ "$scen" = idle-1000ports ] || return 0
+	# 1,000 ports more, in one transaction: vhost-user clients whose VMs
+	# never come.
+	local i args=()
+	mkdir -p "$dir/x"
+	for ((i = 0; i < 1000; i++)); do
+		args+=(-- add-port br0 "vhx$i" -- set Interface "vhx$i" type=dpdkvhostuserclient
+			options:vhost-server-path="$dir/x/$i.sock")
+	done
+	timeout 300 ovs-vsctl --db=unix:"$OVS/db.sock" --timeout=290 "${args[@]}"
 }
 
 ovs_run_stop() {
@@ -214,8 +312,9 @@ ovs_run_stop() {
 # mode. Stopped with SIGINT, it prints its forward statistics.
 testpmd_start() {
 	local dir=$1 n=$3
-	timeout -s INT $((CONNECT_TIMEOUT + LEARN_TIMEOUT + WARMUP + ${SECS%.*} + 60)) \
-		dpdk-testpmd --file-prefix "${P}t$n" --no-pci --no-huge -m 1024 --no-telemetry \
+	# shellcheck disable=SC2046 # dpdk_mem_args gives several words
+	timeout -s INT $((CONNECT_TIMEOUT + LEARN_TIMEOUT + WARMUP + ${SECS%.*} + IDLE_SECS + 60)) \
+		dpdk-testpmd --file-prefix "${P}t$n" --no-pci $(dpdk_mem_args "$2" 1024) --no-telemetry \
 		--lcores "0@(0,1),1@$FWD_CPU" --log-level '*:error' \
 		--vdev "net_vhost0,iface=$dir/a.sock,client=1,queues=1" \
 		--vdev "net_vhost1,iface=$dir/b.sock,client=1,queues=1" -- \
@@ -281,6 +380,8 @@ run_one() {
 	# (its forwarding thread busy-polls: anything else on its CPU shows).
 	local pid w0 t0 w1 t1 s0 s1
 	pid=$(switch_pid "$sw")
+	# The switch is set up: an idle run's generator starts its idle time.
+	echo "$pid" >"$dir/switch.pid"
 	w0=$(sched_wait_ns "$pid")
 	s0=$(steal_ticks)
 	t0=${EPOCHREALTIME/./}
@@ -298,19 +399,21 @@ run_one() {
 	ovs) ovs_run_stop "$dir" ;;
 	testpmd) testpmd_stop ;;
 	esac
+	[ -n "$HUGE" ] && rm -f "$HUGE"/*
 	printf '%s\t%s\t%s\t%s\n' "$round" "$scen" "$sw" "$dir" >>"$WORK/runs.tsv"
 }
 
+for s in "${SCENARIOS[@]}"; do
+	is_idle "$s" && { huge_setup; break; }
+done
 echo "switch-bench: $RUNS round(s), ${SECS} s each, scenarios: ${SCENARIOS[*]}" >&2
 n=0
 for ((round = 1; round <= RUNS; round++)); do
 	for scen in "${SCENARIOS[@]}"; do
 		for sw in switchd ovs testpmd; do
 			n=$((n + 1))
-			if [ "$sw" = switchd ] && [ "$scen" = 64B-vlan ]; then
-				# A VLAN network's trunk is a PIF, and a PIF is a
-				# kernel netdev (af_packet): there is no vhost-user
-				# trunk for the generator to serve.
+			if [ "$sw" = testpmd ] && [ "$scen" = idle-1000ports ]; then
+				# DPDK's ethdevs stop at 32 (RTE_MAX_ETHPORTS).
 				printf '%s\t%s\t%s\t-\n' "$round" "$scen" "$sw" >>"$WORK/runs.tsv"
 				continue
 			fi
@@ -335,7 +438,7 @@ def load(d):
     """The outcome of one run: a dict with status, and the figures if any."""
     r = {"status": "n/a"}
     if d == "-":
-        r["note"] = "no vhost-user PIF"
+        r["note"] = "DPDK has 32 ports at most"
         return r
     try:
         rc = int(open(d + "/gen.rc").read())
@@ -354,6 +457,15 @@ def load(d):
         r["note"] = msg[0] if msg else "exit status %d" % rc
     else:
         r["status"] = "ok"
+    if j is not None and j.get("mode") == "idle":
+        r["idle"] = j["idle"]
+        lr = j.get("learn")
+        if lr is not None and not lr["complete"]:
+            r["status"] = "learn timed out"
+        if j["idle"]["probes_lost"]:
+            r["status"] = "probe lost"
+        r["dir"] = d
+        return r
     if j is not None:
         r["json"] = j
         r["mpps"] = j["total"]["rx_mpps"]
@@ -408,14 +520,15 @@ print("Each switch forwards on one core (CPU %s), the generator runs on the othe
 print("noisy 2-core machine: medians and ratios\n")
 print("| scenario | switchd Mpps | OVS-DPDK Mpps | testpmd io Mpps | switchd/OVS | switchd/ceiling |")
 print("|---|---|---|---|---|---|")
-for scen in scenarios:
+tput = [x for x in scenarios if not x.startswith("idle")]
+idle = [x for x in scenarios if x.startswith("idle")]
+for scen in tput:
     c = [cell(scen, sw) for sw in switches]
     m = [med(scen, sw, "mpps") for sw in switches]
     if scen.startswith("1518B"):
         c = ["%s (%s Gbit/s)" % (x, cell(scen, sw, "gbps")) if med(scen, sw, "mpps") else x
              for x, sw in zip(c, switches)]
     if scen == "64B-vlan":
-        c[0] = "n/a (no vhost-user PIF)"
         c[2] += " (no push/pop)"
     print("| %s | %s | %s | %s | %s | %s |" % (scen, c[0], c[1], c[2], ratio(m[0], m[1]),
                                                ratio(m[0], m[2])))
@@ -428,7 +541,7 @@ print("### Every run\n")
 print("| scenario | switch | run | status | Mpps received | A->B | B->A | offered Mpps | accepted Mpps"
       " | misdelivered | learning (MACs, frames/s, s) | generator waited | switch waited | stolen |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for scen in scenarios:
+for scen in tput:
     for sw in switches:
         for rnd, r in sorted(res.get((scen, sw), []), key=lambda x: x[0]):
             j = r.get("json")
@@ -481,7 +594,7 @@ print("### The generator's counters next to testpmd's (whole run: probe, learnin
 print("| scenario | run | gen A sent / testpmd port 0 RX | gen B sent / testpmd port 1 RX"
       " | testpmd port 1 TX / gen B received | testpmd port 0 TX / gen A received | agree |")
 print("|---|---|---|---|---|---|---|")
-for scen in scenarios:
+for scen in tput:
     for rnd, r in sorted(res.get((scen, "testpmd"), []), key=lambda x: x[0]):
         j = r.get("json")
         if j is None or not os.path.exists(r["dir"] + "/testpmd.log"):
@@ -502,18 +615,22 @@ for scen in scenarios:
         print("| %s | %d | %s | %s | %s | %s | %s |" % (
             scen, rnd, *("%d / %d" % p for p in pairs), verdict))
 
-# switchd's own counters: what its VIF ports received and sent, next to what
-# the generator sent and received (A is vif1.0, B vif2.0).
+# switchd's own counters: what its ports received and sent, next to what
+# the generator sent and received (A is vif1.0; B is vif2.0, or in the VLAN
+# scenario the PIF "uplink", whose VLAN port uplink.10 counts what it sends).
 print("\n### switchd's port counters next to the generator's (whole run)\n")
-print("| scenario | run | gen A sent / vif1.0 rx | gen B sent / vif2.0 rx | vif2.0 tx / gen B received"
-      " | vif1.0 tx / gen A received | agree | switchd drops |")
+print("| scenario | run | gen A sent / A rx | gen B sent / B rx | B tx / gen B received"
+      " | A tx / gen A received | agree | switchd drops |")
 print("|---|---|---|---|---|---|---|---|")
-for scen in scenarios:
+for scen in tput:
     for rnd, r in sorted(res.get((scen, "switchd"), []), key=lambda x: x[0]):
         j = r.get("json")
         try:
             ports = {p["port"]: p for p in json.load(open(r["dir"] + "/switchd-port-stats.json"))}
-            va, vb = ports["vif1.0"], ports["vif2.0"]
+            va, vb = ports["vif1.0"], ports.get("vif2.0") or ports["uplink"]
+            # A VLAN's frames leave through the pseudo-PIF's port (counted
+            # there) and arrive on the trunk's.
+            vb_tx = ports.get("uplink.10", vb)
         except (OSError, ValueError, KeyError, TypeError):
             if r["status"] != "n/a":
                 print("| %s | %d | no port counters | | | | | |" % (scen, rnd))
@@ -522,7 +639,7 @@ for scen in scenarios:
             continue
         a, b = j["a"]["whole_run"], j["b"]["whole_run"]
         pairs = [(a["tx_accepted"], int(va["rx_packets"])), (b["tx_accepted"], int(vb["rx_packets"])),
-                 (int(vb["tx_packets"]), b["rx"] + b["rx_misdelivered"]),
+                 (int(vb_tx["tx_packets"]), b["rx"] + b["rx_misdelivered"]),
                  (int(va["tx_packets"]), a["rx"] + a["rx_misdelivered"])]
         diff = max(abs(x - y) for x, y in pairs)
         drops = ", ".join("%s %s %s" % (p["port"], k[5:], v) for p in ports.values()
@@ -530,6 +647,68 @@ for scen in scenarios:
         print("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
             scen, rnd, *("%d / %d" % p for p in pairs),
             "exactly" if diff == 0 else "NO (off by %d)" % diff, drops or "none"))
+
+# Idle and memory.
+def idle_med(scen, sw, f):
+    xs = [f(r["idle"]) for _, r in res.get((scen, sw), []) if r["status"] == "ok" and "idle" in r]
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def idle_cell(scen, sw, f, fmt):
+    v = idle_med(scen, sw, f)
+    if v is not None:
+        return fmt % v
+    st = {r["status"] + (": " + r["note"] if "note" in r else "") for _, r in res.get((scen, sw), [])}
+    return "/".join(sorted(st)) or "-"
+
+
+def kib_mib(k):
+    return None if k is None or k < 0 else k / 1024.0
+
+
+if idle:
+    print("### Idle and memory\n")
+    print("No traffic for %s s after the ports connected and the MACs were learned; median of %s runs."
+          % (next((r["idle"]["seconds"] for s_ in idle for sw in switches
+                   for _, r in res.get((s_, sw), []) if "idle" in r), "?"), runs))
+    print("idle: 2 ports, 1 MAC pair; idle-1000ports: 1,000 more vhost-user client ports, no VM"
+          " behind them; idle-1Mmacs: 1,000,000 MACs learned (500,000 pairs).\n")
+    print("| scenario | switch | CPU, % of a core | first frame after idle, us | next 4 frames (1 s idle), median us"
+          " | resident MiB | of it shared MiB | hugepages MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for scen in idle:
+        for sw in switches:
+            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                scen, names[sw],
+                idle_cell(scen, sw, lambda i: 100 * i["cpu_seconds"] / i["seconds"], "%.1f"),
+                idle_cell(scen, sw, lambda i: i["probes_us"][0] if i["probes_us"] else None, "%.0f"),
+                idle_cell(scen, sw, lambda i: statistics.median(i["probes_us"][1:])
+                          if len(i["probes_us"]) > 1 else None, "%.0f"),
+                idle_cell(scen, sw, lambda i: kib_mib(i["rss_kib"]), "%.1f"),
+                idle_cell(scen, sw, lambda i: kib_mib(i.get("rss_shmem_kib")), "%.1f"),
+                idle_cell(scen, sw, lambda i: kib_mib(i["hugetlb_kib"]), "%.0f")))
+    print("\nCPU: the switch's threads, all together, from /proc/PID/task/*/schedstat. Frames: one"
+          " 64-byte frame A -> B, from the generator's send to its arrival back in the generator"
+          " (both virtio-user hops included). Resident: VmRSS; shared: RssShmem, mostly the"
+          " generator's memory that a vhost-user backend maps to reach the guest's buffers"
+          " (as it would a VM's), counted as far as it was touched; hugepages: HugetlbPages,"
+          " what the process has mapped of its DPDK hugepage memory.\n")
+    print("| scenario | switch | run | status | CPU % | frames after idle, us | resident MiB | hugepages MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for scen in idle:
+        for sw in switches:
+            for rnd, r in sorted(res.get((scen, sw), []), key=lambda x: x[0]):
+                i = r.get("idle")
+                if i is None:
+                    print("| %s | %s | %d | %s%s | | | | |" % (scen, names[sw], rnd, r["status"],
+                          (": " + r["note"]) if "note" in r else ""))
+                    continue
+                print("| %s | %s | %d | %s | %.2f | %s | %.1f | %.0f |" % (
+                    scen, names[sw], rnd, r["status"], 100 * i["cpu_seconds"] / i["seconds"],
+                    ", ".join("%.0f" % x for x in i["probes_us"]),
+                    (kib_mib(i["rss_kib"]) or 0), (kib_mib(i["hugetlb_kib"]) or 0)))
+    print()
 
 # The generator's counts against its own ports' ethdev statistics.
 n = bad = 0

@@ -54,9 +54,17 @@
  * thread spent waiting for its CPU (something else ran there: the figures
  * are then the machine's as much as the switch's).
  *
+ * Idle mode (--idle S): after the readiness probe and learning, no traffic
+ * for S seconds, while the CPU time of the switch (its pid in the file
+ * --watch-pid names) is read from /proc; then its resident and hugepage
+ * memory; then --probes single frames A -> B (default 5), the first right
+ * after the idle time, the next 1 s apart, each timed from the send to its
+ * arrival: the latency of the first frame after idle. JSON only.
+ *
  * Exit status: 0 if the run completed; 1 on a usage or set-up error or if
  * the switch did not connect or carry a frame in time; 130 if interrupted.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -127,6 +135,9 @@ struct options {
 	unsigned int timeout;
 	bool no_probe;
 	bool json;
+	double idle;	       /* idle mode: seconds without traffic (0: throughput mode) */
+	unsigned int probes;   /* idle mode: single frames timed after the idle time */
+	const char *watch_pid; /* idle mode: file with the switch's pid, for its CPU and memory */
 };
 
 static volatile sig_atomic_t quit;
@@ -138,6 +149,7 @@ static struct options opt = {
 	.learn_rate = 1e6,
 	.learn_timeout = 120,
 	.timeout = 30,
+	.probes = 5,
 };
 static struct side sides[2];
 static uint64_t hz;
@@ -172,6 +184,7 @@ usage(void)
 		"         [--warmup S] [--vlan-b VID] [--ignore-tags] [--learn] [--learn-rate "
 		"PPS]\n"
 		"         [--learn-timeout S] [--timeout S] [--no-probe] [--json]\n"
+		"         [--idle S [--probes N] [--watch-pid FILE]]\n"
 		"  port 0 is side A, port 1 side B; --size counts the 4-byte FCS (64..1518)\n");
 	exit(1);
 }
@@ -208,6 +221,9 @@ parse_options(int argc, char **argv)
 		{"timeout", required_argument, NULL, 'o'},
 		{"no-probe", no_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
+		{"idle", required_argument, NULL, 'I'},
+		{"probes", required_argument, NULL, 'P'},
+		{"watch-pid", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -250,6 +266,15 @@ parse_options(int argc, char **argv)
 			break;
 		case 'j':
 			opt.json = true;
+			break;
+		case 'I':
+			opt.idle = num_arg("idle", optarg, 0.1, 3600);
+			break;
+		case 'P':
+			opt.probes = (unsigned int)num_arg("probes", optarg, 0, 1000);
+			break;
+		case 'W':
+			opt.watch_pid = optarg;
 			break;
 		default:
 			usage();
@@ -764,6 +789,161 @@ report(const struct counters *win, double t, const struct learn_result *lr, doub
 	}
 }
 
+/* Idle mode ---------------------------------------------------------------- */
+
+/* Time the switch's threads have run, in ns, all together. */
+static uint64_t
+pid_cpu_ns(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	uint64_t sum = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (dir == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		char f[320];
+		uint64_t run;
+		FILE *fp;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "/proc/%d/task/%s/schedstat", (int)pid, d->d_name);
+		fp = fopen(f, "re");
+		if (fp == NULL)
+			continue;
+		if (fscanf(fp, "%" SCNu64, &run) == 1)
+			sum += run;
+		fclose(fp);
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* A "Key:   N kB" line of /proc/PID/status, in KiB; -1 if absent. */
+static long
+pid_status_kib(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "re");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	return v;
+}
+
+/* The pid in @file, waiting up to 300 s for the harness to write it: it
+ * does once the switch is set up (1,000 ports take Open vSwitch a while). */
+static pid_t
+watched_pid(const char *file)
+{
+	int i;
+
+	for (i = 0; i < 30000 && !quit; i++) {
+		FILE *fp = fopen(file, "re");
+		int pid = 0;
+
+		if (fp != NULL) {
+			if (fscanf(fp, "%d", &pid) != 1)
+				pid = 0;
+			fclose(fp);
+		}
+		if (pid > 0)
+			return pid;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void
+sleep_seconds(double t)
+{
+	uint64_t end = tsc_after(t);
+
+	while (!quit && rte_rdtsc() < end)
+		usleep(10000);
+}
+
+/* One frame from side A (pair 0) to side B: microseconds until it arrived,
+ * or -1 if it did not within a second. */
+static double
+probe_once(void)
+{
+	struct side *a = &sides[0], *b = &sides[1];
+	uint64_t rx0 = b->c.rx, t0, deadline;
+
+	a->next_k = 0;
+	frames_build(a, 1);
+	t0 = rte_rdtsc();
+	deadline = t0 + hz;
+	while (a->n_pending > 0 && rte_rdtsc() < deadline)
+		frames_send(a);
+	while (b->c.rx == rx0 && rte_rdtsc() < deadline)
+		frames_receive(b);
+	pending_drop();
+	if (b->c.rx == rx0)
+		return -1;
+	return (double)(rte_rdtsc() - t0) * 1e6 / (double)hz;
+}
+
+/* --idle: no traffic for opt.idle seconds while the switch's CPU time is
+ * taken from /proc, its memory read at the end; then opt.probes single
+ * frames, the first right after the idle time, the others 1 s apart (idle
+ * again in between), each timed from the send to its arrival. JSON. */
+static void
+idle_run(const struct learn_result *lr)
+{
+	pid_t pid = opt.watch_pid ? watched_pid(opt.watch_pid) : 0;
+	uint64_t cpu0, cpu1, t0, t1;
+	long rss, shmem, huge;
+	unsigned int i, lost = 0, timed = 0;
+
+	drain(DRAIN_QUIET_MS, DRAIN_MAX_MS);
+	cpu0 = pid > 0 ? pid_cpu_ns(pid) : 0;
+	t0 = rte_rdtsc();
+	sleep_seconds(opt.idle);
+	t1 = rte_rdtsc();
+	cpu1 = pid > 0 ? pid_cpu_ns(pid) : 0;
+	rss = pid > 0 ? pid_status_kib(pid, "VmRSS") : -1;
+	shmem = pid > 0 ? pid_status_kib(pid, "RssShmem") : -1;
+	huge = pid > 0 ? pid_status_kib(pid, "HugetlbPages") : -1;
+	printf("{\n  \"mode\": \"idle\", \"pairs\": %" PRIu32 ", \"pid\": %d,\n", opt.pairs,
+	       (int)pid);
+	if (lr != NULL)
+		printf("  \"learn\": {\"macs\": %" PRIu64 ", \"received\": %" PRIu64
+		       ", \"seconds\": %.6f, \"complete\": %s},\n",
+		       2 * (uint64_t)opt.pairs, lr->received, lr->seconds,
+		       lr->complete ? "true" : "false");
+	printf("  \"idle\": {\"seconds\": %.3f, \"cpu_seconds\": %.6f, \"rss_kib\": %ld, "
+	       "\"rss_shmem_kib\": %ld, \"hugetlb_kib\": %ld,\n    \"probes_us\": [",
+	       (double)(t1 - t0) / (double)hz, (double)(cpu1 - cpu0) / 1e9, rss, shmem, huge);
+	for (i = 0; i < opt.probes && !quit; i++) {
+		double us;
+
+		if (i > 0)
+			sleep_seconds(1);
+		us = probe_once();
+		if (us < 0)
+			lost++;
+		else
+			printf("%s%.1f", timed++ > 0 ? ", " : "", us);
+	}
+	printf("], \"probes_lost\": %u}\n}\n", lost);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -805,6 +985,11 @@ main(int argc, char **argv)
 		goto out;
 	if (opt.learn)
 		learn(&lr);
+	if (opt.idle > 0) {
+		idle_run(opt.learn ? &lr : NULL);
+		rc = quit ? 130 : 0;
+		goto out;
+	}
 	run_until(tsc_after(opt.warmup));
 	for (i = 0; i < 2; i++)
 		before[i] = sides[i].c;
