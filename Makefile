@@ -77,13 +77,13 @@ $(DP_TEST): $(call obj,tests/datapath/test-datapath.c $(DP_SRC))
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring -lcmocka
 
 # In-process datapath benchmark (no root): VLAN forwarding, 1 vs 4094 VLANs.
-$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c $(DP_SRC))
+$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
 # In-process benchmark of the switching work: MAC scaling, Mpps and (under
 # callgrind, bench/dp-instructions.sh) instructions per frame.
-$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c $(DP_SRC))
+$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 

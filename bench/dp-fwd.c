@@ -27,50 +27,19 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <valgrind/callgrind.h>
 
 #include "../datapath/datapath.h"
+#include "ring-port.h"
 
 #define BURST 32
 #define RUNS 5
 
-struct rport {
-	struct rte_ring *rx, *tx[2]; /* a tx ring per worker */
-	uint16_t id;
-};
-
 static struct dp *dp;
-static unsigned int seq, n_workers = 1;
-
-static void
-rport_add(struct rport *p, uint16_t bridge)
-{
-	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500};
-	char name[32];
-	int ethdev;
-
-	snprintf(name, sizeof(name), "frx%u", seq);
-	p->rx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	for (unsigned int w = 0; w < n_workers; w++) {
-		snprintf(name, sizeof(name), "ftx%u.%u", seq, w);
-		p->tx[w] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (p->tx[w] == NULL)
-			ethdev = -1;
-	}
-	snprintf(name, sizeof(name), "net_ring_f%u", seq++);
-	ethdev = rte_eth_from_rings(name, &p->rx, 1, p->tx, (unsigned int)n_workers, 0);
-	pp.ethdev = (uint16_t)ethdev;
-	pp.name = name;
-	if (p->rx == NULL || p->tx[n_workers - 1] == NULL || ethdev < 0 ||
-	    dp_port_add(dp, &pp, &p->id) != 0) {
-		fprintf(stderr, "bench-dp-fwd: cannot make a ring port\n");
-		exit(1);
-	}
-}
+static unsigned int n_workers = 1;
 
 /* Each size gets MACs of its own, so that its learning pass learns new
  * entries rather than rewriting those of the size before. */
@@ -125,8 +94,8 @@ frames_make(struct rte_mbuf **m, unsigned int n)
 
 /* One step: both bursts in, one poll, both bursts back. Returns frames out. */
 static unsigned int
-step(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb, uint32_t *ka,
-     uint32_t *kb, uint32_t pairs)
+step(struct ring_port *a, struct ring_port *b, struct rte_mbuf **ma, struct rte_mbuf **mb,
+     uint32_t *ka, uint32_t *kb, uint32_t pairs)
 {
 	unsigned int got = 0, n;
 	void *out[BURST];
@@ -161,7 +130,7 @@ cmp(const void *x, const void *y)
 
 /* With two workers: one direction per worker, each on its own lcore. */
 struct side {
-	struct rport *in, *out;
+	struct ring_port *in, *out;
 	struct rte_mbuf **m;
 	unsigned int side; /* also the worker that polls `in` */
 	uint32_t pairs;
@@ -197,8 +166,8 @@ side_run(void *arg)
 
 /* Mpps over @frames, both directions together. */
 static double
-run(struct rport *a, struct rport *b, struct rte_mbuf **ma, struct rte_mbuf **mb, uint32_t pairs,
-    uint64_t frames)
+run(struct ring_port *a, struct ring_port *b, struct rte_mbuf **ma, struct rte_mbuf **mb,
+    uint32_t pairs, uint64_t frames)
 {
 	uint32_t ka = 0, kb = 0;
 	uint64_t n = 0, start;
@@ -234,7 +203,7 @@ main(int argc, char **argv)
 	uint64_t frames = grind ? strtoull(getenv("SD_BENCH_FRAMES"), NULL, 10) : 8u << 20;
 	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4u << 20, .name = "f"};
 	struct rte_mbuf *ma[BURST], *mb[BURST];
-	struct rport a, b;
+	struct ring_port a, b;
 	uint16_t bridge;
 	int i, n_sizes;
 
@@ -259,8 +228,8 @@ main(int argc, char **argv)
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0 || dp_create(&p, &dp) != 0 ||
 	    dp_bridge_add(dp, "xenbr0", 1500, &bridge) != 0)
 		return 1;
-	rport_add(&a, bridge);
-	rport_add(&b, bridge);
+	ring_port_add(dp, &a, bridge, false, n_workers);
+	ring_port_add(dp, &b, bridge, false, n_workers);
 	frames_make(ma, BURST);
 	frames_make(mb, BURST);
 

@@ -14,46 +14,18 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "../datapath/datapath.h"
+#include "ring-port.h"
 
 #define BURST 32
 #define FRAMES (4u << 20)
 #define RUNS 5
 
-struct rport {
-	struct rte_ring *rx, *tx;
-	uint16_t id;
-};
-
 static struct dp *dp;
-static unsigned int seq;
-
-static void
-rport_add(struct rport *p, uint16_t bridge, bool trunk)
-{
-	struct dp_port_params pp = {
-		.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500, .trunk = trunk};
-	char name[32];
-	int ethdev;
-
-	snprintf(name, sizeof(name), "brx%u", seq);
-	p->rx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "btx%u", seq);
-	p->tx = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "net_ring_b%u", seq++);
-	ethdev = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
-	pp.ethdev = (uint16_t)ethdev;
-	pp.name = name;
-	if (p->rx == NULL || p->tx == NULL || ethdev < 0 || dp_port_add(dp, &pp, &p->id) != 0) {
-		fprintf(stderr, "cannot make a ring port\n");
-		exit(1);
-	}
-}
 
 static void
 put_frame(struct rte_mbuf *m, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
@@ -80,7 +52,7 @@ put_frame(struct rte_mbuf *m, const struct rte_ether_addr *dst, const struct rte
 
 /* Frames per second through trunk -> VLAN 10 -> access port. */
 static double
-run(struct rport *trunk, struct rport *access)
+run(struct ring_port *trunk, struct ring_port *access)
 {
 	static const struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 0xa}},
 					   b = {{0x02, 0, 0, 0, 0, 0xb}};
@@ -94,7 +66,7 @@ run(struct rport *trunk, struct rport *access)
 	put_frame(m[0], &a, &b, -1);
 	rte_ring_enqueue(access->rx, m[0]);
 	dp_worker_poll(dp, 0);
-	while ((got = rte_ring_dequeue_burst(trunk->tx, out, BURST, NULL)) != 0)
+	while ((got = rte_ring_dequeue_burst(trunk->tx[0], out, BURST, NULL)) != 0)
 		rte_pktmbuf_free_bulk((struct rte_mbuf **)out, got);
 
 	start = rte_rdtsc();
@@ -105,7 +77,7 @@ run(struct rport *trunk, struct rport *access)
 			put_frame(m[i], &b, &a, 10);
 		rte_ring_enqueue_burst(trunk->rx, (void **)m, BURST, NULL);
 		dp_worker_poll(dp, 0);
-		got = rte_ring_dequeue_burst(access->tx, out, BURST, NULL);
+		got = rte_ring_dequeue_burst(access->tx[0], out, BURST, NULL);
 		rte_pktmbuf_free_bulk((struct rte_mbuf **)out, got);
 		n += got;
 	}
@@ -128,7 +100,7 @@ main(int argc, char **argv)
 		       "--no-telemetry", "--lcores",  "0",  "--log-level", "*:error",
 		       "--file-prefix",	 prefix,      NULL};
 	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 65536, .name = "b"};
-	struct rport trunk, access;
+	struct ring_port trunk, access;
 	double one[RUNS], many[RUNS];
 	uint16_t native, br10, bridge, port, vid;
 	int r;
@@ -139,8 +111,8 @@ main(int argc, char **argv)
 	    dp_create(&p, &dp) != 0 || dp_bridge_add(dp, "native", 1500, &native) != 0 ||
 	    dp_bridge_add(dp, "vlan10", 1500, &br10) != 0)
 		return 1;
-	rport_add(&trunk, native, true);
-	rport_add(&access, br10, false);
+	ring_port_add(dp, &trunk, native, true, 1);
+	ring_port_add(dp, &access, br10, false, 1);
 	{
 		struct dp_port_params vp = {.kind = DP_PORT_VLAN,
 					    .name = "eth0.10",
