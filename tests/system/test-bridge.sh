@@ -177,4 +177,26 @@ SD_PID=
 check_not "the socket is gone" test -S "$SOCK"
 check_not "the host interfaces are gone" ip -n "$NS_HOST" link show xenbr0
 
+# Two workers: eth0's port, a trunk, then has a socket per worker in a
+# PACKET_FANOUT_HASH group, and VIFs are spread over the workers. (Both
+# workers share CPU 1 here: it is correctness that is tested.)
+check "switchd starts with two workers" sd_start --lcores "0@0,1@1,2@1"
+check "it runs two workers" grep -q "2 worker(s)" "$LOG"
+check "VM1 pings upstream through the fanout trunk" ping_until "${P}vm1" 198.18.0.254 5
+check "VM1 pings VM2" ping_from "${P}vm1" 198.18.0.2
+ip netns exec "$NS_UP" iperf3 -s -1 -B 198.18.0.254 >/dev/null 2>&1 &
+echo $! >"$WORK/iperf-up.bgpid"
+sleep 0.5
+if ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.254 -P 4 -t 2 -J >"$WORK/iperf.json" 2>&1; then
+	bps=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$WORK/iperf.json")
+	ok "iperf3, 4 TCP flows VM1 -> upstream through the fanout trunk: $((bps / 1000000)) Mbit/s"
+else
+	not_ok "iperf3, 4 TCP flows VM1 -> upstream through the fanout trunk"
+	head -5 "$WORK/iperf.json" | sed 's/^/#   /'
+fi
+pid=$SD_PID
+kill -TERM "$pid"
+check "SIGTERM stops the two-worker switchd within 5 s" wait_gone "$pid" 5
+SD_PID=
+
 [ "$TAP_FAILED" -eq 0 ]
