@@ -34,7 +34,7 @@
 # host would: the script reserves what is missing (and gives it back),
 # mounts a hugetlbfs of its own, and every switch unlinks its files; with
 # none to be had they run --no-huge and memory is all resident.
-# A default run (3 rounds, 5 s) takes about 16 minutes.
+# A default run (3 rounds, 5 s) takes about 25 minutes.
 #
 # The generator, build/bench-trafgen, serves two vhost-user sockets as a
 # VM's QEMU would (virtio-user, server mode) and the switch connects to both
@@ -518,8 +518,19 @@ print("Each switch forwards on one core (CPU %s), the generator runs on the othe
       " median of %s runs of %s s, each with new processes, the switches alternating;"
       " every MAC learned first." % (fwd_cpu, gen_cpu, runs, secs))
 print("noisy 2-core machine: medians and ratios\n")
-print("| scenario | switchd Mpps | OVS-DPDK Mpps | testpmd io Mpps | switchd/OVS | switchd/ceiling |")
-print("|---|---|---|---|---|---|")
+def round_ratio(scen, a, b):
+    """Median over rounds of a's figure over b's in the same round: the
+    machine's slow and fast spells last minutes, so runs of one round share
+    them more often than the medians of all runs do."""
+    fa = {rnd: r["mpps"] for rnd, r in res.get((scen, a), []) if r["status"] == "ok" and "mpps" in r}
+    fb = {rnd: r["mpps"] for rnd, r in res.get((scen, b), []) if r["status"] == "ok" and "mpps" in r}
+    xs = [fa[k] / fb[k] for k in fa if k in fb and fb[k] > 0]
+    return "%.2f" % statistics.median(xs) if xs else "-"
+
+
+print("| scenario | switchd Mpps | OVS-DPDK Mpps | testpmd io Mpps | switchd/OVS | switchd/ceiling"
+      " | same round: switchd/OVS | same round: switchd/ceiling |")
+print("|---|---|---|---|---|---|---|---|")
 tput = [x for x in scenarios if not x.startswith("idle")]
 idle = [x for x in scenarios if x.startswith("idle")]
 for scen in tput:
@@ -530,12 +541,14 @@ for scen in tput:
              for x, sw in zip(c, switches)]
     if scen == "64B-vlan":
         c[2] += " (no push/pop)"
-    print("| %s | %s | %s | %s | %s | %s |" % (scen, c[0], c[1], c[2], ratio(m[0], m[1]),
-                                               ratio(m[0], m[2])))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        scen, c[0], c[1], c[2], ratio(m[0], m[1]), ratio(m[0], m[2]),
+        round_ratio(scen, "switchd", "ovs"), round_ratio(scen, "switchd", "testpmd")))
 print("\nMpps: frames received by the generator per second, both directions together;"
       " Gbit/s: Ethernet frames with FCS, without preamble and gap. ≥: in most runs the"
       " switch took nearly every frame offered (offered < 1.25 x accepted), so the generator"
-      " set the pace and the switch may be faster.\n")
+      " set the pace and the switch may be faster. Same round: the median over rounds of"
+      " the ratio of the two runs of one round (they ran a minute apart).\n")
 
 print("### Every run\n")
 print("| scenario | switch | run | status | Mpps received | A->B | B->A | offered Mpps | accepted Mpps"
