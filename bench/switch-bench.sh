@@ -4,13 +4,15 @@
 # action) and next to dpdk-testpmd in io mode (the ceiling: it moves frames
 # from one port to the other and looks at nothing).
 #
-#   bench/switch-bench.sh [-r RUNS] [-s SECONDS] [-k DIR] [SCENARIO...]
+#   bench/switch-bench.sh [-r RUNS] [-s SECONDS] [-k DIR] [-H] [SCENARIO...]
 #
 # -r RUNS (default 3): rounds; each round runs every scenario on every
 #    switch, one after the other (switchd, OVS, testpmd), each run with new
 #    processes, so that the three see the same machine.
 # -s SECONDS (default 5): measured interval of a run (after a 2 s warm-up).
 # -k DIR: keep each run's logs and the generator's JSON in DIR.
+# -H: throughput runs on hugepages too (by default they run --no-huge, and
+#    only the idle scenarios use hugepages); the generator stays --no-huge.
 # Scenarios (default: all, in this order):
 #   64B-1pair 64B-16pairs 64B-65536pairs 64B-1Mpairs  64-byte frames, N MAC pairs
 #   1518B-1pair                                       1518-byte frames
@@ -74,11 +76,13 @@ usage() {
 	sed -n '2,/^set -u/p' "$0" | sed -n '/^#/s/^# \{0,1\}//p' >&2
 	exit 1
 }
-while getopts r:s:k:h o; do
+ALL_HUGE=0
+while getopts r:s:k:Hh o; do
 	case $o in
 	r) RUNS=$OPTARG ;;
 	s) SECS=$OPTARG ;;
 	k) KEEP=$OPTARG ;;
+	H) ALL_HUGE=1 ;;
 	*) usage ;;
 	esac
 done
@@ -168,8 +172,11 @@ trap 'huge_restore; cleanup' EXIT
 # DPDK memory options of a switch in a run: hugepages for idle scenarios if
 # there are any (unlinked at once, so nothing outlives the process), else
 # --no-huge with MB megabytes.
+on_huge() { # SCENARIO
+	[ -n "$HUGE" ] && { is_idle "$1" || [ "$ALL_HUGE" = 1 ]; }
+}
 dpdk_mem_args() { # SCENARIO MB
-	if is_idle "$1" && [ -n "$HUGE" ]; then
+	if on_huge "$1"; then
 		echo "--huge-dir $HUGE --huge-unlink"
 	else
 		echo "--no-huge -m $2"
@@ -216,6 +223,12 @@ switchd_start() {
 		# shellcheck disable=SC2046
 		ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
 			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" \
+			-- $(dpdk_mem_args "$scen" 2048) || return 1
+		SD_PID=$(cat "$PIDFILE")
+	elif on_huge "$scen"; then
+		# shellcheck disable=SC2046
+		ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
+			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" --fdb-size 4194304 \
 			-- $(dpdk_mem_args "$scen" 2048) || return 1
 		SD_PID=$(cat "$PIDFILE")
 	else
@@ -265,7 +278,7 @@ ovs_run_start() {
 	OVS_OTHER_CONFIG=(other_config:dpdk-init=true
 		"other_config:dpdk-lcore-mask=0x$(printf %x $((1 << GEN_CPU)))"
 		"other_config:pmd-cpu-mask=0x$(printf %x $((1 << FWD_CPU)))"
-		"other_config:dpdk-extra=--file-prefix=${P}o$n --no-pci $(is_idle "$scen" && [ -n "$HUGE" ] &&
+		"other_config:dpdk-extra=--file-prefix=${P}o$n --no-pci $(on_huge "$scen" &&
 			dpdk_mem_args "$scen" 0 || echo "--no-huge --legacy-mem -m ${OVS_MEM:-2048}")")
 	DPDK_PREFIXES+=("${P}o$n")
 	# Side B's port is a trunk (no tag: every VLAN) in the VLAN scenario.
@@ -404,7 +417,7 @@ run_one() {
 }
 
 for s in "${SCENARIOS[@]}"; do
-	is_idle "$s" && { huge_setup; break; }
+	{ is_idle "$s" || [ "$ALL_HUGE" = 1 ]; } && { huge_setup; break; }
 done
 echo "switch-bench: $RUNS round(s), ${SECS} s each, scenarios: ${SCENARIOS[*]}" >&2
 n=0

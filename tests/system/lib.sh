@@ -320,6 +320,43 @@ sd_idle_ok() {
 	[ $((t1 - t0)) -lt $(($1 * 5)) ]
 }
 
+# arp_inject UP-IF SPEC VM...: from the upstream namespace, send 3
+# broadcast ARP requests from 02:00:00:00:02:50 out of UP-IF, tagged as SPEC
+# says (-1: untagged; N: an 802.1Q tag N, 0 for priority-tagged; adN: an
+# 802.1ad tag N over an 802.1Q tag 5), and print "VM=COUNT " for each VM
+# namespace (named without the prefix): the requests tcpdump saw on its eth0.
+arp_inject() {
+	local upif=$1 spec=$2 vm n pids=()
+	shift 2
+	for vm in "$@"; do
+		ip netns exec "${P}$vm" timeout 3 tcpdump -l -n -i eth0 'ether src 02:00:00:00:02:50' \
+			>"$WORK/$vm.cap" 2>/dev/null &
+		pids+=($!)
+		echo $! >"$WORK/$vm.bgpid"
+	done
+	sleep 1
+	ip netns exec "$NS_UP" /usr/bin/python3 -c "
+import logging
+logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
+from scapy.all import Ether, Dot1AD, Dot1Q, ARP, sendp
+spec = '$spec'
+l2 = Ether(dst='ff:ff:ff:ff:ff:ff', src='02:00:00:00:02:50')
+if spec.startswith('ad'):
+    l2 = l2 / Dot1AD(vlan=int(spec[2:])) / Dot1Q(vlan=5)
+elif int(spec) >= 0:
+    l2 = l2 / Dot1Q(vlan=int(spec))
+pkt = l2 / ARP(op=1, psrc='198.18.255.250', pdst='198.18.255.99')
+sendp(pkt, iface='$upif', count=3, verbose=False)" || return 1
+	sleep 0.5
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	for vm in "$@"; do
+		rm -f "$WORK/$vm.bgpid"
+		n=$(grep -c 'Request who-has' "$WORK/$vm.cap")
+		printf '%s=%s ' "$vm" "$n"
+	done
+}
+
 # ping_from NS ADDRESS [COUNT]: true if the address answers.
 ping_from() {
 	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 1 -q "$2" >/dev/null

@@ -7,7 +7,6 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-SCAPY=/usr/bin/python3
 ns_add "$NS_HOST" && ns_add "$NS_UP" || { not_ok "create the namespaces"; exit 1; }
 ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP"
 # A jumbo NIC whose network (xenbr0) keeps MTU 1500: VLAN networks must fit
@@ -100,37 +99,8 @@ check_not "no VLAN's frames leave with another tag" \
 	grep -qE 'vlan (10|20).*tell 198.18.10.3,|vlan 20.*tell 198.18.10.1,|vlan 10.*tell 198.18.10.2,' "$WORK/up.txt"
 
 # Tagged frames injected upstream reach only the VMs of that VLAN.
-# inject TAG (-1: untagged; adN: an 802.1ad outer tag N over an 802.1Q tag
-# 5) and count, in each VM, ARP requests from .250.
-inject_arp() {
-	local vm n
-	for vm in vmn vm10a vm10b vm20; do
-		ip netns exec "${P}$vm" timeout 3 tcpdump -l -n -i eth0 'ether src 02:00:00:00:02:50' \
-			>"$WORK/$vm.cap" 2>/dev/null &
-		echo $! >"$WORK/$vm.bgpid"
-	done
-	sleep 1
-	ip netns exec "$NS_UP" "$SCAPY" -c "
-import logging
-logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
-from scapy.all import Ether, Dot1AD, Dot1Q, ARP, sendp
-spec = '$1'
-l2 = Ether(dst='ff:ff:ff:ff:ff:ff', src='02:00:00:00:02:50')
-if spec.startswith('ad'):
-    l2 = l2 / Dot1AD(vlan=int(spec[2:])) / Dot1Q(vlan=5)
-elif int(spec) >= 0:
-    l2 = l2 / Dot1Q(vlan=int(spec))
-pkt = l2 / ARP(op=1, psrc='198.18.10.250', pdst='198.18.10.99')
-sendp(pkt, iface='up0', count=3, verbose=False)" || return 1
-	sleep 0.5
-	for vm in vmn vm10a vm10b vm20; do
-		kill "$(cat "$WORK/$vm.bgpid")" 2>/dev/null
-	done
-	wait 2>/dev/null
-	for vm in vmn vm10a vm10b vm20; do
-		n=$(grep -c 'Request who-has' "$WORK/$vm.cap")
-		printf '%s=%s ' "$vm" "$n"
-	done
+inject_arp() { # SPEC: see arp_inject in lib.sh
+	arp_inject up0 "$1" vmn vm10a vm10b vm20
 }
 got=$(inject_arp 10)
 check "frames tagged 10 from upstream reach VLAN 10's VMs only ($got)" test "$got" = "vmn=0 vm10a=3 vm10b=3 vm20=0 "
