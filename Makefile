@@ -87,13 +87,19 @@ $(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
+# The machine's cost of waking a thread blocked in epoll on another CPU.
+$(B)/bench-wake: $(call obj,bench/wake.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ -lpthread
+
 # Traffic generator and sink on two ethdevs (virtio-user ports serving the
 # vhost-user sockets a switch under test connects to): bench/switch-bench.sh.
 $(B)/bench-trafgen: $(call obj,bench/trafgen.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen
+tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen \
+	$(B)/bench-wake
 
 setup:
 	@scripts/setup.sh
@@ -113,8 +119,10 @@ demo: setup
 	@scripts/demo.sh
 
 bench: setup
-	$(MAKE) all $(B)/bench-trafgen $(B)/bench-dp-fwd $(B)/bench-dp-vlan
+	$(MAKE) all $(B)/bench-trafgen $(B)/bench-dp-fwd $(B)/bench-dp-vlan $(B)/bench-wake
 	@bench/switch-bench.sh
+	@echo
+	@$(B)/bench-wake
 	@echo
 	@$(B)/bench-dp-fwd --workers 1
 	@echo
