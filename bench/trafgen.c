@@ -911,15 +911,22 @@ idle_run(const struct learn_result *lr)
 	long rss, shmem, huge;
 	unsigned int i, lost = 0, timed = 0;
 
+	if (pid <= 0) {
+		/* No figure is better than a CPU time of 0 for nobody. */
+		fprintf(stderr, "bench-trafgen: --idle needs --watch-pid naming a file with the "
+				"switch's pid\n");
+		quit = 1;
+		return;
+	}
 	drain(DRAIN_QUIET_MS, DRAIN_MAX_MS);
-	cpu0 = pid > 0 ? pid_cpu_ns(pid) : 0;
+	cpu0 = pid_cpu_ns(pid);
 	t0 = rte_rdtsc();
 	sleep_seconds(opt.idle);
 	t1 = rte_rdtsc();
-	cpu1 = pid > 0 ? pid_cpu_ns(pid) : 0;
-	rss = pid > 0 ? pid_status_kib(pid, "VmRSS") : -1;
-	shmem = pid > 0 ? pid_status_kib(pid, "RssShmem") : -1;
-	huge = pid > 0 ? pid_status_kib(pid, "HugetlbPages") : -1;
+	cpu1 = pid_cpu_ns(pid);
+	rss = pid_status_kib(pid, "VmRSS");
+	shmem = pid_status_kib(pid, "RssShmem");
+	huge = pid_status_kib(pid, "HugetlbPages");
 	printf("{\n  \"mode\": \"idle\", \"pairs\": %" PRIu32 ", \"pid\": %d,\n", opt.pairs,
 	       (int)pid);
 	if (lr != NULL)

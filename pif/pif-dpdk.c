@@ -143,7 +143,8 @@ pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t m
 		}
 		if (ethdev_find(devargs, &dev->ethdev) != 0) {
 			snprintf(msg, msglen, "%s is not an Ethernet device", devargs);
-			remove_by_devargs(devargs);
+			if (ret == 0) /* we probed it: undo that, not another's */
+				remove_by_devargs(devargs);
 			return ENODEV;
 		}
 	}
@@ -165,7 +166,7 @@ pif_dpdk_close(uint16_t ethdev)
 	struct rte_eth_dev_info info;
 
 	if (!rte_eth_dev_is_valid_port(ethdev))
-		return; /* the datapath stopped it with its port */
+		return;
 	/* Removing the device closes its ports (a PCI NIC's, a vdev's); a
 	 * device that cannot be removed at least has its port closed. */
 	if (rte_eth_dev_info_get(ethdev, &info) == 0 && info.device != NULL &&
