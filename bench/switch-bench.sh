@@ -391,8 +391,13 @@ run_one() {
 	fi
 	# How much of the run the switch's threads spent waiting for a CPU
 	# (its forwarding thread busy-polls: anything else on its CPU shows).
-	local pid w0 t0 w1 t1 s0 s1
-	pid=$(switch_pid "$sw")
+	local pid w0 t0 w1 t1 s0 s1 i
+	# testpmd runs under timeout(1): give it a moment to be there.
+	for ((i = 0; i < 500; i++)); do
+		pid=$(switch_pid "$sw")
+		[ -n "$pid" ] && break
+		sleep 0.01
+	done
 	# The switch is set up: an idle run's generator starts its idle time.
 	echo "$pid" >"$dir/switch.pid"
 	w0=$(sched_wait_ns "$pid")
