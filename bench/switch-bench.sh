@@ -218,17 +218,14 @@ gen_wait() {
 switchd_start() {
 	local dir=$1 scen=$2 net va vb pif vlan_net
 	rm -f "$DB" "$DB"-*
-	if is_idle "$scen"; then
-		# As a host runs it: default FDB (1,048,576 entries) and memory.
+	if is_idle "$scen" || on_huge "$scen"; then
+		# Idle runs as a host runs it: default FDB (1,048,576 entries)
+		# and memory; throughput runs with room for 2,000,000 MACs.
+		local fdb=(--fdb-size 4194304)
+		is_idle "$scen" && fdb=()
 		# shellcheck disable=SC2046
 		ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
-			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" \
-			-- $(dpdk_mem_args "$scen" 2048) || return 1
-		SD_PID=$(cat "$PIDFILE")
-	elif on_huge "$scen"; then
-		# shellcheck disable=SC2046
-		ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$DB" --pidfile "$PIDFILE" \
-			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" --fdb-size 4194304 \
+			--log-file "$LOG" --detach --lcores "0@(0,1),1@$FWD_CPU" "${fdb[@]}" \
 			-- $(dpdk_mem_args "$scen" 2048) || return 1
 		SD_PID=$(cat "$PIDFILE")
 	else
