@@ -32,21 +32,29 @@ struct dp_eth {
 };
 
 static void
-ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t mtu,
+	    struct rte_eth_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
+	/* The bridge's MTU, as far as the device goes. */
+	conf->rxmode.mtu = mtu < info->max_mtu ? mtu : info->max_mtu;
+	if (conf->rxmode.mtu < info->min_mtu)
+		conf->rxmode.mtu = info->min_mtu;
 	if (port->n_rxq > 1) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info->flow_type_rss_offloads;
-		if (conf->rx_adv_conf.rss_conf.rss_hf == 0)
-			port->n_rxq = 1; /* queues, but nothing to spread frames by */
+		if (conf->rx_adv_conf.rss_conf.rss_hf == 0) {
+			/* Queues, but nothing to spread frames by. */
+			port->n_rxq = 1;
+			conf->rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		}
 	}
 }
 
 static int
-ethdev_start(struct dp_port *port, struct rte_mempool *mp)
+ethdev_start(struct dp_port *port, uint16_t mtu, struct rte_mempool *mp)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -56,14 +64,14 @@ ethdev_start(struct dp_port *port, struct rte_mempool *mp)
 	ret = rte_eth_dev_info_get(port->ethdev, &info);
 	if (ret < 0)
 		return -ret;
-	port->n_rxq = (uint16_t)RTE_MIN(port->n_txq, info.max_rx_queues);
-	if (port->n_rxq == 0)
-		port->n_rxq = 1;
+	/* Worker w polls queue w of a port with a queue per worker, and a
+	 * port with fewer is polled by one worker (dp_port_rx_worker()). */
+	port->n_rxq = info.max_rx_queues >= port->n_txq ? port->n_txq : 1;
 	port->eth->n_hw_txq = (uint16_t)RTE_MIN(port->n_txq, info.max_tx_queues);
 	if (port->eth->n_hw_txq == 0)
 		return ENOTSUP; /* cannot send at all */
 	port->eth->shared_tx = port->eth->n_hw_txq < port->n_txq;
-	ethdev_conf(port, &info, &conf);
+	ethdev_conf(port, &info, mtu, &conf);
 	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->eth->n_hw_txq, &conf);
 	if (ret < 0)
 		return -ret;
@@ -123,7 +131,9 @@ ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 	return done;
 }
 
-/* A PMD's link: a NIC's carrier, a vhost PMD's guest connected. */
+/* A PMD's link: a NIC's carrier, a vhost PMD's guest connected. Called by
+ * a worker only when frames could not be sent, to name the drop; a device
+ * that cannot tell counts them as tx_full. */
 static bool
 ethdev_link_up(const struct dp_port *port)
 {
@@ -147,7 +157,7 @@ ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rt
 	for (q = 0; q < DP_MAX_WORKERS; q++)
 		rte_spinlock_init(&port->eth->txlock[q]);
 	port->ethdev = params->ethdev;
-	err = ethdev_start(port, mp);
+	err = ethdev_start(port, params->mtu, mp);
 	if (err) {
 		rte_eth_dev_stop(port->ethdev);
 		rte_free(port->eth);

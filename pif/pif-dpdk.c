@@ -101,18 +101,25 @@ devargs_is_pci(const char *devargs)
 }
 
 /* Undo a probe that made no ethdev (dpdk:crypto_null): by bus and name,
- * the name being what comes before the first comma. */
+ * the name being what comes before the first comma (a PCI address in the
+ * bus's own long form). */
 static void
 remove_by_devargs(const char *devargs)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
+	struct rte_pci_addr addr;
 	size_t n = strcspn(devargs, ",");
 
 	if (n >= sizeof(name))
 		return;
 	memcpy(name, devargs, n);
 	name[n] = '\0';
-	rte_eal_hotplug_remove(devargs_is_pci(devargs) ? "pci" : "vdev", name);
+	if (rte_pci_addr_parse(name, &addr) == 0) {
+		rte_pci_device_name(&addr, name, sizeof(name));
+		rte_eal_hotplug_remove("pci", name);
+	} else {
+		rte_eal_hotplug_remove("vdev", name);
+	}
 }
 
 int
@@ -122,6 +129,7 @@ pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t m
 	int ret;
 
 	msg[0] = '\0';
+	dev->probed = false;
 	if (devargs_is_pci(devargs) && !rte_eal_has_pci()) {
 		snprintf(msg, msglen,
 			 "PCI devices are off: start switchd with -- -a %.*s (it leaves the host's "
@@ -147,13 +155,15 @@ pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t m
 				remove_by_devargs(devargs);
 			return ENODEV;
 		}
+		dev->probed = ret == 0;
 	}
 	ret = rte_eth_macaddr_get(dev->ethdev, &ea);
 	if (ret == 0)
 		ret = rte_eth_dev_get_mtu(dev->ethdev, &dev->mtu);
 	if (ret != 0) {
 		snprintf(msg, msglen, "%s: %s", devargs, rte_strerror(-ret));
-		pif_dpdk_close(dev->ethdev);
+		if (dev->probed)
+			pif_dpdk_close(dev->ethdev);
 		return -ret;
 	}
 	memcpy(dev->mac.b, ea.addr_bytes, sizeof(dev->mac.b));
@@ -165,13 +175,20 @@ pif_dpdk_close(uint16_t ethdev)
 {
 	struct rte_eth_dev_info info;
 
+	unsigned int siblings = 0;
+	uint16_t id;
+
 	if (!rte_eth_dev_is_valid_port(ethdev))
 		return;
-	/* Removing the device closes its ports (a PCI NIC's, a vdev's); a
-	 * device that cannot be removed at least has its port closed. */
-	if (rte_eth_dev_info_get(ethdev, &info) == 0 && info.device != NULL &&
-	    rte_dev_remove(info.device) == 0)
-		return;
+	/* Removing the device closes all its ports: only when this is its
+	 * one port (a NIC with several ports, or representors, keeps the
+	 * others'). A device that cannot be removed has its port closed. */
+	if (rte_eth_dev_info_get(ethdev, &info) == 0 && info.device != NULL) {
+		RTE_ETH_FOREACH_DEV_OF(id, info.device)
+		siblings += id != ethdev;
+		if (siblings == 0 && rte_dev_remove(info.device) == 0)
+			return;
+	}
 	rte_eth_dev_close(ethdev);
 }
 

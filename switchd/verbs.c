@@ -646,15 +646,17 @@ pif_by_ethdev(struct switchd *sd, uint16_t ethdev)
 	return NULL;
 }
 
-/* Open @p's DPDK device if it has a DPDK backend and it is not open. */
+/* Open @p's DPDK device if it has a DPDK backend and it is not open;
+ * *probed says whether this call probed it. */
 static int
-pif_backend_open(struct switchd *sd, struct pif *p)
+pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 {
 	char devargs[PIF_BACKEND_MAX], msg[256];
 	struct pif_dpdk_dev dev;
 	const char *why;
 	int err;
 
+	*probed = false;
 	if (p->dpdk_open || p->vlan >= 0)
 		return 0;
 	err = pif_backend_parse(p->backend, devargs, sizeof(devargs), &why);
@@ -669,6 +671,7 @@ pif_backend_open(struct switchd *sd, struct pif *p)
 		return EBUSY;
 	p->dpdk_open = true;
 	p->ethdev = dev.ethdev;
+	*probed = dev.probed;
 	return 0;
 }
 
@@ -735,7 +738,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 	if (mac_s == NULL)
 		mac = nd.mac;
 	if (pif_create(sd, c, &nd, &mac, backend, &p) != 0) {
-		if (devargs[0] != '\0')
+		if (devargs[0] != '\0' && dev.probed)
 			pif_dpdk_close(dev.ethdev);
 		return -1;
 	}
@@ -821,8 +824,18 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 	int err;
 
 	if (p->vlan < 0) {
-		err = pif_backend_open(sd, p);
-		return err ? err : pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+		bool was_open = p->dpdk_open, probed;
+
+		err = pif_backend_open(sd, p, &probed);
+		if (err == 0)
+			err = pif_attach(p, sd->dp, n->dp_bridge, n->mtu);
+		if (err && p->dpdk_open && !was_open) {
+			/* As it was before the plug. */
+			if (probed)
+				pif_dpdk_close(p->ethdev);
+			p->dpdk_open = false;
+		}
+		return err;
 	}
 	vlan = vlan_by_untagged(sd, p->uuid);
 	parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;

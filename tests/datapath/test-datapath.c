@@ -297,6 +297,51 @@ test_shared_tx_queue(void **state)
 	assert_int_equal(drops(out, DP_DROP_TX_FULL), 0);
 }
 
+/* A device with an rx queue per worker but no RSS (a ring, a vhost PMD
+ * with queues=2) has nothing to spread frames by: it is configured with
+ * one rx queue, polled by one worker, and what arrives there is switched.
+ * Run with two workers. */
+static void
+test_rx_queues_without_rss(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *t = &tp[n_tports++];
+	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = fx->br0, .mtu = 1500};
+	struct rte_eth_dev_info info;
+	struct rte_ring *rx[2];
+	char name[32];
+	unsigned int q, i;
+	int ret;
+
+	for (q = 0; q < 2; q++) {
+		snprintf(name, sizeof(name), "rx%u.%u", ring_seq, q);
+		rx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(rx[q]);
+	}
+	t->rx = rx[0];
+	t->n_tx = n_workers;
+	for (q = 0; q < t->n_tx; q++) {
+		snprintf(name, sizeof(name), "tx%u.%u", ring_seq, q);
+		t->tx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(t->tx[q]);
+	}
+	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
+	ret = rte_eth_from_rings(name, rx, 2, t->tx, t->n_tx, 0);
+	assert_true(ret >= 0);
+	t->ethdev = (uint16_t)ret;
+	pp.ethdev = t->ethdev;
+	pp.name = name;
+	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
+	assert_int_equal(rte_eth_dev_info_get(t->ethdev, &info), 0);
+	assert_int_equal(info.nb_rx_queues, 1);
+	for (i = 0; i < 10; i++)
+		inject(t, &mac_bcast, &mac_a, 64);
+	for (i = 0; i < 3; i++)
+		poll_dp();
+	assert_int_equal(drain(p0, &mac_a), 10);
+	rte_ring_free(rx[1]);
+}
+
 static void
 test_broadcast_and_multicast_flood(void **state)
 {
@@ -980,6 +1025,7 @@ main(int argc, char **argv)
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),
 		T(test_shared_tx_queue),
+		T(test_rx_queues_without_rss),
 #undef T
 	};
 
@@ -998,6 +1044,7 @@ main(int argc, char **argv)
 	failed += cmocka_run_group_tests_name("datapath", tests, NULL, NULL);
 	n_workers = 2;
 	failed += cmocka_run_group_tests_name("datapath, 2 workers", two_workers, NULL, NULL);
+
 	dp_eal_cleanup();
 	return failed;
 }

@@ -125,6 +125,20 @@ pid=$SD_PID
 kill -TERM "$pid"
 check "SIGTERM stops switchd with a DPDK PIF within 5 s" wait_gone "$pid" 5
 SD_PID=
+
+# A device named on switchd's command line (as Open vSwitch's dpdk-extra
+# would) is taken as it is; a refused introduce leaves it alone.
+rm -f "$DB" "$DB"-*
+check "switchd starts with a DPDK device on its command line" \
+	sd_start -- --vdev "net_pcap7,iface=eth1,phy_mac=1"
+check_err "an unknown driver, with a command-line device present" BACKEND_UNAVAILABLE \
+	nctl pif-introduce device=nic7 backend=dpdk:net_nosuch7
+PIF7=$(nctl pif-introduce device=nic7 backend=dpdk:net_pcap7)
+check "the command-line device becomes a PIF" test -n "$PIF7"
+nctl pif-plug uuid="$PIF7"
+V7=$(vif_for "${P}vm1" eth0 "$(nctl pif-list uuid="$PIF7" params=network-uuid --minimal)" 1) &&
+	nctl vif-plug uuid="$V7" ifname=vif1.0 domid=1
+check "VM1 pings upstream through it" ping_until "${P}vm1" 198.18.1.254 5
 check_not "switchd logged no error" grep -qi 'error' "$LOG"
 echo "1..$TAP_N"
 [ "$TAP_FAILED" -eq 0 ]
