@@ -29,6 +29,7 @@
 
 struct tport {
 	struct rte_ring *rx;		     /* frames the test injects: the port "receives" them */
+	struct rte_ring *rx_unused;	     /* a second rx ring (rx_rings = 2), or NULL */
 	struct rte_ring *tx[DP_MAX_WORKERS]; /* frames sent out of the port, one ring per worker */
 	unsigned int n_tx;
 	uint16_t ethdev;
@@ -39,6 +40,7 @@ static struct dp *dp;
 static struct tport tp[MAX_TPORTS];
 static unsigned int n_tports, ring_seq, n_workers = 1;
 static unsigned int tx_rings; /* rings a new test port sends into; 0: one per worker */
+static unsigned int rx_rings; /* rings it receives from: 2, or 0 for one */
 
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
 static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
@@ -66,14 +68,18 @@ tport_add_kind(uint16_t bridge, bool trunk)
 {
 	struct tport *t = &tp[n_tports++];
 	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500};
+	struct rte_ring *rx[2] = {NULL, NULL};
 	char name[32];
+	unsigned int q;
 	int ret;
 
-	unsigned int q;
-
-	snprintf(name, sizeof(name), "rx%u", ring_seq);
-	t->rx = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	assert_non_null(t->rx);
+	for (q = 0; q < (rx_rings == 2 ? 2u : 1u); q++) {
+		snprintf(name, sizeof(name), "rx%u.%u", ring_seq, q);
+		rx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(rx[q]);
+	}
+	t->rx = rx[0];
+	t->rx_unused = rx[1];
 	t->n_tx = tx_rings != 0 ? tx_rings : n_workers;
 	for (q = 0; q < t->n_tx; q++) {
 		snprintf(name, sizeof(name), "tx%u.%u", ring_seq, q);
@@ -81,7 +87,7 @@ tport_add_kind(uint16_t bridge, bool trunk)
 		assert_non_null(t->tx[q]);
 	}
 	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
-	ret = rte_eth_from_rings(name, &t->rx, 1, t->tx, (unsigned int)t->n_tx, 0);
+	ret = rte_eth_from_rings(name, rx, rx[1] != NULL ? 2 : 1, t->tx, (unsigned int)t->n_tx, 0);
 	assert_true(ret >= 0);
 	t->ethdev = (uint16_t)ret;
 	pp.ethdev = t->ethdev;
@@ -224,6 +230,7 @@ teardown(void **state)
 	for (i = 0; i < n_tports; i++) {
 		rte_eth_dev_close(tp[i].ethdev);
 		rte_ring_free(tp[i].rx);
+		rte_ring_free(tp[i].rx_unused);
 		for (unsigned int q = 0; q < tp[i].n_tx; q++)
 			rte_ring_free(tp[i].tx[q]);
 	}
@@ -305,33 +312,13 @@ static void
 test_rx_queues_without_rss(void **state)
 {
 	struct fixture *fx = *state;
-	struct tport *p0 = tport_add(fx->br0), *t = &tp[n_tports++];
-	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV, .bridge = fx->br0, .mtu = 1500};
+	struct tport *p0 = tport_add(fx->br0), *t;
 	struct rte_eth_dev_info info;
-	struct rte_ring *rx[2];
-	char name[32];
-	unsigned int q, i;
-	int ret;
+	unsigned int i;
 
-	for (q = 0; q < 2; q++) {
-		snprintf(name, sizeof(name), "rx%u.%u", ring_seq, q);
-		rx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		assert_non_null(rx[q]);
-	}
-	t->rx = rx[0];
-	t->n_tx = n_workers;
-	for (q = 0; q < t->n_tx; q++) {
-		snprintf(name, sizeof(name), "tx%u.%u", ring_seq, q);
-		t->tx[q] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		assert_non_null(t->tx[q]);
-	}
-	snprintf(name, sizeof(name), "net_ring_t%u", ring_seq++);
-	ret = rte_eth_from_rings(name, rx, 2, t->tx, t->n_tx, 0);
-	assert_true(ret >= 0);
-	t->ethdev = (uint16_t)ret;
-	pp.ethdev = t->ethdev;
-	pp.name = name;
-	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
+	rx_rings = 2;
+	t = tport_add(fx->br0);
+	rx_rings = 0;
 	assert_int_equal(rte_eth_dev_info_get(t->ethdev, &info), 0);
 	assert_int_equal(info.nb_rx_queues, 1);
 	for (i = 0; i < 10; i++)
@@ -339,7 +326,6 @@ test_rx_queues_without_rss(void **state)
 	for (i = 0; i < 3; i++)
 		poll_dp();
 	assert_int_equal(drain(p0, &mac_a), 10);
-	rte_ring_free(rx[1]);
 }
 
 static void
