@@ -107,6 +107,7 @@ setup:
 check: setup
 	$(MAKE) tests
 	@scripts/check-layering.sh
+	@scripts/check-commands.sh
 	@$(MAKE) --no-print-directory format-check && echo "format: clang-format clean"
 	@tests/run.sh
 

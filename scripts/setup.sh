@@ -1,16 +1,19 @@
 #!/bin/sh
 # Install what switchd needs to build, test and demo, from Debian's packages.
+# The one list: scripts/check-commands.sh (run by `make check`) fails if a
+# test, the demo or a benchmark calls a command from a package not on it.
 # Idempotent: installs only what is missing. switchd's tests and demo run
 # DPDK with --no-huge (several instances side by side), so no hugepages are
 # reserved here; a production host reserves them itself (see README.md).
 set -eu
 
 PKGS="build-essential pkg-config clang-format
-libdpdk-dev dpdk
+libdpdk-dev dpdk dpdk-dev
 libnl-3-dev libnl-route-3-dev libjansson-dev libsqlite3-dev sqlite3 uuid-dev uuid-runtime
 libcmocka-dev libpcap-dev
 iproute2 iputils-ping ethtool procps tcpdump tshark python3 python3-scapy iperf3
-openvswitch-switch openvswitch-switch-dpdk"
+openvswitch-switch openvswitch-switch-dpdk
+groff-base man-db systemd valgrind"
 
 missing=""
 for p in $PKGS; do
