@@ -844,32 +844,58 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 	return vlan_attach(p, sd->dp, parent->dp_port, n->dp_bridge);
 }
 
+/* What plug_pif() made live, so that a later failure can take it back. */
+struct pif_plugged {
+	struct pif *pif;    /* the PIF it plugged, or NULL (it was plugged) */
+	struct pif *parent; /* its parent, if this call plugged that too */
+	bool made;	    /* it realised the PIF's network */
+	bool parent_made;   /* it realised the parent's network */
+};
+
+/* Take back one plug of @p that realised its network if @made. */
+static void
+unplug_undo(struct switchd *sd, struct pif *p, bool made)
+{
+	if (pif_detach(p, sd->dp) != 0)
+		sd_log("error", "%s: cannot detach again", p->device);
+	else
+		realise_undo(sd, network_by_uuid(sd, p->network_uuid), made);
+}
+
+/* Take back what plug_pif() did (the store is rolled back by the caller). */
+static void
+plug_pif_undo(struct switchd *sd, const struct pif_plugged *done)
+{
+	if (done->pif != NULL)
+		unplug_undo(sd, done->pif, done->made);
+	if (done->parent != NULL)
+		unplug_undo(sd, done->parent, done->parent_made);
+}
+
 /* Plug @p, and first its parent if @p is a pseudo-PIF whose parent is not
  * plugged (as xapi does). On failure, what this call made live is undone;
- * the store is rolled back by the caller. *made_out (if not NULL) says
- * whether this call realised @p's network. */
+ * the store is rolled back by the caller. *done (if not NULL) says what
+ * this call plugged, for plug_pif_undo(). */
 static int
-plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, bool *made_out)
+plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugged *done)
 {
 	struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
 	struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
-	bool made = false, parent_plugged = false, parent_made = false;
+	struct pif_plugged parent_done = {NULL, NULL, false, false};
+	bool made = false;
 	struct network *n;
 	struct pif rec;
 	int err;
 
-	if (made_out != NULL)
-		*made_out = false;
+	if (done != NULL)
+		*done = parent_done;
 	if (p->attached)
 		return 0; /* as xapi: plugging a plugged PIF is a no-op */
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL || (p->vlan >= 0 && parent == NULL))
 		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
-	if (parent != NULL && !parent->attached) {
-		if (plug_pif(sd, c, parent, &parent_made) != 0)
-			return -1;
-		parent_plugged = true;
-	}
+	if (parent != NULL && !parent->attached && plug_pif(sd, c, parent, &parent_done) != 0)
+		return -1;
 	rec = *p;
 	rec.attached = true;
 	if (store_pif_put(sd->store, &rec) != 0) {
@@ -887,17 +913,42 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, bool *made_out)
 	err = apply_ip(sd, p, n);
 	if (err)
 		sd_log("warning", "%s: IP configuration not applied: %s", n->bridge, strerror(err));
-	if (made_out != NULL)
-		*made_out = made;
+	if (done != NULL) {
+		done->pif = p;
+		done->made = made;
+		done->parent = parent_done.pif;
+		done->parent_made = parent_done.made;
+	}
 	return 0;
 undo_parent:
-	if (parent_plugged) {
-		if (pif_detach(parent, sd->dp) != 0)
-			sd_log("error", "%s: cannot detach again", parent->device);
-		else
-			realise_undo(sd, network_by_uuid(sd, parent->network_uuid), parent_made);
-	}
+	plug_pif_undo(sd, &parent_done);
 	return -1;
+}
+
+/* xapi's attach_for_vif: a VIF plugged on @n needs the network's uplink, so
+ * plug @n's PIF if it is not (a pseudo-PIF's parent first). Unplugging the
+ * last VIF leaves it plugged, as xapi does. A failure is the VIF plug's:
+ * named after the PIF's error, with nothing left changed. *done says what
+ * was plugged, for plug_pif_undo(). */
+static int
+attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
+	       struct pif_plugged *done)
+{
+	struct pif *p;
+	char msg[sizeof(c->msg)];
+
+	memset(done, 0, sizeof(*done));
+	TAILQ_FOREACH(p, &sd->pifs, next) {
+		if (p->attached || strcmp(p->network_uuid, n->uuid) != 0)
+			continue;
+		if (plug_pif(sd, c, p, done) != 0) {
+			snprintf(msg, sizeof(msg), "%s", c->msg);
+			return fail(c, c->err, "%s: its PIF %s cannot be plugged: %s", n->bridge,
+				    p->device, msg);
+		}
+		return 0; /* a network has at most one PIF */
+	}
+	return 0;
 }
 
 /*
@@ -1362,6 +1413,7 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 {
 	const char *ifname = arg(c, "ifname"), *path;
 	char name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX];
+	struct pif_plugged uplink;
 	struct pif_netdev nd;
 	struct network *n;
 	struct vif *v, *o, rec;
@@ -1406,11 +1458,16 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	rec.vhost_server = server;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
-	if (realise_network(sd, c, n, &made) != 0)
+	if (attach_network(sd, c, n, &uplink) != 0)
 		return -1;
+	if (realise_network(sd, c, n, &made) != 0) {
+		plug_pif_undo(sd, &uplink);
+		return -1;
+	}
 	err = attach_vif(sd, v, n, ifname, rec.vhost_path, server, domid);
 	if (err) {
 		realise_undo(sd, n, made);
+		plug_pif_undo(sd, &uplink);
 		if (path != NULL && err == ENOTSOCK)
 			return fail(c, SD_E_VHOST_PATH_INVALID, "%s exists and is not a socket",
 				    path);
@@ -1453,6 +1510,7 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 static int
 verb_vif_move(struct switchd *sd, struct sd_call *c)
 {
+	struct pif_plugged uplink;
 	struct network *n;
 	struct vif *v, rec;
 	bool made = false;
@@ -1467,11 +1525,16 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
 	if (v->attached) {
-		if (realise_network(sd, c, n, &made) != 0)
+		if (attach_network(sd, c, n, &uplink) != 0)
 			return -1;
+		if (realise_network(sd, c, n, &made) != 0) {
+			plug_pif_undo(sd, &uplink);
+			return -1;
+		}
 		err = vif_move(v, sd->dp, n->dp_bridge);
 		if (err) {
 			realise_undo(sd, n, made);
+			plug_pif_undo(sd, &uplink);
 			return dp_fail(c, err, v->ifname);
 		}
 	}
@@ -1877,6 +1940,8 @@ sd_realise_all(struct switchd *sd)
 	}
 	TAILQ_FOREACH(v, &sd->vifs, next) {
 		char ifname[IFNAMSIZ], path[VIF_VHOST_PATH_MAX];
+		struct sd_call c = {.params = NULL};
+		struct pif_plugged uplink;
 		bool vhost = v->vhost_path[0] != '\0', server = v->vhost_server;
 		struct pif_netdev nd;
 
@@ -1888,10 +1953,17 @@ sd_realise_all(struct switchd *sd)
 		n = network_by_uuid(sd, v->network_uuid);
 		/* A vhost-user client port waits for its VM's socket; an
 		 * af_packet port needs its netdev now. */
-		if (!vhost && pif_netdev_get(ifname, &nd) != 0)
+		if (!vhost && pif_netdev_get(ifname, &nd) != 0) {
 			err = ENODEV;
-		else
-			err = n ? network_realise(n, sd->dp) : ENOENT;
+		} else if (n == NULL) {
+			err = ENOENT;
+		} else {
+			/* As a plug: the network's uplink first. A VM whose
+			 * uplink cannot come back keeps its local ports. */
+			if (attach_network(sd, &c, n, &uplink) != 0)
+				sd_log("warning", "VIF %s: %s", v->uuid, c.msg);
+			err = network_realise(n, sd->dp);
+		}
 		if (err == 0) {
 			err = attach_vif(sd, v, n, ifname, path, server, v->domid);
 			/* A vhost-user port is named after the domid, which

@@ -4,7 +4,8 @@
 # namespace with its own database, sockets and run directory: eth0's peer
 # is a trunk port of its bridge, and two upstream hosts sit on access ports
 # tag=10 and tag=20. VMs on switchd's VLAN 10 and VLAN 20 must reach only
-# the upstream host of their own VLAN.
+# the upstream host of their own VLAN. The VMs are plugged as xapi does it,
+# with no pif-plug: the VIF plug attaches the VLAN's pseudo-PIF and eth0.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -37,15 +38,26 @@ NET10=$(nctl network-create name-label="VLAN 10")
 NET20=$(nctl network-create name-label="VLAN 20")
 nctl vlan-create pif-uuid="$PIF0" vlan=10 network-uuid="$NET10" >/dev/null
 nctl vlan-create pif-uuid="$PIF0" vlan=20 network-uuid="$NET20" >/dev/null
-nctl pif-plug uuid="$(nctl pif-list device=eth0.10 --minimal)"
-nctl pif-plug uuid="$(nctl pif-list device=eth0.20 --minimal)"
-V=$(vif_for "${P}vm10" eth0 "$NET10" 0) && nctl vif-plug uuid="$V" ifname=vif1.0
+# xapi's flow: no pif-plug; plugging a VIF attaches its network's
+# pseudo-PIF, and so its parent eth0 first.
+attached() { test "$(nctl pif-list device="$1" params=currently-attached --minimal)" = "$2"; }
+VM10=$(vif_for "${P}vm10" eth0 "$NET10" 0)
+check "vif-plug on VLAN 10's network, with no pif-plug" nctl vif-plug uuid="$VM10" ifname=vif1.0
+check "attached eth0.10 and its parent eth0" bash -c "$(declare -f attached nctl); NETCTL=$NETCTL SOCK=$SOCK; attached eth0.10 true && attached eth0 true"
+check "but not eth0.20" attached eth0.20 false
 V=$(vif_for "${P}vm20" eth0 "$NET20" 0) && nctl vif-plug uuid="$V" ifname=vif2.0
 
 check "VM on VLAN 10 pings the upstream VLAN 10 host through Open vSwitch" ping_until "${P}vm10" 198.18.10.100 10
 check_not "VM on VLAN 10 does not reach the upstream VLAN 20 host" ping_from "${P}vm10" 198.18.10.200 2
 check "VM on VLAN 20 pings the upstream VLAN 20 host" ping_until "${P}vm20" 198.18.10.200 10
 check_not "VM on VLAN 20 does not reach the upstream VLAN 10 host" ping_from "${P}vm20" 198.18.10.100 2
+# The pseudo-PIF unplugged under VM10's VIF, then switchd killed: the
+# restart re-plugs the VIF and its network's pseudo-PIF.
+nctl pif-unplug uuid="$(nctl pif-list device=eth0.10 --minimal)"
+check "kill -9" sd_kill9
+check "switchd restarts" sd_start
+check "the restart attached eth0.10 again for VM10's VIF" attached eth0.10 true
+check "VM on VLAN 10 pings the upstream VLAN 10 host after the restart" ping_until "${P}vm10" 198.18.10.100 10
 check "Open vSwitch learned VM10's MAC on VLAN 10 of its trunk" bash -c \
 	"ip netns exec $NS_UP timeout 10 ovs-appctl -t $OVS/ovs-vswitchd.ctl fdb/show obr0 |
 		grep -i \"\$(ip -n ${P}vm10 -br link show eth0 | awk '{print \$3}')\" | awk '{print \$2}' | grep -qx 10"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# System test: plugging a VIF attaches its network, as xapi's attach_for_vif
+# does. The toolstack's own flow -- pif-scan, vif-create, vif-plug, as a VM
+# start makes it -- with no pif-plug anywhere: the VM must reach the
+# upstream namespace through eth0. Also after kill -9 and restart, through
+# vif-move, and the refusal when the uplink cannot be plugged. (A VLAN
+# network's pseudo-PIF, and so its parent, is attached the same way:
+# test-vlan-ovs.sh plugs its VMs with no pif-plug either.)
+set -u
+source "$(dirname "$0")/lib.sh"
+
+topo_create || { not_ok "create the namespaces"; exit 1; }
+ip link add eth2 netns "$NS_HOST" type veth peer name up2 netns "$NS_UP" &&
+	ip -n "$NS_UP" addr add 198.18.2.254/24 dev up2 && ip -n "$NS_UP" link set up2 up ||
+	{ not_ok "create eth2"; exit 1; }
+check "switchd starts" sd_start
+nctl pif-scan
+PIF0=$(nctl pif-list device=eth0 --minimal)
+PIF1=$(nctl pif-list device=eth1 --minimal)
+PIF2=$(nctl pif-list device=eth2 --minimal)
+NET0=$(nctl network-list bridge=xenbr0 --minimal)
+NET1=$(nctl network-list bridge=xenbr1 --minimal)
+NET2=$(nctl network-list bridge=xenbr2 --minimal)
+attached() { test "$(nctl pif-list uuid="$1" params=currently-attached --minimal)" = "$2"; }
+
+check "after pif-scan no PIF is attached" \
+	test "$(nctl pif-list currently-attached=true --minimal)" = ""
+VIF1=$(vif_for "${P}vm1" eth0 "$NET0" 0)
+check "vif-plug on xenbr0, with no pif-plug before it" nctl vif-plug uuid="$VIF1" ifname=vif1.0 domid=1
+check "it attached eth0" attached "$PIF0" true
+check "and only eth0: eth1 and eth2 stay unplugged" \
+	test "$(nctl pif-list currently-attached=true --minimal)" = "$PIF0"
+check "the VM reaches the upstream namespace through eth0" ping_until "${P}vm1" 198.18.0.254 5
+
+check "vif-unplug of the network's last VIF" nctl vif-unplug uuid="$VIF1"
+check "leaves eth0 plugged, as xapi does" attached "$PIF0" true
+nctl vif-plug uuid="$VIF1" ifname=vif1.0 domid=1
+
+# The PIF unplugged under a plugged VIF, then switchd killed: the restart
+# re-plugs the VIF, and with it the network's uplink.
+nctl pif-unplug uuid="$PIF0"
+check "pif-unplug under a plugged VIF is allowed (xapi allows it)" attached "$PIF0" false
+check "kill -9" sd_kill9
+check "switchd restarts" sd_start
+check "the restart re-plugged the VIF" \
+	test "$(nctl vif-list uuid="$VIF1" params=currently-attached --minimal)" = true
+check "and attached its network's PIF eth0" attached "$PIF0" true
+check "the VM reaches upstream again" ping_until "${P}vm1" 198.18.0.254 5
+
+# vif-move to a network whose PIF is not plugged attaches it.
+VIF3=$(vif_for "${P}vm3" eth0 "$NET2" 0)
+check "a VIF plugged on xenbr2 ..." nctl vif-plug uuid="$VIF3" ifname=vif3.0 domid=3
+ip -n "${P}vm3" addr add 198.18.1.3/24 dev eth0
+nctl pif-unplug uuid="$PIF1" 2>/dev/null
+check "... moved to xenbr1 (eth1 unplugged)" nctl vif-move uuid="$VIF3" network-uuid="$NET1"
+check "attaches eth1" attached "$PIF1" true
+check "and the VM reaches upstream through eth1" ping_until "${P}vm3" 198.18.1.254 5
+
+# An uplink that cannot be plugged refuses the VIF plug, changing nothing:
+# eth2's netdev is gone.
+nctl vif-unplug uuid="$VIF3"
+nctl vif-move uuid="$VIF3" network-uuid="$NET2"
+nctl pif-unplug uuid="$PIF2"
+ip -n "$NS_HOST" link del eth2
+check_err "vif-plug when the network's PIF cannot be plugged" NETDEV_NOT_FOUND \
+	nctl vif-plug uuid="$VIF3" ifname=vif3.0 domid=3
+check "the error names the network and its PIF" grep -q "xenbr2: its PIF eth2 cannot be plugged" "$WORK/err"
+check "the VIF is not plugged" test "$(nctl vif-list uuid="$VIF3" params=currently-attached --minimal)" = false
+check "vif3.0 is no port" bash -c "! $NETCTL --socket $SOCK port-stats port=vif3.0 >/dev/null 2>&1"
+check "the VM on xenbr0 still reaches upstream" ping_from "${P}vm1" 198.18.0.254
+
+[ "$TAP_FAILED" -eq 0 ]
