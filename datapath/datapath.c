@@ -90,6 +90,35 @@ build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
 	return 0;
 }
 
+/* The MAC limits in force, from what was set (see dp_bridge_set_fdb_max()):
+ * written where workers read them. */
+static void
+fdb_limits_apply(struct dp *dp)
+{
+	struct fdb *f = &dp->fdb;
+	unsigned int b, p;
+
+	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+		uint32_t max = dp->bridges[b].fdb_max ? dp->bridges[b].fdb_max
+						      : RTE_MAX(f->capacity / 4, 1u);
+
+		__atomic_store_n(&f->bridge_max[b], max, __ATOMIC_RELAXED);
+	}
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		const struct dp_port *port = dp->ports[p];
+		uint32_t max;
+
+		if (port == NULL)
+			continue;
+		max = f->bridge_max[dp->port_bridge[p]];
+		if (port->fdb_max != 0)
+			max = port->fdb_max;
+		else if (!port->trunk && port->kind != DP_PORT_VLAN)
+			max = RTE_MAX(max / 4, 1u);
+		__atomic_store_n(&f->port_max[p], max, __ATOMIC_RELAXED);
+	}
+}
+
 /* Build a snapshot from the master state, make it current, wait for a grace
  * period and free the previous one. */
 static int
@@ -121,6 +150,7 @@ dp_publish(struct dp *dp)
 		if (!dp->bridges[b].used)
 			continue;
 		cfg->bridge[b].max_len = (uint16_t)(dp->bridges[b].mtu + RTE_ETHER_HDR_LEN);
+		cfg->bridge[b].group_fwd_mask = dp->bridges[b].group_fwd_mask;
 	}
 	for (p = 0; p < DP_MAX_PORTS; p++) {
 		cfg->port_bridge[p] = DP_BRIDGE_NONE;
@@ -165,6 +195,7 @@ dp_publish(struct dp *dp)
 		off += cfg->rx[w].n;
 	}
 
+	fdb_limits_apply(dp);
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
 	/* A blocked worker must see new ports' descriptors, and is offline:
@@ -327,6 +358,8 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 		return ENOSPC;
 	dp->bridges[b].used = true;
 	dp->bridges[b].mtu = mtu;
+	dp->bridges[b].group_fwd_mask = 0;
+	dp->bridges[b].fdb_max = 0;
 	snprintf(dp->bridges[b].name, sizeof(dp->bridges[b].name), "%s", name);
 	/* Entries left by an earlier bridge with this id become dead. */
 	fdb_gen_bump(&dp->fdb.bridge_gen[b]);
@@ -376,6 +409,44 @@ dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu)
 	if (err)
 		dp->bridges[bridge].mtu = old;
 	return err;
+}
+
+int
+dp_bridge_set_group_fwd_mask(struct dp *dp, uint16_t bridge, uint16_t mask)
+{
+	uint16_t old;
+	int err;
+
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	if (mask & DP_GROUP_FWD_RESTRICTED)
+		return EINVAL;
+	old = dp->bridges[bridge].group_fwd_mask;
+	dp->bridges[bridge].group_fwd_mask = mask;
+	err = dp_publish(dp);
+	if (err)
+		dp->bridges[bridge].group_fwd_mask = old;
+	return err;
+}
+
+int
+dp_bridge_set_fdb_max(struct dp *dp, uint16_t bridge, uint32_t max)
+{
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	dp->bridges[bridge].fdb_max = max;
+	fdb_limits_apply(dp);
+	return 0;
+}
+
+int
+dp_bridge_fdb_usage(const struct dp *dp, uint16_t bridge, uint32_t *entries, uint32_t *max)
+{
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	*entries = fdb_cnt_bridge(&dp->fdb, bridge);
+	*max = __atomic_load_n(&dp->fdb.bridge_max[bridge], __ATOMIC_RELAXED);
+	return 0;
 }
 
 static const struct dp_port_class *
@@ -471,6 +542,8 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	} else {
 		port->trunk = params->trunk;
 	}
+	port->access = params->access && !port->trunk;
+	port->fdb_max = params->fdb_max;
 	port->n_txq = (uint16_t)dp->n_workers;
 	port->qsv = dp->qsv;
 	port->dp = dp;
@@ -548,6 +621,16 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 	return 0;
 }
 
+int
+dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max)
+{
+	if (!port_valid(dp, port))
+		return ENOENT;
+	dp->ports[port]->fdb_max = max;
+	fdb_limits_apply(dp);
+	return 0;
+}
+
 const char *
 dp_port_name(const struct dp *dp, uint16_t port)
 {
@@ -596,7 +679,10 @@ dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *s
 		st->tx_bytes += ld(&s->tx_bytes);
 		for (r = 0; r < DP_DROP__MAX; r++)
 			st->drops[r] += ld(&s->drops[r]);
+		st->fdb_limit += ld(&s->fdb_limit);
 	}
+	st->fdb_entries = fdb_cnt_port(&dp->fdb, port_id, dp->port_bridge[port_id]);
+	st->fdb_max = __atomic_load_n(&dp->fdb.port_max[port_id], __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -67,6 +67,9 @@ struct dp;
 	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
 	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
 	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
+	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")     \
+	X(RESERVED_MULTICAST, "reserved_multicast",                                           \
+	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")     \
 	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
 	X(TX_UNSENDABLE, "tx_unsendable",                                                     \
 	  "the output device can never send the frame (longer than its MTU)")                 \
@@ -93,6 +96,9 @@ struct dp_port_stats {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t drops[DP_DROP__MAX];
+	uint64_t fdb_limit;   /* frames forwarded whose source a limit kept from being learned */
+	uint32_t fdb_entries; /* dp_port_stats_get(): MACs learned on the port now */
+	uint32_t fdb_max;     /* dp_port_stats_get(): the most it may hold */
 };
 
 /* Datapath-wide FDB counters, summed over workers. */
@@ -134,6 +140,27 @@ int dp_bridge_del(struct dp *dp, uint16_t bridge);
 /* Change the MTU a bridge enforces on frames entering it. */
 int dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu);
 
+/* Reserved link-local multicast: frames to 01:80:C2:00:00:0X (STP, pause,
+ * slow protocols, 802.1X, LLDP, ...) are dropped where they enter
+ * (RESERVED_MULTICAST), as a Linux bridge and Open vSwitch do, unless bit
+ * X of the bridge's mask is set (Linux's group_fwd_mask). Bits 0..2 (STP,
+ * pause, slow protocols) may never be set: EINVAL. The mask starts 0. */
+#define DP_GROUP_FWD_RESTRICTED 0x0007u
+int dp_bridge_set_group_fwd_mask(struct dp *dp, uint16_t bridge, uint16_t mask);
+
+/* MAC-table limits. A bridge may hold at most @max learned MACs (0: the
+ * default, a quarter of the table, so that no bridge can fill it); a port
+ * at most its own limit (0: the default, a quarter of its bridge's limit,
+ * or the whole of it for a trunk and its VLAN ports, behind which the
+ * outside world is). A frame whose source a limit keeps from being
+ * learned is still forwarded, and counted (dp_port_stats.fdb_limit). A
+ * lower limit takes effect for new MACs; learned ones stay until they age. */
+int dp_bridge_set_fdb_max(struct dp *dp, uint16_t bridge, uint32_t max);
+int dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max);
+
+/* MACs learned on @bridge now, and the most it may hold. */
+int dp_bridge_fdb_usage(const struct dp *dp, uint16_t bridge, uint32_t *entries, uint32_t *max);
+
 /* How a port reaches its frames. One implementation file per kind. */
 enum dp_port_kind {
 	DP_PORT_AF_PACKET,  /* a kernel netdev taken over through AF_PACKET */
@@ -155,6 +182,8 @@ struct dp_port_params {
 	uint16_t vid;		   /* vlan kind: 1..4094 */
 	const char *vhost_path;	   /* vhost-user kind: the socket (absolute path) */
 	bool vhost_server;	   /* vhost-user kind: create the socket (else connect to it) */
+	bool access;		   /* a VM's port: tagged frames it sends are dropped */
+	uint32_t fdb_max;	   /* most MACs learned on it; 0: the default (below) */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The

@@ -19,9 +19,10 @@
 
 /* A bridge as the fast path sees it. */
 struct dp_cfg_bridge {
-	uint16_t max_len; /* longest frame accepted: MTU + Ethernet header */
-	uint16_t n_ports; /* members, for flooding */
-	uint16_t *ports;  /* member port ids (points into dp_cfg.members) */
+	uint16_t max_len;	 /* longest frame accepted: MTU + Ethernet header */
+	uint16_t group_fwd_mask; /* reserved groups 01:80:C2:00:00:0X forwarded: bit X */
+	uint16_t n_ports;	 /* members, for flooding */
+	uint16_t *ports;	 /* member port ids (points into dp_cfg.members) */
 };
 
 /* One rx queue a worker polls. */
@@ -75,6 +76,8 @@ struct dp_worker {
 struct dp_bridge {
 	bool used;
 	uint16_t mtu;
+	uint16_t group_fwd_mask;
+	uint32_t fdb_max; /* as set; 0: the default */
 	char name[32];
 };
 

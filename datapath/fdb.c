@@ -14,6 +14,7 @@ fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec)
 	 * choices of a 4-slot bucket find room for every key in practice. */
 	uint64_t slots = (uint64_t)capacity * 5 / 4, buckets = 1;
 	char mname[64];
+	unsigned int i;
 
 	memset(f, 0, sizeof(*f));
 	if (capacity == 0)
@@ -36,6 +37,10 @@ fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec)
 	f->capacity = capacity;
 	f->age_sec = age_sec;
 	f->seen_mask = (uint16_t) ~(rte_align32prevpow2(RTE_MAX(age_sec / 64, 1)) - 1);
+	for (i = 0; i < DP_MAX_BRIDGES; i++)
+		f->bridge_max[i] = capacity;
+	for (i = 0; i < DP_MAX_PORTS; i++)
+		f->port_max[i] = capacity;
 	rte_spinlock_init(&f->lock);
 	return 0;
 }
@@ -58,6 +63,38 @@ slot_give(struct fdb_slot *s, uint64_t key, uint64_t val)
 		__atomic_store_n(&s->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+}
+
+/* Count entry @val of @key, whose generations are current. Under the lock. */
+static void
+cnt_add(struct fdb *f, uint64_t key, uint64_t val)
+{
+	uint16_t bridge = fdb_key_bridge(key), port = fdb_val_port(val);
+	uint16_t pg = (uint16_t)(val >> 16), bg = (uint16_t)(val >> 32);
+	__atomic_store_n(&f->bridge_cnt[bridge],
+			 fdb_cnt_word(fdb_cnt_of(f->bridge_cnt[bridge], 0, bg) + 1, 0, bg),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&f->port_cnt[port],
+			 fdb_cnt_word(fdb_cnt_of(f->port_cnt[port], pg, bg) + 1, pg, bg),
+			 __ATOMIC_RELAXED);
+}
+
+/* Uncount entry @val of @key, if the words still count its generations (a
+ * flushed entry's count went to 0 with the flush). Under the lock. */
+static void
+cnt_sub(struct fdb *f, uint64_t key, uint64_t val)
+{
+	uint16_t bridge = fdb_key_bridge(key), port = fdb_val_port(val);
+	uint16_t pg = (uint16_t)(val >> 16), bg = (uint16_t)(val >> 32);
+	uint32_t n;
+
+	n = fdb_cnt_of(f->bridge_cnt[bridge], 0, bg);
+	if (n > 0)
+		__atomic_store_n(&f->bridge_cnt[bridge], fdb_cnt_word(n - 1, 0, bg),
+				 __ATOMIC_RELAXED);
+	n = fdb_cnt_of(f->port_cnt[port], pg, bg);
+	if (n > 0)
+		__atomic_store_n(&f->port_cnt[port], fdb_cnt_word(n - 1, pg, bg), __ATOMIC_RELAXED);
 }
 
 static bool
@@ -173,13 +210,34 @@ fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now)
 	int err = 0;
 
 	rte_spinlock_lock(&f->lock);
+	/* Flushed since the caller made @val: it would be dead, and counted
+	 * by no one. */
+	if ((uint16_t)(val >> 32) != fdb_gen_load(&f->bridge_gen[fdb_key_bridge(key)]) ||
+	    (uint16_t)(val >> 16) != fdb_gen_load(&f->port_gen[fdb_val_port(val)]))
+		goto out;
 	/* Another worker may have learned the key since our lookup. */
 	for (j = 0; j < 2 && s == NULL; j++)
 		for (i = 0; i < FDB_WAYS && s == NULL; i++)
 			if (b[j]->slot[i].key == key)
 				s = &b[j]->slot[i];
 	if (s != NULL) {
+		uint64_t old = s->val;
+		uint16_t bridge = fdb_key_bridge(key);
+		bool live = fdb_val_live(f, old, fdb_gen_load(&f->bridge_gen[bridge]), now);
+
+		if (!live || fdb_val_port(old) != fdb_val_port(val)) {
+			if (fdb_over_limit(f, fdb_val_port(val), bridge, !live)) {
+				err = EDQUOT;
+				goto out;
+			}
+			cnt_sub(f, key, old);
+			cnt_add(f, key, val);
+		}
 		__atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
+		goto out;
+	}
+	if (fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), true)) {
+		err = EDQUOT;
 		goto out;
 	}
 	/* An empty slot, in the first bucket if it has one (lookups look
@@ -195,17 +253,21 @@ fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now)
 	}
 	for (j = 0; j < 2 && s == NULL; j++)
 		for (i = 0; i < FDB_WAYS && s == NULL; i++)
-			if (slot_dead(f, &b[j]->slot[i], now))
+			if (slot_dead(f, &b[j]->slot[i], now)) {
 				s = &b[j]->slot[i];
+				cnt_sub(f, s->key, s->val);
+			}
 	if (s == NULL && f->count < f->capacity) {
 		s = cuckoo(f, b[0], b[1]);
 		if (s != NULL)
 			__atomic_store_n(&f->count, f->count + 1, __ATOMIC_RELAXED);
 	}
-	if (s != NULL)
+	if (s != NULL) {
 		slot_give(s, key, val);
-	else
+		cnt_add(f, key, val);
+	} else {
 		err = ENOSPC;
+	}
 out:
 	rte_spinlock_unlock(&f->lock);
 	return err;
@@ -229,6 +291,7 @@ fdb_age(struct fdb *f, uint16_t now, uint32_t budget)
 				continue;
 			rte_spinlock_lock(&f->lock);
 			if (slot_dead(f, s, now)) {
+				cnt_sub(f, s->key, s->val);
 				__atomic_store_n(&s->key, 0, __ATOMIC_RELEASE);
 				__atomic_store_n(&f->count, f->count - 1, __ATOMIC_RELAXED);
 				removed++;

@@ -73,6 +73,13 @@ struct fdb {
 	rte_spinlock_t lock;		     /* slot ownership changes */
 	uint16_t bridge_gen[DP_MAX_BRIDGES]; /* written by control */
 	uint16_t port_gen[DP_MAX_PORTS];     /* written by control */
+	/* Limits (written by control): the most entries a bridge, and a
+	 * port, may hold, so that one VM cannot fill the table nor its own
+	 * bridge. Counts (fdb_cnt_*): the live entries of each. */
+	uint32_t bridge_max[DP_MAX_BRIDGES];
+	uint32_t port_max[DP_MAX_PORTS];
+	uint64_t bridge_cnt[DP_MAX_BRIDGES];
+	uint64_t port_cnt[DP_MAX_PORTS];
 };
 
 /* The key's bridge part, computed once per burst. */
@@ -170,6 +177,67 @@ fdb_val_live(const struct fdb *f, uint64_t v, uint16_t bridge_gen, uint16_t now)
 	       (uint16_t)(now - fdb_val_seen(v)) <= f->age_sec;
 }
 
+/*
+ * Entry counts per bridge and per port, for the limits. A count word packs
+ * the generations it counts for with the count:
+ *
+ *     bits  0..31  live entries
+ *     bits 32..47  the port's flush generation (0 in a bridge's word)
+ *     bits 48..63  the bridge's flush generation
+ *
+ * A word whose generations are not the current ones counts 0: a flush,
+ * which makes every entry it covers dead, makes their count 0 at once
+ * without touching it. An entry is counted when it is given a slot (or
+ * moves to a port; fdb_learn() stores only entries with current
+ * generations); it is uncounted when its slot is taken back or given to
+ * another key (or it moves away), in each word that still counts its
+ * generations. So a port's flush (or its deletion, or its move to another
+ * bridge) empties the port's count at once and its bridge's as aging takes
+ * the dead entries' slots; entries that expired by age also stay counted
+ * until then: within a quarter of the aging time. Counting happens under
+ * the table's lock; readers (the limit check before taking the lock,
+ * port-stats) read one word.
+ */
+static inline uint64_t
+fdb_cnt_word(uint32_t count, uint16_t port_gen, uint16_t bridge_gen)
+{
+	return (uint64_t)count | (uint64_t)port_gen << 32 | (uint64_t)bridge_gen << 48;
+}
+
+/* The count in word @w if it counts generations @port_gen, @bridge_gen. */
+static inline uint32_t
+fdb_cnt_of(uint64_t w, uint16_t port_gen, uint16_t bridge_gen)
+{
+	return (w >> 32) == (fdb_cnt_word(0, port_gen, bridge_gen) >> 32) ? (uint32_t)w : 0;
+}
+
+/* Live entries of @bridge, and of @port (on bridge @bridge). Any thread. */
+static inline uint32_t
+fdb_cnt_bridge(const struct fdb *f, uint16_t bridge)
+{
+	return fdb_cnt_of(__atomic_load_n(&f->bridge_cnt[bridge], __ATOMIC_RELAXED), 0,
+			  fdb_gen_load(&f->bridge_gen[bridge]));
+}
+
+static inline uint32_t
+fdb_cnt_port(const struct fdb *f, uint16_t port, uint16_t bridge)
+{
+	return fdb_cnt_of(__atomic_load_n(&f->port_cnt[port], __ATOMIC_RELAXED),
+			  fdb_gen_load(&f->port_gen[port]), fdb_gen_load(&f->bridge_gen[bridge]));
+}
+
+/* True if an entry learned on @port of @bridge would pass a limit: a new
+ * entry (@new_entry) its port's or its bridge's, a move within the bridge
+ * its new port's only. Any thread; fdb_learn() checks again under the lock. */
+static inline bool
+fdb_over_limit(const struct fdb *f, uint16_t port, uint16_t bridge, bool new_entry)
+{
+	if (fdb_cnt_port(f, port, bridge) >= __atomic_load_n(&f->port_max[port], __ATOMIC_RELAXED))
+		return true;
+	return new_entry && fdb_cnt_bridge(f, bridge) >=
+				    __atomic_load_n(&f->bridge_max[bridge], __ATOMIC_RELAXED);
+}
+
 /* The hash of @key. Its top bits pick the first bucket, the bits below
  * them the second: a multiplication mixes every key bit into the top
  * ones, and the xor-shift first folds the bridge and the MAC's last bytes
@@ -245,9 +313,11 @@ fdb_update(struct fdb_slot *s, uint64_t old, uint64_t val)
 int fdb_init(struct fdb *f, const char *name, uint32_t capacity, uint16_t age_sec);
 void fdb_fini(struct fdb *f);
 
-/* Learn @key with value @val: add it, or rewrite its entry. Workers, at
- * any time. Returns 0, or ENOSPC if the table or both of the key's
- * buckets are full of live entries. */
+/* Learn @key with value @val: add it, or rewrite its entry (a move to
+ * another port). Workers, at any time. Returns 0; EDQUOT if the entry
+ * would pass its bridge's or its port's limit (nothing changes: a MAC that
+ * was live elsewhere stays there); ENOSPC if the table or both of the
+ * key's buckets are full of live entries. */
 int fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now);
 
 /* Look at the next @budget buckets from the aging cursor and empty the

@@ -137,25 +137,81 @@ flood(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_cfg_bridge 
  * takes a slot. */
 static inline void
 learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, uint64_t val,
-      uint16_t bgen, uint16_t now)
+      uint16_t bgen, uint16_t now, struct dp_port_stats *st)
 {
 	uint64_t old = 0;
 	struct fdb_slot *s = fdb_find(f, key, b1, &old);
 	bool live;
+	int err;
 
 	if (likely(s != NULL && old == val))
 		return;
 	live = s != NULL && fdb_val_live(f, old, bgen, now);
-	if (!(live && fdb_update(s, old, val)) && fdb_learn(f, key, val, now) != 0) {
-		w->st.learn_failed++;
+	if (live && fdb_val_port(old) == fdb_val_port(val) && fdb_update(s, old, val)) {
+		w->st.refreshed++;
+		return;
+	}
+	/* A new MAC, or a move: a slot or a count changes, under the lock.
+	 * A port over its limit (a VM sending random source MACs) is turned
+	 * away here, before the lock, so that it slows no one else's learning. */
+	if (unlikely((key & 0xffffffffffffULL) == 0))
+		return; /* an all-zero source is no station */
+	if (unlikely(fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), !live))) {
+		st->fdb_limit++;
+		return;
+	}
+	err = fdb_learn(f, key, val, now);
+	if (unlikely(err != 0)) {
+		if (err == EDQUOT)
+			st->fdb_limit++;
+		else
+			w->st.learn_failed++;
 		return;
 	}
 	if (!live)
 		w->st.learned++;
-	else if (fdb_val_port(old) != fdb_val_port(val))
-		w->st.moved++;
 	else
-		w->st.refreshed++;
+		w->st.moved++;
+}
+
+/* True if multicast destination key @dkey is a reserved link-local group
+ * 01:80:C2:00:00:0X (802.1D: STP, pause, slow protocols, 802.1X, LLDP, ...)
+ * that a bridge with @fwd_mask must not forward. Key bytes are the MAC's,
+ * little-endian. */
+static inline bool
+reserved_group(uint64_t dkey, uint16_t fwd_mask)
+{
+	if ((dkey & 0xf0ffffffffffULL) != 0xc28001ULL)
+		return false;
+	return !(fwd_mask >> ((dkey >> 40) & 0xf) & 1);
+}
+
+static inline bool
+tpid_is_vlan(rte_be16_t type)
+{
+	return type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
+	       type == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
+}
+
+/* A VM's port is an access port, as Open vSwitch makes one: a frame it
+ * sends tagged 802.1Q, 802.1ad or 0x9100 would hop to another VLAN on the
+ * trunk (or be double-tagged on it). False for such a frame; a priority
+ * tag (802.1Q, VID 0) is accepted and removed. */
+static inline bool
+access_untag(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_vlan_hdr *vh;
+
+	if (likely(!tpid_is_vlan(eth->ether_type)))
+		return true;
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+	    m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
+		return false;
+	vh = (const struct rte_vlan_hdr *)(eth + 1);
+	if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != 0 || tpid_is_vlan(vh->eth_proto))
+		return false;
+	return rte_vlan_strip(m) == 0;
 }
 
 /* Where a frame goes: a port, or flood (NULL); or it is dropped as a
@@ -210,6 +266,10 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			drop(st, DP_DROP_RUNT, m);
 			continue;
 		}
+		if (unlikely(in->access) && unlikely(!access_untag(m))) {
+			drop(st, DP_DROP_VIF_TAGGED, m);
+			continue;
+		}
 		if (unlikely(m->pkt_len > br->max_len)) {
 			drop(st, DP_DROP_OVERSIZE, m);
 			continue;
@@ -222,6 +282,11 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			continue;
 		}
 		dkey[k] = fdb_key_in_frame(tag, &eth->dst_addr);
+		if (unlikely(fdb_key_multicast(dkey[k])) &&
+		    unlikely(reserved_group(dkey[k], br->group_fwd_mask))) {
+			drop(st, DP_DROP_RESERVED_MULTICAST, m);
+			continue;
+		}
 		repeat[k] = skey[k] == prev_s && dkey[k] == prev_d;
 		if (!repeat[k]) {
 			prev_s = skey[k];
@@ -242,7 +307,7 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 
 		if (repeat[i])
 			goto forward;
-		learn(w, f, skey[i], sb[i], learn_val, bgen, now);
+		learn(w, f, skey[i], sb[i], learn_val, bgen, now, st);
 		fwd.port = NULL;
 		fwd.hairpin = false;
 		if (fdb_key_multicast(dkey[i]) || fdb_find(f, dkey[i], db[i], &v) == NULL ||

@@ -384,7 +384,7 @@ main(int argc, char **argv)
 	struct switchd sd = {0};
 	struct dp_params dpp = {0};
 	struct options o;
-	const char *msg = NULL;
+	char msg[256];
 	int ready_fd = -1, lfd = -1, sfd, err, rc = 1;
 	bool accept_paused = false;
 	unsigned int lcore;
@@ -451,7 +451,7 @@ main(int argc, char **argv)
 		sd_log("error", "datapath: %s", strerror(err));
 		goto out;
 	}
-	err = store_open(o.db, &sd.store, &msg);
+	err = store_open(o.db, &sd.store, msg, sizeof(msg));
 	if (err) {
 		sd_log("error", "database %s: %s", o.db, msg);
 		goto out;

@@ -103,7 +103,11 @@ network_realise(struct network *net, struct dp *dp)
 		return err;
 	pp.bridge = bridge;
 	memcpy(pp.mac.addr_bytes, net->host_mac.b, MAC_LEN);
-	err = dp_port_add(dp, &pp, &port);
+	err = dp_bridge_set_group_fwd_mask(dp, bridge, net->group_fwd_mask);
+	if (err == 0)
+		err = dp_bridge_set_fdb_max(dp, bridge, net->mac_limit);
+	if (err == 0)
+		err = dp_port_add(dp, &pp, &port);
 	if (err) {
 		dp_bridge_del(dp, bridge);
 		return err;

@@ -20,7 +20,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS network ("
 	" uuid TEXT PRIMARY KEY, name_label TEXT NOT NULL, bridge TEXT NOT NULL UNIQUE,"
-	" mtu INTEGER NOT NULL, host_mac TEXT NOT NULL);"
+	" mtu INTEGER NOT NULL, host_mac TEXT NOT NULL,"
+	" group_fwd_mask INTEGER NOT NULL DEFAULT 0, mac_limit INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS pif ("
 	" uuid TEXT PRIMARY KEY, device TEXT NOT NULL UNIQUE, mac TEXT NOT NULL,"
 	" mtu INTEGER NOT NULL, vlan INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
@@ -32,7 +33,7 @@ static const char schema[] =
 	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
 	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
 	" vhost_path TEXT NOT NULL DEFAULT '', vhost_server INTEGER NOT NULL DEFAULT 0,"
-	" UNIQUE (vm_uuid, device));"
+	" mac_limit INTEGER NOT NULL DEFAULT 0, UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
 	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));";
@@ -58,61 +59,57 @@ store_schema_version(struct store *st)
 	return v;
 }
 
+/* Put the database's last error in @err (the caller's: the handle that owns
+ * SQLite's message is closed next), then close @st. */
+static int
+open_fail(struct store *st, int code, const char *what, char *err, size_t len)
+{
+	snprintf(err, len, "%s", what != NULL ? what : sqlite3_errmsg(st->db));
+	if (st->db != NULL)
+		exec(st, "ROLLBACK");
+	store_close(st);
+	return code;
+}
+
 int
-store_open(const char *path, struct store **out, const char **err_msg)
+store_open(const char *path, struct store **out, char *err, size_t len)
 {
 	struct store *st = calloc(1, sizeof(*st));
 	int v;
 
-	*err_msg = "cannot allocate";
-	if (st == NULL)
+	if (st == NULL) {
+		snprintf(err, len, "cannot allocate");
 		return ENOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		*err_msg = st->db ? sqlite3_errmsg(st->db) : "cannot open";
-		store_close(st);
-		return EIO;
 	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return open_fail(st, EIO, st->db ? NULL : "cannot open", err, len);
 	sqlite3_busy_timeout(st->db, 2000);
 	/* WAL + synchronous=NORMAL: a commit is durable against a crash of the
 	 * process (kill -9); only a power loss may lose the last commits. */
 	if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		     " PRAGMA foreign_keys=ON;") != 0 ||
-	    exec(st, "BEGIN IMMEDIATE") != 0) {
-		*err_msg = sqlite3_errmsg(st->db);
-		store_close(st);
-		return EIO;
-	}
-	if (exec(st, schema) != 0) {
-		*err_msg = sqlite3_errmsg(st->db);
-		exec(st, "ROLLBACK");
-		store_close(st);
-		return EIO;
-	}
+	    exec(st, "BEGIN IMMEDIATE") != 0 || exec(st, schema) != 0)
+		return open_fail(st, EIO, NULL, err, len);
 	v = store_schema_version(st);
-	if (v > STORE_SCHEMA_VERSION) {
-		*err_msg = "the database was written by a newer switchd";
-		exec(st, "ROLLBACK");
-		store_close(st);
-		return EPROTO;
-	}
-	/* Version 1 lacked the vlan table, which the schema above just made;
-	 * versions 1 and 2 lacked the vhost-user columns of vif. */
-	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '3')") != 0) ||
+	if (v > STORE_SCHEMA_VERSION)
+		return open_fail(st, EPROTO, "the database was written by a newer switchd", err,
+				 len);
+	/* Upgrades, in order: version 1 lacked the vlan table, which the
+	 * schema above just made; 1 and 2 lacked the vhost-user columns of
+	 * vif; 1 to 3 lacked the MAC limits and the group forward mask. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '4')") != 0) ||
 	    ((v == 1 || v == 2) &&
-	     exec(st, "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
-		      "ALTER TABLE vif ADD COLUMN vhost_server INTEGER NOT NULL DEFAULT 0;"
-		      "UPDATE meta SET value='3' WHERE key='schema_version'") != 0)) {
-		*err_msg = sqlite3_errmsg(st->db);
-		exec(st, "ROLLBACK");
-		store_close(st);
-		return EIO;
-	}
-	if (exec(st, "COMMIT") != 0) {
-		*err_msg = sqlite3_errmsg(st->db);
-		store_close(st);
-		return EIO;
-	}
+	     exec(st,
+		  "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
+		  "ALTER TABLE vif ADD COLUMN vhost_server INTEGER NOT NULL DEFAULT 0;") != 0) ||
+	    (v >= 1 && v <= 3 &&
+	     exec(st, "ALTER TABLE network ADD COLUMN group_fwd_mask INTEGER NOT NULL DEFAULT 0;"
+		      "ALTER TABLE network ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
+		      "ALTER TABLE vif ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
+		      "UPDATE meta SET value='4' WHERE key='schema_version'") != 0) ||
+	    exec(st, "COMMIT") != 0)
+		return open_fail(st, EIO, NULL, err, len);
 	*out = st;
 	return 0;
 }
@@ -173,11 +170,12 @@ store_network_put(struct store *st, const struct network *n)
 	char mac[MAC_STRLEN];
 
 	return run(st,
-		   "INSERT INTO network VALUES (?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   "INSERT INTO network VALUES (?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		   " name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
-		   " host_mac=excluded.host_mac",
-		   "sssis", n->uuid, n->name_label, n->bridge, (int)n->mtu,
-		   mac_format(&n->host_mac, mac));
+		   " host_mac=excluded.host_mac, group_fwd_mask=excluded.group_fwd_mask,"
+		   " mac_limit=excluded.mac_limit",
+		   "sssisii", n->uuid, n->name_label, n->bridge, (int)n->mtu,
+		   mac_format(&n->host_mac, mac), (int)n->group_fwd_mask, (int)n->mac_limit);
 }
 
 int
@@ -217,15 +215,17 @@ store_vif_put(struct store *st, const struct vif *v)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st,
-		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
-		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
-		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
-		   " attached=excluded.attached, ifname=excluded.ifname,"
-		   " vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server",
-		   "ssisisiissi", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
-		   (int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname,
-		   v->vhost_path, (int)v->vhost_server);
+	return run(
+		st,
+		"INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		" vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
+		" mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
+		" attached=excluded.attached, ifname=excluded.ifname,"
+		" vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
+		" mac_limit=excluded.mac_limit",
+		"ssisisiissii", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		(int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname, v->vhost_path,
+		(int)v->vhost_server, (int)v->mac_limit);
 }
 
 int
@@ -265,7 +265,8 @@ load_networks(struct store *st, const struct store_loader *ld)
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT uuid,name_label,bridge,mtu,host_mac FROM network"
+			       "SELECT uuid,name_label,bridge,mtu,host_mac,group_fwd_mask,mac_limit"
+			       " FROM network"
 			       " ORDER BY rowid",
 			       -1, &s, NULL) != SQLITE_OK)
 		return EIO;
@@ -283,6 +284,8 @@ load_networks(struct store *st, const struct store_loader *ld)
 		n->mtu = (uint16_t)sqlite3_column_int(s, 3);
 		col_text(s, 4, mac, sizeof(mac));
 		mac_parse(mac, &n->host_mac);
+		n->group_fwd_mask = (uint16_t)sqlite3_column_int(s, 5);
+		n->mac_limit = (uint32_t)sqlite3_column_int(s, 6);
 		err = ld->network(n, ld->arg);
 	}
 	if (err == 0 && rc != SQLITE_DONE)
@@ -347,7 +350,7 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	if (sqlite3_prepare_v2(
 		    st->db,
 		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname,"
-		    "vhost_path,vhost_server FROM vif ORDER BY rowid",
+		    "vhost_path,vhost_server,mac_limit FROM vif ORDER BY rowid",
 		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -370,6 +373,7 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		col_text(s, 8, v->ifname, sizeof(v->ifname));
 		col_text(s, 9, v->vhost_path, sizeof(v->vhost_path));
 		v->vhost_server = sqlite3_column_int(s, 10) != 0;
+		v->mac_limit = (uint32_t)sqlite3_column_int(s, 11);
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

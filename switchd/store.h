@@ -12,14 +12,15 @@
 #include "../vlan/vlan.h"
 #include "network.h"
 
-/* 1: networks, PIFs, VIFs. 2: VLANs. Older databases are upgraded on open. */
-#define STORE_SCHEMA_VERSION 3
+/* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
+ * group forward masks. Older databases are upgraded on open. */
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
 /* Open (creating if needed) the database at @path. EPROTO if it was written
- * by a newer schema. *err_msg (static or owned by the store) explains. */
-int store_open(const char *path, struct store **out, const char **err_msg);
+ * by a newer schema. On failure @err (@len bytes, the caller's) says why. */
+int store_open(const char *path, struct store **out, char *err, size_t len);
 /* Close; accepts NULL. */
 void store_close(struct store *st);
 

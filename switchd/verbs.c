@@ -339,6 +339,18 @@ set_int(json_t *rec, const char *key, long long val)
 	set_str(rec, key, buf);
 }
 
+__attribute__((format(printf, 3, 4))) static void
+set_fmt(json_t *rec, const char *key, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	set_str(rec, key, buf);
+}
+
 /* "uuid1; uuid2; ..." as xe prints a set, or NULL if out of memory. */
 static char *
 uuid_set(struct switchd *sd, const struct network *n, bool vifs)
@@ -386,6 +398,8 @@ network_record(struct switchd *sd, const struct network *n)
 	set_int(rec, "MTU", n->mtu);
 	set_str(rec, "PIF-uuids", pifs ? pifs : "");
 	set_str(rec, "VIF-uuids", vifs ? vifs : "");
+	set_fmt(rec, "group-fwd-mask", "0x%04x", n->group_fwd_mask);
+	set_int(rec, "mac-limit", n->mac_limit);
 	free(pifs);
 	free(vifs);
 	return rec;
@@ -449,6 +463,7 @@ vif_record(struct switchd *sd, const struct vif *v)
 		v->vhost_path[0] == '\0' ? ""
 		: v->vhost_server	 ? "server"
 					 : "client");
+	set_int(rec, "mac-limit", v->mac_limit);
 	set_str(rec, "link",
 		!v->attached			      ? ""
 		: dp_port_link_up(sd->dp, v->dp_port) ? "up"
@@ -1143,6 +1158,78 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* A MAC limit: 0 (the default) or a count. */
+static int
+mac_limit_parse(struct sd_call *c, uint32_t *out)
+{
+	const char *s = arg(c, "mac-limit");
+	unsigned long v;
+	char *end;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > INT32_MAX)
+		return fail(c, SD_E_INVALID_VALUE,
+			    "mac-limit %s is not a number of MACs (0 for the default)", s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+verb_network_param_set(struct switchd *sd, struct sd_call *c)
+{
+	const char *label = arg(c, "name-label"), *mask_s = arg(c, "group-fwd-mask");
+	struct network *n, rec;
+	unsigned long mask;
+	char *end;
+	int err;
+
+	LOOKUP(n, network_by_uuid, "uuid", "network");
+	rec = *n;
+	if (label != NULL) {
+		if (label[0] == '\0' || strlen(label) >= sizeof(rec.name_label))
+			return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %zu bytes",
+				    sizeof(rec.name_label) - 1);
+		snprintf(rec.name_label, sizeof(rec.name_label), "%s", label);
+	}
+	if (mask_s != NULL) {
+		errno = 0;
+		mask = strtoul(mask_s, &end, 0);
+		if (*mask_s < '0' || *mask_s > '9' || *end != '\0' || errno != 0 || mask > 0xffff)
+			return fail(
+				c, SD_E_INVALID_VALUE,
+				"group-fwd-mask %s is not a 16-bit mask (bit X: 01:80:C2:00:00:0X)",
+				mask_s);
+		if (mask & DP_GROUP_FWD_RESTRICTED)
+			return fail(
+				c, SD_E_INVALID_VALUE,
+				"group-fwd-mask %s: STP, pause and slow protocols (bits 0-2) are"
+				" never forwarded",
+				mask_s);
+		rec.group_fwd_mask = (uint16_t)mask;
+	}
+	if (mac_limit_parse(c, &rec.mac_limit) != 0)
+		return -1;
+	if (store_network_put(sd->store, &rec) != 0)
+		return store_err(c);
+	if (n->realised && rec.group_fwd_mask != n->group_fwd_mask) {
+		err = dp_bridge_set_group_fwd_mask(sd->dp, n->dp_bridge, rec.group_fwd_mask);
+		if (err)
+			return dp_fail(c, err, n->bridge);
+	}
+	if (n->realised && rec.mac_limit != n->mac_limit) {
+		err = dp_bridge_set_fdb_max(sd->dp, n->dp_bridge, rec.mac_limit);
+		if (err) {
+			dp_bridge_set_group_fwd_mask(sd->dp, n->dp_bridge, n->group_fwd_mask);
+			return dp_fail(c, err, n->bridge);
+		}
+	}
+	*n = rec;
+	return 0;
+}
+
 /* VLANs */
 
 static int
@@ -1560,15 +1647,22 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
 		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
 			    NETWORK_MTU_MAX);
-	if (domid == v->domid && mtu == v->mtu)
-		return 0;
 	rec = *v;
 	rec.domid = domid;
 	rec.mtu = mtu;
+	if (mac_limit_parse(c, &rec.mac_limit) != 0)
+		return -1;
+	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit)
+		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
-	v->domid = domid;
-	v->mtu = mtu;
+	if (v->attached && rec.mac_limit != v->mac_limit) {
+		int err = dp_port_set_fdb_max(sd->dp, v->dp_port, rec.mac_limit);
+
+		if (err)
+			return dp_fail(c, err, v->ifname);
+	}
+	*v = rec;
 	return 0;
 }
 
@@ -1644,6 +1738,18 @@ verb_fdb_show(struct switchd *sd, struct sd_call *c)
 		return -1;
 	x.records = json_array();
 	c->result = x.records;
+	if (arg_true(c, "summary")) {
+		uint32_t entries = 0, max = 0;
+		json_t *rec = json_object();
+
+		if (n->realised)
+			dp_bridge_fdb_usage(sd->dp, n->dp_bridge, &entries, &max);
+		set_str(rec, "bridge", n->bridge);
+		set_int(rec, "entries", entries);
+		set_int(rec, "limit", max);
+		json_array_append_new(x.records, rec);
+		return 0;
+	}
 	if (n->realised)
 		dp_fdb_dump(sd->dp, n->dp_bridge, fdb_record, &x);
 	return 0;
@@ -1708,6 +1814,9 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 			snprintf(key, sizeof(key), "drop_%s", dp_drop_name((enum dp_drop)r));
 			set_int(rec, key, (long long)st.drops[r]);
 		}
+		set_int(rec, "fdb_entries", st.fdb_entries);
+		set_int(rec, "fdb_max", st.fdb_max);
+		set_int(rec, "fdb_limit", (long long)st.fdb_limit);
 		json_array_append_new(c->result, rec);
 	}
 out:

@@ -53,6 +53,8 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 		.name = ifname,
 		.bridge = bridge,
 		.mtu = mtu,
+		.access = true,
+		.fdb_max = vif->mac_limit,
 	};
 
 	return attach(vif, dp, &pp);
@@ -107,6 +109,8 @@ vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *p
 		.mtu = mtu,
 		.vhost_path = path,
 		.vhost_server = server,
+		.access = true,
+		.fdb_max = vif->mac_limit,
 	};
 	int err;
 

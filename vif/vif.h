@@ -33,6 +33,7 @@ struct vif {
 	char ifname[IFNAMSIZ]; /* port name while attached (af_packet: the netdev), else "" */
 	char vhost_path[VIF_VHOST_PATH_MAX]; /* vhost-user socket while attached, else "" */
 	bool vhost_server;		     /* vhost-user: switchd creates the socket */
+	uint32_t mac_limit;		     /* most MACs learned on its port; 0: default */
 	uint16_t dp_port;		     /* runtime: datapath port while attached */
 };
 

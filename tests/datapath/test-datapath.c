@@ -6,6 +6,7 @@
  * deterministic. Needs no root and no hugepages.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ static struct dp *dp;
 static struct tport tp[MAX_TPORTS];
 static unsigned int n_tports, ring_seq, n_workers = 1;
 static unsigned int tx_rings; /* rings a new test port sends into; 0: one per worker */
+static bool next_access;      /* the next test port is a VM's (an access port) */
 static unsigned int rx_rings; /* rings it receives from: 2, or 0 for one */
 
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
@@ -93,6 +95,8 @@ tport_add_kind(uint16_t bridge, bool trunk)
 	pp.ethdev = t->ethdev;
 	pp.name = name;
 	pp.trunk = trunk;
+	pp.access = next_access;
+	next_access = false;
 	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
 	return t;
 }
@@ -913,6 +917,305 @@ test_repeated_addresses_in_a_burst(void **state)
 	assert_int_equal(fdb_port(fx->br0, &mac_a), p0->id);
 }
 
+/* Reserved link-local multicast and access ports ----------------------- */
+
+static struct tport *
+access_add(uint16_t bridge)
+{
+	next_access = true;
+	return tport_add_kind(bridge, false);
+}
+
+/* Frames to 01:80:C2:00:00:0X (STP, pause, LACP, 802.1X, LLDP, ...) never
+ * leave the port they came in on, unless the bridge's mask forwards X;
+ * other multicast floods. */
+static void
+test_reserved_multicast_stays_local(void **state)
+{
+	static const uint8_t groups[] = {0x00, 0x01, 0x02, 0x03, 0x0e, 0x0f};
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	struct rte_ether_addr g = {{0x01, 0x80, 0xc2, 0, 0, 0}};
+	struct rte_ether_addr all_bridges = {{0x01, 0x80, 0xc2, 0, 0, 0x10}};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(groups); i++) {
+		g.addr_bytes[5] = groups[i];
+		inject(p0, &g, &mac_a, 64);
+	}
+	poll_dp();
+	assert_int_equal(drain(p1, NULL) + drain(p2, NULL) + drain(p0, NULL), 0);
+	assert_int_equal(drops(p0, DP_DROP_RESERVED_MULTICAST), sizeof(groups));
+	/* Ordinary multicast, and a group just outside the range, flood. */
+	inject(p0, &mac_mcast, &mac_a, 64);
+	inject(p0, &all_bridges, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 2);
+	assert_int_equal(drain(p2, &mac_a), 2);
+	/* LLDP forwarded on request (Linux's group_fwd_mask bit 14); STP not. */
+	assert_int_equal(dp_bridge_set_group_fwd_mask(dp, fx->br0, 1u << 0x0e), 0);
+	g.addr_bytes[5] = 0x0e;
+	inject(p1, &g, &mac_b, 64);
+	g.addr_bytes[5] = 0x00;
+	inject(p1, &g, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(p0, &mac_b), 1);
+	assert_int_equal(drain(p2, &mac_b), 1);
+	assert_int_equal(drops(p1, DP_DROP_RESERVED_MULTICAST), 1);
+	/* STP, pause and slow protocols can never be forwarded. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(dp_bridge_set_group_fwd_mask(dp, fx->br0, 1u << i), EINVAL);
+	/* The other bridge keeps its own mask (0). */
+	{
+		struct tport *q0 = tport_add(fx->br1), *q1 = tport_add(fx->br1);
+
+		g.addr_bytes[5] = 0x0e;
+		inject(q0, &g, &mac_c, 64);
+		poll_dp();
+		assert_int_equal(drain(q1, NULL), 0);
+		assert_int_equal(drops(q0, DP_DROP_RESERVED_MULTICAST), 1);
+	}
+}
+
+/* A frame of @len bytes with two tags: (@tpid1, @vid1) outside, 0x8100
+ * (@vid2) inside. */
+static void
+inject_double_tagged(struct tport *t, uint16_t tpid1, uint16_t vid1, uint16_t vid2, uint16_t len)
+{
+	struct rte_mbuf *m = frame(&mac_bcast, &mac_a, len);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(tpid1);
+	vh[0].vlan_tci = rte_cpu_to_be_16(vid1);
+	vh[0].eth_proto = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	vh[1].vlan_tci = rte_cpu_to_be_16(vid2);
+	vh[1].eth_proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(rte_ring_enqueue(t->rx, m), 0);
+}
+
+/* A VM's port is an access port: a frame it sends tagged (802.1Q with a
+ * VID, 802.1ad, 0x9100) would hop VLANs on the trunk; it is dropped. A
+ * priority tag (VID 0) is removed and the frame goes on untagged. */
+static void
+test_access_port_drops_tagged(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *vm = access_add(fx->br0), *t = trunk_add(fx->br0), *a1;
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	inject_tagged(vm, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 100);
+	inject_tagged(vm, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 99, 100);
+	inject_tagged(vm, &mac_bcast, &mac_a, RTE_ETHER_TYPE_QINQ, 10, 100);
+	inject_tagged(vm, &mac_bcast, &mac_a, RTE_ETHER_TYPE_QINQ1, 10, 100);
+	inject_double_tagged(vm, RTE_ETHER_TYPE_VLAN, 0, 20, 100); /* priority over VLAN 20 */
+	poll_dp();
+	assert_int_equal(drain(t, NULL) + drain(a1, NULL), 0);
+	assert_int_equal(drops(vm, DP_DROP_VIF_TAGGED), 5);
+	/* Priority-tagged: accepted, the tag removed. */
+	inject_tagged(vm, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 0, 100);
+	inject(vm, &mac_bcast, &mac_a, 100);
+	poll_dp();
+	assert_int_equal(take(t, -1), 96);
+	assert_int_equal(take(t, -1), 100);
+	assert_int_equal(drain(a1, NULL), 0);
+	/* A VM on the VLAN's bridge cannot double-tag either. */
+	{
+		struct tport *vm10 = access_add(fx->br1);
+
+		inject_tagged(vm10, &mac_bcast, &mac_b, RTE_ETHER_TYPE_VLAN, 20, 100);
+		poll_dp();
+		assert_int_equal(drain(t, NULL) + drain(a1, NULL), 0);
+		assert_int_equal(drops(vm10, DP_DROP_VIF_TAGGED), 1);
+	}
+	/* Tagged frames from a port that is not a VM's go as before. */
+	inject_tagged(a1, &mac_bcast, &mac_c, RTE_ETHER_TYPE_VLAN, 5, 100);
+	poll_dp();
+	assert_int_equal(drops(a1, DP_DROP_VIF_TAGGED), 0);
+	drain_all();
+}
+
+/* MAC-table limits ------------------------------------------------------ */
+
+/* A unicast, locally administered MAC numbered @i. */
+static struct rte_ether_addr
+mac_n(uint32_t i)
+{
+	struct rte_ether_addr m = {{0x06, 0x55, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+				    (uint8_t)(i >> 8), (uint8_t)i}};
+
+	return m;
+}
+
+static struct dp_port_stats
+pstats(struct tport *t)
+{
+	struct dp_port_stats st;
+
+	assert_int_equal(dp_port_stats_get(dp, t->id, &st), 0);
+	return st;
+}
+
+static void
+test_fdb_port_and_bridge_limits(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	struct rte_ether_addr zero = {{0}}, m;
+	uint32_t entries, max, i;
+
+	/* Defaults: a bridge a quarter of the table (4096), a port a quarter
+	 * of its bridge, a trunk all of it. */
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(max, 1024);
+	assert_int_equal(pstats(p0).fdb_max, 256);
+	assert_int_equal(pstats(trunk_add(fx->br1)).fdb_max, 1024);
+
+	assert_int_equal(dp_port_set_fdb_max(dp, p0->id, 8), 0);
+	for (i = 0; i < 20; i++) {
+		m = mac_n(i);
+		inject(p0, &mac_bcast, &m, 64);
+	}
+	poll_dp();
+	/* All 20 forwarded; 8 learned, 12 counted. */
+	assert_int_equal(drain(p1, NULL), 20);
+	assert_int_equal(drain(p2, NULL), 20);
+	assert_int_equal(pstats(p0).fdb_entries, 8);
+	assert_int_equal(pstats(p0).fdb_limit, 12);
+	assert_int_equal(pstats(p0).fdb_max, 8);
+	m = mac_n(7);
+	assert_int_equal(fdb_port(fx->br0, &m), p0->id);
+	m = mac_n(8);
+	assert_int_equal(fdb_port(fx->br0, &m), -1);
+
+	/* A MAC learned elsewhere does not move to a full port. */
+	inject(p1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	inject(p0, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id);
+
+	/* An all-zero source is forwarded, never learned. */
+	inject(p2, &mac_bcast, &zero, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, NULL), 1);
+	assert_int_equal(fdb_port(fx->br0, &zero), -1);
+	assert_int_equal(pstats(p2).fdb_entries, 0);
+
+	/* The bridge's limit: 8 on p0 and B on p1 make 9; one more fits. */
+	assert_int_equal(dp_bridge_set_fdb_max(dp, fx->br0, 10), 0);
+	assert_int_equal(pstats(p2).fdb_max, 2); /* a quarter of 10 */
+	inject(p2, &mac_bcast, &mac_c, 64);
+	m = mac_n(1000);
+	inject(p2, &mac_bcast, &m, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 10);
+	assert_int_equal(max, 10);
+	assert_int_equal(fdb_port(fx->br0, &mac_c), p2->id);
+	assert_int_equal(fdb_port(fx->br0, &m), -1);
+	assert_int_equal(pstats(p2).fdb_limit, 1);
+	/* Another bridge learns as before. */
+	{
+		struct tport *q0 = tport_add(fx->br1), *q1 = tport_add(fx->br1);
+
+		inject(q0, &mac_bcast, &m, 64);
+		poll_dp();
+		assert_int_equal(drain(q1, NULL), 1);
+		assert_int_equal(fdb_port(fx->br1, &m), q0->id);
+	}
+	/* A port's flush gives its count back at once; the bridge's count
+	 * follows when aging takes the dead entries' slots. */
+	assert_int_equal(dp_fdb_flush(dp, fx->br0, p0->id), 0);
+	assert_int_equal(pstats(p0).fdb_entries, 0);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 10); /* until aging */
+	assert_int_equal(dp_bridge_set_fdb_max(dp, fx->br0, 0), 0);
+	m = mac_n(8);
+	inject(p0, &mac_bcast, &m, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(fdb_port(fx->br0, &m), p0->id);
+	assert_int_equal(pstats(p0).fdb_entries, 1);
+	sleep(3);		    /* the aging time in these tests is 2 s */
+	for (i = 0; i < 150; i++) { /* a pass takes a quarter of it */
+		poll_dp();
+		usleep(10000);
+	}
+	assert_int_equal(pstats(p0).fdb_entries, 0);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 0);
+	/* A bridge's flush gives back all its counts at once. */
+	inject(p0, &mac_bcast, &m, 64);
+	inject(p1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	drain_all();
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 2);
+	assert_int_equal(dp_fdb_flush(dp, fx->br0, DP_PORT_NONE), 0);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 0);
+	assert_int_equal(pstats(p0).fdb_entries + pstats(p1).fdb_entries, 0);
+}
+
+/* One port floods FLOOD random source MACs, 32 a burst, while another
+ * bridge learns a new MAC every burst and two ports of the flooded bridge
+ * exchange known unicast: the flooder gets its port's limit and no more,
+ * and nobody else notices. */
+static void
+test_fdb_flood_does_not_disturb_others(void **state)
+{
+	enum {
+		FLOOD = 200000
+	};
+	struct fixture *fx = *state;
+	struct tport *vm = access_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
+	struct tport *q0 = tport_add(fx->br1), *q1 = tport_add(fx->br1);
+	uint32_t i, b, learned_other = 0, bursts = FLOOD / 32, known_ok = 0;
+	uint64_t x = 0x12345;
+
+	inject(p1, &mac_bcast, &mac_b, 64);
+	inject(p2, &mac_bcast, &mac_c, 64);
+	poll_dp();
+	drain_all();
+	for (b = 0; b < bursts; b++) {
+		struct rte_ether_addr m;
+
+		for (i = 0; i < 32; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			m = mac_n((uint32_t)(x >> 32));
+			m.addr_bytes[1] = (uint8_t)(x >> 24);
+			inject(vm, &mac_bcast, &m, 64);
+		}
+		/* 100 MACs that move between q0 and q1 every 100 bursts: the
+		 * other bridge keeps learning, within its ports' limits. */
+		struct tport *from = (b / 100) % 2 ? q1 : q0, *to = from == q0 ? q1 : q0;
+
+		m = mac_n(b % 100);
+		inject(from, &mac_bcast, &m, 64);
+		inject(p1, &mac_c, &mac_b, 64);
+		poll_dp();
+		drain(vm, NULL);
+		drain(p1, NULL);
+		known_ok += drain(p2, NULL) == 32 + 1; /* the flood, and B's frame to C */
+		drain(from, NULL);
+		learned_other += drain(to, NULL) == 1 && fdb_port(fx->br1, &m) == from->id;
+	}
+	printf("# %u random source MACs from one port: %u learned (its limit %u), %" PRIu64
+	       " not; another bridge learned or moved %u of %u MACs meanwhile; %u of %u known"
+	       " unicast frames went to their port alone\n",
+	       bursts * 32, pstats(vm).fdb_entries, pstats(vm).fdb_max, pstats(vm).fdb_limit,
+	       learned_other, bursts, known_ok, bursts);
+	assert_int_equal(pstats(vm).fdb_entries, pstats(vm).fdb_max);
+	assert_int_equal(pstats(vm).fdb_limit, bursts * 32 - pstats(vm).fdb_max);
+	assert_int_equal(learned_other, bursts);
+	assert_int_equal(known_ok, bursts);
+	assert_int_equal(pstats(p1).fdb_entries, 1);
+}
+
 /* The FDB table itself, filled to its capacity (4 in 5 slots in use):
  * every key is found with its value, one more is refused, aging empties
  * it and it fills again. */
@@ -997,6 +1300,10 @@ main(int argc, char **argv)
 		T(test_vlan_unsendable_dropped_alone),
 		T(test_vlan_refusals),
 		T(test_refusals),
+		T(test_reserved_multicast_stays_local),
+		T(test_access_port_drops_tagged),
+		T(test_fdb_port_and_bridge_limits),
+		T(test_fdb_flood_does_not_disturb_others),
 	};
 	/* The same behaviour with two workers: ports spread over them, each
 	 * transmitting on its own queue, both learning. */

@@ -317,14 +317,14 @@ test_store_roundtrip(void **state)
 	struct loaded l = {0};
 	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, &l};
 	struct store *st;
-	const char *msg;
+	char msg[256];
 	int fd;
 
 	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_network_put(st, &n), 0);
@@ -351,7 +351,7 @@ test_store_roundtrip(void **state)
 	store_rollback(st);
 	store_close(st);
 
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	assert_int_equal(store_load(st, &ld), 0);
 	assert_int_equal(l.networks, 1);
 	assert_int_equal(l.pifs, 1);
@@ -368,7 +368,7 @@ test_store_roundtrip(void **state)
 	store_close(st);
 
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	assert_int_equal(store_load(st, &ld), 0);
 	assert_int_equal(l.vifs, 0);
 	store_close(st);
@@ -378,7 +378,7 @@ test_store_roundtrip(void **state)
 static void
 test_store_upgrades_version_1(void **state)
 {
-	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[256];
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[512];
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
 			  .tagged_pif = "a",
 			  .untagged_pif = "b",
@@ -388,23 +388,26 @@ test_store_upgrades_version_1(void **state)
 			  .vhost_path = "/run/vm7/vhu0.sock",
 			  .domid = 7};
 	struct store *st;
-	const char *msg;
+	char msg[256];
 	int fd;
 
 	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	store_close(st);
-	/* Make it a version 1 database: no vlan table, no vhost-user columns. */
+	/* Make it a version 1 database: no vlan table, no vhost-user columns,
+	 * no MAC limits, no group forward mask. */
 	snprintf(cmd, sizeof(cmd),
 		 "sqlite3 %s \"DROP TABLE vlan; ALTER TABLE vif DROP COLUMN vhost_path;"
-		 " ALTER TABLE vif DROP COLUMN vhost_server;"
+		 " ALTER TABLE vif DROP COLUMN vhost_server; ALTER TABLE vif DROP COLUMN mac_limit;"
+		 " ALTER TABLE network DROP COLUMN mac_limit;"
+		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_vlan_put(st, &vl), 0);
@@ -419,19 +422,19 @@ test_store_refuses_newer_schema(void **state)
 {
 	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[256];
 	struct store *st;
-	const char *msg;
+	char msg[256];
 	int fd;
 
 	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(store_open(path, &st, &msg), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
 	store_close(st);
 	snprintf(cmd, sizeof(cmd),
 		 "sqlite3 %s \"UPDATE meta SET value='99' WHERE key='schema_version'\"", path);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(store_open(path, &st, &msg), EPROTO);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), EPROTO);
 	assert_non_null(strstr(msg, "newer"));
 	remove_db(path);
 }
