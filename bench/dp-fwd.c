@@ -230,6 +230,11 @@ main(int argc, char **argv)
 		return 1;
 	ring_port_add(dp, &a, bridge, false, n_workers);
 	ring_port_add(dp, &b, bridge, false, n_workers);
+	/* A million MACs behind each port: no MAC limit may stop learning. */
+	if (dp_bridge_set_fdb_max(dp, bridge, p.fdb_size) != 0 ||
+	    dp_port_set_fdb_max(dp, a.id, p.fdb_size) != 0 ||
+	    dp_port_set_fdb_max(dp, b.id, p.fdb_size) != 0)
+		return 1;
 	frames_make(ma, BURST);
 	frames_make(mb, BURST);
 

@@ -245,11 +245,16 @@ switchd_start() {
 			nctl vif-plug uuid="$va" vhost-user="$dir/a.sock" domid=1
 		return
 	fi
+	# Up to a million MACs behind each generator port: MAC limits as
+	# large as the table, as Open vSwitch's mac-table-size below.
 	net=$(nctl network-create name-label=bench) &&
+		nctl network-param-set uuid="$net" mac-limit=4194304 &&
 		va=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$net" \
 			mac=02:aa:00:00:00:00) &&
 		vb=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$net" \
 			mac=02:bb:00:00:00:00) &&
+		nctl vif-param-set uuid="$va" mac-limit=4194304 &&
+		nctl vif-param-set uuid="$vb" mac-limit=4194304 &&
 		nctl vif-plug uuid="$va" vhost-user="$dir/a.sock" domid=1 &&
 		nctl vif-plug uuid="$vb" vhost-user="$dir/b.sock" domid=2 || return 1
 	[ "$scen" = idle-1000ports ] || return 0

@@ -214,11 +214,33 @@ access_untag(struct rte_mbuf *m)
 	return rte_vlan_strip(m) == 0;
 }
 
+/* Drop the tagged frames of a burst from an access port (access_untag()),
+ * counted; returns how many frames are left, in order, at the start of
+ * @pkts. A pass of its own, so that other ports pay one test a burst. */
+static uint16_t
+access_filter(struct dp_port_stats *st, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(m->data_len < RTE_ETHER_HDR_LEN || access_untag(m))) {
+			pkts[k++] = m;
+			continue;
+		}
+		st->rx_bytes += m->pkt_len;
+		drop(st, DP_DROP_VIF_TAGGED, m);
+	}
+	return k;
+}
+
 /* Where a frame goes: a port, or flood (NULL); or it is dropped as a
- * hairpin. */
+ * hairpin or as reserved multicast. */
 struct fwd {
 	struct dp_port *port;
 	bool hairpin;
+	bool reserved;
 };
 
 /* Frames from one port, all on the port's bridge: check them, make their
@@ -248,13 +270,18 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	struct rte_mbuf *ok[DP_BURST];
 	bool repeat[DP_BURST];
 	uint64_t bytes = 0, prev_s = 0, prev_d = 0; /* 0: no key */
-	struct fwd fwd = {NULL, false};
+	struct fwd fwd = {NULL, false, false};
 	uint16_t i, k = 0;
 
+	st->rx_packets += n;
+	if (unlikely(in->access)) {
+		n = access_filter(st, pkts, n);
+		if (n == 0)
+			return;
+	}
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-	st->rx_packets += n;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth;
@@ -264,10 +291,6 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 		bytes += m->pkt_len;
 		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
 			drop(st, DP_DROP_RUNT, m);
-			continue;
-		}
-		if (unlikely(in->access) && unlikely(!access_untag(m))) {
-			drop(st, DP_DROP_VIF_TAGGED, m);
 			continue;
 		}
 		if (unlikely(m->pkt_len > br->max_len)) {
@@ -282,11 +305,6 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			continue;
 		}
 		dkey[k] = fdb_key_in_frame(tag, &eth->dst_addr);
-		if (unlikely(fdb_key_multicast(dkey[k])) &&
-		    unlikely(reserved_group(dkey[k], br->group_fwd_mask))) {
-			drop(st, DP_DROP_RESERVED_MULTICAST, m);
-			continue;
-		}
 		repeat[k] = skey[k] == prev_s && dkey[k] == prev_d;
 		if (!repeat[k]) {
 			prev_s = skey[k];
@@ -310,8 +328,12 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 		learn(w, f, skey[i], sb[i], learn_val, bgen, now, st);
 		fwd.port = NULL;
 		fwd.hairpin = false;
-		if (fdb_key_multicast(dkey[i]) || fdb_find(f, dkey[i], db[i], &v) == NULL ||
-		    !fdb_val_live(f, v, bgen, now))
+		fwd.reserved = false;
+		if (fdb_key_multicast(dkey[i])) {
+			fwd.reserved = reserved_group(dkey[i], br->group_fwd_mask);
+			goto forward; /* flood, unless reserved */
+		}
+		if (fdb_find(f, dkey[i], db[i], &v) == NULL || !fdb_val_live(f, v, bgen, now))
 			goto forward; /* flood */
 		out = fdb_val_port(v);
 		if (unlikely(out == in->id)) {
@@ -326,6 +348,8 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			out_enqueue(w, fwd.port, m);
 		else if (unlikely(fwd.hairpin))
 			drop(st, DP_DROP_HAIRPIN, m);
+		else if (unlikely(fwd.reserved))
+			drop(st, DP_DROP_RESERVED_MULTICAST, m);
 		else
 			flood(w, cfg, br, in->id, st, m);
 	}
