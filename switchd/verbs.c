@@ -1499,7 +1499,8 @@ static int
 verb_vif_plug(struct switchd *sd, struct sd_call *c)
 {
 	const char *ifname = arg(c, "ifname"), *path;
-	char name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX];
+	char name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX], old_ifname[IFNAMSIZ] = "";
+	bool replace = arg_true(c, "replace");
 	struct pif_plugged uplink;
 	struct pif_netdev nd;
 	struct network *n;
@@ -1516,9 +1517,18 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		return fail(c, SD_E_INVALID_VALUE, "give ifname= or vhost-user=, not both");
 	if (vhost_args(c, canon, &path, &server) != 0 || domid_parse(c, &domid) != 0)
 		return -1;
-	if (v->attached)
+	if (replace && ifname == NULL)
+		return fail(c, SD_E_INVALID_VALUE, "replace= is for ifname= (a backend netdev)");
+	if (v->attached && replace && v->vhost_path[0] == '\0' && strcmp(v->ifname, ifname) == 0)
+		return 0; /* plugged through this netdev already */
+	if (v->attached && (!replace || v->vhost_path[0] != '\0'))
 		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
-			    v->uuid, v->ifname);
+			    v->uuid, v->vhost_path[0] != '\0' ? v->vhost_path : v->ifname);
+	if (v->attached) {
+		/* The guest switched backends (emulated tap -> PV vif, or
+		 * back): the old one goes in the same request. */
+		snprintf(old_ifname, sizeof(old_ifname), "%s", v->ifname);
+	}
 	if (path != NULL) {
 		vif_vhost_port_name(v, domid, name);
 		if (vif_by_vhost_path(sd, path) != NULL)
@@ -1551,8 +1561,15 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		plug_pif_undo(sd, &uplink);
 		return -1;
 	}
+	if (old_ifname[0] != '\0' && (err = vif_detach(v, sd->dp)) != 0) {
+		plug_pif_undo(sd, &uplink);
+		return dp_fail(c, err, old_ifname);
+	}
 	err = attach_vif(sd, v, n, ifname, rec.vhost_path, server, domid);
 	if (err) {
+		if (old_ifname[0] != '\0' &&
+		    vif_attach(v, sd->dp, old_ifname, n->dp_bridge, n->mtu))
+			sd_log("error", "VIF %s: cannot plug %s again", v->uuid, old_ifname);
 		realise_undo(sd, n, made);
 		plug_pif_undo(sd, &uplink);
 		if (path != NULL && err == ENOTSOCK)
@@ -1575,10 +1592,16 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 static int
 verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 {
+	const char *ifname = arg(c, "ifname");
 	struct vif *v, rec;
 	int err;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	/* ifname=: only if plugged through that netdev, in one request (the
+	 * hotplug script's remove events race with the other backend's add). */
+	if (ifname != NULL &&
+	    (!v->attached || v->vhost_path[0] != '\0' || strcmp(v->ifname, ifname) != 0))
+		return 0;
 	if (!v->attached)
 		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
 	rec = *v;

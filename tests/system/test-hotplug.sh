@@ -99,7 +99,50 @@ check "... and the vhost-user VIF stays plugged" vhost7_plugged
 check "tap add for it: exit 0, still on vhost-user" bash -c \
 	"$(declare -f hp nctl vhost7_plugged); NETCTL=$NETCTL SOCK=$SOCK NS_HOST=$NS_HOST VIFSCRIPT=$VIFSCRIPT WORK=$WORK VIF7=$VIF7;
 		hp tap 7 0 add && vhost7_plugged"
+
+check_err "vif-plug replace=true of a VIF on vhost-user" DEVICE_ALREADY_ATTACHED \
+	nctl vif-plug uuid="$VIF7" ifname=vif5.0 replace=true
+check_err "replace=true with vhost-user=" INVALID_VALUE \
+	nctl vif-plug uuid="$VIF5" vhost-user="$WORK/vm5.sock" replace=true
 nctl vif-unplug uuid="$VIF7"
+
+# The PV driver takes over from the emulated NIC: "tap remove" and "vif
+# online" fire at the same time, in either order. switchd applies each to the
+# VIF's state as it is when the request comes, so the VIF always ends on
+# vif5.0 and neither event fails.
+check "vif-unplug ifname= of a netdev the VIF is not plugged through changes nothing" bash -c \
+	"$(declare -f hp nctl plugged_as); NETCTL=$NETCTL SOCK=$SOCK NS_HOST=$NS_HOST VIFSCRIPT=$VIFSCRIPT VIF5=$VIF5;
+		hp tap 5 0 add && nctl vif-unplug uuid=$VIF5 ifname=vif5.0 && plugged_as tap5.0"
+race_once() {
+	local a b ra rb
+	if ((RANDOM % 2)); then
+		hp tap 5 0 remove 2>>"$WORK/race.err" &
+		a=$!
+		sleep "0.00$((RANDOM % 10))"
+		hp vif 5 0 online 2>>"$WORK/race.err" &
+		b=$!
+	else
+		hp vif 5 0 online 2>>"$WORK/race.err" &
+		b=$!
+		sleep "0.00$((RANDOM % 10))"
+		hp tap 5 0 remove 2>>"$WORK/race.err" &
+		a=$!
+	fi
+	wait $a
+	ra=$?
+	wait $b
+	rb=$?
+	[ $ra -eq 0 ] && [ $rb -eq 0 ] && plugged_as vif5.0
+}
+good=0
+for ((i = 0; i < 100; i++)); do
+	hp tap 5 0 add 2>>"$WORK/race.err" && plugged_as tap5.0 || break
+	race_once && good=$((good + 1))
+done
+check "tap remove and vif online at once, 100 times in random order: always on vif5.0 ($good of 100)" \
+	test "$good" = 100
+check "and no event failed" test ! -s "$WORK/race.err"
+hp vif 5 0 remove
 
 check "too few arguments: exit 2, usage" fails_with 2 "usage: vif" hp_bare vif 5 0
 check "an unknown type: exit 2, usage" fails_with 2 "usage: vif" hp_bare eth 5 0 online
