@@ -26,8 +26,6 @@
 #define DP_DEFAULT_MBUFS 8192
 #define DP_DEFAULT_AGE_SEC 300
 /* Frames up to 9216 bytes fit one mbuf (jumbo networks). */
-#define DP_MBUF_DATA_ROOM (9216 + RTE_PKTMBUF_HEADROOM)
-#define DP_MBUF_CACHE 256
 
 static const char *const drop_names[] = {
 #define DP_DROP_NAME(e, name, desc) [DP_DROP_##e] = name,
@@ -119,6 +117,44 @@ fdb_limits_apply(struct dp *dp)
 	}
 }
 
+struct rte_mempool *
+dp_pool_create(struct dp *dp, unsigned int n)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	dp_pools_sweep(dp);
+	snprintf(name, sizeof(name), "%s_p%u", dp->name, dp->pool_seq++);
+	return rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0, DP_MBUF_DATA_ROOM,
+				       (int)rte_socket_id());
+}
+
+void
+dp_pool_release(struct dp *dp, struct rte_mempool *mp)
+{
+	if (mp == NULL)
+		return;
+	if (rte_mempool_full(mp) || dp->n_dead_pools == RTE_DIM(dp->dead_pools)) {
+		rte_mempool_free(mp);
+		return;
+	}
+	dp->dead_pools[dp->n_dead_pools++] = mp;
+}
+
+void
+dp_pools_sweep(struct dp *dp)
+{
+	unsigned int i = 0;
+
+	while (i < dp->n_dead_pools) {
+		if (!rte_mempool_full(dp->dead_pools[i])) {
+			i++;
+			continue;
+		}
+		rte_mempool_free(dp->dead_pools[i]);
+		dp->dead_pools[i] = dp->dead_pools[--dp->n_dead_pools];
+	}
+}
+
 /* Build a snapshot from the master state, make it current, wait for a grace
  * period and free the previous one. */
 static int
@@ -140,6 +176,7 @@ dp_publish(struct dp *dp)
 	cfg = calloc(1, sizeof(*cfg) + members_sz + n_rxqs * sizeof(struct dp_rxq));
 	if (cfg == NULL)
 		return ENOMEM;
+	cfg->gen = ++dp->cfg_gen;
 	cfg->rxqs = (struct dp_rxq *)((char *)cfg->members + members_sz);
 	if (build_vlan_maps(dp, cfg) != 0) {
 		dp_cfg_free(cfg);
@@ -196,6 +233,7 @@ dp_publish(struct dp *dp)
 	}
 
 	fdb_limits_apply(dp);
+	dp_pools_sweep(dp);
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
 	/* A blocked worker must see new ports' descriptors, and is offline:
@@ -328,6 +366,8 @@ dp_destroy(struct dp *dp)
 		dp_worker_fini(dp->workers[w]);
 		rte_free(dp->workers[w]);
 	}
+	while (dp->n_dead_pools > 0)
+		rte_mempool_free(dp->dead_pools[--dp->n_dead_pools]);
 	fdb_fini(&dp->fdb);
 	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
@@ -680,7 +720,10 @@ dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *s
 		for (r = 0; r < DP_DROP__MAX; r++)
 			st->drops[r] += ld(&s->drops[r]);
 		st->fdb_limit += ld(&s->fdb_limit);
+		st->no_mbuf += ld(&s->no_mbuf);
 	}
+	if (port->cls->no_mbuf != NULL)
+		st->no_mbuf += port->cls->no_mbuf(port);
 	st->fdb_entries = fdb_cnt_port(&dp->fdb, port_id, dp->port_bridge[port_id]);
 	st->fdb_max = __atomic_load_n(&dp->fdb.port_max[port_id], __ATOMIC_RELAXED);
 	return 0;

@@ -97,6 +97,8 @@ struct dp_port_stats {
 	uint64_t tx_bytes;
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t fdb_limit;   /* frames forwarded whose source a limit kept from being learned */
+	uint64_t no_mbuf;     /* receives that found no free packet buffer (the frames wait,
+			       * or the device drops them) */
 	uint32_t fdb_entries; /* dp_port_stats_get(): MACs learned on the port now */
 	uint32_t fdb_max;     /* dp_port_stats_get(): the most it may hold */
 };

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
 #include "datapath.h"
@@ -40,6 +41,7 @@ struct dp_cfg_rx {
 /* The immutable snapshot workers read (see the publication rule in
  * datapath.h). Built by dp_publish(), freed after a grace period. */
 struct dp_cfg {
+	uint64_t gen;			    /* 1, 2, ...: which snapshot this is */
 	struct dp_port *port[DP_MAX_PORTS]; /* NULL: unused id */
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
@@ -64,9 +66,9 @@ struct dp_worker {
 	unsigned int id; /* 0..n_workers-1; also its RCU thread id */
 	unsigned int lcore;
 	uint64_t next_age_tsc;
-	int epfd;    /* where an idle worker blocks: its ports' descriptors and wake_fd */
-	int wake_fd; /* eventfd: a new snapshot, a new peer, or stop */
-	const struct dp_cfg *cannot_block; /* a snapshot with a port that cannot signal */
+	int epfd;	       /* where an idle worker blocks: its ports' descriptors and wake_fd */
+	int wake_fd;	       /* eventfd: a new snapshot, a new peer, or stop */
+	uint64_t cannot_block; /* gen of a snapshot with a port that cannot signal, or 0 */
 	struct dp_worker_stats st;
 	uint16_t n_dirty;
 	struct dp_port *dirty[DP_MAX_PORTS]; /* ports with queued output */
@@ -81,8 +83,13 @@ struct dp_bridge {
 	char name[32];
 };
 
+/* Packet buffers: room for a 9,000-byte MTU frame in one mbuf. */
+#define DP_MBUF_DATA_ROOM (9216 + RTE_PKTMBUF_HEADROOM)
+#define DP_MBUF_CACHE 256
+
 struct dp {
 	struct dp_cfg *cfg;	  /* published snapshot; workers load it */
+	uint64_t cfg_gen;	  /* gen of the last snapshot built */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
 	struct fdb fdb;
@@ -97,8 +104,23 @@ struct dp {
 	struct dp_bridge bridges[DP_MAX_BRIDGES];
 
 	struct dp_worker *workers[DP_MAX_WORKERS];
-	char name[16]; /* prefix of DPDK object names */
+	char name[16];	       /* prefix of DPDK object names */
+	unsigned int pool_seq; /* for names of pools of their own (dp_pool_create()) */
+	/* Pools of closed ports whose mbufs are not all back yet (in other
+	 * ports' queues): freed by dp_pools_sweep() once they are. */
+	struct rte_mempool *dead_pools[DP_MAX_PORTS];
+	unsigned int n_dead_pools;
 };
+
+/* A pool of @n packet buffers for one port's rx queues (an ethdev's
+ * descriptors hold theirs for as long as the port is open, so they are
+ * not taken from the shared pool, which would run dry with a few
+ * multi-queue NICs). NULL if there is no memory for it. */
+struct rte_mempool *dp_pool_create(struct dp *dp, unsigned int n);
+/* The port that had @mp closed: free it now if every mbuf is back, else
+ * when dp_pools_sweep() finds them back. */
+void dp_pool_release(struct dp *dp, struct rte_mempool *mp);
+void dp_pools_sweep(struct dp *dp);
 
 /* Free a snapshot and what it owns. */
 void dp_cfg_free(struct dp_cfg *cfg);

@@ -53,8 +53,21 @@
 /* Longest mbuf chain sent as one frame. */
 #define AFP_MAX_SEGS 8
 
+/* What netdev_prepare() changed on a netdev, to put back when the port
+ * closes (or its open fails): a taken-over netdev is the toolstack's, and
+ * goes back to it as it was. Promiscuity needs nothing: it is the socket's
+ * membership, and goes with it. */
+struct netdev_saved {
+	bool set_up;	    /* it was down; netdev_prepare() set it up */
+	bool gro_off;	    /* GRO was on; turned off */
+	bool lro_off;	    /* LRO was on; turned off */
+	bool ipv6_disabled; /* IPv6 was enabled; disabled */
+};
+
 struct dp_afp {
 	int ifindex;
+	char dev[IFNAMSIZ];
+	struct netdev_saved saved;
 	uint16_t n_socks;
 	int fd[]; /* [n_socks]; fd[q] is rx queue q, tx queue t uses fd[t % n_socks] */
 };
@@ -63,6 +76,19 @@ static int
 netdev_ioctl(int fd, unsigned long req, struct ifreq *ifr)
 {
 	return ioctl(fd, req, ifr) < 0 ? errno : 0;
+}
+
+/* ETHTOOL_G* @cmd's value, or -1 if the driver has no such setting. */
+static int
+ethtool_get(int fd, const char *dev, uint32_t cmd)
+{
+	struct ethtool_value ev = {.cmd = cmd};
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : (int)ev.data;
 }
 
 static void
@@ -78,44 +104,48 @@ ethtool_set(int fd, const char *dev, uint32_t cmd, uint32_t value)
 	(void)ioctl(fd, SIOCETHTOOL, &ifr);
 }
 
-/* Clear LRO alone: ETHTOOL_SFLAGS sets every legacy flag at once (VLAN
- * offloads, n-tuple filters, RX hashing too). */
-static void
-lro_off(int fd, const char *dev)
+/* Set or clear LRO alone: ETHTOOL_SFLAGS sets every legacy flag at once
+ * (VLAN offloads, n-tuple filters, RX hashing too). True if it changed. */
+static bool
+lro_set(int fd, const char *dev, bool on)
 {
-	struct ethtool_value ev = {.cmd = ETHTOOL_GFLAGS};
-	struct ifreq ifr;
+	int flags = ethtool_get(fd, dev, ETHTOOL_GFLAGS);
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0 || !(ev.data & ETH_FLAG_LRO))
-		return; /* no flags, or LRO off already */
-	ethtool_set(fd, dev, ETHTOOL_SFLAGS, ev.data & ~(uint32_t)ETH_FLAG_LRO);
+	if (flags < 0 || !!(flags & ETH_FLAG_LRO) == on)
+		return false; /* no flags, or as asked already */
+	ethtool_set(fd, dev, ETHTOOL_SFLAGS,
+		    on ? (uint32_t)flags | ETH_FLAG_LRO
+		       : (uint32_t)flags & ~(uint32_t)ETH_FLAG_LRO);
+	return true;
 }
 
-static void
-disable_ipv6(const char *dev)
+/* Write "0" or "1" to @dev's disable_ipv6; true if it was the other. */
+static bool
+ipv6_disable_set(const char *dev, bool disable)
 {
-	char path[128];
+	char path[128], was = '?';
+	bool changed = false;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return; /* no IPv6 in this kernel or namespace */
-	if (write(fd, "1", 1) != 1) {
-		/* Nothing else to do: the port still works. */
-	}
+		return false; /* no IPv6 in this kernel or namespace */
+	if (read(fd, &was, 1) == 1 && was != (disable ? '1' : '0'))
+		changed = pwrite(fd, disable ? "1" : "0", 1, 0) == 1;
 	close(fd);
+	return changed;
 }
 
+/* Make @dev a switch port (see the top of the file); *saved records what
+ * changed. */
 static int
-netdev_prepare(const char *dev)
+netdev_prepare(const char *dev, struct netdev_saved *saved)
 {
 	struct ifreq ifr;
 	int fd, err;
 
+	memset(saved, 0, sizeof(*saved));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
@@ -125,15 +155,45 @@ netdev_prepare(const char *dev)
 	if (err == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
 		err = netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
+		saved->set_up = err == 0;
 	}
 	if (err == 0) {
-		ethtool_set(fd, dev, ETHTOOL_SGRO, 0);
-		lro_off(fd, dev);
+		if (ethtool_get(fd, dev, ETHTOOL_GGRO) > 0) {
+			ethtool_set(fd, dev, ETHTOOL_SGRO, 0);
+			saved->gro_off = ethtool_get(fd, dev, ETHTOOL_GGRO) == 0;
+		}
+		saved->lro_off = lro_set(fd, dev, false);
 	}
 	close(fd);
 	if (err == 0)
-		disable_ipv6(dev);
+		saved->ipv6_disabled = ipv6_disable_set(dev, true);
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
+}
+
+/* Put back what netdev_prepare() changed, in the reverse order. A netdev
+ * that has gone meanwhile (its VM destroyed) has nothing to put back. */
+static void
+netdev_restore(const char *dev, const struct netdev_saved *saved)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (saved->ipv6_disabled)
+		ipv6_disable_set(dev, false);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (saved->lro_off)
+		lro_set(fd, dev, true);
+	if (saved->gro_off)
+		ethtool_set(fd, dev, ETHTOOL_SGRO, 1);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (saved->set_up && netdev_ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags &= ~IFF_UP;
+		(void)netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
 }
 
 /*
@@ -313,12 +373,16 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 
 	if (strlen(params->name) >= IFNAMSIZ)
 		return EINVAL;
-	err = netdev_prepare(params->name);
-	if (err)
-		return err;
 	a = malloc(sizeof(*a) + n * sizeof(a->fd[0]));
 	if (a == NULL)
 		return ENOMEM;
+	snprintf(a->dev, sizeof(a->dev), "%s", params->name);
+	err = netdev_prepare(a->dev, &a->saved);
+	if (err) {
+		netdev_restore(a->dev, &a->saved);
+		free(a);
+		return err;
+	}
 	a->n_socks = n;
 	for (i = 0; i < n; i++)
 		a->fd[i] = -1;
@@ -329,6 +393,7 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (err == 0 && n > 1)
 		err = afp_fanout(a);
 	if (err) {
+		netdev_restore(a->dev, &a->saved);
 		afp_free_later(a);
 		return err;
 	}
@@ -341,6 +406,7 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 static void
 afp_close(struct dp_port *port)
 {
+	netdev_restore(port->afp->dev, &port->afp->saved);
 	afp_free_later(port->afp);
 	port->afp = NULL;
 }
@@ -388,8 +454,11 @@ afp_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 	int r;
 
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
-	if (rte_pktmbuf_alloc_bulk(port->mp, pkts, n) != 0)
+	if (unlikely(rte_pktmbuf_alloc_bulk(port->mp, pkts, n) != 0)) {
+		/* The frames wait in the socket: receive them next time. */
+		port->pw[dp_port_rx_worker(port, queue)].st.no_mbuf++;
 		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		iov[i].iov_base = rte_pktmbuf_mtod(pkts[i], void *);
 		iov[i].iov_len = rte_pktmbuf_tailroom(pkts[i]);

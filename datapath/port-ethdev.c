@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 
+#include "dp-private.h"
 #include "port.h"
 
 /* Ring sizes: what NIC PMDs take by default, clamped to what the device
@@ -26,10 +27,23 @@
 #define DP_RX_DESC 1024
 
 struct dp_eth {
-	uint16_t n_hw_txq; /* tx queues the device has: <= port->n_txq */
-	bool shared_tx;	   /* fewer than workers: take txlock[queue] */
+	uint16_t n_hw_txq;	/* tx queues the device has: <= port->n_txq */
+	bool shared_tx;		/* fewer than workers: take txlock[queue] */
+	struct rte_mempool *mp; /* its rx queues' buffers (dp_pool_create()) */
 	rte_spinlock_t txlock[DP_MAX_WORKERS];
 };
+
+/* Buffers for a port's rx queues: what the descriptors hold while the port
+ * is open, and room for what is received and not yet sent on: a burst
+ * being switched by each worker, each worker's mempool cache (frames are
+ * freed on the worker that sends them) and frames waiting in other ports'
+ * tx queues. Short of them, receives count no_mbuf. */
+static unsigned int
+rx_pool_size(const struct dp_port *port, uint16_t nb_rxd)
+{
+	return (unsigned int)port->n_rxq * nb_rxd +
+	       port->n_txq * (2u * DP_BURST + DP_MBUF_CACHE * 3u / 2) + 512;
+}
 
 static void
 ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t mtu,
@@ -54,7 +68,7 @@ ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t 
 }
 
 static int
-ethdev_start(struct dp_port *port, uint16_t mtu, struct rte_mempool *mp)
+ethdev_start(struct dp_port *port, uint16_t mtu)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -78,10 +92,13 @@ ethdev_start(struct dp_port *port, uint16_t mtu, struct rte_mempool *mp)
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return -ret;
+	port->eth->mp = dp_pool_create(port->dp, rx_pool_size(port, nb_rxd));
+	if (port->eth->mp == NULL)
+		return ENOBUFS;
 	for (q = 0; q < port->n_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port->ethdev, q, nb_rxd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
-					     NULL, mp);
+					     NULL, port->eth->mp);
 		if (ret < 0)
 			return -ret;
 	}
@@ -100,12 +117,30 @@ ethdev_start(struct dp_port *port, uint16_t mtu, struct rte_mempool *mp)
 	return 0;
 }
 
+/* Stop the device and give back what ethdev_start() took. Its rx queues
+ * keep their buffers until the device is reconfigured or closed: the pool
+ * goes when they are back. */
+static void
+ethdev_stop(struct dp_port *port)
+{
+	rte_eth_dev_stop(port->ethdev);
+	dp_pool_release(port->dp, port->eth->mp);
+	rte_free(port->eth);
+	port->eth = NULL;
+}
+
 static void
 ethdev_close(struct dp_port *port)
 {
-	rte_eth_dev_stop(port->ethdev);
-	rte_free(port->eth);
-	port->eth = NULL;
+	ethdev_stop(port);
+}
+
+static uint64_t
+ethdev_no_mbuf(const struct dp_port *port)
+{
+	struct rte_eth_stats st;
+
+	return rte_eth_stats_get(port->ethdev, &st) == 0 ? st.rx_nombuf : 0;
 }
 
 static uint16_t
@@ -157,12 +192,10 @@ ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rt
 	for (q = 0; q < DP_MAX_WORKERS; q++)
 		rte_spinlock_init(&port->eth->txlock[q]);
 	port->ethdev = params->ethdev;
-	err = ethdev_start(port, params->mtu, mp);
-	if (err) {
-		rte_eth_dev_stop(port->ethdev);
-		rte_free(port->eth);
-		port->eth = NULL;
-	}
+	(void)mp; /* its rx queues get a pool of their own */
+	err = ethdev_start(port, params->mtu);
+	if (err)
+		ethdev_stop(port);
 	return err;
 }
 
@@ -173,4 +206,5 @@ const struct dp_port_class dp_port_class_ethdev = {
 	.rx_burst = ethdev_rx,
 	.tx_burst = ethdev_tx,
 	.link_up = ethdev_link_up,
+	.no_mbuf = ethdev_no_mbuf,
 };

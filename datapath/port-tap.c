@@ -102,13 +102,14 @@ tap_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
-	(void)queue;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(port->mp);
 		ssize_t r;
 
-		if (m == NULL)
+		if (unlikely(m == NULL)) {
+			port->pw[dp_port_rx_worker(port, queue)].st.no_mbuf++;
 			break;
+		}
 		r = read(port->fd, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
 		if (r <= 0) {
 			rte_pktmbuf_free(m);

@@ -94,6 +94,10 @@ struct dp_port_class {
 	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n, struct dp_port_stats *st);
 
+	/* Optional: receives that found no packet buffer, counted by the
+	 * device rather than by rx_burst (an ethdev's rx_nombuf). */
+	uint64_t (*no_mbuf)(const struct dp_port *port);
+
 	/* Optional: false while the port has no peer (a vhost-user port whose
 	 * guest is not connected). Frames it refuses then count as link_down,
 	 * not tx_full. Any thread. NULL: always up. */

@@ -544,11 +544,13 @@ worker_block(struct dp_worker *w)
 	struct epoll_event ev[8];
 	uint64_t n;
 
-	if (cfg == w->cannot_block)
+	/* By generation, not address: a later snapshot may be allocated
+	 * where this one was. */
+	if (cfg->gen == w->cannot_block)
 		return false;
 	if (!wait_arm(w, cfg, true)) {
 		wait_arm(w, cfg, false);
-		w->cannot_block = cfg; /* until the next snapshot */
+		w->cannot_block = cfg->gen; /* until the next snapshot */
 		return false;
 	}
 	/* Frames that came before the peers were asked to signal would

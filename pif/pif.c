@@ -310,9 +310,33 @@ dhcp_pidfile(char *buf, size_t len, const char *rundir, const char *ifname)
 	snprintf(buf, len, "%s/dhclient.%s.pid", rundir, ifname);
 }
 
-/* Stop a DHCP client this module started on @ifname, if any. */
-static void
-dhcp_stop(const char *ifname, const char *rundir)
+/* True if process @pid is the DHCP client dhcp_start() ran for @ifname
+ * with pidfile @pidfile: its command line names both. A pidfile left by a
+ * client that died may name a process that has the pid since. */
+static bool
+dhcp_pid_ours(int pid, const char *pidfile, const char *ifname)
+{
+	bool has_pf = false, has_if = false;
+	char path[64], cmd[1024];
+	size_t n, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	for (i = 0; i < n; i += strlen(cmd + i) + 1) {
+		has_pf |= strcmp(cmd + i, pidfile) == 0;
+		has_if |= strcmp(cmd + i, ifname) == 0;
+	}
+	return has_pf && has_if && strstr(cmd, "dhclient") != NULL;
+}
+
+void
+pif_dhcp_stop(const char *ifname, const char *rundir)
 {
 	char path[256];
 	FILE *f;
@@ -322,7 +346,7 @@ dhcp_stop(const char *ifname, const char *rundir)
 	f = fopen(path, "re");
 	if (f == NULL)
 		return;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
+	if (fscanf(f, "%d", &pid) == 1 && pid > 1 && dhcp_pid_ours(pid, path, ifname))
 		kill(pid, SIGTERM);
 	fclose(f);
 	unlink(path);
@@ -388,7 +412,7 @@ pif_ip_apply(const char *ifname, const struct pif_ip *ip, const char *rundir)
 		err = EIO;
 		goto out;
 	}
-	dhcp_stop(ifname, rundir);
+	pif_dhcp_stop(ifname, rundir);
 	err = addr_flush(sk, ifindex);
 	if (err)
 		goto out;

@@ -124,6 +124,12 @@ int pif_ip_apply(const char *ifname, const struct pif_ip *ip, const char *rundir
 /* True if a DHCP client this module can drive is installed. */
 bool pif_dhcp_client_available(void);
 
+/* Stop the DHCP client pif_ip_apply() started on @ifname, if its pid file
+ * under @rundir names one, and remove the pid file. A pid that is no longer
+ * that client's (it died, and the pid was given to another process) is left
+ * alone. */
+void pif_dhcp_stop(const char *ifname, const char *rundir);
+
 /* Add the datapath port described by @pp as @pif's and mark it attached.
  * For the kinds of PIF: pif_attach() here, vlan_attach() in vlan/. */
 int pif_port_add(struct pif *pif, struct dp *dp, const struct dp_port_params *pp);

@@ -46,6 +46,7 @@
 	X(BRIDGE_NOT_FOUND, "no network has this bridge")                          \
 	X(PORT_NOT_FOUND, "the bridge has no port of this name")                   \
 	X(DATAPATH_PORTS_EXHAUSTED, "no room for another port of this kind")       \
+	X(DATAPATH_NO_BUFFERS, "no memory for the port's packet buffers")          \
 	X(DATAPATH_ERROR, "the datapath refused the change")                       \
 	X(STORE_ERROR, "the configuration database failed")                        \
 	X(INTERNAL_ERROR, "an unexpected failure inside switchd")

@@ -415,6 +415,10 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		sd_log("error", "signalfd: %s", strerror(errno));
+		return 1;
+	}
 
 	TAILQ_INIT(&sd.networks);
 	TAILQ_INIT(&sd.pifs);

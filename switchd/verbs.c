@@ -315,6 +315,11 @@ dp_fail(struct sd_call *c, int err, const char *what)
 		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
 			    "%s: the datapath has room for %d ports, all taken", what,
 			    DP_MAX_PORTS);
+	if (err == ENOBUFS)
+		return fail(c, SD_E_DATAPATH_NO_BUFFERS,
+			    "%s: no memory for the packet buffers its queues hold; start switchd"
+			    " with more --memory (or hugepages)",
+			    what);
 	if (err == EMFILE || err == ENFILE)
 		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
 			    "%s: out of file descriptors (%s); raise switchd's LimitNOFILE", what,
@@ -1840,6 +1845,7 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		set_int(rec, "fdb_entries", st.fdb_entries);
 		set_int(rec, "fdb_max", st.fdb_max);
 		set_int(rec, "fdb_limit", (long long)st.fdb_limit);
+		set_int(rec, "no_mbuf", (long long)st.no_mbuf);
 		json_array_append_new(c->result, rec);
 	}
 out:

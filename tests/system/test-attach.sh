@@ -69,4 +69,24 @@ check "the VIF is not plugged" test "$(nctl vif-list uuid="$VIF3" params=current
 check "vif3.0 is no port" bash -c "! $NETCTL --socket $SOCK port-stats port=vif3.0 >/dev/null 2>&1"
 check "the VM on xenbr0 still reaches upstream" ping_from "${P}vm1" 198.18.0.254
 
+# A taken-over netdev goes back to the toolstack as it was: link state,
+# GRO and IPv6, changed for the port, are put back on unplug.
+ip link add rs0 netns "$NS_HOST" type veth peer name eth2 netns "${P}vm2" &&
+	ip -n "${P}vm2" link set eth2 up &&
+	ip netns exec "$NS_HOST" ethtool -K rs0 gro on &&
+	ip netns exec "$NS_HOST" sysctl -qw net.ipv6.conf.rs0.disable_ipv6=0 ||
+	not_ok "create rs0"
+netdev_state() { # up/down, GRO on/off, disable_ipv6
+	local up gro
+	up=$(ip -n "$NS_HOST" -o link show rs0 | grep -q '[<,]UP[,>]' && echo up || echo down)
+	gro=$(ip netns exec "$NS_HOST" ethtool -k rs0 | awk '/^generic-receive-offload:/ {print $2}')
+	echo "$up,$gro,$(ip netns exec "$NS_HOST" sysctl -n net.ipv6.conf.rs0.disable_ipv6)"
+}
+check "before the plug rs0 is down, GRO on, IPv6 on" test "$(netdev_state)" = down,on,0
+VIFR=$(vif_for "${P}vm2" eth2 "$NET0" 2)
+nctl vif-plug uuid="$VIFR" ifname=rs0
+check "plugged: up, GRO off, IPv6 off" test "$(netdev_state)" = up,off,1
+nctl vif-unplug uuid="$VIFR"
+check "unplugged: as it was before" test "$(netdev_state)" = down,on,0
+
 [ "$TAP_FAILED" -eq 0 ]

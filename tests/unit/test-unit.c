@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -233,6 +235,7 @@ struct loaded {
 	int networks, pifs, vifs, vlans, vlan_tag;
 	char label[128];
 	int vif_device;
+	unsigned int net_mask, net_limit, vif_limit;
 	enum pif_ip_mode mode;
 	char backend[PIF_BACKEND_MAX];
 };
@@ -244,6 +247,8 @@ ld_net(struct network *n, void *arg)
 
 	l->networks++;
 	snprintf(l->label, sizeof(l->label), "%s", n->name_label);
+	l->net_mask = n->group_fwd_mask;
+	l->net_limit = n->mac_limit;
 	free(n);
 	return 0;
 }
@@ -267,6 +272,7 @@ ld_vif(struct vif *v, void *arg)
 
 	l->vifs++;
 	l->vif_device = v->device;
+	l->vif_limit = v->mac_limit;
 	free(v);
 	return 0;
 }
@@ -302,14 +308,17 @@ test_store_roundtrip(void **state)
 	struct network n = {.uuid = "0f79d86c-f0c0-4b65-bc25-78bae8e2a261",
 			    .name_label = "Pool-wide network 0",
 			    .bridge = "xenbr0",
-			    .mtu = 1500};
+			    .mtu = 1500,
+			    .group_fwd_mask = 0x4008,
+			    .mac_limit = 5000};
 	struct pif p = {.uuid = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			.device = "eth0",
 			.vlan = -1,
 			.backend = "dpdk:net_vhost0,iface=/run/a-socket-path-longer-than-"
 				   "sixteen-characters.sock,client=1",
 			.ip = {.mode = PIF_IP_STATIC}};
-	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7};
+	struct vif v = {
+		.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7, .mac_limit = 64};
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
 			  .tagged_pif = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			  .untagged_pif = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
@@ -358,6 +367,9 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.vifs, 1);
 	assert_string_equal(l.label, "Pool-wide network 0");
 	assert_int_equal(l.vif_device, 7);
+	assert_int_equal(l.net_mask, 0x4008);
+	assert_int_equal(l.net_limit, 5000);
+	assert_int_equal(l.vif_limit, 64);
 	assert_int_equal(l.vlans, 1);
 	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
@@ -415,6 +427,70 @@ test_store_upgrades_version_1(void **state)
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 	remove_db(path);
+}
+
+/* A database that cannot be opened: the message is SQLite's, copied
+ * before the handle that owned it was closed (it was read after). */
+static void
+test_store_open_errors(void **state)
+{
+	char dir[] = "/tmp/sdtest-store-XXXXXX", path[64], msg[256];
+	struct store *st = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* A directory where the file should be. */
+	assert_int_equal(store_open(dir, &st, msg, sizeof(msg)), EIO);
+	assert_null(st);
+	assert_true(strlen(msg) > 0 && strlen(msg) < sizeof(msg));
+	assert_non_null(strstr(msg, "unable to open"));
+	/* Not a database. */
+	snprintf(path, sizeof(path), "%s/garbage.db", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		for (int i = 0; i < 512; i++)
+			fputs("this is not an SQLite database\n", f);
+		fclose(f);
+	}
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), EIO);
+	assert_non_null(strstr(msg, "not a database"));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* pif_dhcp_stop() stops only the client it started: a pid file that names
+ * another process (the client died and its pid was given again) leaves that
+ * process alone, and the pid file goes. */
+static void
+test_dhcp_stop_spares_others(void **state)
+{
+	char dir[] = "/tmp/sdtest-dhcp-XXXXXX", path[96];
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "%s/dhclient.xenbr9.pid", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%d\n", (int)pid);
+	fclose(f);
+	usleep(100000); /* the child has exec'd sleep */
+	pif_dhcp_stop("xenbr9", dir);
+	usleep(200000); /* time for a signal, had one been sent, to end it */
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* still running */
+	assert_int_equal(access(path, F_OK), -1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	rmdir(dir);
 }
 
 static void
@@ -557,6 +633,8 @@ main(void)
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_store_upgrades_version_1),
 		cmocka_unit_test(test_store_refuses_newer_schema),
+		cmocka_unit_test(test_store_open_errors),
+		cmocka_unit_test(test_dhcp_stop_spares_others),
 		cmocka_unit_test(test_vlan_tags_and_names),
 		cmocka_unit_test(test_pif_backends),
 		cmocka_unit_test(test_vif_vhost_paths_and_names),
