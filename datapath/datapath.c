@@ -662,6 +662,16 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 }
 
 int
+dp_port_set_netdev_mtu(struct dp *dp, uint16_t port, uint16_t mtu)
+{
+	if (!port_valid(dp, port))
+		return ENOENT;
+	if (dp->ports[port]->cls->set_netdev_mtu == NULL)
+		return ENOTSUP;
+	return dp->ports[port]->cls->set_netdev_mtu(dp->ports[port], mtu);
+}
+
+int
 dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max)
 {
 	if (!port_valid(dp, port))

@@ -185,6 +185,7 @@ struct dp_port_params {
 	const char *vhost_path;	   /* vhost-user kind: the socket (absolute path) */
 	bool vhost_server;	   /* vhost-user kind: create the socket (else connect to it) */
 	bool access;		   /* a VM's port: tagged frames it sends are dropped */
+	uint16_t netdev_mtu;	   /* af_packet: the netdev's MTU while open (0: as it is) */
 	uint32_t fdb_max;	   /* most MACs learned on it; 0: the default (below) */
 };
 
@@ -201,6 +202,10 @@ struct dp_port_params {
  * untagged to the trunk. EINVAL for a bad VID or a parent that is not a
  * trunk, EEXIST if the parent has that VLAN already. */
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
+
+/* Set the MTU of the kernel netdev an af_packet port took over (a VIF's
+ * backend); it is put back when the port closes. ENOTSUP for other kinds. */
+int dp_port_set_netdev_mtu(struct dp *dp, uint16_t port, uint16_t mtu);
 
 /* Detach and close a port; its FDB entries are flushed. Traffic on other
  * ports is not interrupted. EBUSY for a trunk that still has VLAN ports. */

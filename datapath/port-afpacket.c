@@ -58,6 +58,7 @@
  * goes back to it as it was. Promiscuity needs nothing: it is the socket's
  * membership, and goes with it. */
 struct netdev_saved {
+	int mtu;	    /* its MTU before a port set it, or 0 */
 	bool set_up;	    /* it was down; netdev_prepare() set it up */
 	bool gro_off;	    /* GRO was on; turned off */
 	bool lro_off;	    /* LRO was on; turned off */
@@ -170,6 +171,31 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
 }
 
+/* Set @dev's MTU to @mtu, recording the first value it had in *saved. */
+static int
+netdev_mtu_set(const char *dev, uint16_t mtu, struct netdev_saved *saved)
+{
+	struct ifreq ifr;
+	int fd, err;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	err = netdev_ioctl(fd, SIOCGIFMTU, &ifr);
+	if (err == 0 && ifr.ifr_mtu != mtu) {
+		int was = ifr.ifr_mtu;
+
+		ifr.ifr_mtu = mtu;
+		err = netdev_ioctl(fd, SIOCSIFMTU, &ifr);
+		if (err == 0 && saved->mtu == 0)
+			saved->mtu = was;
+	}
+	close(fd);
+	return err;
+}
+
 /* Put back what netdev_prepare() changed, in the reverse order. A netdev
  * that has gone meanwhile (its VM destroyed) has nothing to put back. */
 static void
@@ -189,6 +215,10 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 		ethtool_set(fd, dev, ETHTOOL_SGRO, 1);
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (saved->mtu != 0) {
+		ifr.ifr_mtu = saved->mtu;
+		(void)netdev_ioctl(fd, SIOCSIFMTU, &ifr);
+	}
 	if (saved->set_up && netdev_ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags &= ~IFF_UP;
 		(void)netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
@@ -378,6 +408,8 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 		return ENOMEM;
 	snprintf(a->dev, sizeof(a->dev), "%s", params->name);
 	err = netdev_prepare(a->dev, &a->saved);
+	if (err == 0 && params->netdev_mtu != 0)
+		err = netdev_mtu_set(a->dev, params->netdev_mtu, &a->saved);
 	if (err) {
 		netdev_restore(a->dev, &a->saved);
 		free(a);
@@ -401,6 +433,12 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	port->mp = mp;
 	port->n_rxq = n;
 	return 0;
+}
+
+static int
+afp_set_netdev_mtu(struct dp_port *port, uint16_t mtu)
+{
+	return netdev_mtu_set(port->afp->dev, mtu, &port->afp->saved);
 }
 
 static void
@@ -568,4 +606,5 @@ const struct dp_port_class dp_port_class_afpacket = {
 	.rx_burst = afp_rx,
 	.tx_burst = afp_tx,
 	.rx_wait = afp_rx_wait,
+	.set_netdev_mtu = afp_set_netdev_mtu,
 };

@@ -94,6 +94,9 @@ struct dp_port_class {
 	uint16_t (*tx_burst)(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			     uint16_t n, struct dp_port_stats *st);
 
+	/* Optional: set the MTU of the kernel netdev behind the port. */
+	int (*set_netdev_mtu)(struct dp_port *port, uint16_t mtu);
+
 	/* Optional: receives that found no packet buffer, counted by the
 	 * device rather than by rx_burst (an ethdev's rx_nombuf). */
 	uint64_t (*no_mbuf)(const struct dp_port *port);

@@ -1371,6 +1371,19 @@ domid_parse(struct sd_call *c, int *domid)
 	return 0;
 }
 
+/* A VIF's MTU: 68 up to its network's. */
+static int
+vif_mtu_parse(struct sd_call *c, const char *s, const struct network *n, uint16_t *mtu)
+{
+	if (network_mtu_parse(s, mtu) != 0)
+		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", s, NETWORK_MTU_MIN,
+			    NETWORK_MTU_MAX);
+	if (*mtu > n->mtu)
+		return fail(c, SD_E_MTU_INVALID, "MTU %s is larger than network %s's %u", s,
+			    n->bridge, n->mtu);
+	return 0;
+}
+
 static int
 verb_vif_create(struct switchd *sd, struct sd_call *c)
 {
@@ -1388,9 +1401,8 @@ verb_vif_create(struct switchd *sd, struct sd_call *c)
 			    VIF_DEVICE_MAX);
 	LOOKUP(n, network_by_uuid, "network-uuid", "network");
 	mtu = n->mtu;
-	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
-		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
-			    NETWORK_MTU_MAX);
+	if (mtu_s != NULL && vif_mtu_parse(c, mtu_s, n, &mtu) != 0)
+		return -1;
 	if (domid_parse(c, &domid) != 0)
 		return -1;
 	TAILQ_FOREACH(o, &sd->vifs, next)
@@ -1626,7 +1638,7 @@ static int
 verb_vif_move(struct switchd *sd, struct sd_call *c)
 {
 	struct pif_plugged uplink;
-	struct network *n;
+	struct network *n, *old;
 	struct vif *v, rec;
 	bool made = false;
 	int err;
@@ -1635,6 +1647,7 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	LOOKUP(n, network_by_uuid, "network-uuid", "network");
 	if (strcmp(v->network_uuid, n->uuid) == 0)
 		return 0;
+	old = network_by_uuid(sd, v->network_uuid);
 	rec = *v;
 	snprintf(rec.network_uuid, sizeof(rec.network_uuid), "%s", n->uuid);
 	if (store_vif_put(sd->store, &rec) != 0)
@@ -1646,7 +1659,13 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 			plug_pif_undo(sd, &uplink);
 			return -1;
 		}
-		err = vif_move(v, sd->dp, n->dp_bridge);
+		/* The VIF's MTU, at most the new network's. */
+		err = vif_apply_mtu(v, sd->dp, v->mtu < n->mtu ? v->mtu : n->mtu);
+		if (err == 0) {
+			err = vif_move(v, sd->dp, n->dp_bridge);
+			if (err && old != NULL)
+				vif_apply_mtu(v, sd->dp, v->mtu < old->mtu ? v->mtu : old->mtu);
+		}
 		if (err) {
 			realise_undo(sd, n, made);
 			plug_pif_undo(sd, &uplink);
@@ -1657,24 +1676,28 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
-/* Fields of a VIF record that may change at any time; applied to a plugged
- * VIF's port at its next plug (the port name follows the domid). */
+/* Fields of a VIF record that may change at any time. The MTU and the MAC
+ * limit are applied to a plugged VIF's port at once; the domid at its next
+ * plug (a vhost-user port is named after it). */
 static int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {
 	const char *mtu_s = arg(c, "MTU");
+	struct network *n;
 	struct vif *v, rec;
 	uint16_t mtu;
-	int domid;
+	int domid, err;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	n = network_by_uuid(sd, v->network_uuid);
+	if (n == NULL)
+		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
 	domid = v->domid;
 	mtu = v->mtu;
 	if (domid_parse(c, &domid) != 0)
 		return -1;
-	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
-		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
-			    NETWORK_MTU_MAX);
+	if (mtu_s != NULL && vif_mtu_parse(c, mtu_s, n, &mtu) != 0)
+		return -1;
 	rec = *v;
 	rec.domid = domid;
 	rec.mtu = mtu;
@@ -1684,11 +1707,18 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
-	if (v->attached && rec.mac_limit != v->mac_limit) {
-		int err = dp_port_set_fdb_max(sd->dp, v->dp_port, rec.mac_limit);
-
+	if (v->attached && rec.mtu != v->mtu) {
+		err = vif_apply_mtu(v, sd->dp, rec.mtu);
 		if (err)
 			return dp_fail(c, err, v->ifname);
+	}
+	if (v->attached && rec.mac_limit != v->mac_limit) {
+		err = dp_port_set_fdb_max(sd->dp, v->dp_port, rec.mac_limit);
+		if (err) {
+			if (rec.mtu != v->mtu)
+				vif_apply_mtu(v, sd->dp, v->mtu);
+			return dp_fail(c, err, v->ifname);
+		}
 	}
 	*v = rec;
 	return 0;

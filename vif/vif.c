@@ -55,6 +55,8 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 		.mtu = mtu,
 		.access = true,
 		.fdb_max = vif->mac_limit,
+		/* The VIF's MTU, on its backend netdev, as xenopsd sets it. */
+		.netdev_mtu = vif->mtu != 0 && vif->mtu < mtu ? vif->mtu : mtu,
 	};
 
 	return attach(vif, dp, &pp);
@@ -137,6 +139,14 @@ vif_detach(struct vif *vif, struct dp *dp)
 	vif->vhost_path[0] = '\0';
 	vif->vhost_server = false;
 	return 0;
+}
+
+int
+vif_apply_mtu(const struct vif *vif, struct dp *dp, uint16_t mtu)
+{
+	if (!vif->attached || vif->vhost_path[0] != '\0')
+		return 0; /* a vhost-user guest sets its own */
+	return dp_port_set_netdev_mtu(dp, vif->dp_port, mtu);
 }
 
 int

@@ -60,6 +60,12 @@ int vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const cha
 		     bool server, uint16_t bridge, uint16_t mtu);
 /* Remove the VIF's port; other ports are not disturbed. */
 int vif_detach(struct vif *vif, struct dp *dp);
+
+/* Apply MTU @mtu (the VIF's, at most its network's) to a plugged VIF's
+ * backend netdev. A vhost-user guest's MTU is the guest's own setting:
+ * nothing to apply (virtio's MTU feature is offered by QEMU, not by the
+ * switch). */
+int vif_apply_mtu(const struct vif *vif, struct dp *dp, uint16_t mtu);
 /* Move an attached VIF's port to another bridge. */
 int vif_move(struct vif *vif, struct dp *dp, uint16_t bridge);
 

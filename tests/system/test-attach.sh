@@ -82,11 +82,21 @@ netdev_state() { # up/down, GRO on/off, disable_ipv6
 	gro=$(ip netns exec "$NS_HOST" ethtool -k rs0 | awk '/^generic-receive-offload:/ {print $2}')
 	echo "$up,$gro,$(ip netns exec "$NS_HOST" sysctl -n net.ipv6.conf.rs0.disable_ipv6)"
 }
+rs0_mtu() { ip -n "$NS_HOST" -o link show rs0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 check "before the plug rs0 is down, GRO on, IPv6 on" test "$(netdev_state)" = down,on,0
 VIFR=$(vif_for "${P}vm2" eth2 "$NET0" 2)
+# The VIF's MTU is its backend netdev's while plugged, at most the network's.
+check_err "a VIF MTU larger than its network's" MTU_INVALID nctl vif-param-set uuid="$VIFR" MTU=1600
+check_err "vif-create with an MTU larger than the network's" MTU_INVALID \
+	nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$NET0" MTU=9000
+nctl vif-param-set uuid="$VIFR" MTU=1400
 nctl vif-plug uuid="$VIFR" ifname=rs0
 check "plugged: up, GRO off, IPv6 off" test "$(netdev_state)" = up,off,1
+check "and the VIF's MTU 1400 on rs0" test "$(rs0_mtu)" = 1400
+check "vif-param-set MTU=1300 applies at once" \
+	bash -c "$NETCTL --socket $SOCK vif-param-set uuid=$VIFR MTU=1300 && ip -n $NS_HOST -o link show rs0 | grep -q 'mtu 1300 '"
 nctl vif-unplug uuid="$VIFR"
 check "unplugged: as it was before" test "$(netdev_state)" = down,on,0
+check "and its MTU 1500 again" test "$(rs0_mtu)" = 1500
 
 [ "$TAP_FAILED" -eq 0 ]
