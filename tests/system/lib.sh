@@ -49,12 +49,20 @@ check() {
 	fi
 }
 
-# check_not DESCRIPTION COMMAND...: passes if the command fails.
+# check_not DESCRIPTION COMMAND...: passes if the command answers "no":
+# exit status 1, as grep, test and ping give for no match, false and no
+# reply. Any other failure (2 for an error, 124 for a timeout, 255 for no
+# such namespace, 127 for no such command) is not an answer and fails.
 check_not() {
-	local desc=$1
+	local desc=$1 rc
 	shift
-	if "$@" >"$WORK/out" 2>&1; then
+	"$@" >"$WORK/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		not_ok "$desc (it succeeded)"
+	elif [ "$rc" -ne 1 ]; then
+		not_ok "$desc (it failed with status $rc, not 1)"
+		sed 's/^/#   /' "$WORK/out" | head -5
 	else
 		ok "$desc"
 	fi
@@ -66,6 +74,7 @@ snapshot() {
 		nctl network-list --json
 		nctl pif-list --json params=uuid,device,MAC,MTU,network-uuid,IP-configuration-mode,IP,currently-attached
 		nctl vif-list --json
+		nctl vlan-list --json
 	} 2>&1
 }
 
@@ -357,9 +366,26 @@ sendp(pkt, iface='$upif', count=3, verbose=False)" || return 1
 	done
 }
 
-# ping_from NS ADDRESS [COUNT]: true if the address answers.
+# ping_from NS ADDRESS [COUNT]: true if the address answers; status 1 if
+# it does not (ping's own), another status for an error.
 ping_from() {
 	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 1 -q "$2" >/dev/null
+}
+
+# iperf_check JSON FLOOR-MBIT: iperf3 -J output: true if the receiver got
+# at least FLOOR Mbit/s; prints the rate. (What the sender counts includes
+# what was still in flight when the test ended.)
+iperf_check() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+if "error" in j:
+    sys.exit("iperf3: " + j["error"])
+rx, tx = j["end"]["sum_received"], j["end"]["sum_sent"]
+mbit = rx["bits_per_second"] / 1e6
+print("%.0f Mbit/s, %d of %d bytes received" % (mbit, rx["bytes"], tx["bytes"]))
+sys.exit(0 if mbit >= float(sys.argv[2]) and rx["bytes"] > 0 else 1)
+PY
 }
 
 # ping_until NS ADDRESS SECONDS: true once one ping is answered.

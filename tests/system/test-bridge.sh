@@ -93,14 +93,17 @@ for i in range(16):
 check "a frame longer than the output netdev's MTU is dropped alone (tx_unsendable)" \
 	unsendable_dropped_alone
 
-fdb_has() { # PORT: true if fdb-show xenbr0 lists a MAC on PORT
-	nctl fdb-show bridge=xenbr0 params=port --minimal | tr ',' '\n' | grep -qx "$1"
+fdb_has() { # PORT: true if fdb-show xenbr0 lists a MAC on PORT; 1 if not; 2 if it cannot tell
+	local ports
+	ports=$(nctl fdb-show bridge=xenbr0 params=port --minimal) || return 2
+	echo "$ports" | tr ',' '\n' | grep -qx "$1"
 }
-check "fdb-show lists VM2 on vif2.0" fdb_has vif2.0
-nctl fdb-flush bridge=xenbr0 port=vif1.0
+check "fdb-show lists VM1 on vif1.0 and VM2 on vif2.0" bash -c \
+	"$(declare -f fdb_has nctl); NETCTL=$NETCTL SOCK=$SOCK; fdb_has vif1.0 && fdb_has vif2.0"
+check "fdb-flush port=vif1.0" nctl fdb-flush bridge=xenbr0 port=vif1.0
 check_not "fdb-flush port=vif1.0 forgets VM1's MAC" fdb_has vif1.0
 check "fdb-flush port=vif1.0 keeps VM2's MAC" fdb_has vif2.0
-nctl fdb-flush bridge=xenbr0
+check "fdb-flush bridge=xenbr0" nctl fdb-flush bridge=xenbr0
 check_not "fdb-flush bridge=xenbr0 forgets every MAC" fdb_has vif2.0
 check "after a flush, traffic relearns and flows" ping_from "${P}vm1" 198.18.0.2
 
@@ -148,13 +151,12 @@ check "pif-param-get reads the configuration" \
 ip netns exec "${P}vm2" iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
 echo $! >"$WORK/iperf.bgpid"
 sleep 0.5
-if ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.2 -t 2 -J >"$WORK/iperf.json" 2>&1; then
-	bps=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$WORK/iperf.json")
-	ok "iperf3 TCP VM1 -> VM2 through xenbr0: $((bps / 1000000)) Mbit/s"
-else
-	not_ok "iperf3 TCP VM1 -> VM2 through xenbr0"
-	head -5 "$WORK/iperf.json" | sed 's/^/#   /'
-fi
+ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.2 -t 2 -J >"$WORK/iperf.json" 2>&1
+# A floor far below what this path gives (about 1.8 Gbit/s with the VMs'
+# tx offloads off), so that a loaded machine passes and a broken path not.
+check "iperf3 TCP VM1 -> VM2 through xenbr0: at least 200 Mbit/s received" \
+	iperf_check "$WORK/iperf.json" 200
+sed 's/^/#   /' "$WORK/out"
 
 # kill -9 and restart: everything comes back without any netctl call.
 before=$(snapshot)
@@ -187,13 +189,10 @@ check "VM1 pings VM2" ping_from "${P}vm1" 198.18.0.2
 ip netns exec "$NS_UP" iperf3 -s -1 -B 198.18.0.254 >/dev/null 2>&1 &
 echo $! >"$WORK/iperf-up.bgpid"
 sleep 0.5
-if ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.254 -P 4 -t 2 -J >"$WORK/iperf.json" 2>&1; then
-	bps=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$WORK/iperf.json")
-	ok "iperf3, 4 TCP flows VM1 -> upstream through the fanout trunk: $((bps / 1000000)) Mbit/s"
-else
-	not_ok "iperf3, 4 TCP flows VM1 -> upstream through the fanout trunk"
-	head -5 "$WORK/iperf.json" | sed 's/^/#   /'
-fi
+ip netns exec "${P}vm1" timeout 20 iperf3 -c 198.18.0.254 -P 4 -t 2 -J >"$WORK/iperf.json" 2>&1
+check "iperf3, 4 TCP flows VM1 -> upstream through the fanout trunk: at least 200 Mbit/s received" \
+	iperf_check "$WORK/iperf.json" 200
+sed 's/^/#   /' "$WORK/out"
 pid=$SD_PID
 kill -TERM "$pid"
 check "SIGTERM stops the two-worker switchd within 5 s" wait_gone "$pid" 5
