@@ -88,7 +88,11 @@ check "idle, switchd uses under 5% of a core" sd_idle_ok 3
 check "a guest's kick wakes it: vm1 pings vm2 after idle" ping_from "${P}vm1" 198.18.0.2 1
 check "vm10 (vhost-user, VLAN 10) pings the upstream VLAN 10 host through Open vSwitch" \
 	ping_until "${P}vm10" 198.18.10.100 10
+# vm1 gets an address in vm10's subnet, so that the ping is sent (without
+# one it fails at once, 'network unreachable', whatever the switch does).
+ip -n "${P}vm1" addr add 198.18.10.3/24 dev eth0
 check_not "vm1 does not reach vm10 (another network)" ping_from "${P}vm1" 198.18.10.1 2
+ip -n "${P}vm1" addr del 198.18.10.3/24 dev eth0
 # Jumbo frames: the network's MTU is 9000; the VMs' interfaces follow.
 jumbo_ping() {
 	local ns
