@@ -88,6 +88,12 @@ build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
 	return 0;
 }
 
+uint32_t
+dp_fdb_bridge_default_max(const struct dp *dp)
+{
+	return RTE_MAX(dp->fdb.capacity / 4, 1u);
+}
+
 /* The MAC limits in force, from what was set (see dp_bridge_set_fdb_max()):
  * written where workers read them. */
 static void
@@ -98,7 +104,7 @@ fdb_limits_apply(struct dp *dp)
 
 	for (b = 0; b < DP_MAX_BRIDGES; b++) {
 		uint32_t max = dp->bridges[b].fdb_max ? dp->bridges[b].fdb_max
-						      : RTE_MAX(f->capacity / 4, 1u);
+						      : dp_fdb_bridge_default_max(dp);
 
 		__atomic_store_n(&f->bridge_max[b], max, __ATOMIC_RELAXED);
 	}
@@ -109,7 +115,9 @@ fdb_limits_apply(struct dp *dp)
 		if (port == NULL)
 			continue;
 		max = f->bridge_max[dp->port_bridge[p]];
-		if (port->fdb_max != 0)
+		if (port->fdb_frozen)
+			max = 0; /* dp_port_set_bridge() */
+		else if (port->fdb_max != 0)
 			max = port->fdb_max;
 		else if (!port->trunk && port->kind != DP_PORT_VLAN)
 			max = RTE_MAX(max / 4, 1u);
@@ -117,27 +125,38 @@ fdb_limits_apply(struct dp *dp)
 	}
 }
 
-struct rte_mempool *
-dp_pool_create(struct dp *dp, unsigned int n)
+/* Put @mp among the pools to free once their buffers are all back. A pool
+ * whose buffers are not back is never freed: when there is no room to
+ * remember it, it stays until the process ends. */
+static void
+pool_retire(struct dp *dp, struct rte_mempool *mp)
 {
-	char name[RTE_MEMPOOL_NAMESIZE];
-
-	dp_pools_sweep(dp);
-	snprintf(name, sizeof(name), "%s_p%u", dp->name, dp->pool_seq++);
-	return rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0, DP_MBUF_DATA_ROOM,
-				       (int)rte_socket_id());
+	if (rte_mempool_full(mp))
+		rte_mempool_free(mp);
+	else if (dp->n_dead_pools < RTE_DIM(dp->dead_pools))
+		dp->dead_pools[dp->n_dead_pools++] = mp;
 }
 
-void
-dp_pool_release(struct dp *dp, struct rte_mempool *mp)
+struct rte_mempool *
+dp_eth_pool(struct dp *dp, uint16_t ethdev, unsigned int n)
 {
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	dp_pools_sweep(dp);
+	if (ethdev >= RTE_DIM(dp->eth_pool))
+		return NULL;
+	if (dp->eth_pool[ethdev] != NULL && dp->eth_pool[ethdev]->size >= n)
+		return dp->eth_pool[ethdev];
+	snprintf(name, sizeof(name), "%s_p%u", dp->name, dp->pool_seq++);
+	mp = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0, DP_MBUF_DATA_ROOM,
+				     (int)rte_socket_id());
 	if (mp == NULL)
-		return;
-	if (rte_mempool_full(mp) || dp->n_dead_pools == RTE_DIM(dp->dead_pools)) {
-		rte_mempool_free(mp);
-		return;
-	}
-	dp->dead_pools[dp->n_dead_pools++] = mp;
+		return NULL;
+	if (dp->eth_pool[ethdev] != NULL)
+		pool_retire(dp, dp->eth_pool[ethdev]);
+	dp->eth_pool[ethdev] = mp;
+	return mp;
 }
 
 void
@@ -153,6 +172,26 @@ dp_pools_sweep(struct dp *dp)
 		rte_mempool_free(dp->dead_pools[i]);
 		dp->dead_pools[i] = dp->dead_pools[--dp->n_dead_pools];
 	}
+	for (i = 0; i < RTE_DIM(dp->eth_pool); i++) {
+		if (dp->eth_pool[i] == NULL || rte_eth_dev_is_valid_port((uint16_t)i) ||
+		    !rte_mempool_full(dp->eth_pool[i]))
+			continue;
+		rte_mempool_free(dp->eth_pool[i]); /* its device is gone */
+		dp->eth_pool[i] = NULL;
+	}
+}
+
+/* At the end (dp_destroy(): the devices that held buffers are closed). */
+static void
+pools_free(struct dp *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(dp->eth_pool); i++)
+		rte_mempool_free(dp->eth_pool[i]);
+	while (dp->n_dead_pools > 0)
+		rte_mempool_free(dp->dead_pools[--dp->n_dead_pools]);
+	rte_mempool_free(dp->mp);
 }
 
 /* Build a snapshot from the master state, make it current, wait for a grace
@@ -248,7 +287,10 @@ int
 dp_create(const struct dp_params *params, struct dp **out)
 {
 	unsigned int n_workers = params->n_workers, w;
-	uint32_t n_mbufs = params->n_mbufs ? params->n_mbufs : DP_DEFAULT_MBUFS;
+	/* The shared pool: what the kinds that allocate per burst hold at
+	 * once, and every worker's cache of it. */
+	uint32_t n_mbufs = params->n_mbufs ? params->n_mbufs
+					   : DP_DEFAULT_MBUFS + n_workers * DP_MBUF_CACHE * 3 / 2;
 	char mpname[RTE_MEMPOOL_NAMESIZE];
 	struct dp *dp;
 	size_t qsz;
@@ -344,11 +386,11 @@ port_free(struct dp_port *port)
 }
 
 void
-dp_destroy(struct dp *dp)
+dp_stop(struct dp *dp)
 {
 	unsigned int w, p;
 
-	if (dp == NULL)
+	if (dp == NULL || dp->stopped)
 		return;
 	dp->stop = true;
 	dp_workers_wake(dp);
@@ -360,16 +402,26 @@ dp_destroy(struct dp *dp)
 			continue;
 		dp->ports[p]->cls->close(dp->ports[p]);
 		port_free(dp->ports[p]);
+		dp->ports[p] = NULL;
 	}
 	dp_afpacket_drain();
+	dp->stopped = true;
+}
+
+void
+dp_destroy(struct dp *dp)
+{
+	unsigned int w;
+
+	if (dp == NULL)
+		return;
+	dp_stop(dp);
 	for (w = 0; w < dp->n_workers; w++) {
 		dp_worker_fini(dp->workers[w]);
 		rte_free(dp->workers[w]);
 	}
-	while (dp->n_dead_pools > 0)
-		rte_mempool_free(dp->dead_pools[--dp->n_dead_pools]);
+	pools_free(dp);
 	fdb_fini(&dp->fdb);
-	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
 	rte_free(dp->qsv);
 	rte_free(dp);
@@ -402,7 +454,7 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 	dp->bridges[b].fdb_max = 0;
 	snprintf(dp->bridges[b].name, sizeof(dp->bridges[b].name), "%s", name);
 	/* Entries left by an earlier bridge with this id become dead. */
-	fdb_gen_bump(&dp->fdb.bridge_gen[b]);
+	fdb_bridge_flush(&dp->fdb, (uint16_t)b);
 	err = dp_publish(dp);
 	if (err) {
 		dp->bridges[b].used = false;
@@ -429,7 +481,7 @@ dp_bridge_del(struct dp *dp, uint16_t bridge)
 		if (dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
 			return EBUSY;
 	dp->bridges[bridge].used = false;
-	fdb_gen_bump(&dp->fdb.bridge_gen[bridge]);
+	fdb_bridge_flush(&dp->fdb, bridge);
 	return dp_publish(dp);
 }
 
@@ -594,7 +646,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		return err;
 	}
 	/* Entries left by an earlier port with this id become dead. */
-	fdb_gen_bump(&dp->fdb.port_gen[p]);
+	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
 	dp->ports[p] = port;
 	dp->port_bridge[p] = params->bridge;
 	err = dp_publish(dp);
@@ -632,7 +684,7 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 		return err;
 	}
 	/* After the grace period no worker polls the port or holds its frames. */
-	fdb_gen_bump(&dp->fdb.port_gen[port_id]);
+	fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
 	port->cls->close(port);
 	port_free(port);
 	return 0;
@@ -651,14 +703,19 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 	old = dp->port_bridge[port_id];
 	if (old == bridge)
 		return 0;
+	/* The port learns nothing until every worker sees it on its new
+	 * bridge: its count then holds only what it learns there, and its
+	 * flush takes all it learned on the old one off that bridge's. */
+	dp->ports[port_id]->fdb_frozen = true;
+	fdb_limits_apply(dp);
+	fdb_port_flush(&dp->fdb, port_id, old);
 	dp->port_bridge[port_id] = bridge;
 	err = dp_publish(dp);
-	if (err) {
+	if (err)
 		dp->port_bridge[port_id] = old;
-		return err;
-	}
-	fdb_gen_bump(&dp->fdb.port_gen[port_id]);
-	return 0;
+	dp->ports[port_id]->fdb_frozen = false;
+	fdb_limits_apply(dp);
+	return err;
 }
 
 int
@@ -764,12 +821,12 @@ dp_fdb_flush(struct dp *dp, uint16_t bridge, uint16_t port)
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
 	if (port == DP_PORT_NONE) {
-		fdb_gen_bump(&dp->fdb.bridge_gen[bridge]);
+		fdb_bridge_flush(&dp->fdb, bridge);
 		return 0;
 	}
 	if (!port_valid(dp, port) || dp->port_bridge[port] != bridge)
 		return ENOENT;
-	fdb_gen_bump(&dp->fdb.port_gen[port]);
+	fdb_port_flush(&dp->fdb, port, bridge);
 	return 0;
 }
 

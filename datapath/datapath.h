@@ -120,7 +120,7 @@ struct dp_params {
 	bool launch;	   /* run workers on their lcores; false: the caller drives
 			    * dp_worker_poll() itself (deterministic tests) */
 	uint32_t fdb_size; /* entries; 0 = default (1M) */
-	uint32_t n_mbufs;  /* 0 = default */
+	uint32_t n_mbufs;  /* shared pool; 0 = default (8192 and the workers' caches) */
 	uint32_t age_sec;  /* FDB aging time; 0 = default (300 s) */
 	const char *name;  /* prefix of DPDK object names, unique per process */
 };
@@ -129,7 +129,15 @@ struct dp_params {
  * params->launch, start its workers. On success *out owns everything. */
 int dp_create(const struct dp_params *params, struct dp **out);
 
-/* Stop the workers, close every port, free everything. Accepts NULL. */
+/* Stop the workers and close every port; the datapath answers nothing
+ * after this but dp_destroy(). A kernel netdev a port took over is left as
+ * it is (up, to be taken again at the next start), not given back. Accepts
+ * NULL. */
+void dp_stop(struct dp *dp);
+
+/* dp_stop(), then free everything, the packet-buffer pools included: the
+ * caller closes the ethdevs it gave ports (whose queues hold buffers from
+ * those pools) between the two. Accepts NULL. */
 void dp_destroy(struct dp *dp);
 
 /* Add a bridge named @name (for logs and dumps) whose frames may carry at most
@@ -159,6 +167,9 @@ int dp_bridge_set_group_fwd_mask(struct dp *dp, uint16_t bridge, uint16_t mask);
  * lower limit takes effect for new MACs; learned ones stay until they age. */
 int dp_bridge_set_fdb_max(struct dp *dp, uint16_t bridge, uint32_t max);
 int dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max);
+
+/* The default of dp_bridge_set_fdb_max(): a quarter of the table. */
+uint32_t dp_fdb_bridge_default_max(const struct dp *dp);
 
 /* MACs learned on @bridge now, and the most it may hold. */
 int dp_bridge_fdb_usage(const struct dp *dp, uint16_t bridge, uint32_t *entries, uint32_t *max);

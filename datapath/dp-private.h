@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
@@ -97,6 +98,7 @@ struct dp {
 	unsigned int n_workers;
 	bool launched;
 	volatile bool stop;
+	bool stopped; /* dp_stop() has closed the ports */
 
 	/* Control-side master state from which snapshots are built. */
 	struct dp_port *ports[DP_MAX_PORTS];
@@ -105,21 +107,26 @@ struct dp {
 
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	char name[16];	       /* prefix of DPDK object names */
-	unsigned int pool_seq; /* for names of pools of their own (dp_pool_create()) */
-	/* Pools of closed ports whose mbufs are not all back yet (in other
-	 * ports' queues): freed by dp_pools_sweep() once they are. */
+	unsigned int pool_seq; /* for names of pools of their own (dp_eth_pool()) */
+	/* The pools of ethdevs' rx queues, by ethdev port id. A device's
+	 * descriptors hold their buffers while it is set up, and a stopped
+	 * device keeps them until it is set up again or closed: a pool stays
+	 * with its device, and is used again when the device is. */
+	struct rte_mempool *eth_pool[RTE_MAX_ETHPORTS];
+	/* Pools no device uses any more, freed once every buffer is back. */
 	struct rte_mempool *dead_pools[DP_MAX_PORTS];
 	unsigned int n_dead_pools;
 };
 
-/* A pool of @n packet buffers for one port's rx queues (an ethdev's
- * descriptors hold theirs for as long as the port is open, so they are
- * not taken from the shared pool, which would run dry with a few
- * multi-queue NICs). NULL if there is no memory for it. */
-struct rte_mempool *dp_pool_create(struct dp *dp, unsigned int n);
-/* The port that had @mp closed: free it now if every mbuf is back, else
- * when dp_pools_sweep() finds them back. */
-void dp_pool_release(struct dp *dp, struct rte_mempool *mp);
+/* A pool of at least @n packet buffers for the rx queues of ethdev
+ * @ethdev, which would otherwise take them from the shared pool and run it
+ * dry with a few multi-queue NICs: the device's own if it is large enough,
+ * else a new one (the old one freed once its buffers are back). NULL if
+ * there is no memory for it. */
+struct rte_mempool *dp_eth_pool(struct dp *dp, uint16_t ethdev, unsigned int n);
+
+/* Free the pools nothing uses whose buffers are all back: pools replaced by
+ * larger ones, and those of ethdevs that are gone. */
 void dp_pools_sweep(struct dp *dp);
 
 /* Free a snapshot and what it owns. */

@@ -79,8 +79,9 @@ cnt_add(struct fdb *f, uint64_t key, uint64_t val)
 			 __ATOMIC_RELAXED);
 }
 
-/* Uncount entry @val of @key, if the words still count its generations (a
- * flushed entry's count went to 0 with the flush). Under the lock. */
+/* Uncount entry @val of @key, unless a flush uncounted it already: its
+ * port's flush (fdb_port_flush()) took it off both counts, its bridge's
+ * made both words stale. Under the lock. */
 static void
 cnt_sub(struct fdb *f, uint64_t key, uint64_t val)
 {
@@ -88,6 +89,8 @@ cnt_sub(struct fdb *f, uint64_t key, uint64_t val)
 	uint16_t pg = (uint16_t)(val >> 16), bg = (uint16_t)(val >> 32);
 	uint32_t n;
 
+	if (pg != fdb_gen_load(&f->port_gen[port]))
+		return;
 	n = fdb_cnt_of(f->bridge_cnt[bridge], 0, bg);
 	if (n > 0)
 		__atomic_store_n(&f->bridge_cnt[bridge], fdb_cnt_word(n - 1, 0, bg),
@@ -271,6 +274,31 @@ fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now)
 out:
 	rte_spinlock_unlock(&f->lock);
 	return err;
+}
+
+void
+fdb_port_flush(struct fdb *f, uint16_t port, uint16_t bridge)
+{
+	uint16_t bg = fdb_gen_load(&f->bridge_gen[bridge]);
+	uint32_t n, nb;
+
+	rte_spinlock_lock(&f->lock);
+	n = fdb_cnt_port(f, port, bridge);
+	nb = fdb_cnt_of(f->bridge_cnt[bridge], 0, bg);
+	__atomic_store_n(&f->bridge_cnt[bridge], fdb_cnt_word(nb > n ? nb - n : 0, 0, bg),
+			 __ATOMIC_RELAXED);
+	fdb_gen_bump(&f->port_gen[port]);
+	__atomic_store_n(&f->port_cnt[port], 0, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&f->lock);
+}
+
+void
+fdb_bridge_flush(struct fdb *f, uint16_t bridge)
+{
+	rte_spinlock_lock(&f->lock);
+	fdb_gen_bump(&f->bridge_gen[bridge]);
+	__atomic_store_n(&f->bridge_cnt[bridge], 0, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&f->lock);
 }
 
 uint32_t

@@ -191,11 +191,13 @@ fdb_val_live(const struct fdb *f, uint64_t v, uint16_t bridge_gen, uint16_t now)
  * moves to a port; fdb_learn() stores only entries with current
  * generations); it is uncounted when its slot is taken back or given to
  * another key (or it moves away), in each word that still counts its
- * generations. So a port's flush (or its deletion, or its move to another
- * bridge) empties the port's count at once and its bridge's as aging takes
- * the dead entries' slots; entries that expired by age also stay counted
- * until then: within a quarter of the aging time. Counting happens under
- * the table's lock; readers (the limit check before taking the lock,
+ * generations. A port's flush (fdb_port_flush(): also its deletion and its
+ * move to another bridge) takes the port's count off its bridge's under the
+ * lock and bumps the port's generation: entries of an older port
+ * generation are never uncounted again. A bridge's flush makes every word
+ * of the bridge stale. Entries that expired by age stay counted until aging
+ * takes their slots (within a quarter of the aging time). Counting happens
+ * under the table's lock; readers (the limit check before taking the lock,
  * port-stats) read one word.
  */
 static inline uint64_t
@@ -319,6 +321,16 @@ void fdb_fini(struct fdb *f);
  * was live elsewhere stays there); ENOSPC if the table or both of the
  * key's buckets are full of live entries. */
 int fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now);
+
+/* Forget every entry learned on @port (on @bridge): bump its generation,
+ * and take its entries off its count and its bridge's at once. Also for a
+ * port id given to a new port. Control thread; no worker may be learning
+ * on the port for another bridge (dp_port_set_bridge() freezes it). */
+void fdb_port_flush(struct fdb *f, uint16_t port, uint16_t bridge);
+
+/* Forget every entry of @bridge (also for a bridge id given to a new
+ * bridge): its generation bumped, its count and its ports' words stale. */
+void fdb_bridge_flush(struct fdb *f, uint16_t bridge);
 
 /* Look at the next @budget buckets from the aging cursor and empty the
  * slots of entries dead or expired at @now; returns how many. Worker 0

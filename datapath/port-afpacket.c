@@ -45,6 +45,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "dp-private.h"
 #include "port.h"
 
 /* Receive buffer of each socket: a burst of jumbo frames, or a few hundred
@@ -58,6 +59,7 @@
  * goes back to it as it was. Promiscuity needs nothing: it is the socket's
  * membership, and goes with it. */
 struct netdev_saved {
+	int ifindex;	    /* which netdev of that name it was */
 	int mtu;	    /* its MTU before a port set it, or 0 */
 	bool set_up;	    /* it was down; netdev_prepare() set it up */
 	bool gro_off;	    /* GRO was on; turned off */
@@ -147,6 +149,7 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 	int fd, err;
 
 	memset(saved, 0, sizeof(*saved));
+	saved->ifindex = (int)if_nametoindex(dev);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
@@ -204,6 +207,8 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 	struct ifreq ifr;
 	int fd;
 
+	if (saved->ifindex != 0 && (int)if_nametoindex(dev) != saved->ifindex)
+		return; /* gone, or another netdev of that name since */
 	if (saved->ipv6_disabled)
 		ipv6_disable_set(dev, false);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -444,7 +449,10 @@ afp_set_netdev_mtu(struct dp_port *port, uint16_t mtu)
 static void
 afp_close(struct dp_port *port)
 {
-	netdev_restore(port->afp->dev, &port->afp->saved);
+	/* Given back on unplug; at a stop of switchd the netdev stays as it
+	 * is, for the restart to take again: a PIF's uplink does not flap. */
+	if (!port->dp->stop)
+		netdev_restore(port->afp->dev, &port->afp->saved);
 	afp_free_later(port->afp);
 	port->afp = NULL;
 }

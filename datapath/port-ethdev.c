@@ -34,14 +34,15 @@ struct dp_eth {
 };
 
 /* Buffers for a port's rx queues: what the descriptors hold while the port
- * is open, and room for what is received and not yet sent on: a burst
+ * is open, and room for what is received and not yet given back: a burst
  * being switched by each worker, each worker's mempool cache (frames are
- * freed on the worker that sends them) and frames waiting in other ports'
- * tx queues. Short of them, receives count no_mbuf. */
+ * freed on the worker that sends them), and frames waiting in NIC tx
+ * queues, which drivers free lazily (a tx ring's worth: the traffic of a
+ * NIC bridged to another). Short of them, receives count no_mbuf. */
 static unsigned int
-rx_pool_size(const struct dp_port *port, uint16_t nb_rxd)
+rx_pool_size(const struct dp_port *port, uint16_t nb_rxd, uint16_t nb_txd)
 {
-	return (unsigned int)port->n_rxq * nb_rxd +
+	return (unsigned int)port->n_rxq * nb_rxd + nb_txd +
 	       port->n_txq * (2u * DP_BURST + DP_MBUF_CACHE * 3u / 2) + 512;
 }
 
@@ -92,7 +93,7 @@ ethdev_start(struct dp_port *port, uint16_t mtu)
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return -ret;
-	port->eth->mp = dp_pool_create(port->dp, rx_pool_size(port, nb_rxd));
+	port->eth->mp = dp_eth_pool(port->dp, port->ethdev, rx_pool_size(port, nb_rxd, nb_txd));
 	if (port->eth->mp == NULL)
 		return ENOBUFS;
 	for (q = 0; q < port->n_rxq; q++) {
@@ -117,14 +118,12 @@ ethdev_start(struct dp_port *port, uint16_t mtu)
 	return 0;
 }
 
-/* Stop the device and give back what ethdev_start() took. Its rx queues
- * keep their buffers until the device is reconfigured or closed: the pool
- * goes when they are back. */
+/* Stop the device. Its rx queues keep their buffers until it is set up
+ * again or closed: its pool stays with it (dp_eth_pool()). */
 static void
 ethdev_stop(struct dp_port *port)
 {
 	rte_eth_dev_stop(port->ethdev);
-	dp_pool_release(port->dp, port->eth->mp);
 	rte_free(port->eth);
 	port->eth = NULL;
 }

@@ -39,6 +39,7 @@ struct dp_port {
 	bool trunk;			 /* received frames are sorted by VLAN tag */
 	bool access;			 /* a VM's port: tagged frames are dropped */
 	uint32_t fdb_max;		 /* MAC limit as set; 0: the default */
+	bool fdb_frozen;		 /* learning nothing while it moves to another bridge */
 	uint16_t vid;			 /* vlan kind: the tag it pushes */
 	struct dp_port *parent;		 /* vlan kind: the trunk it sends through */
 	char name[32];			 /* netdev or tap name */

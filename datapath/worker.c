@@ -132,10 +132,11 @@ flood(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_cfg_bridge 
 }
 
 /* Learn that @key is behind the port of @val. Steady traffic finds its
- * entry fresh and writes nothing; a refresh of last-seen or a move
- * rewrites the value in place; a new MAC, or one whose entry is dead,
- * takes a slot. */
-static inline void
+ * entry fresh and writes nothing; a refresh of last-seen rewrites the value
+ * in place; a new MAC, a move, or a MAC whose entry is dead goes through
+ * fdb_learn(). False if a MAC limit kept it from being learned (counted
+ * fdb_limit). */
+static inline bool
 learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, uint64_t val,
       uint16_t bgen, uint16_t now, struct dp_port_stats *st)
 {
@@ -145,33 +146,37 @@ learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, u
 	int err;
 
 	if (likely(s != NULL && old == val))
-		return;
+		return true;
 	live = s != NULL && fdb_val_live(f, old, bgen, now);
-	if (live && fdb_val_port(old) == fdb_val_port(val) && fdb_update(s, old, val)) {
+	/* In place only if nothing but last-seen changes: same port, same
+	 * generations (a value made before a flush must not be written). */
+	if (live && ((old ^ val) & 0xffffffffffffULL) == 0 && fdb_update(s, old, val)) {
 		w->st.refreshed++;
-		return;
+		return true;
 	}
 	/* A new MAC, or a move: a slot or a count changes, under the lock.
 	 * A port over its limit (a VM sending random source MACs) is turned
 	 * away here, before the lock, so that it slows no one else's learning. */
 	if (unlikely((key & 0xffffffffffffULL) == 0))
-		return; /* an all-zero source is no station */
+		return true; /* an all-zero source is no station */
 	if (unlikely(fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), !live))) {
 		st->fdb_limit++;
-		return;
+		return false;
 	}
 	err = fdb_learn(f, key, val, now);
 	if (unlikely(err != 0)) {
-		if (err == EDQUOT)
-			st->fdb_limit++;
-		else
+		if (err != EDQUOT) {
 			w->st.learn_failed++;
-		return;
+			return true;
+		}
+		st->fdb_limit++;
+		return false;
 	}
 	if (!live)
 		w->st.learned++;
 	else
 		w->st.moved++;
+	return true;
 }
 
 /* True if multicast destination key @dkey is a reserved link-local group
@@ -271,6 +276,7 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	bool repeat[DP_BURST];
 	uint64_t bytes = 0, prev_s = 0, prev_d = 0; /* 0: no key */
 	struct fwd fwd = {NULL, false, false};
+	bool learned = true;
 	uint16_t i, k = 0;
 
 	st->rx_packets += n;
@@ -323,9 +329,11 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 		uint64_t v;
 		uint16_t out;
 
-		if (repeat[i])
+		/* A repeat whose source a limit kept out goes the whole way, to
+		 * be counted (fdb_limit) as the frame before it was. */
+		if (repeat[i] && likely(learned))
 			goto forward;
-		learn(w, f, skey[i], sb[i], learn_val, bgen, now, st);
+		learned = learn(w, f, skey[i], sb[i], learn_val, bgen, now, st);
 		fwd.port = NULL;
 		fwd.hairpin = false;
 		fwd.reserved = false;

@@ -67,6 +67,7 @@ struct options {
 	bool no_huge;
 	unsigned int memory_mb;
 	unsigned int fdb_size;
+	unsigned int mbufs;
 	int n_extra;
 	char **extra; /* after "--" */
 };
@@ -136,6 +137,13 @@ parse_options(int argc, char **argv, struct options *o)
 			o->fdb_size = (unsigned int)strtoul(optarg, NULL, 10);
 			if (o->fdb_size < 64) {
 				fprintf(stderr, "switchd: --fdb-size wants at least 64\n");
+				return 2;
+			}
+			break;
+		case O_MBUFS:
+			o->mbufs = (unsigned int)strtoul(optarg, NULL, 10);
+			if (o->mbufs < 1024) {
+				fprintf(stderr, "switchd: --mbufs wants at least 1024\n");
 				return 2;
 			}
 			break;
@@ -449,6 +457,7 @@ main(int argc, char **argv)
 	}
 	dpp.launch = true;
 	dpp.fdb_size = o.fdb_size;
+	dpp.n_mbufs = o.mbufs;
 	dpp.name = "sd";
 	err = dp_create(&dpp, &sd.dp);
 	if (err) {
@@ -511,9 +520,12 @@ out:
 		close(lfd);
 		unlink(o.socket);
 	}
-	dp_destroy(sd.dp);
+	/* Ports first, then the DPDK devices they used (giving their buffers
+	 * back), then the datapath and its pools. */
+	dp_stop(sd.dp);
 	store_close(sd.store);
 	sd_objects_free(&sd);
+	dp_destroy(sd.dp);
 	if (o.pidfile && rc == 0)
 		unlink(o.pidfile);
 	dp_eal_cleanup();

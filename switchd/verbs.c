@@ -872,14 +872,24 @@ struct pif_plugged {
 	bool parent_made;   /* it realised the parent's network */
 };
 
-/* Take back one plug of @p that realised its network if @made. */
+/* Take back one plug of @p that realised its network if @made: its port,
+ * its bridge if the plug made it, else the IP configuration the plug gave
+ * the bridge's host interface. */
 static void
 unplug_undo(struct switchd *sd, struct pif *p, bool made)
 {
-	if (pif_detach(p, sd->dp) != 0)
+	const struct pif_ip none = {.mode = PIF_IP_NONE};
+	struct network *n = network_by_uuid(sd, p->network_uuid);
+
+	if (pif_detach(p, sd->dp) != 0) {
 		sd_log("error", "%s: cannot detach again", p->device);
-	else
-		realise_undo(sd, network_by_uuid(sd, p->network_uuid), made);
+		return;
+	}
+	if (!made && n != NULL && n->realised &&
+	    (p->ip.mode != PIF_IP_NONE || p->ip.ip[0] != '\0') &&
+	    pif_ip_apply(n->bridge, &none, sd->rundir) != 0)
+		sd_log("error", "%s: cannot take its IP configuration back", n->bridge);
+	realise_undo(sd, n, made);
 }
 
 /* Take back what plug_pif() did (the store is rolled back by the caller). */
@@ -1521,7 +1531,7 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	struct pif_plugged uplink;
 	struct pif_netdev nd;
 	struct network *n;
-	struct vif *v, *o, rec;
+	struct vif *v, *o, rec, tmp;
 	bool made, server;
 	int err, domid;
 
@@ -1536,8 +1546,18 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		return -1;
 	if (replace && ifname == NULL)
 		return fail(c, SD_E_INVALID_VALUE, "replace= is for ifname= (a backend netdev)");
-	if (v->attached && replace && v->vhost_path[0] == '\0' && strcmp(v->ifname, ifname) == 0)
-		return 0; /* plugged through this netdev already */
+	if (v->attached && replace && v->vhost_path[0] == '\0' && strcmp(v->ifname, ifname) == 0) {
+		/* Plugged through this netdev already: only the domid, if
+		 * given, may be news. */
+		if (domid == v->domid)
+			return 0;
+		rec = *v;
+		rec.domid = domid;
+		if (store_vif_put(sd->store, &rec) != 0)
+			return store_err(c);
+		v->domid = domid;
+		return 0;
+	}
 	if (v->attached && (!replace || v->vhost_path[0] != '\0'))
 		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
 			    v->uuid, v->vhost_path[0] != '\0' ? v->vhost_path : v->ifname);
@@ -1578,15 +1598,17 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		plug_pif_undo(sd, &uplink);
 		return -1;
 	}
-	if (old_ifname[0] != '\0' && (err = vif_detach(v, sd->dp)) != 0) {
+	/* The new port is made on a copy: a VIF moving to another backend
+	 * keeps its old port until the new one is open (make before break). */
+	tmp = *v;
+	err = attach_vif(sd, &tmp, n, ifname, rec.vhost_path, server, domid);
+	if (err == 0 && old_ifname[0] != '\0' && (err = vif_detach(v, sd->dp)) != 0) {
+		if (vif_detach(&tmp, sd->dp) != 0)
+			sd_log("error", "VIF %s: cannot unplug %s again", v->uuid, ifname);
 		plug_pif_undo(sd, &uplink);
 		return dp_fail(c, err, old_ifname);
 	}
-	err = attach_vif(sd, v, n, ifname, rec.vhost_path, server, domid);
 	if (err) {
-		if (old_ifname[0] != '\0' &&
-		    vif_attach(v, sd->dp, old_ifname, n->dp_bridge, n->mtu))
-			sd_log("error", "VIF %s: cannot plug %s again", v->uuid, old_ifname);
 		realise_undo(sd, n, made);
 		plug_pif_undo(sd, &uplink);
 		if (path != NULL && err == ENOTSOCK)
@@ -1602,6 +1624,11 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 				    ifname, DP_MAX_VHOST_PORTS);
 		return dp_fail(c, err, ifname);
 	}
+	v->attached = true;
+	v->dp_port = tmp.dp_port;
+	snprintf(v->ifname, sizeof(v->ifname), "%s", tmp.ifname);
+	snprintf(v->vhost_path, sizeof(v->vhost_path), "%s", tmp.vhost_path);
+	v->vhost_server = tmp.vhost_server;
 	v->domid = domid;
 	return 0;
 }
@@ -1797,7 +1824,8 @@ verb_fdb_show(struct switchd *sd, struct sd_call *c)
 	x.records = json_array();
 	c->result = x.records;
 	if (arg_true(c, "summary")) {
-		uint32_t entries = 0, max = 0;
+		uint32_t entries = 0,
+			 max = n->mac_limit ? n->mac_limit : dp_fdb_bridge_default_max(sd->dp);
 		json_t *rec = json_object();
 
 		if (n->realised)

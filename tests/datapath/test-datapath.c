@@ -1128,12 +1128,37 @@ test_fdb_port_and_bridge_limits(void **state)
 		assert_int_equal(drain(q1, NULL), 1);
 		assert_int_equal(fdb_port(fx->br1, &m), q0->id);
 	}
-	/* A port's flush gives its count back at once; the bridge's count
-	 * follows when aging takes the dead entries' slots. */
+	/* A port's flush gives its count back at once, and its bridge's: a VM
+	 * that floods, is flushed (unplugged, moved) and floods again cannot
+	 * fill its bridge. */
 	assert_int_equal(dp_fdb_flush(dp, fx->br0, p0->id), 0);
 	assert_int_equal(pstats(p0).fdb_entries, 0);
 	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
-	assert_int_equal(entries, 10); /* until aging */
+	assert_int_equal(entries, 2);
+	for (i = 0; i < 8; i++) {
+		m = mac_n(2000 + i);
+		inject(p0, &mac_bcast, &m, 64);
+	}
+	poll_dp();
+	drain_all();
+	assert_int_equal(pstats(p0).fdb_entries, 8);
+	assert_int_equal(dp_fdb_flush(dp, fx->br0, p0->id), 0);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 2);
+	/* Frames of a MAC a limit keeps out are each counted, repeats in a
+	 * burst too (they take the decision of the frame before them). */
+	assert_int_equal(dp_port_set_fdb_max(dp, p0->id, 0), 0);
+	assert_int_equal(dp_bridge_set_fdb_max(dp, fx->br0, 2), 0);
+	{
+		uint64_t before = pstats(p0).fdb_limit;
+
+		m = mac_n(3000);
+		for (i = 0; i < 5; i++)
+			inject(p0, &mac_bcast, &m, 64);
+		poll_dp();
+		drain_all();
+		assert_int_equal(pstats(p0).fdb_limit - before, 5);
+	}
 	assert_int_equal(dp_bridge_set_fdb_max(dp, fx->br0, 0), 0);
 	m = mac_n(8);
 	inject(p0, &mac_bcast, &m, 64);
@@ -1141,25 +1166,41 @@ test_fdb_port_and_bridge_limits(void **state)
 	drain_all();
 	assert_int_equal(fdb_port(fx->br0, &m), p0->id);
 	assert_int_equal(pstats(p0).fdb_entries, 1);
-	sleep(3);		    /* the aging time in these tests is 2 s */
-	for (i = 0; i < 150; i++) { /* a pass takes a quarter of it */
+	/* A move to another bridge takes the port's count off its old one. */
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 3); /* B, C and mac_n(8) */
+	assert_int_equal(dp_port_set_bridge(dp, p2->id, fx->br1), 0);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 2); /* C went with p2 */
+	assert_int_equal(dp_port_set_bridge(dp, p2->id, fx->br0), 0);
+	/* Aging uncounts what expired, and the flushed entries no second time:
+	 * B and C are kept fresh while the rest ages (2 s in these tests) and
+	 * a pass of aging (a quarter of it) takes the dead slots. */
+	for (i = 0; i < 350; i++) {
+		if (i % 20 == 0) {
+			inject(p1, &mac_bcast, &mac_b, 64);
+			inject(p2, &mac_bcast, &mac_c, 64);
+		}
 		poll_dp();
+		drain_all();
 		usleep(10000);
 	}
 	assert_int_equal(pstats(p0).fdb_entries, 0);
 	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
+	assert_int_equal(entries, 2);
+	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br1, &entries, &max), 0);
 	assert_int_equal(entries, 0);
 	/* A bridge's flush gives back all its counts at once. */
 	inject(p0, &mac_bcast, &m, 64);
-	inject(p1, &mac_bcast, &mac_b, 64);
 	poll_dp();
 	drain_all();
 	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
-	assert_int_equal(entries, 2);
+	assert_int_equal(entries, 3);
 	assert_int_equal(dp_fdb_flush(dp, fx->br0, DP_PORT_NONE), 0);
 	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br0, &entries, &max), 0);
 	assert_int_equal(entries, 0);
 	assert_int_equal(pstats(p0).fdb_entries + pstats(p1).fdb_entries, 0);
+	assert_int_equal(pstats(p2).fdb_entries, 0);
 }
 
 /* One port floods FLOOD random source MACs, 32 a burst, while another
@@ -1269,7 +1310,7 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = {argv[0],		 "--no-huge", "-m", "256",	   "--no-pci",
+	char *eal[] = {argv[0],		 "--no-huge", "-m", "1024",	   "--no-pci",
 		       "--no-telemetry", "--lcores",  "0",  "--log-level", "*:error",
 		       "--file-prefix",	 prefix,      NULL};
 	const struct CMUnitTest tests[] = {

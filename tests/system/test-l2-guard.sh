@@ -126,10 +126,13 @@ send vm1 "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=10)/$ARP" \
 	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=99)/$ARP" \
 	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1AD(vlan=10)/Dot1Q(vlan=10)/$ARP" \
 	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src, type=0x9100)/Dot1Q(vlan=10)/$ARP" \
-	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=0)/Dot1Q(vlan=10)/$ARP"
+	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=0)/Dot1Q(vlan=10)/$ARP" \
+	"Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/$ARP"
 send vm10 "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=20)/$ARP"
 listen_stop
-check "no tagged frame from a VM on xenbr0 or on VLAN 10 left eth0" test "$(grep -c . "$WORK/up.cap")" = 0
+check "the untagged frame sent with them left eth0 (the capture works)" \
+	test "$(grep -c 'ethertype ARP' "$WORK/up.cap")" = 1
+check "no tagged frame from a VM on xenbr0 or on VLAN 10 left eth0" test "$(grep -c vlan "$WORK/up.cap")" = 0
 check "vif1.0 counts 5 vif_tagged, vif3.0 1" \
 	test "$(nctl port-stats port=vif1.0 params=drop_vif_tagged --minimal),$(nctl port-stats port=vif3.0 params=drop_vif_tagged --minimal)" = 5,1
 # A priority tag (VID 0) is accepted and removed.

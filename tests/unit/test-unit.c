@@ -493,6 +493,60 @@ test_dhcp_stop_spares_others(void **state)
 	rmdir(dir);
 }
 
+/* Version 3 (vhost-user VIFs, no MAC limits, no group forward mask), the
+ * version the previous release wrote: upgraded on open, its records kept,
+ * the new fields 0. */
+static void
+test_store_upgrades_version_3(void **state)
+{
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[512];
+	struct network n = {.uuid = "0f79d86c-f0c0-4b65-bc25-78bae8e2a261",
+			    .name_label = "n",
+			    .bridge = "xenbr0",
+			    .mtu = 1500,
+			    .group_fwd_mask = 0x4000,
+			    .mac_limit = 9};
+	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318",
+			.vhost_path = "/run/vm7/vhu0.sock",
+			.mac_limit = 9};
+	struct loaded l = {0};
+	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, &l};
+	struct store *st;
+	char msg[256];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_network_put(st, &n), 0);
+	assert_int_equal(store_vif_put(st, &v), 0);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 %s \"ALTER TABLE vif DROP COLUMN mac_limit;"
+		 " ALTER TABLE network DROP COLUMN mac_limit;"
+		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
+		 " UPDATE meta SET value='3' WHERE key='schema_version'\"",
+		 path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_open(path, &st, msg, sizeof(msg)), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_load(st, &ld), 0);
+	assert_int_equal(l.networks, 1);
+	assert_int_equal(l.vifs, 1);
+	assert_int_equal(l.net_mask, 0);
+	assert_int_equal(l.net_limit, 0);
+	assert_int_equal(l.vif_limit, 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_network_put(st, &n), 0);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	remove_db(path);
+}
+
 static void
 test_store_refuses_newer_schema(void **state)
 {
@@ -632,6 +686,7 @@ main(void)
 		cmocka_unit_test(test_ip_validate),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_store_upgrades_version_1),
+		cmocka_unit_test(test_store_upgrades_version_3),
 		cmocka_unit_test(test_store_refuses_newer_schema),
 		cmocka_unit_test(test_store_open_errors),
 		cmocka_unit_test(test_dhcp_stop_spares_others),
