@@ -719,16 +719,6 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 }
 
 int
-dp_port_set_access(struct dp *dp, uint16_t port, bool access)
-{
-	if (!port_valid(dp, port) || dp->ports[port]->trunk)
-		return port_valid(dp, port) ? EINVAL : ENOENT;
-	/* Read by the port's worker once a burst: one byte, no tearing. */
-	__atomic_store_n(&dp->ports[port]->access, access, __ATOMIC_RELAXED);
-	return 0;
-}
-
-int
 dp_port_set_netdev_mtu(struct dp *dp, uint16_t port, uint16_t mtu)
 {
 	if (!port_valid(dp, port))

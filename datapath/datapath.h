@@ -214,10 +214,6 @@ struct dp_port_params {
  * trunk, EEXIST if the parent has that VLAN already. */
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
 
-/* Make a port an access port (tagged frames it receives are dropped,
- * dp_port_params.access) or not (a VM trunk: they go on as they came). */
-int dp_port_set_access(struct dp *dp, uint16_t port, bool access);
-
 /* Set the MTU of the kernel netdev an af_packet port took over (a VIF's
  * backend); it is put back when the port closes. ENOTSUP for other kinds. */
 int dp_port_set_netdev_mtu(struct dp *dp, uint16_t port, uint16_t mtu);

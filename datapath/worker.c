@@ -280,7 +280,7 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	uint16_t i, k = 0;
 
 	st->rx_packets += n;
-	if (unlikely(__atomic_load_n(&in->access, __ATOMIC_RELAXED))) {
+	if (unlikely(in->access)) {
 		n = access_filter(st, pkts, n);
 		if (n == 0)
 			return;

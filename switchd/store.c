@@ -33,8 +33,7 @@ static const char schema[] =
 	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
 	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
 	" vhost_path TEXT NOT NULL DEFAULT '', vhost_server INTEGER NOT NULL DEFAULT 0,"
-	" mac_limit INTEGER NOT NULL DEFAULT 0, vlan_trunk INTEGER NOT NULL DEFAULT 0,"
-	" UNIQUE (vm_uuid, device));"
+	" mac_limit INTEGER NOT NULL DEFAULT 0, UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
 	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));";
@@ -98,8 +97,7 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 				 len);
 	/* Upgrades, in order: version 1 lacked the vlan table, which the
 	 * schema above just made; 1 and 2 lacked the vhost-user columns of
-	 * vif; 1 to 3 lacked the MAC limits, the group forward mask and VM
-	 * trunks. */
+	 * vif; 1 to 3 lacked the MAC limits and the group forward mask. */
 	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '4')") != 0) ||
 	    ((v == 1 || v == 2) &&
 	     exec(st,
@@ -109,7 +107,6 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 	     exec(st, "ALTER TABLE network ADD COLUMN group_fwd_mask INTEGER NOT NULL DEFAULT 0;"
 		      "ALTER TABLE network ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
 		      "ALTER TABLE vif ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
-		      "ALTER TABLE vif ADD COLUMN vlan_trunk INTEGER NOT NULL DEFAULT 0;"
 		      "UPDATE meta SET value='4' WHERE key='schema_version'") != 0) ||
 	    exec(st, "COMMIT") != 0)
 		return open_fail(st, EIO, NULL, err, len);
@@ -220,15 +217,15 @@ store_vif_put(struct store *st, const struct vif *v)
 
 	return run(
 		st,
-		"INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		"INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		" vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
 		" mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
 		" attached=excluded.attached, ifname=excluded.ifname,"
 		" vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
-		" mac_limit=excluded.mac_limit, vlan_trunk=excluded.vlan_trunk",
-		"ssisisiissiii", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		" mac_limit=excluded.mac_limit",
+		"ssisisiissii", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
 		(int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname, v->vhost_path,
-		(int)v->vhost_server, (int)v->mac_limit, (int)v->vlan_trunk);
+		(int)v->vhost_server, (int)v->mac_limit);
 }
 
 int
@@ -353,7 +350,7 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	if (sqlite3_prepare_v2(
 		    st->db,
 		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname,"
-		    "vhost_path,vhost_server,mac_limit,vlan_trunk FROM vif ORDER BY rowid",
+		    "vhost_path,vhost_server,mac_limit FROM vif ORDER BY rowid",
 		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -377,7 +374,6 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		col_text(s, 9, v->vhost_path, sizeof(v->vhost_path));
 		v->vhost_server = sqlite3_column_int(s, 10) != 0;
 		v->mac_limit = (uint32_t)sqlite3_column_int(s, 11);
-		v->vlan_trunk = sqlite3_column_int(s, 12) != 0;
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

@@ -13,7 +13,7 @@
 #include "network.h"
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
- * group forward masks, VM trunks. Older databases are upgraded on open. */
+ * group forward masks. Older databases are upgraded on open. */
 #define STORE_SCHEMA_VERSION 4
 
 struct store;

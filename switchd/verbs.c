@@ -469,7 +469,6 @@ vif_record(struct switchd *sd, const struct vif *v)
 		: v->vhost_server	 ? "server"
 					 : "client");
 	set_int(rec, "mac-limit", v->mac_limit);
-	set_str(rec, "vlan-trunk", v->vlan_trunk ? "true" : "false");
 	set_str(rec, "link",
 		!v->attached			      ? ""
 		: dp_port_link_up(sd->dp, v->dp_port) ? "up"
@@ -1710,7 +1709,7 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 static int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {
-	const char *mtu_s = arg(c, "MTU"), *trunk_s = arg(c, "vlan-trunk");
+	const char *mtu_s = arg(c, "MTU");
 	struct network *n;
 	struct vif *v, rec;
 	uint16_t mtu;
@@ -1731,14 +1730,7 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	rec.mtu = mtu;
 	if (mac_limit_parse(c, &rec.mac_limit) != 0)
 		return -1;
-	if (trunk_s != NULL) {
-		if (strcmp(trunk_s, "true") != 0 && strcmp(trunk_s, "false") != 0)
-			return fail(c, SD_E_INVALID_VALUE, "vlan-trunk %s is not true or false",
-				    trunk_s);
-		rec.vlan_trunk = strcmp(trunk_s, "true") == 0;
-	}
-	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit &&
-	    rec.vlan_trunk == v->vlan_trunk)
+	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit)
 		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
@@ -1755,10 +1747,6 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 			return dp_fail(c, err, v->ifname);
 		}
 	}
-	/* Last: it cannot fail on a plugged VIF's port. */
-	if (v->attached && rec.vlan_trunk != v->vlan_trunk &&
-	    (err = dp_port_set_access(sd->dp, v->dp_port, !rec.vlan_trunk)) != 0)
-		sd_log("error", "VIF %s: vlan-trunk not applied: %s", v->uuid, strerror(err));
 	*v = rec;
 	return 0;
 }

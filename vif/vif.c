@@ -53,7 +53,7 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 		.name = ifname,
 		.bridge = bridge,
 		.mtu = mtu,
-		.access = !vif->vlan_trunk,
+		.access = true,
 		.fdb_max = vif->mac_limit,
 		/* The VIF's MTU, on its backend netdev, as xenopsd sets it. */
 		.netdev_mtu = vif->mtu != 0 && vif->mtu < mtu ? vif->mtu : mtu,
@@ -111,7 +111,7 @@ vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *p
 		.mtu = mtu,
 		.vhost_path = path,
 		.vhost_server = server,
-		.access = !vif->vlan_trunk,
+		.access = true,
 		.fdb_max = vif->mac_limit,
 	};
 	int err;

@@ -34,7 +34,6 @@ struct vif {
 	char vhost_path[VIF_VHOST_PATH_MAX]; /* vhost-user socket while attached, else "" */
 	bool vhost_server;		     /* vhost-user: switchd creates the socket */
 	uint32_t mac_limit;		     /* most MACs learned on its port; 0: default */
-	bool vlan_trunk;		     /* the VM's tagged frames pass (else dropped) */
 	uint16_t dp_port;		     /* runtime: datapath port while attached */
 };
 

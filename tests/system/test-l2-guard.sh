@@ -142,22 +142,6 @@ send vm1 "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=0)/$ARP"
 listen_stop
 check "a priority-tagged frame from a VM leaves eth0 untagged" \
 	bash -c "grep -q 'ethertype ARP' '$WORK/up.cap' && ! grep -q vlan '$WORK/up.cap'"
-# A VM that must send tagged frames (a router VM) is made a trunk, by name.
-check_err "vlan-trunk=maybe" INVALID_VALUE nctl vif-param-set uuid="$VIF1" vlan-trunk=maybe
-check "vif-param-set vlan-trunk=true, live" nctl vif-param-set uuid="$VIF1" vlan-trunk=true
-check "vif-list shows it" test "$(nctl vif-list uuid="$VIF1" params=vlan-trunk --minimal)" = true
-listen up "$NS_UP" up0
-sleep 1
-send vm1 "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=10)/$ARP"
-listen_stop
-check "then the VM's VLAN 10 frame leaves eth0 tagged 10" grep -q 'vlan 10,.*ethertype ARP' "$WORK/up.cap"
-nctl vif-param-set uuid="$VIF1" vlan-trunk=false
-listen up "$NS_UP" up0
-sleep 1
-send vm1 "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/Dot1Q(vlan=10)/$ARP" "Ether(dst='ff:ff:ff:ff:ff:ff', src=src)/$ARP"
-listen_stop
-check "vlan-trunk=false: dropped again, untagged still passes" \
-	test "$(grep -c vlan "$WORK/up.cap"),$(grep -c 'ethertype ARP' "$WORK/up.cap")" = 0,1
 check "the VMs still reach each other" ping_from "${P}vm1" 198.18.0.2
 
 [ "$TAP_FAILED" -eq 0 ]

@@ -413,8 +413,7 @@ test_store_upgrades_version_1(void **state)
 	 * no MAC limits, no group forward mask. */
 	snprintf(cmd, sizeof(cmd),
 		 "sqlite3 %s \"DROP TABLE vlan; ALTER TABLE vif DROP COLUMN vhost_path;"
-		 " ALTER TABLE vif DROP COLUMN vhost_server; ALTER TABLE vif DROP COLUMN "
-		 "mac_limit; ALTER TABLE vif DROP COLUMN vlan_trunk;"
+		 " ALTER TABLE vif DROP COLUMN vhost_server; ALTER TABLE vif DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
@@ -527,8 +526,7 @@ test_store_upgrades_version_3(void **state)
 	assert_int_equal(store_commit(st), 0);
 	store_close(st);
 	snprintf(cmd, sizeof(cmd),
-		 "sqlite3 %s \"ALTER TABLE vif DROP COLUMN mac_limit; ALTER TABLE vif DROP COLUMN "
-		 "vlan_trunk;"
+		 "sqlite3 %s \"ALTER TABLE vif DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " UPDATE meta SET value='3' WHERE key='schema_version'\"",
