@@ -90,7 +90,7 @@ $(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC))
 # The machine's cost of waking a thread blocked in epoll on another CPU.
 $(B)/bench-wake: $(call obj,bench/wake.c)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ -lpthread
+	$(Q)$(CC) -o $@ $^ -lpthread $(SAN)
 
 # Traffic generator and sink on two ethdevs (virtio-user ports serving the
 # vhost-user sockets a switch under test connects to): bench/switch-bench.sh.

@@ -302,6 +302,8 @@ dp_create(const struct dp_params *params, struct dp **out)
 	if (dp == NULL)
 		return ENOMEM;
 	snprintf(dp->name, sizeof(dp->name), "%s", params->name ? params->name : "dp");
+	snprintf(dp->state_dir, sizeof(dp->state_dir), "%s",
+		 params->state_dir ? params->state_dir : "");
 	dp->n_workers = n_workers;
 	dp->tsc_hz = rte_get_tsc_hz();
 

@@ -117,12 +117,14 @@ struct dp_fdb_stats {
 struct dp_params {
 	unsigned int n_workers;			   /* 1..DP_MAX_WORKERS */
 	unsigned int worker_lcore[DP_MAX_WORKERS]; /* EAL lcore ids; ignored if !launch */
-	bool launch;	   /* run workers on their lcores; false: the caller drives
-			    * dp_worker_poll() itself (deterministic tests) */
-	uint32_t fdb_size; /* entries; 0 = default (1M) */
-	uint32_t n_mbufs;  /* shared pool; 0 = default (8192 and the workers' caches) */
-	uint32_t age_sec;  /* FDB aging time; 0 = default (300 s) */
-	const char *name;  /* prefix of DPDK object names, unique per process */
+	bool launch;	       /* run workers on their lcores; false: the caller drives
+				* dp_worker_poll() itself (deterministic tests) */
+	uint32_t fdb_size;     /* entries; 0 = default (1M) */
+	uint32_t n_mbufs;      /* shared pool; 0 = default (8192 and the workers' caches) */
+	uint32_t age_sec;      /* FDB aging time; 0 = default (300 s) */
+	const char *name;      /* prefix of DPDK object names, unique per process */
+	const char *state_dir; /* where ports record what they changed on kernel netdevs,
+				* to give it back after a restart (NULL: in memory only) */
 };
 
 /* Create a datapath (mbuf pool, FDB, RCU) after rte_eal_init() and, if

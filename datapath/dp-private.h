@@ -107,6 +107,7 @@ struct dp {
 
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	char name[16];	       /* prefix of DPDK object names */
+	char state_dir[256];   /* dp_params.state_dir, or "" */
 	unsigned int pool_seq; /* for names of pools of their own (dp_eth_pool()) */
 	/* The pools of ethdevs' rx queues, by ethdev port id. A device's
 	 * descriptors hold their buffers while it is set up, and a stopped

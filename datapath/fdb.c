@@ -226,10 +226,13 @@ fdb_learn(struct fdb *f, uint64_t key, uint64_t val, uint16_t now)
 	if (s != NULL) {
 		uint64_t old = s->val;
 		uint16_t bridge = fdb_key_bridge(key);
-		bool live = fdb_val_live(f, old, fdb_gen_load(&f->bridge_gen[bridge]), now);
+		bool counted = fdb_val_counted(f, old, bridge);
 
-		if (!live || fdb_val_port(old) != fdb_val_port(val)) {
-			if (fdb_over_limit(f, fdb_val_port(val), bridge, !live)) {
+		/* A counted entry (live, or expired with its slot not yet
+		 * taken back) of the same port keeps its count; of another
+		 * port it moves, counting against its new port's limit only. */
+		if (!counted || fdb_val_port(old) != fdb_val_port(val)) {
+			if (fdb_over_limit(f, fdb_val_port(val), bridge, !counted)) {
 				err = EDQUOT;
 				goto out;
 			}

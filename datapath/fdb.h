@@ -228,6 +228,15 @@ fdb_cnt_port(const struct fdb *f, uint16_t port, uint16_t bridge)
 			  fdb_gen_load(&f->port_gen[port]), fdb_gen_load(&f->bridge_gen[bridge]));
 }
 
+/* True if entry @v of @bridge is in the counts: its generations are the
+ * current ones (it may have expired by age, its slot not yet taken back). */
+static inline bool
+fdb_val_counted(const struct fdb *f, uint64_t v, uint16_t bridge)
+{
+	return (uint16_t)(v >> 32) == fdb_gen_load(&f->bridge_gen[bridge]) &&
+	       (uint16_t)(v >> 16) == fdb_gen_load(&f->port_gen[fdb_val_port(v)]);
+}
+
 /* True if an entry learned on @port of @bridge would pass a limit: a new
  * entry (@new_entry) its port's or its bridge's, a move within the bridge
  * its new port's only. Any thread; fdb_learn() checks again under the lock. */

@@ -71,6 +71,7 @@ struct dp_afp {
 	int ifindex;
 	char dev[IFNAMSIZ];
 	struct netdev_saved saved;
+	char saved_path[320]; /* where saved is recorded across restarts, or "" */
 	uint16_t n_socks;
 	int fd[]; /* [n_socks]; fd[q] is rx queue q, tx queue t uses fd[t % n_socks] */
 };
@@ -229,6 +230,66 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 		(void)netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
 	}
 	close(fd);
+}
+
+/*
+ * What a port changed survives a restart of switchd in a small file under
+ * the datapath's state directory, "netdev.IFNAME.saved": a clean stop
+ * leaves the netdev as it is (the restart takes it again, and a PIF's
+ * uplink does not flap), and so does kill -9; the next open finds the
+ * record, and the unplug after it gives back what was there before the
+ * first plug. A record of another netdev of that name (another ifindex,
+ * after a reboot or a VM's restart) is not this one's.
+ */
+static void
+saved_load(struct dp_afp *a)
+{
+	struct netdev_saved rec;
+	int set_up, gro, lro, ipv6;
+	FILE *f;
+
+	if (a->saved_path[0] == '\0' || (f = fopen(a->saved_path, "re")) == NULL)
+		return;
+	if (fscanf(f, "%d %d %d %d %d %d", &rec.ifindex, &rec.mtu, &set_up, &gro, &lro, &ipv6) ==
+		    6 &&
+	    rec.ifindex == a->saved.ifindex) {
+		/* What this open changed is nothing the record misses: it
+		 * found the netdev as the last run left it. */
+		if (rec.mtu != 0)
+			a->saved.mtu = rec.mtu;
+		a->saved.set_up |= set_up != 0;
+		a->saved.gro_off |= gro != 0;
+		a->saved.lro_off |= lro != 0;
+		a->saved.ipv6_disabled |= ipv6 != 0;
+	}
+	fclose(f);
+}
+
+static void
+saved_store(const struct dp_afp *a)
+{
+	char tmp[sizeof(a->saved_path) + 8];
+	FILE *f;
+
+	if (a->saved_path[0] == '\0')
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->saved_path);
+	f = fopen(tmp, "we");
+	if (f == NULL)
+		return;
+	fprintf(f, "%d %d %d %d %d %d\n", a->saved.ifindex, a->saved.mtu, a->saved.set_up,
+		a->saved.gro_off, a->saved.lro_off, a->saved.ipv6_disabled);
+	if (fclose(f) != 0 || rename(tmp, a->saved_path) != 0)
+		unlink(tmp);
+}
+
+/* Give the netdev back as it was, and forget the record. */
+static void
+afp_give_back(struct dp_afp *a)
+{
+	netdev_restore(a->dev, &a->saved);
+	if (a->saved_path[0] != '\0')
+		unlink(a->saved_path);
 }
 
 /*
@@ -412,14 +473,20 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (a == NULL)
 		return ENOMEM;
 	snprintf(a->dev, sizeof(a->dev), "%s", params->name);
+	a->saved_path[0] = '\0';
+	if (port->dp->state_dir[0] != '\0')
+		snprintf(a->saved_path, sizeof(a->saved_path), "%s/netdev.%s.saved",
+			 port->dp->state_dir, a->dev);
 	err = netdev_prepare(a->dev, &a->saved);
 	if (err == 0 && params->netdev_mtu != 0)
 		err = netdev_mtu_set(a->dev, params->netdev_mtu, &a->saved);
+	saved_load(a);
 	if (err) {
-		netdev_restore(a->dev, &a->saved);
+		afp_give_back(a);
 		free(a);
 		return err;
 	}
+	saved_store(a);
 	a->n_socks = n;
 	for (i = 0; i < n; i++)
 		a->fd[i] = -1;
@@ -430,7 +497,7 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (err == 0 && n > 1)
 		err = afp_fanout(a);
 	if (err) {
-		netdev_restore(a->dev, &a->saved);
+		afp_give_back(a);
 		afp_free_later(a);
 		return err;
 	}
@@ -443,16 +510,19 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 static int
 afp_set_netdev_mtu(struct dp_port *port, uint16_t mtu)
 {
-	return netdev_mtu_set(port->afp->dev, mtu, &port->afp->saved);
+	int err = netdev_mtu_set(port->afp->dev, mtu, &port->afp->saved);
+
+	saved_store(port->afp);
+	return err;
 }
 
 static void
 afp_close(struct dp_port *port)
 {
 	/* Given back on unplug; at a stop of switchd the netdev stays as it
-	 * is, for the restart to take again: a PIF's uplink does not flap. */
+	 * is, with its record, for the restart to take again. */
 	if (!port->dp->stop)
-		netdev_restore(port->afp->dev, &port->afp->saved);
+		afp_give_back(port->afp);
 	afp_free_later(port->afp);
 	port->afp = NULL;
 }

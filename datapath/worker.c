@@ -142,7 +142,7 @@ learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, u
 {
 	uint64_t old = 0;
 	struct fdb_slot *s = fdb_find(f, key, b1, &old);
-	bool live;
+	bool live, counted;
 	int err;
 
 	if (likely(s != NULL && old == val))
@@ -159,7 +159,12 @@ learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, u
 	 * away here, before the lock, so that it slows no one else's learning. */
 	if (unlikely((key & 0xffffffffffffULL) == 0))
 		return true; /* an all-zero source is no station */
-	if (unlikely(fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), !live))) {
+	/* The limits, as fdb_learn() applies them: a port at its limit may
+	 * still take back its own expired MAC, counted until aging takes its
+	 * slot. */
+	counted = s != NULL && fdb_val_counted(f, old, fdb_key_bridge(key));
+	if (!(counted && fdb_val_port(old) == fdb_val_port(val)) &&
+	    unlikely(fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), !counted))) {
 		st->fdb_limit++;
 		return false;
 	}

@@ -459,6 +459,7 @@ main(int argc, char **argv)
 	dpp.fdb_size = o.fdb_size;
 	dpp.n_mbufs = o.mbufs;
 	dpp.name = "sd";
+	dpp.state_dir = sd.rundir;
 	err = dp_create(&dpp, &sd.dp);
 	if (err) {
 		sd_log("error", "datapath: %s", strerror(err));

@@ -873,23 +873,16 @@ struct pif_plugged {
 };
 
 /* Take back one plug of @p that realised its network if @made: its port,
- * its bridge if the plug made it, else the IP configuration the plug gave
- * the bridge's host interface. */
+ * and its bridge if the plug made it (with the IP configuration the plug
+ * gave the bridge's host interface). On a bridge that stays, that
+ * configuration stays as pif-unplug leaves it: it was there before. */
 static void
 unplug_undo(struct switchd *sd, struct pif *p, bool made)
 {
-	const struct pif_ip none = {.mode = PIF_IP_NONE};
-	struct network *n = network_by_uuid(sd, p->network_uuid);
-
-	if (pif_detach(p, sd->dp) != 0) {
+	if (pif_detach(p, sd->dp) != 0)
 		sd_log("error", "%s: cannot detach again", p->device);
-		return;
-	}
-	if (!made && n != NULL && n->realised &&
-	    (p->ip.mode != PIF_IP_NONE || p->ip.ip[0] != '\0') &&
-	    pif_ip_apply(n->bridge, &none, sd->rundir) != 0)
-		sd_log("error", "%s: cannot take its IP configuration back", n->bridge);
-	realise_undo(sd, n, made);
+	else
+		realise_undo(sd, network_by_uuid(sd, p->network_uuid), made);
 }
 
 /* Take back what plug_pif() did (the store is rolled back by the caller). */

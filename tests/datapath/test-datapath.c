@@ -1190,6 +1190,24 @@ test_fdb_port_and_bridge_limits(void **state)
 	assert_int_equal(entries, 2);
 	assert_int_equal(dp_bridge_fdb_usage(dp, fx->br1, &entries, &max), 0);
 	assert_int_equal(entries, 0);
+	/* A port at its limit takes back its own MAC after it expired (its
+	 * slot not yet aged): p1 holds B, expired, with a limit of 1. */
+	assert_int_equal(dp_port_set_fdb_max(dp, p1->id, 1), 0);
+	inject(p1, &mac_bcast, &mac_a, 64); /* over the limit: B still counted */
+	poll_dp();
+	drain_all();
+	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
+	{
+		uint64_t before = pstats(p1).fdb_limit;
+
+		sleep(3); /* B expires; aging has not taken its slot if polls stop */
+		inject(p1, &mac_bcast, &mac_b, 64);
+		poll_dp();
+		drain_all();
+		assert_int_equal(pstats(p1).fdb_limit, before);
+		assert_int_equal(fdb_port(fx->br0, &mac_b), p1->id);
+	}
+	assert_int_equal(dp_port_set_fdb_max(dp, p1->id, 0), 0);
 	/* A bridge's flush gives back all its counts at once. */
 	inject(p0, &mac_bcast, &m, 64);
 	poll_dp();

@@ -98,5 +98,18 @@ check "vif-param-set MTU=1300 applies at once" \
 nctl vif-unplug uuid="$VIFR"
 check "unplugged: as it was before" test "$(netdev_state)" = down,on,0
 check "and its MTU 1500 again" test "$(rs0_mtu)" = 1500
+# Across restarts: a clean stop leaves the netdev as it is (taken again at
+# start), and so does kill -9; the unplug after them still gives it back.
+nctl vif-plug uuid="$VIFR" ifname=rs0
+sd_stop
+check "a clean stop leaves rs0 as switchd set it" test "$(netdev_state),$(rs0_mtu)" = up,off,1,1300
+sd_start
+check "kill -9 and start again" bash -c "kill -KILL $SD_PID"
+wait_gone "$SD_PID" 5
+sd_start
+check "the restart took rs0 again" test "$(nctl vif-list uuid="$VIFR" params=ifname --minimal)" = rs0
+nctl vif-unplug uuid="$VIFR"
+check "the unplug after two restarts gives rs0 back as it was before the first plug" \
+	test "$(netdev_state),$(rs0_mtu)" = down,on,0,1500
 
 [ "$TAP_FAILED" -eq 0 ]
