@@ -63,7 +63,9 @@ grep -E 'packets transmitted|rtt' "$WORK/ping.out" | sed 's/^/#   VM2 -> upstrea
 check "the flooding VIF holds its limit of MACs, no more" test "$entries" = 4096
 check "every other frame of the flood was counted fdb_limit" \
 	test "$((entries + limited))" -ge "$((rx * 99 / 100))" -a "$((entries + limited))" -le "$rx"
-check "switchd took most of the flood" test "$rx" -ge "$((FLOOD / 2))"
+# The kernel drops what the socket cannot hold (more on a slow build): what
+# arrived must still be many times the limit, or the limit was not tried.
+check "switchd took far more of the flood than the limit ($rx frames)" test "$rx" -ge $((5 * 4096))
 check "no ping from VM2 to upstream was lost meanwhile" grep -q ' 0% packet loss' "$WORK/ping.out"
 check "xenbr0 relearned VM2's MAC on vif2.0 during the flood" \
 	bash -c "$(declare -f nctl); NETCTL=$NETCTL SOCK=$SOCK; nctl fdb-show bridge=xenbr0 params=MAC,port --json | grep -A1 -i '\"$(nctl vif-list uuid="$VIF2" params=MAC --minimal)\"' | grep -q vif2.0"
