@@ -28,9 +28,11 @@
  *  4. The FDB (fdb.h) is a table of our own whose readers take no lock and
  *     write nothing. Workers learn; worker 0 also ages. Steady traffic does
  *     not write the table: a live entry is rewritten in place (a
- *     compare-and-swap) only when its MAC moves or is first seen in a new
- *     second, and a slot changes hands (a new MAC, aging) under the
- *     table's lock. The control thread only reads it (fdb-show).
+ *     compare-and-swap) only when its MAC is first seen in a new second;
+ *     a slot changes hands (a new MAC, aging) or a MAC moves to another
+ *     port under the table's lock, which also keeps the per-bridge and
+ *     per-port counts of the MAC limits. The control thread reads the
+ *     table (fdb-show) and takes the lock only to flush a port's count.
  *
  * Every function here is for the control thread unless it says otherwise.
  * Functions return 0 or a positive errno value.

@@ -28,13 +28,14 @@
  * Concurrency (every worker learns; worker 0 ages; control dumps):
  * - Readers load a slot's key, then its value, then the key again: a value
  *   read while the slot was being given to another key is thrown away.
- * - A live entry's value is rewritten in place with a compare-and-swap (a
- *   last-seen time refreshed, see fdb_seen(); a move to another port): readers see the old or the
- * new value, both right for the key. Steady traffic writes nothing.
- * - Giving a slot to a key (new, or in place of a dead entry) and emptying
- *   one (aging) take the table's lock, write the value before the key, and
- *   make the value store fail any concurrent compare-and-swap of the slot's
- *   old entry.
+ * - A live entry's last-seen time is refreshed in place with a
+ *   compare-and-swap (see fdb_seen()): readers see the old or the new
+ *   value, both right for the key. Steady traffic writes nothing.
+ * - Giving a slot to a key (new, or in place of a dead entry), moving a
+ *   MAC to another port and emptying a slot (aging) take the table's lock,
+ *   which also keeps the counts (below); they write the value before the
+ *   key, and make the value store fail any concurrent compare-and-swap of
+ *   the slot's old entry.
  */
 #ifndef SWITCHD_DATAPATH_FDB_H
 #define SWITCHD_DATAPATH_FDB_H

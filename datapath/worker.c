@@ -5,7 +5,7 @@
  *
  * Runs on worker lcores only. Reads the published struct dp_cfg (see the
  * publication rule in datapath.h); never logs or allocates, and locks only
- * to give an FDB slot to a new MAC (fdb.h).
+ * to give an FDB slot to a new MAC or move one to another port (fdb.h).
  */
 #include <errno.h>
 #include <sys/epoll.h>
