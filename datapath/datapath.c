@@ -25,8 +25,6 @@
 #define DP_DEFAULT_FDB_SIZE (1u << 20)
 #define DP_DEFAULT_MBUFS 8192
 #define DP_DEFAULT_AGE_SEC 300
-/* Frames up to 9216 bytes fit one mbuf (jumbo networks). */
-
 static const char *const drop_names[] = {
 #define DP_DROP_NAME(e, name, desc) [DP_DROP_##e] = name,
 	DP_DROP_REASONS(DP_DROP_NAME)

@@ -32,7 +32,7 @@
  *     a slot changes hands (a new MAC, aging) or a MAC moves to another
  *     port under the table's lock, which also keeps the per-bridge and
  *     per-port counts of the MAC limits. The control thread reads the
- *     table (fdb-show) and takes the lock only to flush a port's count.
+ *     table (fdb-show) and takes the lock only for a flush (fdb.h).
  *
  * Every function here is for the control thread unless it says otherwise.
  * Functions return 0 or a positive errno value.
@@ -219,7 +219,8 @@ struct dp_port_params {
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
 
 /* Set the MTU of the kernel netdev an af_packet port took over (a VIF's
- * backend); it is put back when the port closes. ENOTSUP for other kinds. */
+ * backend); it is put back when the port is removed (dp_port_del(), not
+ * dp_stop()). ENOTSUP for other kinds. */
 int dp_port_set_netdev_mtu(struct dp *dp, uint16_t port, uint16_t mtu);
 
 /* Detach and close a port; its FDB entries are flushed. Traffic on other

@@ -71,6 +71,7 @@ cnt_add(struct fdb *f, uint64_t key, uint64_t val)
 {
 	uint16_t bridge = fdb_key_bridge(key), port = fdb_val_port(val);
 	uint16_t pg = (uint16_t)(val >> 16), bg = (uint16_t)(val >> 32);
+
 	__atomic_store_n(&f->bridge_cnt[bridge],
 			 fdb_cnt_word(fdb_cnt_of(f->bridge_cnt[bridge], 0, bg) + 1, 0, bg),
 			 __ATOMIC_RELAXED);

@@ -186,9 +186,9 @@ fdb_val_live(const struct fdb *f, uint64_t v, uint16_t bridge_gen, uint16_t now)
  *     bits 32..47  the port's flush generation (0 in a bridge's word)
  *     bits 48..63  the bridge's flush generation
  *
- * A word whose generations are not the current ones counts 0: a flush,
- * which makes every entry it covers dead, makes their count 0 at once
- * without touching it. An entry is counted when it is given a slot (or
+ * A word whose generations are not the current ones counts 0: a flush
+ * makes every entry it covers dead by bumping a generation, and with it
+ * their count 0. An entry is counted when it is given a slot (or
  * moves to a port; fdb_learn() stores only entries with current
  * generations); it is uncounted when its slot is taken back or given to
  * another key (or it moves away), in each word that still counts its

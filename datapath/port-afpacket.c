@@ -59,7 +59,7 @@
  * goes back to it as it was. Promiscuity needs nothing: it is the socket's
  * membership, and goes with it. */
 struct netdev_saved {
-	int ifindex;	    /* which netdev of that name it was */
+	int ifindex;	    /* which netdev of that name it is (its sockets are bound to) */
 	int mtu;	    /* its MTU before a port set it, or 0 */
 	bool set_up;	    /* it was down; netdev_prepare() set it up */
 	bool gro_off;	    /* GRO was on; turned off */
@@ -68,7 +68,6 @@ struct netdev_saved {
 };
 
 struct dp_afp {
-	int ifindex;
 	char dev[IFNAMSIZ];
 	struct netdev_saved saved;
 	char saved_path[320]; /* where saved is recorded across restarts, or "" */
@@ -82,6 +81,14 @@ netdev_ioctl(int fd, unsigned long req, struct ifreq *ifr)
 	return ioctl(fd, req, ifr) < 0 ? errno : 0;
 }
 
+/* An empty request for netdev @dev. */
+static void
+ifreq_for(struct ifreq *ifr, const char *dev)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", dev);
+}
+
 /* ETHTOOL_G* @cmd's value, or -1 if the driver has no such setting. */
 static int
 ethtool_get(int fd, const char *dev, uint32_t cmd)
@@ -89,8 +96,7 @@ ethtool_get(int fd, const char *dev, uint32_t cmd)
 	struct ethtool_value ev = {.cmd = cmd};
 	struct ifreq ifr;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifreq_for(&ifr, dev);
 	ifr.ifr_data = (void *)&ev;
 	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : (int)ev.data;
 }
@@ -101,8 +107,7 @@ ethtool_set(int fd, const char *dev, uint32_t cmd, uint32_t value)
 	struct ethtool_value ev = {.cmd = cmd, .data = value};
 	struct ifreq ifr;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifreq_for(&ifr, dev);
 	ifr.ifr_data = (void *)&ev;
 	/* Not every driver has every offload; what it lacks is already off. */
 	(void)ioctl(fd, SIOCETHTOOL, &ifr);
@@ -154,8 +159,7 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifreq_for(&ifr, dev);
 	err = netdev_ioctl(fd, SIOCGIFFLAGS, &ifr);
 	if (err == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
@@ -185,8 +189,7 @@ netdev_mtu_set(const char *dev, uint16_t mtu, struct netdev_saved *saved)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifreq_for(&ifr, dev);
 	err = netdev_ioctl(fd, SIOCGIFMTU, &ifr);
 	if (err == 0 && ifr.ifr_mtu != mtu) {
 		int was = ifr.ifr_mtu;
@@ -219,8 +222,7 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 		lro_set(fd, dev, true);
 	if (saved->gro_off)
 		ethtool_set(fd, dev, ETHTOOL_SGRO, 1);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifreq_for(&ifr, dev);
 	if (saved->mtu != 0) {
 		ifr.ifr_mtu = saved->mtu;
 		(void)netdev_ioctl(fd, SIOCSIFMTU, &ifr);
@@ -490,10 +492,9 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	a->n_socks = n;
 	for (i = 0; i < n; i++)
 		a->fd[i] = -1;
-	a->ifindex = (int)if_nametoindex(params->name);
-	err = a->ifindex != 0 ? 0 : errno == EMFILE || errno == ENFILE ? errno : ENODEV;
+	err = a->saved.ifindex != 0 ? 0 : ENODEV; /* netdev_prepare() found it */
 	for (i = 0; err == 0 && i < n; i++)
-		err = afp_socket(a->ifindex, i == 0, &a->fd[i]);
+		err = afp_socket(a->saved.ifindex, i == 0, &a->fd[i]);
 	if (err == 0 && n > 1)
 		err = afp_fanout(a);
 	if (err) {

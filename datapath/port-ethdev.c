@@ -27,9 +27,8 @@
 #define DP_RX_DESC 1024
 
 struct dp_eth {
-	uint16_t n_hw_txq;	/* tx queues the device has: <= port->n_txq */
-	bool shared_tx;		/* fewer than workers: take txlock[queue] */
-	struct rte_mempool *mp; /* its rx queues' buffers (dp_pool_create()) */
+	uint16_t n_hw_txq; /* tx queues the device has: <= port->n_txq */
+	bool shared_tx;	   /* fewer than workers: take txlock[queue] */
 	rte_spinlock_t txlock[DP_MAX_WORKERS];
 };
 
@@ -71,6 +70,7 @@ ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t 
 static int
 ethdev_start(struct dp_port *port, uint16_t mtu)
 {
+	struct rte_mempool *mp;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	uint16_t q, nb_rxd = DP_RX_DESC, nb_txd = DP_TX_DESC;
@@ -93,13 +93,14 @@ ethdev_start(struct dp_port *port, uint16_t mtu)
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return -ret;
-	port->eth->mp = dp_eth_pool(port->dp, port->ethdev, rx_pool_size(port, nb_rxd, nb_txd));
-	if (port->eth->mp == NULL)
+	/* The device's own pool (dp_eth_pool()), not the shared one. */
+	mp = dp_eth_pool(port->dp, port->ethdev, rx_pool_size(port, nb_rxd, nb_txd));
+	if (mp == NULL)
 		return ENOBUFS;
 	for (q = 0; q < port->n_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port->ethdev, q, nb_rxd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
-					     NULL, port->eth->mp);
+					     NULL, mp);
 		if (ret < 0)
 			return -ret;
 	}
@@ -118,20 +119,14 @@ ethdev_start(struct dp_port *port, uint16_t mtu)
 	return 0;
 }
 
-/* Stop the device. Its rx queues keep their buffers until it is set up
- * again or closed: its pool stays with it (dp_eth_pool()). */
+/* Stop the device (its owner closes it). Its rx queues keep their buffers
+ * until it is set up again or closed: its pool stays with it. */
 static void
-ethdev_stop(struct dp_port *port)
+ethdev_close(struct dp_port *port)
 {
 	rte_eth_dev_stop(port->ethdev);
 	rte_free(port->eth);
 	port->eth = NULL;
-}
-
-static void
-ethdev_close(struct dp_port *port)
-{
-	ethdev_stop(port);
 }
 
 static uint64_t
@@ -194,7 +189,7 @@ ethdev_open(struct dp_port *port, const struct dp_port_params *params, struct rt
 	(void)mp; /* its rx queues get a pool of their own */
 	err = ethdev_start(port, params->mtu);
 	if (err)
-		ethdev_stop(port);
+		ethdev_close(port);
 	return err;
 }
 

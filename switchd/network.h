@@ -19,13 +19,14 @@
 #define NETWORK_MTU_DEFAULT 1500
 #define NETWORK_MTU_MIN 68
 #define NETWORK_MTU_MAX 9000
+#define NETWORK_LABEL_LEN 128 /* name-label, with the NUL */
 
 struct dp;
 
 struct network {
 	TAILQ_ENTRY(network) next;
 	char uuid[NETWORK_UUID_LEN];
-	char name_label[128];
+	char name_label[NETWORK_LABEL_LEN];
 	char bridge[IFNAMSIZ];
 	uint16_t mtu;
 	struct mac host_mac;	 /* MAC of the bridge's host interface */

@@ -344,18 +344,6 @@ set_int(json_t *rec, const char *key, long long val)
 	set_str(rec, key, buf);
 }
 
-__attribute__((format(printf, 3, 4))) static void
-set_fmt(json_t *rec, const char *key, const char *fmt, ...)
-{
-	char buf[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	set_str(rec, key, buf);
-}
-
 /* "uuid1; uuid2; ..." as xe prints a set, or NULL if out of memory. */
 static char *
 uuid_set(struct switchd *sd, const struct network *n, bool vifs)
@@ -396,6 +384,7 @@ network_record(struct switchd *sd, const struct network *n)
 {
 	json_t *rec = json_object();
 	char *pifs = uuid_set(sd, n, false), *vifs = uuid_set(sd, n, true);
+	char mask[8];
 
 	set_str(rec, "uuid", n->uuid);
 	set_str(rec, "name-label", n->name_label);
@@ -403,7 +392,8 @@ network_record(struct switchd *sd, const struct network *n)
 	set_int(rec, "MTU", n->mtu);
 	set_str(rec, "PIF-uuids", pifs ? pifs : "");
 	set_str(rec, "VIF-uuids", vifs ? vifs : "");
-	set_fmt(rec, "group-fwd-mask", "0x%04x", n->group_fwd_mask);
+	snprintf(mask, sizeof(mask), "0x%04x", n->group_fwd_mask);
+	set_str(rec, "group-fwd-mask", mask);
 	set_int(rec, "mac-limit", n->mac_limit);
 	free(pifs);
 	free(vifs);
@@ -1085,6 +1075,16 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 
 /* Networks */
 
+/* A network's name-label: 1 to 127 bytes. */
+static int
+name_label_check(struct sd_call *c, const char *label)
+{
+	if (label[0] == '\0' || strlen(label) >= NETWORK_LABEL_LEN)
+		return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %d characters",
+			    NETWORK_LABEL_LEN - 1);
+	return 0;
+}
+
 static int
 verb_network_create(struct switchd *sd, struct sd_call *c)
 {
@@ -1094,9 +1094,8 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 	struct network *n;
 	uint16_t mtu = NETWORK_MTU_DEFAULT;
 
-	if (label[0] == '\0' || strlen(label) >= sizeof(n->name_label))
-		return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %zu characters",
-			    sizeof(n->name_label) - 1);
+	if (name_label_check(c, label) != 0)
+		return -1;
 	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
 		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
 			    NETWORK_MTU_MAX);
@@ -1197,9 +1196,8 @@ verb_network_param_set(struct switchd *sd, struct sd_call *c)
 	LOOKUP(n, network_by_uuid, "uuid", "network");
 	rec = *n;
 	if (label != NULL) {
-		if (label[0] == '\0' || strlen(label) >= sizeof(rec.name_label))
-			return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %zu bytes",
-				    sizeof(rec.name_label) - 1);
+		if (name_label_check(c, label) != 0)
+			return -1;
 		snprintf(rec.name_label, sizeof(rec.name_label), "%s", label);
 	}
 	if (mask_s != NULL) {

@@ -112,6 +112,10 @@ check "but BPDUs still do not" test "$(cat "$WORK/vm2.cap" "$WORK/up.cap" | grep
 for m in 0x1 0x2 0x4 0x10000 abc -1 ""; do
 	check_err "group-fwd-mask=$m" INVALID_VALUE nctl network-param-set uuid="$NET0" group-fwd-mask="$m"
 done
+check "network-param-set name-label=" bash -c \
+	"$NETCTL --socket $SOCK network-param-set uuid=$NET0 name-label='Guest network' &&
+		test \"\$($NETCTL --socket $SOCK network-list uuid=$NET0 params=name-label --minimal)\" = 'Guest network'"
+check_err "an empty name-label" INVALID_VALUE nctl network-param-set uuid="$NET0" name-label=
 check "the mask survives a restart" bash -c "$(declare -f sd_stop sd_start gone wait_gone nctl); \
 	SD_PID=$SD_PID; NS_HOST=$NS_HOST SWITCHD=$SWITCHD SOCK=$SOCK DB=$DB PIDFILE=$PIDFILE LOG=$LOG NETCTL=$NETCTL; \
 	sd_stop && sd_start && test \"\$(nctl network-list uuid=$NET0 params=group-fwd-mask --minimal)\" = 0x4000"
