@@ -189,6 +189,7 @@ pools_free(struct dp *dp)
 		rte_mempool_free(dp->eth_pool[i]);
 	while (dp->n_dead_pools > 0)
 		rte_mempool_free(dp->dead_pools[--dp->n_dead_pools]);
+	rte_mempool_free(dp->gso_mp);
 	rte_mempool_free(dp->mp);
 }
 
@@ -322,6 +323,13 @@ dp_create(const struct dp_params *params, struct dp **out)
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
 	}
+	snprintf(mpname, sizeof(mpname), "%s_gso", dp->name);
+	dp->gso_mp = rte_pktmbuf_pool_create(mpname, n_workers * DP_GSO_PER_WORKER, DP_GSO_CACHE, 0,
+					     DP_GSO_DATA_ROOM, (int)rte_socket_id());
+	if (dp->gso_mp == NULL) {
+		err = rte_errno ? rte_errno : ENOMEM;
+		goto fail;
+	}
 	err = fdb_init(&dp->fdb, dp->name,
 		       params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
 		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC));
@@ -369,6 +377,7 @@ fail:
 		rte_free(dp->workers[w]);
 	}
 	fdb_fini(&dp->fdb);
+	rte_mempool_free(dp->gso_mp);
 	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
 	rte_free(dp->qsv);
@@ -645,6 +654,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
+	port->ol_soft = dp_ol_soft_mask(port->ol_caps);
 	/* Entries left by an earlier port with this id become dead. */
 	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
 	dp->ports[p] = port;
@@ -767,6 +777,17 @@ dp_port_link_up(const struct dp *dp, uint16_t port_id)
 	return port->cls->link_up == NULL || port->cls->link_up(port);
 }
 
+void
+dp_port_offloads(const struct dp *dp, uint16_t port_id, char *buf, size_t size)
+{
+	if (!port_valid(dp, port_id)) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	dp_ol_caps_format(__atomic_load_n(&dp->ports[port_id]->ol_caps, __ATOMIC_RELAXED), buf,
+			  size);
+}
+
 int
 dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *st)
 {
@@ -788,6 +809,9 @@ dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *s
 			st->drops[r] += ld(&s->drops[r]);
 		st->fdb_limit += ld(&s->fdb_limit);
 		st->no_mbuf += ld(&s->no_mbuf);
+		st->gso_rx += ld(&s->gso_rx);
+		st->sw_gso += ld(&s->sw_gso);
+		st->sw_csum += ld(&s->sw_csum);
 	}
 	if (port->cls->no_mbuf != NULL)
 		st->no_mbuf += port->cls->no_mbuf(port);

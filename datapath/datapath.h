@@ -62,20 +62,23 @@ struct dp;
 
 /* Why a frame was dropped: one list, counted per port, named in port-stats.
  * X(enum suffix, short name, description). */
-#define DP_DROP_REASONS(X)                                                                    \
-	X(RUNT, "runt", "shorter than an Ethernet header")                                    \
-	X(OVERSIZE, "oversize", "longer than the network MTU allows")                         \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
-	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
-	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
-	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
-	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")     \
-	X(RESERVED_MULTICAST, "reserved_multicast",                                           \
-	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")     \
-	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
-	X(TX_UNSENDABLE, "tx_unsendable",                                                     \
-	  "the output device can never send the frame (longer than its MTU)")                 \
-	X(LINK_DOWN, "link_down", "the output port has no peer (vhost-user guest not connected)")
+#define DP_DROP_REASONS(X)                                                                        \
+	X(RUNT, "runt", "shorter than an Ethernet header")                                        \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")                             \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")                 \
+	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")         \
+	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")          \
+	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for")     \
+	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")         \
+	X(RESERVED_MULTICAST, "reserved_multicast",                                               \
+	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")         \
+	X(TX_FULL, "tx_full", "the output port did not accept the frame")                         \
+	X(TX_UNSENDABLE, "tx_unsendable",                                                         \
+	  "the output device can never send the frame (longer than its MTU)")                     \
+	X(LINK_DOWN, "link_down", "the output port has no peer (vhost-user guest not connected)") \
+	X(BAD_OFFLOAD, "bad_offload",                                                             \
+	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "         \
+	  "Linux's UFO, headers that do not match it)")
 
 enum dp_drop {
 #define DP_DROP_ENUM(e, name, desc) DP_DROP_##e,
@@ -100,7 +103,12 @@ struct dp_port_stats {
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t fdb_limit;   /* frames forwarded whose source a limit kept from being learned */
 	uint64_t no_mbuf;     /* receives that found no free packet buffer (the frames wait,
-			       * or the device drops them) */
+			       * or the device drops them), and frames lost for want of
+			       * one while segmenting for this output (also tx_full) */
+	uint64_t gso_rx;      /* super-frames received whole (TSO, GSO, GRO) */
+	uint64_t sw_gso;      /* super-frames segmented in software for this output */
+	uint64_t sw_csum;     /* checksums finished in software: for this output, or
+			       * on receipt when no output could have (not TCP/UDP/IP) */
 	uint32_t fdb_entries; /* dp_port_stats_get(): MACs learned on the port now */
 	uint32_t fdb_max;     /* dp_port_stats_get(): the most it may hold */
 };
@@ -239,6 +247,11 @@ uint16_t dp_port_bridge(const struct dp *dp, uint16_t port);
 /* Whether a port has its peer: false for a vhost-user port whose guest is
  * not connected; true for every other kind. */
 bool dp_port_link_up(const struct dp *dp, uint16_t port);
+
+/* The offloads a port's device finishes by itself, as "csum,tso4,tso6,uso"
+ * (a subset) or "none": frames that ask for others are finished in
+ * software before it. "" for an unused id. */
+void dp_port_offloads(const struct dp *dp, uint16_t port, char *buf, size_t size);
 
 /* Sum a port's counters over workers. ENOENT for an unused id. */
 int dp_port_stats_get(const struct dp *dp, uint16_t port, struct dp_port_stats *st);

@@ -71,6 +71,9 @@ struct dp_worker {
 	int wake_fd;	       /* eventfd: a new snapshot, a new peer, or stop */
 	uint64_t cannot_block; /* gen of a snapshot with a port that cannot signal, or 0 */
 	struct dp_worker_stats st;
+	/* Large buffers a super-frame continues into, one per frame of an rx
+	 * burst (dp_rx_spares()); NULL where none could be had. */
+	struct rte_mbuf *spare[DP_BURST];
 	uint16_t n_dirty;
 	struct dp_port *dirty[DP_MAX_PORTS]; /* ports with queued output */
 } __rte_cache_aligned;
@@ -87,12 +90,22 @@ struct dp_bridge {
 /* Packet buffers: room for a 9,000-byte MTU frame in one mbuf. */
 #define DP_MBUF_DATA_ROOM (9216 + RTE_PKTMBUF_HEADROOM)
 #define DP_MBUF_CACHE 256
+/* Super-frames (up to 64 KB of TCP and its headers) continue from a packet
+ * buffer into one of these. A kernel reads or writes a frame through an
+ * iovec, so the port kinds that read from one (af_packet, tap) hand it a
+ * packet buffer and a large one for each frame: a small frame never
+ * touches the large one, which stays for the next. A pool of its own, so
+ * that the many small buffers stay small. */
+#define DP_GSO_DATA_ROOM UINT16_MAX /* the most a pool's buffers may have */
+#define DP_GSO_PER_WORKER 128
+#define DP_GSO_CACHE 16
 
 struct dp {
 	struct dp_cfg *cfg;	  /* published snapshot; workers load it */
 	uint64_t cfg_gen;	  /* gen of the last snapshot built */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
+	struct rte_mempool *gso_mp; /* the large buffers (DP_GSO_DATA_ROOM) */
 	struct fdb fdb;
 	uint64_t tsc_hz;
 	unsigned int n_workers;
@@ -138,6 +151,37 @@ int dp_worker_init(struct dp_worker *w);
 void dp_worker_fini(struct dp_worker *w);
 int dp_worker_main(void *arg);
 unsigned int dp_worker_iteration(struct dp_worker *w);
+
+/* The large buffers rx queue @queue of @port reads into after its packet
+ * buffers, one per frame of a burst, refilled here; a slot stays NULL if
+ * the pool is empty (a super-frame then arrives truncated, and is dropped
+ * as oversize). Worker only. */
+static inline struct rte_mbuf **
+dp_rx_spares(struct dp_port *port, uint16_t queue, uint16_t n)
+{
+	struct dp_worker *w = port->dp->workers[dp_port_rx_worker(port, queue)];
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (unlikely(w->spare[i] == NULL))
+			w->spare[i] = rte_pktmbuf_alloc(port->dp->gso_mp);
+	return w->spare;
+}
+
+/* Append the first @len bytes of spare *@slot to @m (whose packet buffer
+ * the kernel filled): the frame is longer than one buffer. The slot is
+ * emptied, for dp_rx_spares() to refill. */
+static inline void
+dp_rx_spare_take(struct rte_mbuf *m, struct rte_mbuf **slot, uint32_t len)
+{
+	struct rte_mbuf *s = *slot;
+
+	*slot = NULL;
+	s->data_len = (uint16_t)len;
+	m->next = s;
+	m->nb_segs = 2;
+	m->pkt_len += len;
+}
 
 static inline uint16_t
 dp_now_sec(const struct dp *dp)

@@ -17,9 +17,19 @@
  * Before the socket is bound, the netdev is prepared as a switch port:
  * administratively up, promiscuous (for as long as the socket is open),
  * IPv6 off (otherwise the kernel's own router solicitations and MLD
- * reports from the netdev would enter the bridge as if received), and
- * receive offloads that merge frames (GRO, LRO) off, because a merged
- * frame is larger than the network MTU.
+ * reports from the netdev would enter the bridge as if received), and LRO
+ * off (a NIC's merged frames need not be segmentable again; the kernel's
+ * bridge turns it off too).
+ *
+ * Offloads: the sockets have PACKET_VNET_HDR, so every frame comes and
+ * goes with a virtio-net header. A VM's TCP super-frame (TSO, up to 64 KB)
+ * or a frame with its checksum left to finish is received whole, with its
+ * header turned into the frame's offload metadata (offload.h), and handed
+ * to the kernel whole on the way out, which finishes it: the device does,
+ * or the kernel's software GSO just before it. GRO stays as it is: the
+ * frames it merges come with their GSO header, as a Linux bridge gets
+ * them. A super-frame is read into a packet buffer and a large one
+ * (dp_rx_spares()).
  *
  * A trunk (a PIF) gets one socket per worker in a PACKET_FANOUT group, so
  * the kernel spreads its flows over the workers; any other port has one
@@ -62,7 +72,7 @@ struct netdev_saved {
 	int ifindex;	    /* which netdev of that name it is (its sockets are bound to) */
 	int mtu;	    /* its MTU before a port set it, or 0 */
 	bool set_up;	    /* it was down; netdev_prepare() set it up */
-	bool gro_off;	    /* GRO was on; turned off */
+	bool gro_off;	    /* GRO was on; turned off (by versions before offloads) */
 	bool lro_off;	    /* LRO was on; turned off */
 	bool ipv6_disabled; /* IPv6 was enabled; disabled */
 };
@@ -166,13 +176,8 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 		err = netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
 		saved->set_up = err == 0;
 	}
-	if (err == 0) {
-		if (ethtool_get(fd, dev, ETHTOOL_GGRO) > 0) {
-			ethtool_set(fd, dev, ETHTOOL_SGRO, 0);
-			saved->gro_off = ethtool_get(fd, dev, ETHTOOL_GGRO) == 0;
-		}
+	if (err == 0)
 		saved->lro_off = lro_set(fd, dev, false);
-	}
 	close(fd);
 	if (err == 0)
 		saved->ipv6_disabled = ipv6_disable_set(dev, true);
@@ -410,6 +415,9 @@ afp_socket(int ifindex, bool promisc, int *out)
 		return errno;
 	/* VLAN tags the kernel took off on receive come back as aux data. */
 	err = setopt(fd, SOL_PACKET, PACKET_AUXDATA, 1);
+	/* Each frame comes and goes with a virtio-net header: offloads. */
+	if (err == 0)
+		err = setopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
 	/* Frames the host itself sends on the netdev are not input. */
 	if (err == 0)
 		err = setopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
@@ -505,6 +513,7 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	port->afp = a;
 	port->mp = mp;
 	port->n_rxq = n;
+	port->ol_caps = dp_kernel_ol_caps();
 	return 0;
 }
 
@@ -528,8 +537,9 @@ afp_close(struct dp_port *port)
 	port->afp = NULL;
 }
 
-/* Put back the 802.1Q tag the kernel took off into the aux data. */
-static void
+/* Put back the 802.1Q tag the kernel took off into the aux data. Returns
+ * the bytes put in front of the frame: 4, or 0. */
+static uint16_t
 afp_vlan_restore(struct rte_mbuf *m, struct msghdr *mh)
 {
 	struct cmsghdr *c;
@@ -543,18 +553,55 @@ afp_vlan_restore(struct rte_mbuf *m, struct msghdr *mh)
 			continue;
 		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || m->data_len < RTE_ETHER_HDR_LEN)
-			return;
+			return 0;
 		tag[0] = rte_cpu_to_be_16(aux.tp_status & TP_STATUS_VLAN_TPID_VALID
 						  ? aux.tp_vlan_tpid
 						  : RTE_ETHER_TYPE_VLAN);
 		tag[1] = rte_cpu_to_be_16(aux.tp_vlan_tci);
 		p = rte_pktmbuf_prepend(m, sizeof(tag));
 		if (p == NULL)
-			return; /* no headroom: cannot happen with the datapath's pool */
+			return 0; /* no headroom: cannot happen with the datapath's pool */
 		memmove(p, p + sizeof(tag), 2 * RTE_ETHER_ADDR_LEN);
 		memcpy(p + 2 * RTE_ETHER_ADDR_LEN, tag, sizeof(tag));
-		return;
+		return sizeof(tag);
 	}
+	return 0;
+}
+
+/* One received frame: its length (msg_len, which counts the virtio-net
+ * header) into the mbuf, a super-frame's rest into its spare; the VLAN tag
+ * and the offload metadata back. False if it is dropped (counted). */
+static bool
+afp_rx_one(struct dp_port_stats *st, struct rte_mbuf *m, struct mmsghdr *msg,
+	   const struct virtio_net_hdr *vh, struct rte_mbuf **spare)
+{
+	uint32_t len = msg->msg_len - (uint32_t)sizeof(*vh), room = rte_pktmbuf_tailroom(m);
+	bool sw_csum;
+
+	if (unlikely(msg->msg_hdr.msg_flags & MSG_TRUNC) || msg->msg_len < sizeof(*vh)) {
+		/* Longer than a packet buffer and a large one together
+		 * (a super-frame larger than 64 KB, or no large buffer to
+		 * take it): more than the datapath can carry. */
+		st->rx_packets++;
+		st->drops[DP_DROP_OVERSIZE]++;
+		return false;
+	}
+	m->data_len = (uint16_t)RTE_MIN(len, room);
+	m->pkt_len = m->data_len;
+	if (unlikely(len > room))
+		dp_rx_spare_take(m, spare, len - room);
+	if (likely(vh->flags == 0 && vh->gso_type == VIRTIO_NET_HDR_GSO_NONE)) {
+		afp_vlan_restore(m, &msg->msg_hdr);
+		return true;
+	}
+	if (dp_ol_from_vnet(m, vh, afp_vlan_restore(m, &msg->msg_hdr), &sw_csum) != 0) {
+		st->rx_packets++;
+		st->drops[DP_DROP_BAD_OFFLOAD]++;
+		return false;
+	}
+	st->gso_rx += (m->ol_flags & DP_OL_SEG) != 0;
+	st->sw_csum += sw_csum;
+	return true;
 }
 
 static uint16_t
@@ -564,47 +611,54 @@ afp_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	} ctl[DP_BURST];
+	struct dp_port_stats *st = &port->pw[dp_port_rx_worker(port, queue)].st;
+	struct virtio_net_hdr vh[DP_BURST];
 	struct mmsghdr msg[DP_BURST];
-	struct iovec iov[DP_BURST];
-	struct rte_mbuf *m;
+	struct iovec iov[DP_BURST][3];
+	struct rte_mbuf **spare;
 	uint16_t i, kept = 0;
 	int r;
 
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	if (unlikely(rte_pktmbuf_alloc_bulk(port->mp, pkts, n) != 0)) {
 		/* The frames wait in the socket: receive them next time. */
-		port->pw[dp_port_rx_worker(port, queue)].st.no_mbuf++;
+		st->no_mbuf++;
 		return 0;
 	}
+	spare = dp_rx_spares(port, queue, n);
 	for (i = 0; i < n; i++) {
-		iov[i].iov_base = rte_pktmbuf_mtod(pkts[i], void *);
-		iov[i].iov_len = rte_pktmbuf_tailroom(pkts[i]);
+		iov[i][0].iov_base = &vh[i];
+		iov[i][0].iov_len = sizeof(vh[i]);
+		iov[i][1].iov_base = rte_pktmbuf_mtod(pkts[i], void *);
+		iov[i][1].iov_len = rte_pktmbuf_tailroom(pkts[i]);
+		if (likely(spare[i] != NULL)) {
+			iov[i][2].iov_base = rte_pktmbuf_mtod(spare[i], void *);
+			iov[i][2].iov_len = rte_pktmbuf_tailroom(spare[i]);
+		}
 		msg[i].msg_hdr = (struct msghdr){
-			.msg_iov = &iov[i],
-			.msg_iovlen = 1,
+			.msg_iov = iov[i],
+			.msg_iovlen = spare[i] != NULL ? 3 : 2,
 			.msg_control = ctl[i].buf,
 			.msg_controllen = sizeof(ctl[i].buf),
 		};
 	}
 	r = recvmmsg(port->afp->fd[queue], msg, n, MSG_DONTWAIT, NULL);
-	if (r < 0)
-		r = 0; /* EAGAIN; or ENETDOWN, once, when the netdev goes down */
-	for (i = 0; i < r; i++) {
-		m = pkts[i];
-		if (msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			/* Longer than any MTU the datapath takes: the netdev's
-			 * MTU is above the network's. */
-			struct dp_port_worker *pw = &port->pw[dp_port_rx_worker(port, queue)];
-
-			pw->st.rx_packets++;
-			pw->st.drops[DP_DROP_OVERSIZE]++;
-			rte_pktmbuf_free(m);
-			continue;
+	if (r < 0) {
+		/* EAGAIN; or ENETDOWN, once, when the netdev goes down. A
+		 * frame whose offloads the kernel cannot describe in a
+		 * virtio-net header (a tunnel's GSO) fails the call with
+		 * EINVAL and is gone. */
+		if (errno == EINVAL) {
+			st->rx_packets++;
+			st->drops[DP_DROP_BAD_OFFLOAD]++;
 		}
-		m->data_len = (uint16_t)msg[i].msg_len;
-		m->pkt_len = msg[i].msg_len;
-		afp_vlan_restore(m, &msg[i].msg_hdr);
-		pkts[kept++] = m;
+		r = 0;
+	}
+	for (i = 0; i < r; i++) {
+		if (afp_rx_one(st, pkts[i], &msg[i], &vh[i], &spare[i]))
+			pkts[kept++] = pkts[i];
+		else
+			rte_pktmbuf_free(pkts[i]);
 	}
 	for (i = (uint16_t)r; i < n; i++)
 		pkts[kept + i - r] = pkts[i];
@@ -628,7 +682,8 @@ afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 {
 	const struct dp_afp *a = port->afp;
 	int fd = a->fd[queue % a->n_socks];
-	struct iovec iov[DP_BURST * AFP_MAX_SEGS];
+	struct iovec iov[DP_BURST * (1 + AFP_MAX_SEGS)];
+	struct virtio_net_hdr vh[DP_BURST];
 	struct mmsghdr msg[DP_BURST];
 	uint16_t slot[DP_BURST]; /* msg[j] sends pkts[slot[j]] */
 	unsigned int k = 0, n_msg = 0, j = 0;
@@ -642,12 +697,17 @@ afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 			afp_tx_unsendable(&pkts[i], st); /* never send part of a frame */
 			continue;
 		}
+		/* The kernel finishes what the frame asks for: the device
+		 * does, or the kernel in software before it. */
+		dp_ol_to_vnet(pkts[i], &vh[n_msg]);
 		msg[n_msg].msg_hdr = (struct msghdr){.msg_iov = &iov[k]};
+		iov[k].iov_base = &vh[n_msg];
+		iov[k++].iov_len = sizeof(vh[n_msg]);
 		for (s = pkts[i]; s != NULL; s = s->next, k++) {
 			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
 			iov[k].iov_len = s->data_len;
 		}
-		msg[n_msg].msg_hdr.msg_iovlen = pkts[i]->nb_segs;
+		msg[n_msg].msg_hdr.msg_iovlen = 1 + pkts[i]->nb_segs;
 		slot[n_msg++] = i;
 	}
 	while (j < n_msg) {

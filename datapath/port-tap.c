@@ -7,9 +7,15 @@
  * The tap is a plain tun file descriptor, not DPDK's tap PMD: an ethdev
  * each would cap the bridges a switch can have at RTE_MAX_ETHPORTS (32 in
  * Debian's DPDK), and a host interface needs none of what an ethdev gives.
- * One frame per read() or write(), non-blocking; no offloads (IFF_VNET_HDR
- * is off), so the kernel hands over complete frames. One worker reads it;
- * any worker may write to it (one write() is one frame).
+ * One frame per read() or write(), non-blocking. One worker reads it; any
+ * worker may write to it (one write() is one frame).
+ *
+ * Offloads: the tap has IFF_VNET_HDR, and tells the kernel it takes
+ * checksums and TCP (and UDP) segmentation left undone, as a Linux
+ * bridge's own interface does: the host's TCP sends the bridge 64 KB
+ * super-frames, carried on whole (offload.h), and gets them whole from
+ * VMs. A frame is read into a packet buffer and a large one
+ * (dp_rx_spares()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,10 +32,17 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dp-private.h"
 #include "port.h"
 
 /* Longest mbuf chain written in one writev(). */
 #define TAP_MAX_SEGS 32
+
+/* Linux 6.2 added UDP segmentation; older headers lack it. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 
 static int
 ifreq_ioctl(unsigned long req, struct ifreq *ifr)
@@ -42,6 +55,23 @@ ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+/* Tell the kernel what the tap takes unfinished: what a virtio-net header
+ * can say to this kernel. *@caps is then what it takes from us. */
+static int
+tap_offloads(int fd, uint32_t *caps)
+{
+	unsigned int flags = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	int hdr_sz = sizeof(struct virtio_net_hdr);
+
+	*caps = dp_kernel_ol_caps();
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
+		return errno;
+	if ((*caps & DP_OLCAP_USO) &&
+	    ioctl(fd, TUNSETOFFLOAD, flags | TUN_F_USO4 | TUN_F_USO6) == 0)
+		return 0;
+	return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? errno : 0;
 }
 
 static int
@@ -59,14 +89,14 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (fd < 0)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", params->name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
 		close(fd);
 		return err;
 	}
-	err = 0;
+	err = tap_offloads(fd, &port->ol_caps);
 	if (!rte_is_zero_ether_addr(&params->mac)) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
@@ -100,26 +130,60 @@ tap_close(struct dp_port *port)
 static uint16_t
 tap_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t i;
+	struct dp_port_stats *st = &port->pw[dp_port_rx_worker(port, queue)].st;
+	struct rte_mbuf **spare = dp_rx_spares(port, queue, n);
+	uint16_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(port->mp);
+		struct virtio_net_hdr vh;
+		struct iovec iov[3];
+		uint32_t room;
+		bool sw_csum;
 		ssize_t r;
 
 		if (unlikely(m == NULL)) {
-			port->pw[dp_port_rx_worker(port, queue)].st.no_mbuf++;
+			st->no_mbuf++;
 			break;
 		}
-		r = read(port->fd, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_tailroom(m));
-		if (r <= 0) {
+		room = rte_pktmbuf_tailroom(m);
+		iov[0] = (struct iovec){&vh, sizeof(vh)};
+		iov[1] = (struct iovec){rte_pktmbuf_mtod(m, void *), room};
+		if (spare[i] != NULL)
+			iov[2] = (struct iovec){rte_pktmbuf_mtod(spare[i], void *),
+						rte_pktmbuf_tailroom(spare[i])};
+		r = readv(port->fd, iov, spare[i] != NULL ? 3 : 2);
+		if (r <= (ssize_t)sizeof(vh)) {
 			rte_pktmbuf_free(m);
 			break;
 		}
-		m->data_len = (uint16_t)r;
-		m->pkt_len = (uint32_t)r;
-		pkts[i] = m;
+		r -= (ssize_t)sizeof(vh);
+		m->data_len = (uint16_t)RTE_MIN((uint32_t)r, room);
+		m->pkt_len = m->data_len;
+		if ((uint32_t)r > room) {
+			if (spare[i] == NULL ||
+			    (uint32_t)r - room > rte_pktmbuf_tailroom(spare[i])) {
+				/* Cut short: no large buffer, or over 64 KB. */
+				st->rx_packets++;
+				st->drops[DP_DROP_OVERSIZE]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			dp_rx_spare_take(m, &spare[i], (uint32_t)r - room);
+		}
+		if (unlikely(vh.flags != 0 || vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+			if (dp_ol_from_vnet(m, &vh, 0, &sw_csum) != 0) {
+				st->rx_packets++;
+				st->drops[DP_DROP_BAD_OFFLOAD]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			st->gso_rx += (m->ol_flags & DP_OL_SEG) != 0;
+			st->sw_csum += sw_csum;
+		}
+		pkts[k++] = m;
 	}
-	return i;
+	return k;
 }
 
 static uint16_t
@@ -135,9 +199,13 @@ tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 		bool sendable = m->nb_segs <= TAP_MAX_SEGS;
 
 		if (sendable) {
-			struct iovec iov[TAP_MAX_SEGS];
-			int k = 0;
+			struct iovec iov[1 + TAP_MAX_SEGS];
+			struct virtio_net_hdr vh;
+			int k = 1;
 
+			/* The kernel finishes what the frame asks for. */
+			dp_ol_to_vnet(m, &vh);
+			iov[0] = (struct iovec){&vh, sizeof(vh)};
 			for (struct rte_mbuf *s = m; s != NULL; s = s->next, k++) {
 				iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
 				iov[k].iov_len = s->data_len;

@@ -18,7 +18,8 @@ vlan_open(struct dp_port *port, const struct dp_port_params *params, struct rte_
 {
 	(void)params;
 	(void)mp;
-	port->n_rxq = 0; /* fed by the trunk */
+	port->n_rxq = 0;		       /* fed by the trunk */
+	port->ol_caps = port->parent->ol_caps; /* what it sends, the trunk sends */
 	return 0;
 }
 
@@ -65,7 +66,9 @@ vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 			rte_pktmbuf_free(m);
 			pkts[i] = NULL;
 			st->drops[DP_DROP_TX_UNSENDABLE]++;
+			continue;
 		}
+		dp_ol_tagged(m);
 	}
 	/* The trunk takes no empty slots: hand it the tagged frames in a row,
 	 * then put back what it made of them. Its drops are counted on this

@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "datapath.h"
+#include "offload.h"
 
 #define DP_BURST 32
 
@@ -55,6 +56,8 @@ struct dp_port {
 	struct rte_rcu_qsbr *qsv;	 /* the datapath's RCU variable */
 	struct dp_port_worker *pw;	 /* [n_workers] */
 	struct dp *dp;			 /* for dp_workers_wake() */
+	uint32_t ol_caps;		 /* DP_OLCAP_*: what its device finishes (offload.h) */
+	uint64_t ol_soft;		 /* dp_ol_soft_mask(ol_caps), read by workers */
 };
 
 /* The worker that polls rx queue @queue of @port: worker w polls queue w of
@@ -72,6 +75,10 @@ struct dp_port_class {
 	/* Create and start the device for @port with port->n_txq tx queues
 	 * and port->n_rxq rx queues, mbufs from @mp. A kind that cannot have
 	 * one rx queue per worker sets port->n_rxq to 1 (one worker polls it).
+	 * It sets port->ol_caps to the offloads its device finishes by itself
+	 * (offload.h); a frame that asks for others is finished in software
+	 * before tx_burst sees it. Frames it receives carry their offload
+	 * metadata.
 	 * Returns 0 or a positive errno; on error nothing is left open. */
 	int (*open)(struct dp_port *port, const struct dp_port_params *params,
 		    struct rte_mempool *mp);

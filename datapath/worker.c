@@ -82,7 +82,7 @@ out_flush(struct dp_worker *w, struct dp_port *port)
 }
 
 static inline void
-out_enqueue(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
+out_queue(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
 {
 	struct dp_port_worker *pw = &port->pw[w->id];
 
@@ -95,6 +95,44 @@ out_enqueue(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
 	pw->out[pw->n_out++] = m;
 	if (unlikely(pw->n_out == DP_BURST))
 		out_flush(w, port);
+}
+
+/* @m asks for an offload @port's device may lack: queue what software
+ * makes of it, its segments or itself with its checksum finished. */
+static void
+out_soft(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
+{
+	struct dp_port_stats *st = &port->pw[w->id].st;
+	struct dp_ol_soft s;
+	struct rte_mbuf *c;
+	int err;
+
+	if (!dp_ol_soft_begin(&s, m, port->ol_caps, w->dp->mp)) {
+		out_queue(w, port, m);
+		return;
+	}
+	if (s.seg)
+		st->sw_gso++;
+	else
+		st->sw_csum++;
+	while ((c = dp_ol_soft_next(&s, &err)) != NULL)
+		out_queue(w, port, c);
+	if (err == ENOMEM) {
+		st->no_mbuf++;
+		st->drops[DP_DROP_TX_FULL]++;
+	} else if (err != 0) {
+		st->drops[DP_DROP_BAD_OFFLOAD]++;
+	}
+}
+
+/* Queue @m for @port: one test for a complete frame. */
+static inline void
+out_enqueue(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
+{
+	if (unlikely(m->ol_flags & port->ol_soft))
+		out_soft(w, port, m);
+	else
+		out_queue(w, port, m);
 }
 
 static void
@@ -221,7 +259,10 @@ access_untag(struct rte_mbuf *m)
 	vh = (const struct rte_vlan_hdr *)(eth + 1);
 	if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != 0 || tpid_is_vlan(vh->eth_proto))
 		return false;
-	return rte_vlan_strip(m) == 0;
+	if (rte_vlan_strip(m) != 0)
+		return false;
+	dp_ol_untagged(m);
+	return true;
 }
 
 /* Drop the tagged frames of a burst from an access port (access_untag()),
@@ -304,7 +345,7 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 			drop(st, DP_DROP_RUNT, m);
 			continue;
 		}
-		if (unlikely(m->pkt_len > br->max_len)) {
+		if (unlikely(m->pkt_len > br->max_len) && !dp_ol_seg_fits(m, br->max_len)) {
 			drop(st, DP_DROP_OVERSIZE, m);
 			continue;
 		}
@@ -403,6 +444,7 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
 				}
 			}
 			rte_vlan_strip(m);
+			dp_ol_untagged(m);
 		}
 		if (to != run_port && n_run != 0) {
 			bridge_input(w, cfg, cfg->port[run_port], run, n_run, now);
@@ -488,6 +530,12 @@ dp_worker_init(struct dp_worker *w)
 void
 dp_worker_fini(struct dp_worker *w)
 {
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(w->spare); i++) {
+		rte_pktmbuf_free(w->spare[i]);
+		w->spare[i] = NULL;
+	}
 	if (w->epfd >= 0)
 		close(w->epfd);
 	if (w->wake_fd >= 0)

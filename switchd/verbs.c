@@ -1869,7 +1869,7 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		const struct network *n;
 		struct dp_port_stats st;
 		json_t *rec;
-		char key[48];
+		char key[48], ol[32];
 		int r;
 
 		if (name == NULL || (port != NULL && strcmp(name, port) != 0))
@@ -1895,6 +1895,11 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		set_int(rec, "fdb_max", st.fdb_max);
 		set_int(rec, "fdb_limit", (long long)st.fdb_limit);
 		set_int(rec, "no_mbuf", (long long)st.no_mbuf);
+		set_int(rec, "gso_rx", (long long)st.gso_rx);
+		set_int(rec, "sw_gso", (long long)st.sw_gso);
+		set_int(rec, "sw_csum", (long long)st.sw_csum);
+		dp_port_offloads(sd->dp, p, ol, sizeof(ol));
+		set_str(rec, "offloads", ol);
 		json_array_append_new(c->result, rec);
 	}
 out:
