@@ -32,7 +32,7 @@
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
 
-#define TCP_CSUM_OFF offsetof(struct rte_tcp_hdr, cksum) /* 16 */
+#define TCP_CSUM_OFF offsetof(struct rte_tcp_hdr, cksum)       /* 16 */
 #define UDP_CSUM_OFF offsetof(struct rte_udp_hdr, dgram_cksum) /* 6 */
 
 uint64_t
@@ -129,14 +129,12 @@ hdrs_parse(const struct rte_mbuf *m, struct hdrs *h)
 		memcpy(&type, p + h->l2 + 2, sizeof(type));
 		h->l2 += 4;
 	}
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	    h->l2 + sizeof(struct rte_ipv4_hdr) <= len) {
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) && h->l2 + sizeof(struct rte_ipv4_hdr) <= len) {
 		const struct rte_ipv4_hdr *ip = (const void *)(p + h->l2);
 
 		h->l3 = rte_ipv4_hdr_len(ip);
 		h->proto = ip->next_proto_id;
-		h->ip = (ip->version_ihl >> 4) == 4 && h->l3 >= sizeof(*ip) &&
-			h->l2 + h->l3 <= len;
+		h->ip = (ip->version_ihl >> 4) == 4 && h->l3 >= sizeof(*ip) && h->l2 + h->l3 <= len;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
 		   h->l2 + sizeof(struct rte_ipv6_hdr) <= len) {
 		const struct rte_ipv6_hdr *ip = (const void *)(p + h->l2);
@@ -157,7 +155,7 @@ l4_len(const struct rte_mbuf *m, const struct hdrs *h)
 
 	if (h->proto == IPPROTO_UDP)
 		return at + sizeof(struct rte_udp_hdr) <= m->data_len ? sizeof(struct rte_udp_hdr)
-								       : 0;
+								      : 0;
 	if (h->proto == IPPROTO_TCP && at + sizeof(struct rte_tcp_hdr) <= m->data_len) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const void *, at);
 		uint16_t n = (uint16_t)((th->data_off >> 4) * 4);
@@ -168,8 +166,7 @@ l4_len(const struct rte_mbuf *m, const struct hdrs *h)
 }
 
 int
-dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, uint16_t shift,
-		bool *sw_csum)
+dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, uint16_t shift, bool *sw_csum)
 {
 	uint8_t gso = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	bool partial = (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
@@ -293,8 +290,7 @@ csum_final(uint32_t sum, bool udp)
 }
 
 bool
-dp_ol_soft_begin(struct dp_ol_soft *s, struct rte_mbuf *m, uint32_t caps,
-		 struct rte_mempool *mp)
+dp_ol_soft_begin(struct dp_ol_soft *s, struct rte_mbuf *m, uint32_t caps, struct rte_mempool *mp)
 {
 	uint64_t ol = m->ol_flags;
 	uint32_t need;
@@ -384,8 +380,8 @@ seg_make(struct dp_ol_soft *s, int *err)
 	if (s->i != 0 && s->off >= payload)
 		return NULL;
 	if (hdr > m->data_len || hdr > m->pkt_len || m->tso_segsz == 0 ||
-	    hdr + m->tso_segsz > (uint32_t)rte_pktmbuf_data_room_size(s->mp) -
-					 RTE_PKTMBUF_HEADROOM) {
+	    hdr + m->tso_segsz >
+		    (uint32_t)rte_pktmbuf_data_room_size(s->mp) - RTE_PKTMBUF_HEADROOM) {
 		*err = EPROTO;
 		return NULL;
 	}
@@ -407,8 +403,8 @@ seg_make(struct dp_ol_soft *s, int *err)
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = ip;
 
-		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(m->l3_len - sizeof(*ip6) +
-							       m->l4_len + len));
+		ip6->payload_len =
+			rte_cpu_to_be_16((uint16_t)(m->l3_len - sizeof(*ip6) + m->l4_len + len));
 	} else {
 		struct rte_ipv4_hdr *ip4 = ip;
 
@@ -423,23 +419,23 @@ seg_make(struct dp_ol_soft *s, int *err)
 
 		th->sent_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + s->off);
 		if (!last)
-			th->tcp_flags &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+			th->tcp_flags &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
 		if (s->i != 0)
 			th->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
 		th->cksum = 0;
-		th->cksum = csum_final(__rte_raw_cksum(l4, m->l4_len + len,
-						       pseudo_sum(ip, v6, IPPROTO_TCP,
-								  m->l4_len + len)),
-				       false);
+		th->cksum = csum_final(
+			__rte_raw_cksum(l4, m->l4_len + len,
+					pseudo_sum(ip, v6, IPPROTO_TCP, m->l4_len + len)),
+			false);
 	} else {
 		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
 
 		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
 		uh->dgram_cksum = 0;
-		uh->dgram_cksum = csum_final(__rte_raw_cksum(l4, sizeof(*uh) + len,
-							     pseudo_sum(ip, v6, IPPROTO_UDP,
-									sizeof(*uh) + len)),
-					     true);
+		uh->dgram_cksum = csum_final(
+			__rte_raw_cksum(l4, sizeof(*uh) + len,
+					pseudo_sum(ip, v6, IPPROTO_UDP, sizeof(*uh) + len)),
+			true);
 	}
 	s->off += len;
 	s->i++;

@@ -104,11 +104,11 @@ dp_ol_tagged(struct rte_mbuf *m)
 /* The frames a frame becomes in software for a port with fewer abilities:
  * its segments, or itself with its checksum finished. */
 struct dp_ol_soft {
-	struct rte_mbuf *m;	 /* the frame; NULL when done */
-	struct rte_mempool *mp;	 /* where segments come from */
-	uint32_t off;		 /* segmentation: payload offset of the next segment */
-	uint16_t i;		 /* and its index */
-	bool seg;		 /* segment (else: finish the checksum) */
+	struct rte_mbuf *m;	/* the frame; NULL when done */
+	struct rte_mempool *mp; /* where segments come from */
+	uint32_t off;		/* segmentation: payload offset of the next segment */
+	uint16_t i;		/* and its index */
+	bool seg;		/* segment (else: finish the checksum) */
 };
 
 /* Start turning @m (which holds one reference, and may share the frame

@@ -5,6 +5,9 @@
  * worker is driven one poll iteration at a time, so every test is
  * deterministic. Needs no root and no hugepages.
  */
+/* rte_ipv4/6_udptcp_cksum_verify() */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -19,12 +22,18 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "../../datapath/datapath.h"
 #include "../../datapath/fdb.h"
+#include "../../datapath/offload.h"
+
+#define DP_TEST_OL_ALL DP_OL_ALL
 
 #define MAX_TPORTS 8
 
@@ -1324,6 +1333,383 @@ test_fdb_table_full(void **state)
 	rte_free(f);
 }
 
+/* Offloads ---------------------------------------------------------------- */
+
+/* An offloaded frame as a VM's kernel hands it over: TCP or UDP over IPv4
+ * or IPv6, optionally tagged, its L4 checksum field holding the
+ * pseudo-header sum, and the metadata the receiving port would have set:
+ * a super-frame (TSO, USO) if @mss, else a checksum request. Payload byte
+ * i is pat(i). Built as a chain of 8,000-byte buffers. */
+struct olf {
+	bool v6, udp;
+	int vid; /* -1: untagged */
+	uint32_t payload;
+	uint16_t mss;  /* 0: checksum only */
+	uint8_t flags; /* TCP flags */
+	uint16_t pad;  /* Ethernet padding after the IP packet */
+};
+
+static uint8_t
+pat(uint32_t i)
+{
+	return (uint8_t)(i * 7 + 3);
+}
+
+#define OLF_MAX 80000
+
+static struct rte_mbuf *
+ol_frame(const struct olf *o, const struct rte_ether_addr *dst, const struct rte_ether_addr *src)
+{
+	static uint8_t buf[OLF_MAX];
+	uint16_t l2 = o->vid >= 0 ? 18 : 14, l3 = o->v6 ? 40 : 20, l4 = o->udp ? 8 : 20;
+	uint32_t len = (uint32_t)l2 + l3 + l4 + o->payload, off = 0, i;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	uint8_t *ip = buf + l2, *th = ip + l3;
+	struct rte_mbuf *head = NULL;
+	uint8_t *type = buf + 12;
+	rte_be16_t et;
+	uint16_t seed;
+
+	assert_true(len + o->pad <= OLF_MAX);
+	memset(buf, 0, len + o->pad);
+	eth->dst_addr = *dst;
+	eth->src_addr = *src;
+	if (o->vid >= 0) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		et = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		memcpy(type, &et, 2);
+		vh->vlan_tci = rte_cpu_to_be_16((uint16_t)o->vid);
+		type = buf + 16;
+	}
+	if (o->v6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+
+		et = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		memcpy(type, &et, 2);
+		h->vtc_flow = RTE_BE32(6u << 28);
+		h->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + o->payload));
+		h->proto = o->udp ? IPPROTO_UDP : IPPROTO_TCP;
+		h->hop_limits = 64;
+		h->src_addr[0] = 0xfd;
+		h->src_addr[15] = 1;
+		h->dst_addr[0] = 0xfd;
+		h->dst_addr[15] = 2;
+	} else {
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+		et = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		memcpy(type, &et, 2);
+		h->version_ihl = 0x45;
+		h->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + o->payload));
+		h->packet_id = RTE_BE16(1000);
+		h->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+		h->time_to_live = 64;
+		h->next_proto_id = o->udp ? IPPROTO_UDP : IPPROTO_TCP;
+		h->src_addr = RTE_BE32(0xc6120001);
+		h->dst_addr = RTE_BE32(0xc6120002);
+		h->hdr_checksum = rte_ipv4_cksum(h);
+	}
+	if (o->udp) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)th;
+
+		u->src_port = RTE_BE16(5001);
+		u->dst_port = RTE_BE16(5002);
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(l4 + o->payload));
+	} else {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)th;
+
+		t->src_port = RTE_BE16(5001);
+		t->dst_port = RTE_BE16(5002);
+		t->sent_seq = RTE_BE32(0xfffff000); /* wraps */
+		t->data_off = 5 << 4;
+		t->tcp_flags = o->flags;
+		t->rx_win = RTE_BE16(512);
+	}
+	for (i = 0; i < o->payload; i++)
+		th[l4 + i] = pat(i);
+	/* The pseudo-header sum, as the kernel leaves it for the device. */
+	seed = o->v6 ? rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)ip, 0)
+		     : rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)ip, 0);
+	memcpy(th + (o->udp ? 6 : 16), &seed, 2);
+	len += o->pad;
+	while (off < len) {
+		uint32_t n = RTE_MIN(len - off, 8000u);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_mempool(dp));
+
+		assert_non_null(m);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)n), buf + off, n);
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+		off += n;
+	}
+	head->ol_flags = (o->v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) |
+			 (o->udp ? RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
+	if (o->mss != 0)
+		head->ol_flags |= o->udp ? RTE_MBUF_F_TX_UDP_SEG : RTE_MBUF_F_TX_TCP_SEG;
+	head->l2_len = l2;
+	head->l3_len = l3;
+	head->l4_len = l4;
+	head->tso_segsz = o->mss;
+	return head;
+}
+
+/* Take every frame port @t sent: complete frames (no offload flags), each
+ * with valid checksums, tagged @vid (or untagged, -1), carrying together
+ * the payload of @o in order, each slice at most @o->mss; TCP flags
+ * split as a NIC splits them. Returns how many. */
+static unsigned int
+ol_take(struct tport *t, const struct olf *o, int vid)
+{
+	uint16_t l2 = vid >= 0 ? 18 : 14, l3 = o->v6 ? 40 : 20, l4 = o->udp ? 8 : 20;
+	unsigned int n = 0;
+	uint32_t got = 0;
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(t->tx[0], (void **)&m) == 0) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *), *ip = p + l2,
+			      *th = ip + l3;
+		uint32_t seg;
+
+		assert_int_equal(m->nb_segs, 1);
+		assert_int_equal(m->ol_flags & DP_TEST_OL_ALL, 0);
+		if (vid >= 0) {
+			const struct rte_vlan_hdr *vh = (const void *)(p + 14);
+
+			assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+					 RTE_BE16(RTE_ETHER_TYPE_VLAN));
+			assert_int_equal(rte_be_to_cpu_16(vh->vlan_tci), vid);
+		}
+		if (o->v6) {
+			const struct rte_ipv6_hdr *h = (const void *)ip;
+
+			seg = rte_be_to_cpu_16(h->payload_len) - l4;
+			assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, th), 0);
+		} else {
+			const struct rte_ipv4_hdr *h = (const void *)ip;
+
+			seg = rte_be_to_cpu_16(h->total_length) - l3 - l4;
+			assert_int_equal(rte_ipv4_cksum(h), 0);
+			assert_int_equal(rte_ipv4_udptcp_cksum_verify(h, th), 0);
+			if (o->mss != 0) /* IDs count up from the super-frame's */
+				assert_int_equal(rte_be_to_cpu_16(h->packet_id), 1000 + n);
+		}
+		if (o->mss != 0)
+			assert_true(seg <= o->mss);
+		assert_true(m->pkt_len >= (uint32_t)l2 + l3 + l4 + seg);
+		if (!o->udp) {
+			const struct rte_tcp_hdr *tcp = (const void *)th;
+			uint8_t f = o->flags;
+
+			assert_int_equal(rte_be_to_cpu_32(tcp->sent_seq),
+					 (uint32_t)(0xfffff000 + got));
+			if (n != 0)
+				f &= (uint8_t)~RTE_TCP_CWR_FLAG;
+			if (got + seg < o->payload)
+				f &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+			assert_int_equal(tcp->tcp_flags, f);
+		} else {
+			assert_int_equal(
+				rte_be_to_cpu_16(((const struct rte_udp_hdr *)th)->dgram_len),
+				seg + 8);
+		}
+		for (uint32_t i = 0; i < seg; i++)
+			if (th[l4 + i] != pat(got + i))
+				fail_msg("payload byte %u differs", got + i);
+		got += seg;
+		n++;
+		rte_pktmbuf_free(m);
+	}
+	if (got != o->payload)
+		fail_msg("%u of %u payload bytes in %u frames", got, o->payload, n);
+	return n;
+}
+
+/* The virtio-net header a kernel hands with a frame, to metadata and back:
+ * a TSO frame whose VLAN tag the kernel had taken off (and the port put
+ * back: csum_start moves), a checksum request that is not TCP or UDP over
+ * IP (finished at once), and what is refused. */
+static void
+test_ol_vnet_header(void **state)
+{
+	struct olf o = {.vid = 7, .payload = 3000, .mss = 1448, .flags = RTE_TCP_CWR_FLAG};
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				    .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				    .hdr_len = 54,
+				    .gso_size = 1448,
+				    .csum_start = 34,
+				    .csum_offset = 16},
+			      back;
+	struct rte_mbuf *m;
+	bool sw;
+
+	(void)state;
+	m = ol_frame(&o, &mac_bcast, &mac_a);
+	m->ol_flags = 0;
+	m->tx_offload = 0;
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), 0);
+	assert_false(sw);
+	assert_int_equal(m->ol_flags & (DP_OL_ALL | RTE_MBUF_F_TX_IPV4),
+			 RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4);
+	assert_int_equal(m->l2_len, 18);
+	assert_int_equal(m->l3_len, 20);
+	assert_int_equal(m->l4_len, 20);
+	assert_int_equal(m->tso_segsz, 1448);
+	dp_ol_to_vnet(m, &back);
+	assert_int_equal(back.csum_start, 38);
+	assert_int_equal(back.csum_offset, 16);
+	assert_int_equal(back.hdr_len, 58);
+	assert_int_equal(back.gso_size, 1448);
+	assert_int_equal(back.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+	/* The wrong family, UFO, no segment size: refused. */
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), EPROTO);
+	vh.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), EPROTO);
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.gso_size = 0;
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), EPROTO);
+	rte_pktmbuf_free(m);
+
+	/* A checksum over bytes 20.. of a frame that is not IP, into the
+	 * field at 20 + 4: finished here, no metadata left. */
+	m = frame(&mac_bcast, &mac_a, 60);
+	{
+		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+		uint16_t sum;
+
+		p[12] = 0x88; /* a local experimental EtherType */
+		p[13] = 0xb5;
+		p[24] = p[25] = 0;
+		vh = (struct virtio_net_hdr){
+			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 4};
+		assert_int_equal(dp_ol_from_vnet(m, &vh, 0, &sw), 0);
+		assert_true(sw);
+		assert_int_equal(m->ol_flags & DP_OL_ALL, 0);
+		assert_int_equal(rte_raw_cksum_mbuf(m, 20, 40, &sum), 0);
+		assert_int_equal(sum, 0xffff);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* A TCP super-frame flooded to two ports without TSO (rings): each gets
+ * the same segments, from the one shared frame. IPv4 and IPv6. */
+static void
+test_ol_tso_segmented_in_software(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0), *c = tport_add(fx->br0);
+	struct olf o = {.vid = -1,
+			.payload = 60000,
+			.mss = 1448,
+			.flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_CWR_FLAG |
+				 RTE_TCP_FIN_FLAG};
+	unsigned int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		o.v6 = v6;
+		o.mss = v6 ? 1440 : 1460; /* 1,514-byte frames: the MTU's */
+		assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+		poll_dp();
+		assert_int_equal(ol_take(b, &o, -1), 42); /* 41 full, one shorter */
+		assert_int_equal(ol_take(c, &o, -1), 42);
+	}
+	assert_int_equal(pstats(b).sw_gso, 2);
+	assert_int_equal(pstats(b).tx_packets, 84);
+	assert_int_equal(pstats(a).drops[DP_DROP_OVERSIZE], 0);
+}
+
+/* UDP segmentation (Linux's UDP_SEGMENT, USO): each segment a datagram. */
+static void
+test_ol_uso_segmented_in_software(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	struct olf o = {.udp = true, .vid = -1, .payload = 14000, .mss = 1400};
+
+	for (o.v6 = false;; o.v6 = true) {
+		assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+		poll_dp();
+		assert_int_equal(ol_take(b, &o, -1), 10);
+		if (o.v6)
+			break;
+	}
+}
+
+/* A frame with its checksum left to finish: finished for a port that cannot,
+ * on a copy when the frame is shared (flooded), by the IP length (the
+ * Ethernet padding is not summed). */
+static void
+test_ol_checksum_finished_in_software(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0), *c = tport_add(fx->br0);
+	struct olf o = {.vid = -1, .payload = 7, .flags = RTE_TCP_ACK_FLAG, .pad = 5};
+	unsigned int k;
+
+	for (k = 0; k < 4; k++) {
+		o.v6 = k & 1;
+		o.udp = k & 2;
+		assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+		poll_dp();
+		assert_int_equal(ol_take(b, &o, -1), 1);
+		assert_int_equal(ol_take(c, &o, -1), 1);
+	}
+	assert_int_equal(pstats(b).sw_csum, 4);
+	assert_int_equal(pstats(b).sw_gso, 0);
+}
+
+/* Through VLANs: a super-frame tagged 10 on the trunk enters VLAN 10's
+ * bridge with its tag (and 4 bytes of its L2 header) gone; one from that
+ * bridge leaves the trunk in segments, each tagged. */
+static void
+test_ol_vlan_pop_push(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *a1;
+	struct olf o = {.vid = 10, .payload = 20000, .mss = 1448, .flags = RTE_TCP_ACK_FLAG};
+
+	vlan_add(t, 10, fx->br1);
+	a1 = tport_add(fx->br1);
+	assert_int_equal(rte_ring_enqueue(t->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+	poll_dp();
+	assert_int_equal(ol_take(a1, &o, -1), 14);
+	o.vid = -1;
+	assert_int_equal(rte_ring_enqueue(a1->rx, ol_frame(&o, &mac_bcast, &mac_b)), 0);
+	poll_dp();
+	assert_int_equal(ol_take(t, &o, 10), 14);
+}
+
+/* A super-frame is longer than the MTU, its segments are not: forwarded.
+ * One whose segments would be longer is oversize, and one the datapath
+ * cannot segment (no segment size: it fits any MTU) is dropped as
+ * bad_offload where it would be segmented. */
+static void
+test_ol_sizes_and_bad_metadata(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	struct olf o = {.vid = -1, .payload = 3000, .mss = 1460, .flags = RTE_TCP_ACK_FLAG};
+	struct rte_mbuf *m;
+
+	assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+	poll_dp();
+	assert_int_equal(ol_take(b, &o, -1), 3); /* 1460: 1514-byte frames, the MTU's */
+	o.mss = 1461;
+	assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+	poll_dp();
+	assert_int_equal(drops(a, DP_DROP_OVERSIZE), 1);
+	assert_int_equal(drain(b, NULL), 0);
+	m = ol_frame(&o, &mac_bcast, &mac_a);
+	m->tso_segsz = 0; /* no segment size */
+	assert_int_equal(rte_ring_enqueue(a->rx, m), 0);
+	poll_dp();
+	assert_int_equal(drops(b, DP_DROP_BAD_OFFLOAD), 1);
+	assert_int_equal(drain(b, NULL), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1364,6 +1750,12 @@ main(int argc, char **argv)
 		T(test_access_port_drops_tagged),
 		T(test_fdb_port_and_bridge_limits),
 		T(test_fdb_flood_does_not_disturb_others),
+		T(test_ol_vnet_header),
+		T(test_ol_tso_segmented_in_software),
+		T(test_ol_uso_segmented_in_software),
+		T(test_ol_checksum_finished_in_software),
+		T(test_ol_vlan_pop_push),
+		T(test_ol_sizes_and_bad_metadata),
 	};
 	/* The same behaviour with two workers: ports spread over them, each
 	 * transmitting on its own queue, both learning. */
