@@ -104,6 +104,8 @@ csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t off)
 	return 0;
 }
 
+static uint32_t pseudo_sum(const void *ip, bool v6, uint8_t proto, uint32_t len);
+
 /* Where the headers of a frame are, as far as offloads care. */
 struct hdrs {
 	uint16_t l2, l3, l4;
@@ -181,17 +183,23 @@ dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, uint16_t sh
 	hdrs_parse(m, &h);
 	if (partial && h.ip) {
 		/* The checksum starts after the IP header (and, for IPv6,
-		 * any extension headers): TCP or UDP by where its field is. */
-		bool ok = start > h.l2 && start - h.l2 <= UINT8_MAX;
+		 * any extension headers): TCP or UDP by where its field is.
+		 * Kernels differ on whether csum_start counts a VLAN tag
+		 * they handed over out of band (@shift): where the parsed
+		 * headers end decides. */
+		uint32_t at = (uint32_t)h.l2 + h.l3;
+		bool ok;
 
-		if (ok)
-			ok = h.v6 ? start - h.l2 >= h.l3 : start - h.l2 == h.l3;
+		if (start != at && start - shift == at)
+			start = at;
+		ok = start > h.l2 && start - h.l2 <= UINT8_MAX &&
+		     (h.v6 ? start >= at : start == at);
 		if (ok) {
 			uint8_t proto = off == TCP_CSUM_OFF   ? IPPROTO_TCP
 					: off == UDP_CSUM_OFF ? IPPROTO_UDP
 							      : 0;
 
-			ok = proto != 0 && (proto == h.proto || (h.v6 && start - h.l2 > h.l3));
+			ok = proto != 0 && (proto == h.proto || start > at);
 			h.l3 = (uint16_t)(start - h.l2);
 			h.proto = proto;
 		}
@@ -221,6 +229,17 @@ dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, uint16_t sh
 	h.l4 = l4_len(m, &h);
 	if (h.l4 == 0)
 		return EPROTO; /* the headers must be in the first buffer */
+	if (!partial) {
+		/* A super-frame with its checksum valid (GRO merged it):
+		 * the field is the first segment's; the metadata says it
+		 * holds the pseudo-header sum, as the kernel's GSO makes it. */
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, h.l2);
+		uint16_t seed = (uint16_t)__rte_raw_cksum_reduce(
+			pseudo_sum(ip, h.v6, h.proto, m->pkt_len - h.l2 - h.l3));
+
+		memcpy(ip + h.l3 + (h.proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF), &seed,
+		       sizeof(seed));
+	}
 	m->ol_flags |= ol | (h.v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
 	m->l2_len = h.l2;
 	m->l3_len = h.l3;

@@ -421,8 +421,11 @@ afp_socket(int ifindex, bool promisc, int *out)
 	/* Frames the host itself sends on the netdev are not input. */
 	if (err == 0)
 		err = setopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
-	if (err == 0)
-		err = setopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+	/* Not PACKET_QDISC_BYPASS: the kernel's direct transmit drops a
+	 * frame it would have to segment in software (a super-frame to a
+	 * netdev without TSO: __dev_direct_xmit() refuses what
+	 * validate_xmit_skb() replaced). Through the qdisc layer it is
+	 * segmented; a VM's backend and a veth have no queue to go through. */
 	if (err == 0 && setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, AFP_RCVBUF) != 0)
 		err = setopt(fd, SOL_SOCKET, SO_RCVBUF, AFP_RCVBUF);
 	if (err == 0 && promisc) {
@@ -514,6 +517,13 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	port->mp = mp;
 	port->n_rxq = n;
 	port->ol_caps = dp_kernel_ol_caps();
+	/* A tagged super-frame is segmented here: a packet socket leaves
+	 * the network header of what it sends after the Ethernet header,
+	 * on the tag, where the kernel's GSO then looks for the IP header
+	 * and gives up (the frame is dropped, counted as the netdev's
+	 * tx_dropped). A checksum the kernel finishes from csum_start,
+	 * wherever the headers are. */
+	port->ol_caps_vlan = DP_OLCAP_CSUM;
 	return 0;
 }
 

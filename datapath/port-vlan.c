@@ -18,8 +18,8 @@ vlan_open(struct dp_port *port, const struct dp_port_params *params, struct rte_
 {
 	(void)params;
 	(void)mp;
-	port->n_rxq = 0;		       /* fed by the trunk */
-	port->ol_caps = port->parent->ol_caps; /* what it sends, the trunk sends */
+	port->n_rxq = 0;			    /* fed by the trunk */
+	port->ol_caps = port->parent->ol_caps_vlan; /* what it sends, the trunk sends tagged */
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct dp_port {
 	struct dp_port_worker *pw;	 /* [n_workers] */
 	struct dp *dp;			 /* for dp_workers_wake() */
 	uint32_t ol_caps;		 /* DP_OLCAP_*: what its device finishes (offload.h) */
+	uint32_t ol_caps_vlan;		 /* trunk: the same for frames it sends tagged */
 	uint64_t ol_soft;		 /* dp_ol_soft_mask(ol_caps), read by workers */
 };
 
@@ -76,9 +77,10 @@ struct dp_port_class {
 	 * and port->n_rxq rx queues, mbufs from @mp. A kind that cannot have
 	 * one rx queue per worker sets port->n_rxq to 1 (one worker polls it).
 	 * It sets port->ol_caps to the offloads its device finishes by itself
-	 * (offload.h); a frame that asks for others is finished in software
-	 * before tx_burst sees it. Frames it receives carry their offload
-	 * metadata.
+	 * (offload.h), and a trunk port->ol_caps_vlan to those it finishes on
+	 * frames its VLAN ports send tagged; a frame that asks for others is
+	 * finished in software before tx_burst sees it. Frames it receives
+	 * carry their offload metadata.
 	 * Returns 0 or a positive errno; on error nothing is left open. */
 	int (*open)(struct dp_port *port, const struct dp_port_params *params,
 		    struct rte_mempool *mp);

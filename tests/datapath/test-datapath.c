@@ -1563,6 +1563,12 @@ test_ol_vnet_header(void **state)
 	assert_int_equal(back.hdr_len, 58);
 	assert_int_equal(back.gso_size, 1448);
 	assert_int_equal(back.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+	/* A kernel that counts the tag it handed over out of band. */
+	m->ol_flags = 0;
+	vh.csum_start = 38;
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), 0);
+	assert_int_equal(m->l2_len, 18);
+	assert_int_equal(m->l3_len, 20);
 	/* The wrong family, UFO, no segment size: refused. */
 	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), EPROTO);
