@@ -21,6 +21,10 @@
 #include "dp-private.h"
 #include "port.h"
 
+/* Less free DPDK memory than this in one piece: a device that cannot be
+ * set up is short of memory (setup_err()). */
+#define DP_ETH_SETUP_MIN_FREE (2u << 20)
+
 /* Ring sizes: what NIC PMDs take by default, clamped to what the device
  * accepts. */
 #define DP_TX_DESC 1024
@@ -67,6 +71,22 @@ ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t 
 	}
 }
 
+/* The error of a device's set-up step that failed with @err (a positive
+ * errno, or 1 for a driver's -1): a driver that cannot allocate says so in
+ * its own way (DPDK's tap driver returns -1 when its segmentation pool
+ * cannot be made); with the memory DPDK has nearly gone, it is memory
+ * that is missing, and the caller is told so (ENOBUFS). */
+static int
+setup_err(int err)
+{
+	struct rte_malloc_socket_stats ms;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &ms) == 0 &&
+	    ms.greatest_free_size < DP_ETH_SETUP_MIN_FREE)
+		return ENOBUFS;
+	return err;
+}
+
 static int
 ethdev_start(struct dp_port *port, uint16_t mtu)
 {
@@ -86,34 +106,36 @@ ethdev_start(struct dp_port *port, uint16_t mtu)
 	if (port->eth->n_hw_txq == 0)
 		return ENOTSUP; /* cannot send at all */
 	port->eth->shared_tx = port->eth->n_hw_txq < port->n_txq;
-	ethdev_conf(port, &info, mtu, &conf);
-	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->eth->n_hw_txq, &conf);
-	if (ret < 0)
-		return -ret;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return -ret;
-	/* The device's own pool (dp_eth_pool()), not the shared one. */
+	/* The device's own pool (dp_eth_pool()), not the shared one; before
+	 * the device is configured, which may take memory of its own (DPDK's
+	 * tap driver does): short of memory, the buffers are what is missing. */
 	mp = dp_eth_pool(port->dp, port->ethdev, rx_pool_size(port, nb_rxd, nb_txd));
 	if (mp == NULL)
 		return ENOBUFS;
+	ethdev_conf(port, &info, mtu, &conf);
+	ret = rte_eth_dev_configure(port->ethdev, port->n_rxq, port->eth->n_hw_txq, &conf);
+	if (ret < 0)
+		return setup_err(-ret);
 	for (q = 0; q < port->n_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port->ethdev, q, nb_rxd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
 					     NULL, mp);
 		if (ret < 0)
-			return -ret;
+			return setup_err(-ret);
 	}
 	for (q = 0; q < port->eth->n_hw_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port->ethdev, q, nb_txd,
 					     (unsigned int)rte_eth_dev_socket_id(port->ethdev),
 					     NULL);
 		if (ret < 0)
-			return -ret;
+			return setup_err(-ret);
 	}
 	ret = rte_eth_dev_start(port->ethdev);
 	if (ret < 0)
-		return -ret;
+		return setup_err(-ret);
 	/* A switch port receives frames for every MAC. Not every PMD can. */
 	rte_eth_promiscuous_enable(port->ethdev);
 	return 0;
