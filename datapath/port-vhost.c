@@ -21,10 +21,17 @@
  * w % n_qp. The library serialises concurrent access to one virtqueue with
  * its own lock, so fewer guest queues than workers is correct, only slower.
  *
- * Offloads (checksum, TSO, UFO) are not negotiated: a switch port must see
- * complete frames of at most the network's MTU. Mergeable rx buffers are,
- * so jumbo frames reach the guest; jumbo frames from the guest arrive as
- * mbuf chains.
+ * Offloads: checksum offload and TCP segmentation are negotiated both
+ * ways, so a guest's TCP super-frames and partial checksums arrive whole:
+ * the library turns the guest's virtio-net header into the frame's
+ * offload metadata (offload.h), and writes the header from it for frames
+ * to the guest. What the guest did not negotiate for its receive side
+ * (GUEST_CSUM, GUEST_TSO4/6) is finished in software before the library
+ * sees the frame: the library itself writes whatever the metadata says.
+ * Not negotiated: UFO (refused as Open vSwitch does), ECN for the guest's
+ * receive side (the header the library writes never says ECN). Mergeable
+ * rx buffers are negotiated, so jumbo and super-frames reach the guest;
+ * frames from the guest arrive as mbuf chains.
  */
 #include <errno.h>
 #include <linux/virtio_net.h>
@@ -48,12 +55,25 @@
 #define RTE_LOGTYPE_SWITCHD RTE_LOGTYPE_USER1
 
 /* Offloads a switch port does not negotiate (see the top of this file). */
-#define VHOST_OFFLOADS                                                           \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
-	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |     \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+#define VHOST_OFFLOADS_OFF                                                    \
+	((1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN))
+
+/* What the guest takes unfinished, from the features it negotiated. */
+static uint32_t
+vhost_ol_caps(uint64_t features)
+{
+	uint32_t caps = 0;
+
+	if (features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+		caps |= DP_OLCAP_CSUM;
+		if (features & (1ULL << VIRTIO_NET_F_GUEST_TSO4))
+			caps |= DP_OLCAP_TSO4;
+		if (features & (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+			caps |= DP_OLCAP_TSO6;
+	}
+	return caps;
+}
 
 struct dp_vhost {
 	TAILQ_ENTRY(dp_vhost) next; /* in `vhosts`, under vhosts_lock */
@@ -130,6 +150,17 @@ vhost_new_device(int vid)
 		return -1;
 	}
 	if (vh != NULL) {
+		uint64_t features = 0;
+		char ol[32];
+
+		/* Before the port goes live: no frame reaches the guest with
+		 * what it cannot take. */
+		if (rte_vhost_get_negotiated_features(vid, &features) != 0)
+			features = 0;
+		__atomic_store_n(&vh->port->ol_caps, vhost_ol_caps(features), __ATOMIC_RELAXED);
+		__atomic_store_n(&vh->port->ol_soft, dp_ol_soft_mask(vh->port->ol_caps),
+				 __ATOMIC_RELAXED);
+		dp_ol_caps_format(vh->port->ol_caps, ol, sizeof(ol));
 		__atomic_store_n(&vh->conn, vh->conn + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->n_qp, vhost_qp_count(vh->enabled), __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
@@ -139,8 +170,8 @@ vhost_new_device(int vid)
 				"%s: the guest's MTU %u exceeds the network's %u; "
 				"larger frames are dropped\n",
 				vh->port->name, mtu, vh->mtu);
-		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s connected, %u vrings\n", vh->port->name,
-			vh->path, rte_vhost_get_vring_num(vid));
+		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s connected, %u vrings, offloads %s\n",
+			vh->port->name, vh->path, rte_vhost_get_vring_num(vid), ol);
 	}
 	pthread_mutex_unlock(&vhosts_lock);
 	return 0;
@@ -260,7 +291,7 @@ vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte
 		rte_free(vh);
 		return EIO;
 	}
-	if (rte_vhost_driver_disable_features(vh->path, VHOST_OFFLOADS) != 0 ||
+	if (rte_vhost_driver_disable_features(vh->path, VHOST_OFFLOADS_OFF) != 0 ||
 	    rte_vhost_driver_callback_register(vh->path, &vhost_ops) != 0)
 		goto fail;
 	port->vhost = vh;
@@ -309,6 +340,40 @@ vhost_close(struct dp_port *port)
 	rte_free(vh);
 }
 
+/* Frames from the guest with offload metadata: counted, and those the
+ * datapath cannot carry (an SCTP checksum, UFO, which the guest did not
+ * negotiate) dropped. Returns how many are left, in
+ * order. */
+static uint16_t
+vhost_rx_offloads(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_port_stats *st = NULL;
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+
+		if (likely(!(m->ol_flags & DP_OL_ALL))) {
+			pkts[k++] = m;
+			continue;
+		}
+		if (st == NULL)
+			st = &port->pw[dp_port_rx_worker(port, queue)].st;
+		if ((l4 != RTE_MBUF_F_TX_TCP_CKSUM && l4 != RTE_MBUF_F_TX_UDP_CKSUM &&
+		     !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) ||
+		    (m->ol_flags & RTE_MBUF_F_TX_UDP_SEG)) {
+			st->rx_packets++;
+			st->drops[DP_DROP_BAD_OFFLOAD]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		st->gso_rx += (m->ol_flags & DP_OL_SEG) != 0;
+		pkts[k++] = m;
+	}
+	return k;
+}
+
 static uint16_t
 vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -331,7 +396,7 @@ vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 							       port->mp, pkts + got,
 							       (uint16_t)(n - got)));
 	}
-	return got;
+	return vhost_rx_offloads(port, queue, pkts, got);
 }
 
 static uint16_t
