@@ -600,7 +600,9 @@ afp_rx_one(struct dp_port_stats *st, struct rte_mbuf *m, struct mmsghdr *msg,
 	m->pkt_len = m->data_len;
 	if (unlikely(len > room))
 		dp_rx_spare_take(m, spare, len - room);
-	if (likely(vh->flags == 0 && vh->gso_type == VIRTIO_NET_HDR_GSO_NONE)) {
+	/* Complete (DATA_VALID only says its checksum was checked). */
+	if (likely(!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		   vh->gso_type == VIRTIO_NET_HDR_GSO_NONE)) {
 		afp_vlan_restore(m, &msg->msg_hdr);
 		return true;
 	}

@@ -49,11 +49,31 @@ rx_pool_size(const struct dp_port *port, uint16_t nb_rxd, uint16_t nb_txd)
 	       port->n_txq * (2u * DP_BURST + DP_MBUF_CACHE * 3u / 2) + 512;
 }
 
+/* The offloads a device finishes (offload.h), from its transmit
+ * capabilities, and the transmit offloads to configure for them: TCP and
+ * UDP checksums. Not TSO yet: no device here segments a super-frame as it
+ * arrives (two buffers, the second 64 KB) that could show it works; DPDK's
+ * tap driver, the one at hand, sends one segment of each and drops the
+ * rest. Super-frames are segmented in software for every ethdev. */
+static uint32_t
+ethdev_ol_caps(const struct rte_eth_dev_info *info, uint64_t *tx_offloads)
+{
+	const uint64_t csum = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+
+	*tx_offloads = 0;
+	if ((info->tx_offload_capa & csum) != csum)
+		return 0;
+	*tx_offloads = csum;
+	return DP_OLCAP_CSUM;
+}
+
 static void
 ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t mtu,
 	    struct rte_eth_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
+	port->ol_caps = ethdev_ol_caps(info, &conf->txmode.offloads);
+	port->ol_caps_vlan = port->ol_caps; /* a tag in the frame is the NIC's l2_len */
 	/* The bridge's MTU, as far as the device goes. */
 	conf->rxmode.mtu = mtu < info->max_mtu ? mtu : info->max_mtu;
 	if (conf->rxmode.mtu < info->min_mtu)
@@ -166,13 +186,11 @@ ethdev_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 }
 
 static uint16_t
-ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
-	  struct dp_port_stats *st)
+ethdev_tx_burst(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_eth *eth = port->eth;
 	uint16_t done;
 
-	(void)st; /* the PMD drops what it cannot send and counts it itself */
 	if (!eth->shared_tx)
 		return rte_eth_tx_burst(port->ethdev, queue, pkts, n);
 	queue = (uint16_t)(queue % eth->n_hw_txq);
@@ -180,6 +198,73 @@ ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 	done = rte_eth_tx_burst(port->ethdev, queue, pkts, n);
 	rte_spinlock_unlock(&eth->txlock[queue]);
 	return done;
+}
+
+/* A device that takes offloads: frames that ask for them made ready first.
+ * A frame shared with other outputs is copied, since the driver writes into
+ * its headers (the checksum fields, as its hardware wants them); a frame
+ * the driver refuses is dropped alone (TX_UNSENDABLE, its slot NULL). */
+static uint16_t
+ethdev_tx_offloads(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+		   struct dp_port_stats *st)
+{
+	struct rte_mbuf *ready[DP_BURST];
+	uint16_t pos[DP_BURST], k = 0, done = 0, sent, i;
+
+	n = RTE_MIN(n, (uint16_t)DP_BURST);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if ((m->ol_flags & DP_OL_ALL) &&
+		    (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, port->dp->mp, 0, UINT32_MAX);
+
+			rte_pktmbuf_free(m);
+			pkts[i] = c;
+			if (c == NULL) {
+				st->no_mbuf++;
+				st->drops[DP_DROP_TX_UNSENDABLE]++;
+				continue;
+			}
+			m = c;
+		}
+		pos[k] = i;
+		ready[k++] = m;
+	}
+	while (done < k) {
+		uint16_t ok = rte_eth_tx_prepare(port->ethdev, queue, ready + done, k - done);
+
+		done = (uint16_t)(done + ok);
+		if (done < k) {
+			/* ready[done] cannot go as it asks; the rest may. */
+			rte_pktmbuf_free(ready[done]);
+			pkts[pos[done]] = NULL;
+			st->drops[DP_DROP_TX_UNSENDABLE]++;
+			memmove(&ready[done], &ready[done + 1],
+				(size_t)(k - done - 1) * sizeof(*ready));
+			memmove(&pos[done], &pos[done + 1], (size_t)(k - done - 1) * sizeof(*pos));
+			k--;
+		}
+	}
+	sent = ethdev_tx_burst(port, queue, ready, k);
+	/* The caller frees what was not sent, from the first unsent slot. */
+	return sent == k ? n : pos[sent];
+}
+
+static uint16_t
+ethdev_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	  struct dp_port_stats *st)
+{
+	/* Only a device that takes offloads gets frames that ask for them. */
+	if (port->ol_caps != 0) {
+		uint16_t i;
+
+		for (i = 0; i < n; i++)
+			if (unlikely(pkts[i]->ol_flags & DP_OL_ALL))
+				return ethdev_tx_offloads(port, queue, pkts, n, st);
+	}
+	/* The PMD drops what it cannot send and counts it itself. */
+	return ethdev_tx_burst(port, queue, pkts, n);
 }
 
 /* A PMD's link: a NIC's carrier, a vhost PMD's guest connected. Called by

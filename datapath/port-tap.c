@@ -171,7 +171,8 @@ tap_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 			}
 			dp_rx_spare_take(m, &spare[i], (uint32_t)r - room);
 		}
-		if (unlikely(vh.flags != 0 || vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+		if (unlikely((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+			     vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
 			if (dp_ol_from_vnet(m, &vh, 0, &sw_csum) != 0) {
 				st->rx_packets++;
 				st->drops[DP_DROP_BAD_OFFLOAD]++;

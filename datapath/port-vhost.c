@@ -85,6 +85,7 @@ struct dp_vhost {
 	uint16_t n_qp;	  /* enabled queue pairs (0 while vid is -1) */
 	uint64_t enabled; /* vrings the guest enabled, bit = vring index < 64 */
 	uint32_t conn;	  /* connections so far: a new one has new kick fds */
+	bool guest_ol;	  /* the guest may send offload requests (it negotiated CSUM) */
 	/* Idle blocking (vhost_rx_wait), per guest queue pair, each written
 	 * by the one worker that dequeues from it: the guest's kick eventfd
 	 * as registered, for which connection, in which epoll set. */
@@ -158,6 +159,8 @@ vhost_new_device(int vid)
 		if (rte_vhost_get_negotiated_features(vid, &features) != 0)
 			features = 0;
 		__atomic_store_n(&vh->port->ol_caps, vhost_ol_caps(features), __ATOMIC_RELAXED);
+		__atomic_store_n(&vh->guest_ol, (features & (1ULL << VIRTIO_NET_F_CSUM)) != 0,
+				 __ATOMIC_RELAXED);
 		__atomic_store_n(&vh->port->ol_soft, dp_ol_soft_mask(vh->port->ol_caps),
 				 __ATOMIC_RELAXED);
 		dp_ol_caps_format(vh->port->ol_caps, ol, sizeof(ol));
@@ -396,7 +399,11 @@ vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 							       port->mp, pkts + got,
 							       (uint16_t)(n - got)));
 	}
-	return vhost_rx_offloads(port, queue, pkts, got);
+	/* Only a guest that negotiated checksum offload (which TSO needs)
+	 * sends frames with offload requests. */
+	if (__atomic_load_n(&vh->guest_ol, __ATOMIC_RELAXED) && got != 0)
+		return vhost_rx_offloads(port, queue, pkts, got);
+	return got;
 }
 
 static uint16_t
