@@ -81,6 +81,11 @@ $(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
+# Receiving from a kernel netdev: recvmmsg() next to a TPACKET_V3 ring.
+$(B)/bench-afp-rx: $(call obj,bench/afp-rx.c)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^
+
 # In-process benchmark of the switching work: MAC scaling, Mpps and (under
 # callgrind, bench/dp-instructions.sh) instructions per frame.
 $(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC))
@@ -120,7 +125,7 @@ demo: setup
 	@scripts/demo.sh
 
 bench: setup
-	$(MAKE) all $(B)/bench-trafgen $(B)/bench-dp-fwd $(B)/bench-dp-vlan $(B)/bench-wake
+	$(MAKE) all $(B)/bench-trafgen $(B)/bench-dp-fwd $(B)/bench-dp-vlan $(B)/bench-wake $(B)/bench-afp-rx
 	@bench/switch-bench.sh
 	@echo
 	@$(B)/bench-wake
@@ -132,6 +137,8 @@ bench: setup
 	@bench/vif-plug.sh 1000 1000
 	@echo
 	@bench/tcp.sh 3 3
+	@echo
+	@bench/afp-rx.sh 3 3
 	@echo
 	@bench/vlan-scale.sh 4094
 	@echo
