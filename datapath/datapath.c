@@ -654,7 +654,6 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
-	port->ol_soft = dp_ol_soft_mask(port->ol_caps);
 	/* Entries left by an earlier port with this id become dead. */
 	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
 	dp->ports[p] = port;

@@ -89,11 +89,8 @@ is_vlan_tpid(rte_be16_t type)
 	       type == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
 }
 
-/* The kernel's skb_checksum_help(): the one's complement sum from @start to
- * the end, over a field at @start + @off that holds the seed, goes into
- * that field. For checksums the metadata cannot name. */
-static int
-csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t off)
+int
+dp_ol_csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t off)
 {
 	uint16_t sum;
 
@@ -182,35 +179,28 @@ dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, uint16_t sh
 		return 0;
 	hdrs_parse(m, &h);
 	if (partial && h.ip) {
-		/* The checksum starts after the IP header (and, for IPv6,
-		 * any extension headers): TCP or UDP by where its field is.
-		 * Kernels differ on whether csum_start counts a VLAN tag
-		 * they handed over out of band (@shift): where the parsed
-		 * headers end decides. */
+		/* The checksum starts right after the IP header: TCP or UDP by
+		 * where its field is. Anything else (IPv6 extension headers,
+		 * a tunnel's inner header) the metadata cannot name: DPDK's
+		 * pseudo-header helpers, which drivers and the vhost library
+		 * use, know neither. Kernels differ on whether csum_start
+		 * counts a VLAN tag they handed over out of band (@shift):
+		 * where the parsed headers end decides. */
 		uint32_t at = (uint32_t)h.l2 + h.l3;
-		bool ok;
+		uint8_t proto = off == TCP_CSUM_OFF   ? IPPROTO_TCP
+				: off == UDP_CSUM_OFF ? IPPROTO_UDP
+						      : 0;
 
 		if (start != at && start - shift == at)
 			start = at;
-		ok = start > h.l2 && start - h.l2 <= UINT8_MAX &&
-		     (h.v6 ? start >= at : start == at);
-		if (ok) {
-			uint8_t proto = off == TCP_CSUM_OFF   ? IPPROTO_TCP
-					: off == UDP_CSUM_OFF ? IPPROTO_UDP
-							      : 0;
-
-			ok = proto != 0 && (proto == h.proto || start > at);
-			h.l3 = (uint16_t)(start - h.l2);
-			h.proto = proto;
-		}
-		h.ip = ok;
+		h.ip = start == at && proto != 0 && proto == h.proto;
 	}
 	if (gso == VIRTIO_NET_HDR_GSO_NONE) {
 		if (!h.ip) {
 			/* Not TCP or UDP over IP: finish it now, as the kernel
 			 * would before a device that cannot. */
 			*sw_csum = true;
-			return csum_generic(m, start, off);
+			return dp_ol_csum_generic(m, start, off);
 		}
 		ol = h.proto == IPPROTO_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
 	} else {
@@ -308,6 +298,18 @@ csum_final(uint32_t sum, bool udp)
 	return udp && c == 0 ? 0xffff : c; /* UDP: 0 means "none" */
 }
 
+struct rte_mbuf *
+dp_ol_private(struct rte_mbuf *m, struct rte_mempool *mp)
+{
+	struct rte_mbuf *c;
+
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
+		return m;
+	c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 bool
 dp_ol_soft_begin(struct dp_ol_soft *s, struct rte_mbuf *m, uint32_t caps, struct rte_mempool *mp)
 {
@@ -344,15 +346,10 @@ csum_finish(struct rte_mbuf *m, struct rte_mempool *mp, int *err)
 	const void *ip;
 	uint32_t sum;
 
-	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
-
-		rte_pktmbuf_free(m);
-		if (c == NULL) {
-			*err = ENOMEM;
-			return NULL;
-		}
-		m = c;
+	m = dp_ol_private(m, mp);
+	if (m == NULL) {
+		*err = ENOMEM;
+		return NULL;
 	}
 	if (field + 2u > m->data_len)
 		goto bad;
@@ -381,6 +378,23 @@ bad:
 	return NULL;
 }
 
+/* Where @m's IP packet ends: by its IP header's length (the frame may be
+ * padded), at most the frame's. Its headers are in the first buffer. */
+static uint32_t
+ip_end(const struct rte_mbuf *m)
+{
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, m->l2_len);
+	uint32_t end;
+
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV6)
+		end = (uint32_t)m->l2_len + sizeof(struct rte_ipv6_hdr) +
+		      rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)ip)->payload_len);
+	else
+		end = (uint32_t)m->l2_len +
+		      rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)ip)->total_length);
+	return RTE_MIN(end, m->pkt_len);
+}
+
 /* Segment s->i of s->m, or NULL (with *err 0) after the last. */
 static struct rte_mbuf *
 seg_make(struct dp_ol_soft *s, int *err)
@@ -389,7 +403,7 @@ seg_make(struct dp_ol_soft *s, int *err)
 	bool tcp = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0;
 	bool v6 = (m->ol_flags & RTE_MBUF_F_TX_IPV6) != 0;
 	uint32_t hdr = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
-	uint32_t payload = m->pkt_len - hdr, len;
+	uint32_t payload = ip_end(m) - hdr, len;
 	struct rte_mbuf *c;
 	const void *src;
 	uint8_t *d, *l4;
@@ -398,7 +412,7 @@ seg_make(struct dp_ol_soft *s, int *err)
 
 	if (s->i != 0 && s->off >= payload)
 		return NULL;
-	if (hdr > m->data_len || hdr > m->pkt_len || m->tso_segsz == 0 ||
+	if (hdr > m->data_len || hdr > ip_end(m) || m->tso_segsz == 0 ||
 	    hdr + m->tso_segsz >
 		    (uint32_t)rte_pktmbuf_data_room_size(s->mp) - RTE_PKTMBUF_HEADROOM) {
 		*err = EPROTO;

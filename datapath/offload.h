@@ -73,6 +73,12 @@ void dp_ol_caps_format(uint32_t caps, char *buf, size_t size);
 int dp_ol_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *h, uint16_t shift,
 		    bool *sw_csum);
 
+/* The kernel's skb_checksum_help(): the one's complement sum from @start to
+ * the end of @m, over a field at @start + @off that holds the seed, goes
+ * into that field. For checksums the metadata cannot name. Returns 0, or
+ * EPROTO if the field is not in the first buffer. */
+int dp_ol_csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t off);
+
 /* The virtio-net header that hands @m, as it is, to a kernel or a guest. */
 void dp_ol_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *h);
 
@@ -100,6 +106,12 @@ dp_ol_tagged(struct rte_mbuf *m)
 	if (unlikely(m->ol_flags & DP_OL_ALL))
 		m->l2_len += 4;
 }
+
+/* @m itself if no other output shares it, else a copy of it from @mp (and
+ * @m's reference dropped); NULL if there is no buffer for the copy. For a
+ * port whose device writes into the headers of what it sends (a driver's
+ * or the vhost library's checksum preparation). */
+struct rte_mbuf *dp_ol_private(struct rte_mbuf *m, struct rte_mempool *mp);
 
 /* The frames a frame becomes in software for a port with fewer abilities:
  * its segments, or itself with its checksum finished. */

@@ -516,14 +516,13 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	port->afp = a;
 	port->mp = mp;
 	port->n_rxq = n;
-	port->ol_caps = dp_kernel_ol_caps();
 	/* A tagged super-frame is segmented here: a packet socket leaves
 	 * the network header of what it sends after the Ethernet header,
 	 * on the tag, where the kernel's GSO then looks for the IP header
 	 * and gives up (the frame is dropped, counted as the netdev's
 	 * tx_dropped). A checksum the kernel finishes from csum_start,
 	 * wherever the headers are. */
-	port->ol_caps_vlan = DP_OLCAP_CSUM;
+	dp_port_set_offloads(port, dp_kernel_ol_caps(), DP_OLCAP_CSUM);
 	return 0;
 }
 

@@ -71,9 +71,11 @@ static void
 ethdev_conf(struct dp_port *port, const struct rte_eth_dev_info *info, uint16_t mtu,
 	    struct rte_eth_conf *conf)
 {
+	uint32_t caps;
+
 	memset(conf, 0, sizeof(*conf));
-	port->ol_caps = ethdev_ol_caps(info, &conf->txmode.offloads);
-	port->ol_caps_vlan = port->ol_caps; /* a tag in the frame is the NIC's l2_len */
+	caps = ethdev_ol_caps(info, &conf->txmode.offloads);
+	dp_port_set_offloads(port, caps, caps); /* a tag is part of l2_len for a driver */
 	/* The bridge's MTU, as far as the device goes. */
 	conf->rxmode.mtu = mtu < info->max_mtu ? mtu : info->max_mtu;
 	if (conf->rxmode.mtu < info->min_mtu)
@@ -209,30 +211,33 @@ ethdev_tx_offloads(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 		   struct dp_port_stats *st)
 {
 	struct rte_mbuf *ready[DP_BURST];
-	uint16_t pos[DP_BURST], k = 0, done = 0, sent, i;
+	uint16_t pos[DP_BURST], k = 0, done = 0, sent, i, hwq = queue;
 
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if ((m->ol_flags & DP_OL_ALL) &&
-		    (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) > 1)) {
-			struct rte_mbuf *c = rte_pktmbuf_copy(m, port->dp->mp, 0, UINT32_MAX);
-
-			rte_pktmbuf_free(m);
-			pkts[i] = c;
-			if (c == NULL) {
+		if (m->ol_flags & DP_OL_ALL) {
+			m = dp_ol_private(m, port->dp->mp);
+			pkts[i] = m;
+			if (m == NULL) {
 				st->no_mbuf++;
 				st->drops[DP_DROP_TX_UNSENDABLE]++;
 				continue;
 			}
-			m = c;
 		}
 		pos[k] = i;
 		ready[k++] = m;
 	}
+	/* The device's queue, as ethdev_tx_burst() picks it (shared queues
+	 * are prepared under their lock there too: a driver's preparation
+	 * may read its queue). */
+	if (port->eth->shared_tx) {
+		hwq = (uint16_t)(queue % port->eth->n_hw_txq);
+		rte_spinlock_lock(&port->eth->txlock[hwq]);
+	}
 	while (done < k) {
-		uint16_t ok = rte_eth_tx_prepare(port->ethdev, queue, ready + done, k - done);
+		uint16_t ok = rte_eth_tx_prepare(port->ethdev, hwq, ready + done, k - done);
 
 		done = (uint16_t)(done + ok);
 		if (done < k) {
@@ -246,7 +251,12 @@ ethdev_tx_offloads(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts,
 			k--;
 		}
 	}
-	sent = ethdev_tx_burst(port, queue, ready, k);
+	if (port->eth->shared_tx) {
+		sent = rte_eth_tx_burst(port->ethdev, hwq, ready, k);
+		rte_spinlock_unlock(&port->eth->txlock[hwq]);
+	} else {
+		sent = rte_eth_tx_burst(port->ethdev, hwq, ready, k);
+	}
 	/* The caller frees what was not sent, from the first unsent slot. */
 	return sent == k ? n : pos[sent];
 }

@@ -58,18 +58,22 @@ ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 }
 
 /* Tell the kernel what the tap takes unfinished: what a virtio-net header
- * can say to this kernel. *@caps is then what it takes from us. */
+ * can say to this kernel; @port then takes the same from the bridge. */
 static int
-tap_offloads(int fd, uint32_t *caps)
+tap_offloads(int fd, struct dp_port *port)
 {
 	unsigned int flags = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	uint32_t caps = dp_kernel_ol_caps();
 	int hdr_sz = sizeof(struct virtio_net_hdr);
 
-	*caps = dp_kernel_ol_caps();
+	/* Tagged super-frames are segmented before the tap: the tun driver
+	 * leaves a frame's network header where a packet socket does, on
+	 * the tag, where the kernel's GSO would look for IP if the host
+	 * forwarded the frame. */
+	dp_port_set_offloads(port, caps, DP_OLCAP_CSUM);
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
 		return errno;
-	if ((*caps & DP_OLCAP_USO) &&
-	    ioctl(fd, TUNSETOFFLOAD, flags | TUN_F_USO4 | TUN_F_USO6) == 0)
+	if ((caps & DP_OLCAP_USO) && ioctl(fd, TUNSETOFFLOAD, flags | TUN_F_USO4 | TUN_F_USO6) == 0)
 		return 0;
 	return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? errno : 0;
 }
@@ -96,8 +100,8 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 		close(fd);
 		return err;
 	}
-	err = tap_offloads(fd, &port->ol_caps);
-	if (!rte_is_zero_ether_addr(&params->mac)) {
+	err = tap_offloads(fd, port);
+	if (err == 0 && !rte_is_zero_ether_addr(&params->mac)) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 		err = ifreq_ioctl(SIOCSIFHWADDR, &ifr);

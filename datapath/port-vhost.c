@@ -22,13 +22,18 @@
  * its own lock, so fewer guest queues than workers is correct, only slower.
  *
  * Offloads: checksum offload and TCP segmentation are negotiated both
- * ways, so a guest's TCP super-frames and partial checksums arrive whole:
- * the library turns the guest's virtio-net header into the frame's
- * offload metadata (offload.h), and writes the header from it for frames
- * to the guest. What the guest did not negotiate for its receive side
+ * ways, so a guest's TCP super-frames and partial checksums arrive whole.
+ * The library runs in its compliant mode: it says what the guest left to
+ * do as receive flags, which vhost_rx_ol() turns into the frame's offload
+ * metadata (offload.h), and finishes by itself a checksum it cannot name
+ * (a tunnel's inner one); its legacy mode would forward those unfinished.
+ * For frames to the guest it writes the header from the metadata, and
+ * rewrites the checksum field as DPDK's TSO convention has it
+ * (rte_net_intel_cksum_prepare()): a frame shared with other outputs is
+ * copied first. What the guest did not negotiate for its receive side
  * (GUEST_CSUM, GUEST_TSO4/6) is finished in software before the library
- * sees the frame: the library itself writes whatever the metadata says.
- * Not negotiated: UFO (refused as Open vSwitch does), ECN for the guest's
+ * sees the frame: the library writes whatever the metadata says. Not
+ * negotiated: UFO (refused as Open vSwitch does), ECN for the guest's
  * receive side (the header the library writes never says ECN). Mergeable
  * rx buffers are negotiated, so jumbo and super-frames reach the guest;
  * frames from the guest arrive as mbuf chains.
@@ -45,11 +50,14 @@
 #include <unistd.h>
 
 #include <rte_log.h>
+#include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_net.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_vhost.h>
 
+#include "dp-private.h"
 #include "port.h"
 
 #define RTE_LOGTYPE_SWITCHD RTE_LOGTYPE_USER1
@@ -58,6 +66,12 @@
 #define VHOST_OFFLOADS_OFF                                                    \
 	((1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
 	 (1ULL << VIRTIO_NET_F_GUEST_ECN))
+
+/* Host offloads: with any of them, the guest may send offload requests. */
+#define VHOST_HOST_OFFLOADS                                                   \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |     \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_ECN) | \
+	 (1ULL << VIRTIO_NET_F_HOST_UFO))
 
 /* What the guest takes unfinished, from the features it negotiated. */
 static uint32_t
@@ -85,7 +99,7 @@ struct dp_vhost {
 	uint16_t n_qp;	  /* enabled queue pairs (0 while vid is -1) */
 	uint64_t enabled; /* vrings the guest enabled, bit = vring index < 64 */
 	uint32_t conn;	  /* connections so far: a new one has new kick fds */
-	bool guest_ol;	  /* the guest may send offload requests (it negotiated CSUM) */
+	bool guest_ol;	  /* the guest may send offload requests (a host offload) */
 	/* Idle blocking (vhost_rx_wait), per guest queue pair, each written
 	 * by the one worker that dequeues from it: the guest's kick eventfd
 	 * as registered, for which connection, in which epoll set. */
@@ -158,10 +172,8 @@ vhost_new_device(int vid)
 		 * what it cannot take. */
 		if (rte_vhost_get_negotiated_features(vid, &features) != 0)
 			features = 0;
-		__atomic_store_n(&vh->port->ol_caps, vhost_ol_caps(features), __ATOMIC_RELAXED);
-		__atomic_store_n(&vh->guest_ol, (features & (1ULL << VIRTIO_NET_F_CSUM)) != 0,
-				 __ATOMIC_RELAXED);
-		__atomic_store_n(&vh->port->ol_soft, dp_ol_soft_mask(vh->port->ol_caps),
+		dp_port_set_offloads(vh->port, vhost_ol_caps(features), vhost_ol_caps(features));
+		__atomic_store_n(&vh->guest_ol, (features & VHOST_HOST_OFFLOADS) != 0,
 				 __ATOMIC_RELAXED);
 		dp_ol_caps_format(vh->port->ol_caps, ol, sizeof(ol));
 		__atomic_store_n(&vh->conn, vh->conn + 1, __ATOMIC_RELAXED);
@@ -191,6 +203,9 @@ vhost_destroy_device(int vid)
 	if (vh != NULL && vh->vid == vid) {
 		__atomic_store_n(&vh->vid, -1, __ATOMIC_RELEASE);
 		__atomic_store_n(&vh->n_qp, 0, __ATOMIC_RELAXED);
+		/* The next guest may take less: after the grace period below,
+		 * no frame checked against this one's abilities is left. */
+		dp_port_set_offloads(vh->port, 0, 0);
 		vh->enabled = 0;
 		qsv = vh->port->qsv;
 		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s disconnected\n", vh->port->name,
@@ -261,7 +276,8 @@ vhost_server_path_free(const char *path)
 static int
 vhost_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
-	uint64_t flags = params->vhost_server ? 0 : RTE_VHOST_USER_CLIENT;
+	uint64_t flags = (params->vhost_server ? 0 : RTE_VHOST_USER_CLIENT) |
+			 RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 	struct dp_vhost *vh;
 	int err;
 
@@ -343,36 +359,69 @@ vhost_close(struct dp_port *port)
 	rte_free(vh);
 }
 
-/* Frames from the guest with offload metadata: counted, and those the
- * datapath cannot carry (an SCTP checksum, UFO, which the guest did not
- * negotiate) dropped. Returns how many are left, in
- * order. */
+/* What the guest left to do with @m, as the library's compliant mode says
+ * it (RTE_MBUF_F_RX_L4_CKSUM_NONE: the L4 checksum; RTE_MBUF_F_RX_LRO: a
+ * super-frame of tso_segsz segments), as the datapath's metadata. The
+ * checksum of IPv6 with extension headers, which the metadata cannot name,
+ * is finished here. False if the datapath cannot carry the frame (not TCP
+ * or UDP over IP, UFO, which the guest did not negotiate). */
+static bool
+vhost_rx_ol(struct rte_mbuf *m, struct dp_port_stats *st)
+{
+	uint64_t rx = m->ol_flags;
+	bool seg = (rx & RTE_MBUF_F_RX_LRO) != 0, v6;
+	struct rte_net_hdr_lens h;
+	uint32_t ptype, l4;
+
+	m->ol_flags &=
+		~(RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_LRO);
+	if (!seg && (rx & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return true; /* complete */
+	ptype = rte_net_get_ptype(m, &h, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	l4 = ptype & RTE_PTYPE_L4_MASK;
+	v6 = RTE_ETH_IS_IPV6_HDR(ptype);
+	if ((!v6 && !RTE_ETH_IS_IPV4_HDR(ptype)) ||
+	    (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP) || (seg && l4 != RTE_PTYPE_L4_TCP))
+		return false;
+	if (v6 && h.l3_len != sizeof(struct rte_ipv6_hdr)) {
+		if (seg)
+			return false;
+		st->sw_csum++;
+		return dp_ol_csum_generic(m, (uint32_t)h.l2_len + h.l3_len,
+					  l4 == RTE_PTYPE_L4_TCP ? 16 : 6) == 0;
+	}
+	m->l2_len = h.l2_len;
+	m->l3_len = h.l3_len;
+	m->l4_len = h.l4_len;
+	m->ol_flags |= (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) |
+		       (l4 == RTE_PTYPE_L4_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
+	if (seg) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		st->gso_rx++;
+	}
+	return true;
+}
+
+/* Frames from the guest: what it left to do, as metadata; a frame the
+ * datapath cannot carry dropped (bad_offload). Returns how many are left,
+ * in order. */
 static uint16_t
 vhost_rx_offloads(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct dp_port_stats *st = NULL;
+	struct dp_port_stats *st = &port->pw[dp_port_rx_worker(port, queue)].st;
 	uint16_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 
-		if (likely(!(m->ol_flags & DP_OL_ALL))) {
+		if (likely(!(m->ol_flags & (RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_LRO))) ||
+		    vhost_rx_ol(m, st)) {
 			pkts[k++] = m;
 			continue;
 		}
-		if (st == NULL)
-			st = &port->pw[dp_port_rx_worker(port, queue)].st;
-		if ((l4 != RTE_MBUF_F_TX_TCP_CKSUM && l4 != RTE_MBUF_F_TX_UDP_CKSUM &&
-		     !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) ||
-		    (m->ol_flags & RTE_MBUF_F_TX_UDP_SEG)) {
-			st->rx_packets++;
-			st->drops[DP_DROP_BAD_OFFLOAD]++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		st->gso_rx += (m->ol_flags & DP_OL_SEG) != 0;
-		pkts[k++] = m;
+		st->rx_packets++;
+		st->drops[DP_DROP_BAD_OFFLOAD]++;
+		rte_pktmbuf_free(m);
 	}
 	return k;
 }
@@ -399,11 +448,32 @@ vhost_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 							       port->mp, pkts + got,
 							       (uint16_t)(n - got)));
 	}
-	/* Only a guest that negotiated checksum offload (which TSO needs)
-	 * sends frames with offload requests. */
+	/* Only a guest that negotiated a host offload sends frames with
+	 * offload requests. */
 	if (__atomic_load_n(&vh->guest_ol, __ATOMIC_RELAXED) && got != 0)
 		return vhost_rx_offloads(port, queue, pkts, got);
 	return got;
+}
+
+/* Frames of @pkts that ask for offloads made @port's own (dp_ol_private()).
+ * One that cannot be (no buffer) is dropped, and the frames after it wait
+ * for the caller: returns how many lead @pkts in order, ready. */
+static uint16_t
+vhost_tx_private(struct dp_port *port, struct rte_mbuf **pkts, uint16_t n, struct dp_port_stats *st)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (likely(!(pkts[i]->ol_flags & DP_OL_ALL)))
+			continue;
+		pkts[i] = dp_ol_private(pkts[i], port->dp->mp);
+		if (pkts[i] == NULL) {
+			st->no_mbuf++;
+			st->drops[DP_DROP_TX_UNSENDABLE]++;
+			return i;
+		}
+	}
+	return n;
 }
 
 static uint16_t
@@ -414,9 +484,13 @@ vhost_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
 	int vid = __atomic_load_n(&vh->vid, __ATOMIC_ACQUIRE);
 	uint16_t n_qp = __atomic_load_n(&vh->n_qp, __ATOMIC_ACQUIRE), sent;
 
-	(void)st; /* a frame the guest's buffers cannot hold is dropped by the library */
 	if (vid < 0 || n_qp == 0)
 		return 0; /* counted as link_down: see vhost_link_up() */
+	/* The library rewrites the checksum field of a frame that asks for
+	 * offloads: one shared with other outputs is copied first. A frame
+	 * the guest's buffers cannot hold is dropped by the library. */
+	if (unlikely(port->ol_caps != 0))
+		n = vhost_tx_private(port, pkts, n, st);
 	/* The library copies into the guest's buffers; the frames stay ours. */
 	sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * (queue % n_qp)), pkts, n);
 	rte_pktmbuf_free_bulk(pkts, sent);

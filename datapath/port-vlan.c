@@ -18,8 +18,9 @@ vlan_open(struct dp_port *port, const struct dp_port_params *params, struct rte_
 {
 	(void)params;
 	(void)mp;
-	port->n_rxq = 0;			    /* fed by the trunk */
-	port->ol_caps = port->parent->ol_caps_vlan; /* what it sends, the trunk sends tagged */
+	port->n_rxq = 0; /* fed by the trunk */
+	/* What it sends, the trunk sends tagged. */
+	dp_port_set_offloads(port, port->parent->ol_caps_vlan, port->parent->ol_caps_vlan);
 	return 0;
 }
 

@@ -57,8 +57,8 @@ struct dp_port {
 	struct dp_port_worker *pw;	 /* [n_workers] */
 	struct dp *dp;			 /* for dp_workers_wake() */
 	uint32_t ol_caps;		 /* DP_OLCAP_*: what its device finishes (offload.h) */
-	uint32_t ol_caps_vlan;		 /* trunk: the same for frames it sends tagged */
-	uint64_t ol_soft;		 /* dp_ol_soft_mask(ol_caps), read by workers */
+	uint32_t ol_caps_vlan;		 /* the same for tagged frames (l2_len over 14) */
+	uint64_t ol_soft;		 /* ol_flags that need a look (dp_port_set_offloads()) */
 };
 
 /* The worker that polls rx queue @queue of @port: worker w polls queue w of
@@ -76,11 +76,10 @@ struct dp_port_class {
 	/* Create and start the device for @port with port->n_txq tx queues
 	 * and port->n_rxq rx queues, mbufs from @mp. A kind that cannot have
 	 * one rx queue per worker sets port->n_rxq to 1 (one worker polls it).
-	 * It sets port->ol_caps to the offloads its device finishes by itself
-	 * (offload.h), and a trunk port->ol_caps_vlan to those it finishes on
-	 * frames its VLAN ports send tagged; a frame that asks for others is
-	 * finished in software before tx_burst sees it. Frames it receives
-	 * carry their offload metadata.
+	 * It sets the offloads its device finishes by itself, for untagged and
+	 * for tagged frames (dp_port_set_offloads(), offload.h); a frame that
+	 * asks for others is finished in software before tx_burst sees it.
+	 * Frames it receives carry their offload metadata.
 	 * Returns 0 or a positive errno; on error nothing is left open. */
 	int (*open)(struct dp_port *port, const struct dp_port_params *params,
 		    struct rte_mempool *mp);
@@ -128,6 +127,22 @@ struct dp_port_class {
 	 * NULL: cannot signal (ethdev ports: rings, NIC PMDs). */
 	int (*rx_wait)(struct dp_port *port, uint16_t queue, int epfd, bool arm);
 };
+
+/* Set what @port's device finishes (offload.h): @caps for untagged frames,
+ * @caps_vlan for tagged ones, and the quick filter workers test. A frame
+ * whose flags meet the filter goes through dp_ol_soft_begin() with the
+ * abilities for its L2 header. Workers may be reading: each store is
+ * atomic, and a frame checked against the old filter is finished for the
+ * old abilities, which a port only widens while it has its peer (vhost-user
+ * narrows them to none when its guest goes, before a grace period). */
+static inline void
+dp_port_set_offloads(struct dp_port *port, uint32_t caps, uint32_t caps_vlan)
+{
+	__atomic_store_n(&port->ol_caps, caps, __ATOMIC_RELAXED);
+	__atomic_store_n(&port->ol_caps_vlan, caps_vlan, __ATOMIC_RELAXED);
+	__atomic_store_n(&port->ol_soft, dp_ol_soft_mask(caps) | dp_ol_soft_mask(caps_vlan),
+			 __ATOMIC_RELEASE);
+}
 
 /* Wake every blocked worker (they then look at their ports again). Any
  * thread. */

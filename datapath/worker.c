@@ -107,7 +107,14 @@ out_soft(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
 	struct rte_mbuf *c;
 	int err;
 
-	if (!dp_ol_soft_begin(&s, m, port->ol_caps, w->dp->mp)) {
+	uint32_t caps = __atomic_load_n(m->l2_len > RTE_ETHER_HDR_LEN ? &port->ol_caps_vlan
+								      : &port->ol_caps,
+					__ATOMIC_RELAXED);
+
+	/* Not for a port without its peer (a vhost-user guest gone, which
+	 * takes nothing unfinished): the frame is dropped there, once. */
+	if ((port->cls->link_up != NULL && !port->cls->link_up(port)) ||
+	    !dp_ol_soft_begin(&s, m, caps, w->dp->mp)) {
 		out_queue(w, port, m);
 		return;
 	}

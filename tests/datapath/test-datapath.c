@@ -1579,6 +1579,19 @@ test_ol_vnet_header(void **state)
 	assert_int_equal(dp_ol_from_vnet(m, &vh, 4, &sw), EPROTO);
 	rte_pktmbuf_free(m);
 
+	/* IPv6 with the checksum past the fixed header (an extension header,
+	 * a tunnel): not nameable as metadata, finished here. */
+	o = (struct olf){.v6 = true, .vid = -1, .payload = 100, .flags = RTE_TCP_ACK_FLAG};
+	m = ol_frame(&o, &mac_bcast, &mac_a);
+	m->ol_flags = 0;
+	m->tx_offload = 0;
+	vh = (struct virtio_net_hdr){
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 14 + 40 + 8, .csum_offset = 16};
+	assert_int_equal(dp_ol_from_vnet(m, &vh, 0, &sw), 0);
+	assert_true(sw);
+	assert_int_equal(m->ol_flags & DP_OL_ALL, 0);
+	rte_pktmbuf_free(m);
+
 	/* A checksum over bytes 20.. of a frame that is not IP, into the
 	 * field at 20 + 4: finished here, no metadata left. */
 	m = frame(&mac_bcast, &mac_a, 60);
@@ -1645,8 +1658,8 @@ test_ol_uso_segmented_in_software(void **state)
 }
 
 /* A frame with its checksum left to finish: finished for a port that cannot,
- * on a copy when the frame is shared (flooded), by the IP length (the
- * Ethernet padding is not summed). */
+ * on a copy when the frame is shared (flooded, or held elsewhere: here by
+ * the test), by the IP length (the Ethernet padding is not summed). */
 static void
 test_ol_checksum_finished_in_software(void **state)
 {
@@ -1656,12 +1669,26 @@ test_ol_checksum_finished_in_software(void **state)
 	unsigned int k;
 
 	for (k = 0; k < 4; k++) {
+		struct rte_mbuf *m;
+		uint16_t field, seed;
+
 		o.v6 = k & 1;
 		o.udp = k & 2;
-		assert_int_equal(rte_ring_enqueue(a->rx, ol_frame(&o, &mac_bcast, &mac_a)), 0);
+		m = ol_frame(&o, &mac_bcast, &mac_a);
+		/* The test keeps a reference: the frame it sent must be
+		 * left as it was, the pseudo-header sum in its field, for
+		 * outputs that hand it on unfinished. */
+		field = (uint16_t)(m->l2_len + m->l3_len + (o.udp ? 6 : 16));
+		seed = *rte_pktmbuf_mtod_offset(m, uint16_t *, field);
+		rte_mbuf_refcnt_update(m, 1);
+		assert_int_equal(rte_ring_enqueue(a->rx, m), 0);
 		poll_dp();
 		assert_int_equal(ol_take(b, &o, -1), 1);
 		assert_int_equal(ol_take(c, &o, -1), 1);
+		assert_int_equal(*rte_pktmbuf_mtod_offset(m, uint16_t *, field), seed);
+		assert_int_equal(m->ol_flags & DP_OL_ALL,
+				 o.udp ? RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
+		rte_pktmbuf_free(m);
 	}
 	assert_int_equal(pstats(b).sw_csum, 4);
 	assert_int_equal(pstats(b).sw_gso, 0);

@@ -20,7 +20,7 @@ def main():
          "-e", "tcp.seq_raw", "-e", "tcp.len", "-e", "tcp.payload"],
         capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
     data = {}
-    bad = 0
+    bad = dups = 0
     for line in out:
         ip_ck, tcp_ck, seq, length, hexdata = (line.split("\t") + [""] * 5)[:5]
         if ip_ck != GOOD or tcp_ck != GOOD or not seq.isdigit() or int(length or 0) > mss:
@@ -28,12 +28,20 @@ def main():
                 print("first bad segment: " + line[:200])
             bad += 1
             continue
+        if int(seq) - 1000 in data:
+            dups += 1
         data[int(seq) - 1000] = bytes.fromhex(hexdata.replace(":", ""))
     got = b"".join(data[k] for k in sorted(data))
     want = bytes((i * 7 + 3) & 0xFF for i in range(payload))
-    print("%d segments, %d bad (checksum or size), %d of %d payload bytes in order" %
-          (len(out), bad, len(got), payload))
-    sys.exit(0 if out and bad == 0 and got == want else 1)
+    # The sender's size: every segment full but the last.
+    sizes = [len(data[k]) for k in sorted(data)]
+    full = all(n == mss for n in sizes[:-1])
+    print("%d segments (%d expected), %d duplicates, %d bad (checksum or size), "
+          "%s, %d of %d payload bytes in order" %
+          (len(out), -(-payload // mss), dups, bad, "all full but the last" if full else
+           "some short", len(got), payload))
+    sys.exit(0 if out and bad == 0 and dups == 0 and full and got == want and
+             len(out) == -(-payload // mss) else 1)
 
 
 main()
