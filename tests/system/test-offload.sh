@@ -74,7 +74,7 @@ iperf() {
 	ip netns exec "$sns" timeout 30 iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
 	echo $! >"$WORK/iperf-$name.bgpid"
 	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$sns" ss -ltn | grep -q "$addr:5201" && break
+		ip netns exec "$sns" ss -ltn | grep -q -e "$addr:5201" -e "\[$addr\]:5201" && break
 		sleep 0.1
 	done
 	ip netns exec "$cns" timeout 20 iperf3 -c "$addr" -t 2 -J "$@" >"$WORK/$name.json" 2>&1
@@ -108,6 +108,17 @@ check "super-frames from VM1 were received whole" test "$(stat_of vif1.0 gso_rx)
 check "and handed on whole: nothing segmented in software" test "$(stat_of vif2.0 sw_gso)" = 0
 iperf vm1-vm2-p8 "${P}vm2" "${P}vm1" 198.18.0.2 -P 8
 check "TCP VM1 -> VM2, 8 streams: at least $FLOOR Mbit/s" iperf_check "$WORK/vm1-vm2-p8.json" $FLOOR
+for vm in vm1 vm2; do # the test namespaces start with IPv6 off
+	ip netns exec "${P}$vm" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+done
+ip -n "${P}vm1" addr add fd00:18::1/64 dev eth0 nodad
+ip -n "${P}vm2" addr add fd00:18::2/64 dev eth0 nodad
+before=$(stat_of vif1.0 gso_rx)
+iperf vm1-vm2-v6 "${P}vm2" "${P}vm1" fd00:18::2
+check "TCP over IPv6 VM1 -> VM2, offloads on: at least $FLOOR Mbit/s" \
+	iperf_check "$WORK/vm1-vm2-v6.json" $FLOOR
+check "its super-frames (TSO over IPv6) were received whole" \
+	test "$(stat_of vif1.0 gso_rx)" -gt "$before"
 iperf vm2-vm1-udp "${P}vm1" "${P}vm2" 198.18.0.1 -u -b 400M -l 1400
 check "UDP VM2 -> VM1, checksum offload on: at least 100 Mbit/s" \
 	iperf_check "$WORK/vm2-vm1-udp.json" 100
