@@ -103,13 +103,13 @@ static void
 out_soft(struct dp_worker *w, struct dp_port *port, struct rte_mbuf *m)
 {
 	struct dp_port_stats *st = &port->pw[w->id].st;
-	struct dp_ol_soft s;
-	struct rte_mbuf *c;
-	int err;
-
+	/* Tagged frames have abilities of their own (dp_port_set_offloads()). */
 	uint32_t caps = __atomic_load_n(m->l2_len > RTE_ETHER_HDR_LEN ? &port->ol_caps_vlan
 								      : &port->ol_caps,
 					__ATOMIC_RELAXED);
+	struct dp_ol_soft s;
+	struct rte_mbuf *c;
+	int err;
 
 	/* Not for a port without its peer (a vhost-user guest gone, which
 	 * takes nothing unfinished): the frame is dropped there, once. */
