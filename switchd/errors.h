@@ -11,6 +11,7 @@
 	X(MISSING_PARAMETER, "a required key is missing")                          \
 	X(UNKNOWN_PARAMETER, "the verb does not take this key")                    \
 	X(INVALID_VALUE, "a value is not of the expected form")                    \
+	X(CONTROL_CHARACTER, "a name or value holds a control character")          \
 	X(REQUEST_INVALID, "the request is not a well-formed JSON request")        \
 	X(UUID_INVALID, "no object has this uuid")                                 \
 	X(MAC_INVALID, "the MAC is not a unicast, locally administered address")   \

@@ -1955,8 +1955,21 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 	json_object_foreach(c->params, key, val) {
 		if (key[0] == '\0')
 			return fail(c, SD_E_REQUEST_INVALID, "a key is empty");
+		for (const char *p = key; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return fail(c, SD_E_CONTROL_CHARACTER,
+					    "a key holds a control character (0x%02x)",
+					    (unsigned char)*p);
 		if (!json_is_string(val))
 			return fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
+		/* A newline in a name would forge lines in listings and logs. */
+		for (const char *p = json_string_value(val); *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return fail(c, SD_E_CONTROL_CHARACTER,
+					    "the value of %s= holds a control character (0x%02x at "
+					    "%zu)",
+					    key, (unsigned char)*p,
+					    (size_t)(p - json_string_value(val)));
 		if (!in_list(v->required, key) && !in_list(v->optional, key))
 			return fail(c, SD_E_UNKNOWN_PARAMETER,
 				    "%s does not take %s= (see netctl help %s)", v->name, key,

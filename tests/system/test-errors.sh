@@ -58,6 +58,13 @@ r=json.loads(s.makefile().read()); sys.stderr.write(r.get("error","")+": "+r.get
 check_err "a request with an empty key" REQUEST_INVALID raw_request '{"verb":"pif-forget","params":{"":"x"}}'
 check "switchd still answers after the empty key" nctl network-list
 check_err "a value that is not UTF-8" INVALID_ARGUMENTS nctl network-create name-label=$'\xff\xfe'
+# Control characters would forge lines in listings and logs.
+check_err "a newline in name-label" CONTROL_CHARACTER nctl network-create name-label=$'a\nuuid ( RO) : forged'
+check_err "a tab in name-label" CONTROL_CHARACTER nctl network-create name-label=$'a\tb'
+check_err "a DEL in name-label" CONTROL_CHARACTER nctl network-create name-label=$'a\x7fb'
+check_err "a newline in bridge=" CONTROL_CHARACTER nctl network-create name-label=x bridge=$'xenbr7\nxapi9'
+check_err "a newline in name-label=, set later" CONTROL_CHARACTER \
+	nctl network-param-set uuid="$INT" name-label=$'int\nx'
 long=$(printf 'é%.0s' $(seq 400))
 check_err "an error message longer than the reply buffer, in UTF-8" UUID_INVALID nctl vif-destroy uuid="$long"
 silent_client_bounded() {
