@@ -246,6 +246,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (a.verb == NULL && !a.help) {
+		/* Named, as every refusal is, on the first line. */
+		fprintf(stderr, "INVALID_ARGUMENTS: no verb given (see netctl --help)\n");
 		usage(stderr);
 		ctl_args_free(&a);
 		return 2;

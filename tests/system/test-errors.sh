@@ -36,6 +36,7 @@ NOSUCH=$(uuidgen)
 
 # The CLI and the protocol.
 check_err "an unknown verb" UNKNOWN_VERB nctl frobnicate
+check_err "no verb at all" INVALID_ARGUMENTS nctl
 check_err "a missing key" MISSING_PARAMETER nctl vif-create vm-uuid="$VM" network-uuid="$INT"
 check_err "an unknown key" UNKNOWN_PARAMETER nctl network-create name-label=x colour=blue
 check_err "a filter on a field lists do not have" UNKNOWN_PARAMETER nctl vif-list colour=blue
