@@ -386,6 +386,79 @@ sys.exit(0 if mbit >= float(sys.argv[2]) and rx["bytes"] > 0 else 1)
 PY
 }
 
+# stat_of PORT FIELD: one field of a port's counters.
+stat_of() { nctl port-stats port="$1" params="$2" --minimal; }
+
+# iperf_run NAME SERVER-NS CLIENT-NS ADDRESS IPERF-ARGS...: iperf3 for 2 s,
+# its JSON in $WORK/NAME.json (for iperf_check).
+iperf_run() {
+	local name=$1 sns=$2 cns=$3 addr=$4 i
+	shift 4
+	ip netns exec "$sns" timeout 30 iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
+	echo $! >"$WORK/iperf-$name.bgpid"
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$sns" ss -ltn | grep -q -e "$addr:5201" -e "\[$addr\]:5201" && break
+		sleep 0.1
+	done
+	ip netns exec "$cns" timeout 20 iperf3 -c "$addr" -t 2 -J "$@" >"$WORK/$name.json" 2>&1
+	# A path that carried nothing leaves the server waiting.
+	kill "$(cat "$WORK/iperf-$name.bgpid")" 2>/dev/null
+	wait "$(cat "$WORK/iperf-$name.bgpid")" 2>/dev/null
+	rm -f "$WORK/iperf-$name.bgpid"
+}
+
+# capture NAME NS IFNAME FILTER: tcpdump in the background into
+# $WORK/NAME.pcap, full frames, at most 400; stop_capture NAME ends it.
+capture() {
+	local i
+	ip netns exec "$2" timeout 30 tcpdump -i "$3" -U -n -c 400 -w "$WORK/$1.pcap" "$4" \
+		>/dev/null 2>"$WORK/$1.tcpdump" &
+	echo $! >"$WORK/$1.bgpid"
+	for ((i = 0; i < 50; i++)); do
+		grep -q "listening on" "$WORK/$1.tcpdump" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop_capture() {
+	local pid
+	pid=$(cat "$WORK/$1.bgpid")
+	sleep 0.5
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$WORK/$1.bgpid"
+}
+
+# good_checksums PCAP: tshark finds frames, and no bad IP, TCP or UDP
+# checksum among them.
+good_checksums() {
+	local all bad
+	all=$(tshark -r "$1" -n 2>/dev/null | wc -l)
+	bad=$(tshark -r "$1" -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		-o udp.check_checksum:TRUE \
+		-Y "ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0" \
+		2>/dev/null | wc -l)
+	echo "$all frames, $bad with a bad checksum"
+	[ "$all" -gt 0 ] && [ "$bad" = 0 ]
+}
+
+# csum_errors NS: TCP and UDP InCsumErrors of the namespace's kernel.
+csum_errors() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+rows = [l.split() for l in open("/proc/net/snmp")]
+print(sum(int(v[h.index("InCsumErrors")]) for h, v in zip(rows[::2], rows[1::2])
+          if h[0] in ("Tcp:", "Udp:") and "InCsumErrors" in h))'
+}
+
+# no_bad_offload: there are ports, and none dropped a frame for its offloads.
+no_bad_offload() {
+	nctl port-stats params=port,drop_bad_offload --json | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(", ".join("%s %s" % (p["port"], p["drop_bad_offload"]) for p in s))
+sys.exit(0 if s and all(p["drop_bad_offload"] == "0" for p in s) else 1)'
+}
+
 # ping_until NS ADDRESS SECONDS: true once one ping is answered.
 ping_until() {
 	local deadline=$((SECONDS + $3))

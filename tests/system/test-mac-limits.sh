@@ -11,7 +11,6 @@ FLOOD=200000
 topo_create || { not_ok "create the namespaces"; exit 1; }
 check "switchd starts (FDB of 65,536 entries)" sd_start
 topo_configure >"$WORK/out" 2>&1 || { not_ok "configure"; cat "$WORK/out"; exit 1; }
-stat_of() { nctl port-stats port="$1" params="$2" --minimal; }
 
 check "a bridge may hold a quarter of the table" \
 	test "$(nctl fdb-show bridge=xenbr0 summary=true params=limit --minimal)" = 16384

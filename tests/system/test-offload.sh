@@ -48,52 +48,14 @@ check "VM4 pings VM5 on VLAN 10, out of eth2 and in through eth3" ping_until "${
 check "VM6 pings VM7 with 9,000-byte frames" \
 	ip netns exec "${P}vm6" ping -c 2 -i 0.2 -W 2 -M do -s 8972 -q 198.18.30.7
 
-stat_of() { nctl port-stats port="$1" params="$2" --minimal; }
 # What a kernel netdev takes unfinished: UDP segmentation from Linux 6.2.
 KOL=csum,tso4,tso6
 IFS=. read -r kmaj kmin _ < <(uname -r)
 [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "${kmin%%[!0-9]*}" -ge 2 ]; } && KOL=$KOL,uso
-# no_bad_offload: every port counts drop_bad_offload 0 (and there are ports).
-no_bad_offload() {
-	nctl port-stats params=port,drop_bad_offload --json | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print(", ".join("%s %s" % (p["port"], p["drop_bad_offload"]) for p in s))
-sys.exit(0 if s and all(p["drop_bad_offload"] == "0" for p in s) else 1)'
-}
 check "af_packet ports have the kernel finish checksums, TSO and USO" \
 	test "$(stat_of vif1.0 offloads),$(stat_of eth0 offloads)" = "$KOL,$KOL"
 check "the bridge's tap too" test "$(stat_of xenbr0 offloads)" = "$KOL"
 check "a VLAN port of an af_packet trunk: checksums" test "$(stat_of eth2.10 offloads)" = "csum"
-
-# iperf NAME SERVER-NS CLIENT-NS ADDRESS IPERF-ARGS...: iperf3 for 2 s,
-# its JSON in $WORK/NAME.json.
-iperf() {
-	local name=$1 sns=$2 cns=$3 addr=$4 i
-	shift 4
-	ip netns exec "$sns" timeout 30 iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
-	echo $! >"$WORK/iperf-$name.bgpid"
-	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$sns" ss -ltn | grep -q -e "$addr:5201" -e "\[$addr\]:5201" && break
-		sleep 0.1
-	done
-	ip netns exec "$cns" timeout 20 iperf3 -c "$addr" -t 2 -J "$@" >"$WORK/$name.json" 2>&1
-	wait "$(cat "$WORK/iperf-$name.bgpid")" 2>/dev/null
-	rm -f "$WORK/iperf-$name.bgpid"
-}
-
-# csum_errors NS: TCP and UDP InCsumErrors of the namespace's kernel.
-csum_errors() {
-	ip netns exec "$1" /usr/bin/python3 - <<'PY'
-errs = 0
-for name in ("/proc/net/snmp",):
-    rows = [l.split() for l in open(name)]
-    for head, vals in zip(rows[::2], rows[1::2]):
-        if head[0] in ("Tcp:", "Udp:") and "InCsumErrors" in head:
-            errs += int(vals[head.index("InCsumErrors")])
-print(errs)
-PY
-}
 
 # A floor far above what TCP got through the switch before offloads (0 with
 # them on, under 2 Gbit/s with them off), far below what it gets now, so that
@@ -102,11 +64,11 @@ FLOOR=2000
 
 # VM to VM.
 before=$(stat_of vif1.0 gso_rx)
-iperf vm1-vm2 "${P}vm2" "${P}vm1" 198.18.0.2
+iperf_run vm1-vm2 "${P}vm2" "${P}vm1" 198.18.0.2
 check "TCP VM1 -> VM2, offloads on: at least $FLOOR Mbit/s" iperf_check "$WORK/vm1-vm2.json" $FLOOR
 check "super-frames from VM1 were received whole" test "$(stat_of vif1.0 gso_rx)" -gt "$before"
 check "and handed on whole: nothing segmented in software" test "$(stat_of vif2.0 sw_gso)" = 0
-iperf vm1-vm2-p8 "${P}vm2" "${P}vm1" 198.18.0.2 -P 8
+iperf_run vm1-vm2-p8 "${P}vm2" "${P}vm1" 198.18.0.2 -P 8
 check "TCP VM1 -> VM2, 8 streams: at least $FLOOR Mbit/s" iperf_check "$WORK/vm1-vm2-p8.json" $FLOOR
 for vm in vm1 vm2; do # the test namespaces start with IPv6 off
 	ip netns exec "${P}$vm" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
@@ -114,42 +76,42 @@ done
 ip -n "${P}vm1" addr add fd00:18::1/64 dev eth0 nodad
 ip -n "${P}vm2" addr add fd00:18::2/64 dev eth0 nodad
 before=$(stat_of vif1.0 gso_rx)
-iperf vm1-vm2-v6 "${P}vm2" "${P}vm1" fd00:18::2
+iperf_run vm1-vm2-v6 "${P}vm2" "${P}vm1" fd00:18::2
 check "TCP over IPv6 VM1 -> VM2, offloads on: at least $FLOOR Mbit/s" \
 	iperf_check "$WORK/vm1-vm2-v6.json" $FLOOR
 check "its super-frames (TSO over IPv6) were received whole" \
 	test "$(stat_of vif1.0 gso_rx)" -gt "$before"
-iperf vm2-vm1-udp "${P}vm1" "${P}vm2" 198.18.0.1 -u -b 400M -l 1400
+iperf_run vm2-vm1-udp "${P}vm1" "${P}vm2" 198.18.0.1 -u -b 400M -l 1400
 check "UDP VM2 -> VM1, checksum offload on: at least 100 Mbit/s" \
 	iperf_check "$WORK/vm2-vm1-udp.json" 100
 
 # VM and host, through the tap.
-iperf vm1-host "$NS_HOST" "${P}vm1" 198.18.0.10
+iperf_run vm1-host "$NS_HOST" "${P}vm1" 198.18.0.10
 check "TCP VM1 -> host through the tap: at least $FLOOR Mbit/s" iperf_check "$WORK/vm1-host.json" $FLOOR
 before=$(stat_of xenbr0 gso_rx)
-iperf host-vm1 "$NS_HOST" "${P}vm1" 198.18.0.10 -R
+iperf_run host-vm1 "$NS_HOST" "${P}vm1" 198.18.0.10 -R
 check "TCP host -> VM1 through the tap: at least $FLOOR Mbit/s" iperf_check "$WORK/host-vm1.json" $FLOOR
 check "the host's super-frames entered the bridge whole" test "$(stat_of xenbr0 gso_rx)" -gt "$before"
 
 # VM and upstream, through the PIF.
-iperf vm1-up "$NS_UP" "${P}vm1" 198.18.0.254
+iperf_run vm1-up "$NS_UP" "${P}vm1" 198.18.0.254
 check "TCP VM1 -> upstream through eth0: at least $FLOOR Mbit/s" iperf_check "$WORK/vm1-up.json" $FLOOR
 before=$(stat_of eth0 gso_rx)
-iperf up-vm1 "$NS_UP" "${P}vm1" 198.18.0.254 -R
+iperf_run up-vm1 "$NS_UP" "${P}vm1" 198.18.0.254 -R
 check "TCP upstream -> VM1 through eth0: at least $FLOOR Mbit/s" iperf_check "$WORK/up-vm1.json" $FLOOR
 check "upstream's super-frames entered through eth0 whole" test "$(stat_of eth0 gso_rx)" -gt "$before"
 
 # VLAN 10: tag pushed on eth2 and taken off on eth3. A packet socket cannot
 # hand the kernel a tagged super-frame it can segment: the switch segments
 # it before the tag goes in (a third of the untagged figure here).
-iperf vm4-vm5 "${P}vm5" "${P}vm4" 198.18.20.5
+iperf_run vm4-vm5 "${P}vm5" "${P}vm4" 198.18.20.5
 check "TCP VM4 -> VM5 on VLAN 10 across two trunks: at least 500 Mbit/s" \
 	iperf_check "$WORK/vm4-vm5.json" 500
 check "super-frames to eth2.10 were segmented in software, before tagging" \
 	test "$(stat_of eth2.10 sw_gso)" -gt 0
 
 # MTU 9000.
-iperf vm6-vm7 "${P}vm7" "${P}vm6" 198.18.30.7
+iperf_run vm6-vm7 "${P}vm7" "${P}vm6" 198.18.30.7
 check "TCP VM6 -> VM7 at MTU 9000: at least $FLOOR Mbit/s" iperf_check "$WORK/vm6-vm7.json" $FLOOR
 check "nothing was oversize at MTU 9000" test "$(stat_of vif6.0 drop_oversize)" = 0
 
@@ -167,43 +129,10 @@ ns_add "${P}vm8" && vm_link "${P}vm8" eth0 vif8.0 198.18.60.8/24 &&
 	not_ok "plug vif8.0"
 check "the DPDK tap PIF takes checksums" test "$(stat_of tso0 offloads)" = csum
 check "VM8 pings the host through it" ping_until "${P}vm8" 198.18.60.254 5
-iperf vm8-tso "$NS_HOST" "${P}vm8" 198.18.60.254
+iperf_run vm8-tso "$NS_HOST" "${P}vm8" 198.18.60.254
 check "TCP VM8 -> host through the DPDK PIF: at least 1000 Mbit/s" iperf_check "$WORK/vm8-tso.json" 1000
 check "VM8's super-frames were segmented for it, its checksums left to it" \
 	test "$(stat_of tso0 sw_gso)" -gt 0 -a "$(stat_of tso0 sw_csum),$(stat_of tso0 drop_tx_unsendable)" = 0,0
-
-# capture NAME NS IFNAME FILTER: tcpdump in the background, full frames, at
-# most 400 of them; stop_capture NAME waits for it.
-capture() {
-	ip netns exec "$2" timeout 30 tcpdump -i "$3" -U -n -c 400 -w "$WORK/$1.pcap" "$4" \
-		>/dev/null 2>"$WORK/$1.tcpdump" &
-	echo $! >"$WORK/$1.bgpid"
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -q "listening on" "$WORK/$1.tcpdump" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stop_capture() {
-	local pid
-	pid=$(cat "$WORK/$1.bgpid")
-	sleep 0.5
-	kill -INT "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$WORK/$1.bgpid"
-}
-# good_checksums PCAP: tshark finds frames, and no bad IP, TCP or UDP checksum.
-good_checksums() {
-	local all bad
-	all=$(tshark -r "$1" -n 2>/dev/null | wc -l)
-	bad=$(tshark -r "$1" -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-		-o udp.check_checksum:TRUE \
-		-Y "ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0" \
-		2>/dev/null | wc -l)
-	echo "$all frames, $bad with a bad checksum"
-	[ "$all" -gt 0 ] && [ "$bad" = 0 ]
-}
 
 # The switch side of VM2's and VM5's interfaces, and eth0, with tx offloads
 # off: the kernel segments and checksums in software, where the metadata the
@@ -214,19 +143,19 @@ ip netns exec "$NS_HOST" ethtool -K eth0 tx off >/dev/null
 e2=$(csum_errors "${P}vm2")
 e5=$(csum_errors "${P}vm5")
 capture vm2-tcp "${P}vm2" eth0 "tcp port 5201 and dst host 198.18.0.2"
-iperf vm1-vm2-sw "${P}vm2" "${P}vm1" 198.18.0.2
+iperf_run vm1-vm2-sw "${P}vm2" "${P}vm1" 198.18.0.2
 stop_capture vm2-tcp
 check "TCP VM1 -> VM2, finished by the kernel: at least 500 Mbit/s" \
 	iperf_check "$WORK/vm1-vm2-sw.json" 500
 check "tshark: every checksum VM2 received over TCP is good" good_checksums "$WORK/vm2-tcp.pcap"
 capture vm2-udp "${P}vm2" eth0 "udp port 5201 and dst host 198.18.0.2"
-iperf vm1-vm2-udp "${P}vm2" "${P}vm1" 198.18.0.2 -u -b 200M -l 1400
+iperf_run vm1-vm2-udp "${P}vm2" "${P}vm1" 198.18.0.2 -u -b 200M -l 1400
 stop_capture vm2-udp
 check "UDP VM1 -> VM2, finished by the kernel: at least 100 Mbit/s" \
 	iperf_check "$WORK/vm1-vm2-udp.json" 100
 check "tshark: every checksum VM2 received over UDP is good" good_checksums "$WORK/vm2-udp.pcap"
 capture vm5-tcp "${P}vm5" eth0 "tcp port 5201 and dst host 198.18.20.5"
-iperf vm4-vm5-sw "${P}vm5" "${P}vm4" 198.18.20.5
+iperf_run vm4-vm5-sw "${P}vm5" "${P}vm4" 198.18.20.5
 stop_capture vm5-tcp
 check "TCP VM4 -> VM5 on VLAN 10, finished by the kernel: at least 500 Mbit/s" \
 	iperf_check "$WORK/vm4-vm5-sw.json" 500

@@ -64,15 +64,6 @@ ip netns exec "$NS_HOST" dpdk-testpmd --file-prefix "${P}guest" --no-pci --no-hu
 echo $! >"$WORK/guest.bgpid"
 DPDK_PREFIXES+=("${P}guest")
 
-stat_of() { nctl port-stats port="$1" params="$2" --minimal; }
-# no_bad_offload: every port counts drop_bad_offload 0 (and there are ports).
-no_bad_offload() {
-	nctl port-stats params=port,drop_bad_offload --json | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print(", ".join("%s %s" % (p["port"], p["drop_bad_offload"]) for p in s))
-sys.exit(0 if s and all(p["drop_bad_offload"] == "0" for p in s) else 1)'
-}
 ifname_of() { nctl vif-list uuid="$1" params=ifname --minimal; }
 guest_up() {
 	local i
@@ -89,27 +80,8 @@ PB=$(ifname_of "$VB")
 check "vA takes checksums and TSO for IPv4 and IPv6 unfinished" test "$(stat_of "$PA" offloads)" = "csum,tso4,tso6"
 check "vm1 pings vm2 through the guest" ping_until "${P}vm1" 198.18.40.2 10
 
-iperf() { # NAME SERVER-NS CLIENT-NS ADDRESS IPERF-ARGS...
-	local name=$1 sns=$2 cns=$3 addr=$4 i
-	shift 4
-	ip netns exec "$sns" timeout 30 iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
-	echo $! >"$WORK/iperf-$name.bgpid"
-	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$sns" ss -ltn | grep -q "$addr:5201" && break
-		sleep 0.1
-	done
-	ip netns exec "$cns" timeout 20 iperf3 -c "$addr" -t 2 -J "$@" >"$WORK/$name.json" 2>&1
-	wait "$(cat "$WORK/iperf-$name.bgpid")" 2>/dev/null
-	rm -f "$WORK/iperf-$name.bgpid"
-}
-csum_errors() {
-	ip netns exec "$1" /usr/bin/python3 -c '
-rows = [l.split() for l in open("/proc/net/snmp")]
-print(sum(int(v[h.index("InCsumErrors")]) for h, v in zip(rows[::2], rows[1::2])
-          if h[0] in ("Tcp:", "Udp:") and "InCsumErrors" in h))'
-}
 
-iperf vm1-vm2 "${P}vm2" "${P}vm1" 198.18.40.2
+iperf_run vm1-vm2 "${P}vm2" "${P}vm1" 198.18.40.2
 check "TCP vm1 -> vm2 through the guest: at least 300 Mbit/s" iperf_check "$WORK/vm1-vm2.json" 300
 echo "# $(iperf_check "$WORK/vm1-vm2.json" 0)"
 check "vm1's super-frames reached the guest whole (none segmented for vA)" \
@@ -119,28 +91,11 @@ check "the guest's super-frames arrived whole through vB" test "$(stat_of "$PB" 
 # The kernel finishes what the metadata says before vm2 gets it.
 ip netns exec "$NS_HOST" ethtool -K vif2.0 tx off >/dev/null
 e2=$(csum_errors "${P}vm2")
-ip netns exec "${P}vm2" timeout 30 tcpdump -i eth0 -U -n -c 400 -w "$WORK/vm2.pcap" \
-	"tcp port 5201 and dst host 198.18.40.2" >/dev/null 2>"$WORK/vm2.tcpdump" &
-echo $! >"$WORK/cap.bgpid"
-for ((i = 0; i < 50; i++)); do
-	grep -q "listening on" "$WORK/vm2.tcpdump" && break
-	sleep 0.1
-done
-iperf vm1-vm2-sw "${P}vm2" "${P}vm1" 198.18.40.2
-sleep 0.5
-kill -INT "$(cat "$WORK/cap.bgpid")" 2>/dev/null
-wait "$(cat "$WORK/cap.bgpid")" 2>/dev/null
-rm -f "$WORK/cap.bgpid"
+capture vm2 "${P}vm2" eth0 "tcp port 5201 and dst host 198.18.40.2"
+iperf_run vm1-vm2-sw "${P}vm2" "${P}vm1" 198.18.40.2
+stop_capture vm2
 check "TCP vm1 -> vm2, finished by vm2's kernel: at least 300 Mbit/s" \
 	iperf_check "$WORK/vm1-vm2-sw.json" 300
-good_checksums() {
-	local all bad
-	all=$(tshark -r "$1" -n 2>/dev/null | wc -l)
-	bad=$(tshark -r "$1" -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-		-Y "ip.checksum.status == 0 || tcp.checksum.status == 0" 2>/dev/null | wc -l)
-	echo "$all frames, $bad with a bad checksum"
-	[ "$all" -gt 0 ] && [ "$bad" = 0 ]
-}
 check "tshark: every checksum vm2 received is good" good_checksums "$WORK/vm2.pcap"
 check "vm2's kernel counted no checksum errors" test "$(csum_errors "${P}vm2")" = "$e2"
 check "no port dropped a frame for its offloads" no_bad_offload
@@ -150,21 +105,12 @@ check "no port dropped a frame for its offloads" no_bad_offload
 # (as DPDK's TSO wants it): vm3, whose switch side finishes frames in
 # software, must still get good segments of the sender's size.
 ip netns exec "$NS_HOST" ethtool -K vif3.0 tx off >/dev/null
-ip netns exec "${P}vm3" timeout 30 tcpdump -i eth0 -U -n -c 400 -w "$WORK/vm3.pcap" \
-	"tcp dst port 9" >/dev/null 2>"$WORK/vm3.tcpdump" &
-echo $! >"$WORK/cap3.bgpid"
-for ((i = 0; i < 50; i++)); do
-	grep -q "listening on" "$WORK/vm3.tcpdump" && break
-	sleep 0.1
-done
+capture vm3 "${P}vm3" eth0 "tcp dst port 9"
 before=$(stat_of "$PA" tx_packets)
 check "vm1 sends one TCP super-frame to an unknown MAC" \
 	ip netns exec "${P}vm1" timeout 20 /usr/bin/python3 "$(dirname "$0")/gso-send.py" eth0 \
 	02:00:5e:00:99:98 198.18.40.99 20000 1448
-sleep 0.5
-kill -INT "$(cat "$WORK/cap3.bgpid")" 2>/dev/null
-wait "$(cat "$WORK/cap3.bgpid")" 2>/dev/null
-rm -f "$WORK/cap3.bgpid"
+stop_capture vm3
 check "the guest got it" test "$(stat_of "$PA" tx_packets)" -gt "$before"
 check "vm3 got it whole, in good segments of at most 1,448 bytes" \
 	/usr/bin/python3 "$(dirname "$0")/check-segments.py" "$WORK/vm3.pcap" 20000 1448
