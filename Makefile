@@ -145,8 +145,10 @@ bench: setup
 	@$(B)/bench-dp-vlan
 
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
-# Tell a running systemd about the unit (not for staged installs).
+# Tell a running systemd about the unit, and create the switchd group whose
+# members may use the control socket (not for staged installs).
 SYSTEMD_RELOAD ?= $(if $(DESTDIR),no,yes)
+CREATE_GROUP ?= $(if $(DESTDIR),no,yes)
 
 install: all
 	install -D -m 0755 $(B)/switchd $(DESTDIR)$(PREFIX)/sbin/switchd
@@ -159,8 +161,11 @@ install: all
 	install -D -m 0644 $(B)/man/netctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/netctl.8
 	install -D -m 0644 $(B)/netctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/netctl
+	@if [ "$(CREATE_GROUP)" = yes ] && ! getent group switchd >/dev/null; then \
+		groupadd --system switchd && echo "created group switchd"; fi
 	@if [ "$(SYSTEMD_RELOAD)" = yes ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# The switchd group stays: files and members may still refer to it.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/switchd $(DESTDIR)$(PREFIX)/bin/netctl \
 		$(DESTDIR)$(PREFIX)/libexec/switchd/vif $(DESTDIR)$(SYSTEMD_UNIT_DIR)/switchd.service \

@@ -54,8 +54,6 @@ static const struct {
 #undef SD_OPTION
 };
 #define MAX_EAL_ARGS 64
-/* How often to look for a descriptor when none is left to accept with. */
-#define ACCEPT_BACKOFF_MS 100
 
 struct options {
 	const char *socket;
@@ -63,6 +61,7 @@ struct options {
 	const char *pidfile;
 	const char *log_file;
 	const char *lcores;
+	const char *group;
 	bool detach;
 	bool no_huge;
 	unsigned int memory_mb;
@@ -103,6 +102,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->socket = getenv("SWITCHD_SOCKET") ? getenv("SWITCHD_SOCKET") : DEFAULT_SOCKET;
 	o->db = DEFAULT_DB;
+	o->group = SD_DEFAULT_GROUP;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_SOCKET:
@@ -119,6 +119,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_LOG:
 			o->log_file = optarg;
+			break;
+		case O_GROUP:
+			o->group = optarg;
 			break;
 		case O_LCORES:
 			o->lcores = optarg;
@@ -393,8 +396,8 @@ main(int argc, char **argv)
 	struct dp_params dpp = {0};
 	struct options o;
 	char msg[256];
-	int ready_fd = -1, lfd = -1, sfd, err, rc = 1;
-	bool accept_paused = false;
+	struct server *srv = NULL;
+	int ready_fd = -1, sfd, err, rc = 1;
 	unsigned int lcore;
 	sigset_t sigs;
 	char buf[PATH_MAX];
@@ -436,7 +439,7 @@ main(int argc, char **argv)
 	snprintf(sd.rundir, sizeof(sd.rundir), "%s", dirname(buf));
 
 	/* Refuse early if another switchd answers on this socket. */
-	err = server_listen(o.socket, &lfd);
+	err = server_create(o.socket, o.group, &sd, &srv);
 	if (err) {
 		sd_log("error", "control socket %s: %s", o.socket,
 		       err == EADDRINUSE ? "another switchd is running there" : strerror(err));
@@ -488,13 +491,10 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		/* Out of descriptors with none in reserve: look at the listening
-		 * socket again only once one is back, checking every
-		 * ACCEPT_BACKOFF_MS; the connection waits in the backlog. */
-		struct pollfd pfd[2] = {{.fd = accept_paused ? -1 : lfd, .events = POLLIN},
+		struct pollfd pfd[2] = {{.fd = server_fd(srv), .events = POLLIN},
 					{.fd = sfd, .events = POLLIN}};
 
-		if (poll(pfd, 2, accept_paused ? ACCEPT_BACKOFF_MS : -1) < 0) {
+		if (poll(pfd, 2, server_timeout_ms(srv)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -506,21 +506,11 @@ main(int argc, char **argv)
 				sd_log("info", "signal %u: stopping", si.ssi_signo);
 			break;
 		}
-		if (accept_paused)
-			accept_paused = !server_reserve_fd();
-		else if (pfd[0].revents & POLLIN)
-			accept_paused = server_serve_one(&sd, lfd) == EMFILE;
-		if (sd.fatal) {
-			sd_log("error", "a verb could not be committed: stopping");
-			goto out;
-		}
+		server_run(srv);
 	}
 	rc = 0;
 out:
-	if (lfd >= 0) {
-		close(lfd);
-		unlink(o.socket);
-	}
+	server_destroy(srv);
 	/* Ports first, then the DPDK devices they used (giving their buffers
 	 * back), then the datapath and its pools. */
 	dp_stop(sd.dp);

@@ -4,10 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,9 +21,63 @@
 
 #include "switchd.h"
 
-/* A client gets this long to send its whole request, and to take the reply. */
-#define SERVER_READ_TIMEOUT_MS 5000
-#define SERVER_WRITE_TIMEOUT_MS 5000
+/* With no descriptor for accept(), not even the reserve: look at the
+ * listening socket again after this long (the connection waits in the
+ * backlog meanwhile). */
+#define SERVER_ACCEPT_BACKOFF_MS 100
+/* Events taken from epoll per server_run(). */
+#define SERVER_BATCH 64
+
+enum client_state {
+	CLIENT_READING, /* taking the request, until EOF */
+	CLIENT_WRITING, /* giving the reply */
+};
+
+struct client {
+	TAILQ_ENTRY(client) next; /* srv->reading or srv->writing, by deadline */
+	int fd;
+	enum client_state state;
+	int64_t deadline; /* CLOCK_MONOTONIC ms */
+	pid_t pid;
+	uid_t uid;
+	enum sd_error refusal; /* answered with this error, whatever it asks */
+	char *buf;	       /* the request, then the reply */
+	size_t len, cap, off;  /* off: reply bytes written */
+};
+
+TAILQ_HEAD(client_list, client);
+
+struct server {
+	struct switchd *sd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lfd, epfd;
+	bool have_group;
+	gid_t gid;
+	int64_t accept_paused_until; /* 0: accepting */
+	unsigned int n_clients;
+	/* Deadlines are set at a fixed interval from the moment a client
+	 * enters a list, so appending keeps each list in deadline order. */
+	struct client_list reading, writing;
+};
+
+static int reserve_fd = -1;
+
+bool
+server_reserve_fd(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return reserve_fd >= 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int
 sockaddr_set(struct sockaddr_un *sa, const char *path)
@@ -33,18 +90,8 @@ sockaddr_set(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
-static int reserve_fd = -1;
-
-bool
-server_reserve_fd(void)
-{
-	if (reserve_fd < 0)
-		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return reserve_fd >= 0;
-}
-
-int
-server_listen(const char *path, int *out)
+static int
+listen_on(struct server *srv, const char *path)
 {
 	struct sockaddr_un sa;
 	int fd, err;
@@ -64,170 +111,421 @@ server_listen(const char *path, int *out)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0660) != 0 ||
-	    listen(fd, 64) != 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (srv->have_group && chown(path, (uid_t)-1, srv->gid) != 0) || chmod(path, 0660) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
 		err = errno;
 		close(fd);
+		unlink(path);
 		return err;
 	}
-	*out = fd;
-	return 0;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for @events on @fd until @deadline (CLOCK_MONOTONIC ms). */
-static bool
-wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-	int64_t left = deadline - now_ms();
-
-	return left > 0 && poll(&pfd, 1, (int)left) == 1;
-}
-
-/* Read until EOF by @deadline; NULL on timeout, error or oversize. */
-static char *
-read_request(int fd, size_t *len, int64_t deadline)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-
-	while (buf != NULL) {
-		ssize_t r;
-
-		if (!wait_fd(fd, POLLIN, deadline))
-			break;
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r < 0)
-			break;
-		if (r == 0) {
-			buf[n] = '\0';
-			*len = n;
-			return buf;
-		}
-		n += (size_t)r;
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= SERVER_MAX_REQUEST)
-				break;
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL)
-				break;
-			buf = nb;
-		}
-	}
-	free(buf);
-	return NULL;
-}
-
-/* Write all of @s by @deadline; a client that does not read loses its reply. */
-static void
-write_all(int fd, const char *s, size_t len, int64_t deadline)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			if (!wait_fd(fd, POLLOUT, deadline))
-				return;
-			continue;
-		}
-		if (w <= 0)
-			return;
-		s += w;
-		len -= (size_t)w;
-	}
-}
-
-/* accept() found no descriptor: give up the reserve to take the connection
- * and say so. Returns EMFILE if even that found none (the reserve was lost
- * to another thread, or the limit is below it): the caller then stops
- * polling the listening socket for a while, or it would spin on it. */
-static int
-refuse_no_descriptors(int lfd)
-{
-	static const char reply[] = "{\"ok\":false,\"error\":\"INTERNAL_ERROR\",\"message\":"
-				    "\"switchd is out of file descriptors\"}\n";
-	size_t len;
-	int fd;
-
-	if (reserve_fd < 0 && !server_reserve_fd())
-		return EMFILE;
-	close(reserve_fd);
-	reserve_fd = -1;
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0) {
-		server_reserve_fd();
-		return EMFILE;
-	}
-	/* Take the request first: closing with it unread would reset the
-	 * connection under a client still writing. */
-	free(read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS));
-	write_all(fd, reply, sizeof(reply) - 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
-	close(fd);
-	server_reserve_fd();
+	srv->lfd = fd;
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	return 0;
 }
 
 int
-server_serve_one(struct switchd *sd, int lfd)
+server_create(const char *path, const char *group, struct switchd *sd, struct server **out)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct server *srv = calloc(1, sizeof(*srv));
+	struct group *gr;
+	int err;
+
+	if (srv == NULL)
+		return ENOMEM;
+	srv->sd = sd;
+	srv->lfd = -1;
+	TAILQ_INIT(&srv->reading);
+	TAILQ_INIT(&srv->writing);
+	gr = group != NULL ? getgrnam(group) : NULL;
+	if (gr != NULL) {
+		srv->have_group = true;
+		srv->gid = gr->gr_gid;
+	}
+	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv->epfd < 0) {
+		err = errno;
+		free(srv);
+		return err;
+	}
+	err = listen_on(srv, path);
+	if (err == 0 && epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &ev) != 0)
+		err = errno;
+	if (err) {
+		if (srv->lfd >= 0) {
+			close(srv->lfd);
+			unlink(path);
+		}
+		close(srv->epfd);
+		free(srv);
+		return err;
+	}
+	*out = srv;
+	return 0;
+}
+
+int
+server_fd(const struct server *srv)
+{
+	return srv->epfd;
+}
+
+int
+server_timeout_ms(const struct server *srv)
+{
+	const struct client *r = TAILQ_FIRST(&srv->reading), *w = TAILQ_FIRST(&srv->writing);
+	int64_t next = INT64_MAX, now;
+
+	if (r != NULL)
+		next = r->deadline;
+	if (w != NULL && w->deadline < next)
+		next = w->deadline;
+	if (srv->accept_paused_until && srv->accept_paused_until < next)
+		next = srv->accept_paused_until;
+	if (next == INT64_MAX)
+		return -1;
+	now = now_ms();
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static struct client_list *
+client_list(struct server *srv, const struct client *c)
+{
+	return c->state == CLIENT_READING ? &srv->reading : &srv->writing;
+}
+
+static void
+client_close(struct server *srv, struct client *c)
+{
+	TAILQ_REMOVE(client_list(srv, c), c, next);
+	close(c->fd); /* leaves the epoll set with it */
+	free(c->buf);
+	free(c);
+	srv->n_clients--;
+	server_reserve_fd(); /* if it was given to a client */
+}
+
+/* Write what the socket takes of the reply; close once it is all out, or
+ * if the client is gone. */
+static void
+client_write(struct server *srv, struct client *c)
+{
+	while (c->off < c->len) {
+		ssize_t w = write(c->fd, c->buf + c->off, c->len - c->off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+
+			epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+			return;
+		}
+		if (w <= 0)
+			break;
+		c->off += (size_t)w;
+	}
+	client_close(srv, c);
+}
+
+/* Make @reply (stolen) the client's reply and start giving it. */
+static void
+client_reply(struct server *srv, struct client *c, json_t *reply)
+{
+	char *out = reply != NULL ? json_dumps(reply, JSON_COMPACT) : NULL;
+
+	json_decref(reply);
+	free(c->buf);
+	c->buf = out;
+	if (out == NULL) {
+		client_close(srv, c);
+		return;
+	}
+	c->len = strlen(out);
+	out[c->len++] = '\n'; /* replaces the NUL: written with its length */
+	c->off = 0;
+	TAILQ_REMOVE(&srv->reading, c, next);
+	c->state = CLIENT_WRITING;
+	c->deadline = now_ms() + SERVER_TIMEOUT_MS;
+	TAILQ_INSERT_TAIL(&srv->writing, c, next);
+	client_write(srv, c);
+}
+
+static json_t *
+error_reply(enum sd_error err, const char *message)
+{
+	return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", sd_error_name(err), "message",
+			 message);
+}
+
+/* The request is complete: apply it and reply. */
+static void
+client_serve(struct server *srv, struct client *c)
 {
 	json_t *req = NULL, *reply;
 	const char *verb = NULL;
 	json_error_t jerr;
-	size_t len = 0;
-	char *buf, *out;
-	int fd;
+	char msg[128];
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
-		return refuse_no_descriptors(lfd);
-	if (fd < 0)
-		return 0;
-	/* One client at a time: each gets a bounded time to send its request
-	 * and to take its reply, so none can hold the daemon. */
-	buf = read_request(fd, &len, now_ms() + SERVER_READ_TIMEOUT_MS);
-	if (buf != NULL)
-		req = json_loadb(buf, len, 0, &jerr);
+	if (c->refusal == SD_E_PERMISSION_DENIED) {
+		snprintf(msg, sizeof(msg), "uid %u (pid %d) is not root and not in switchd's group",
+			 (unsigned int)c->uid, (int)c->pid);
+		client_reply(srv, c, error_reply(c->refusal, msg));
+		return;
+	}
+	if (c->refusal != SD_OK) {
+		client_reply(srv, c, error_reply(c->refusal, "switchd is out of file descriptors"));
+		return;
+	}
+	req = json_loadb(c->buf, c->len, 0, &jerr);
 	if (req != NULL)
 		verb = json_string_value(json_object_get(req, "verb"));
 	if (verb == NULL) {
-		reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "REQUEST_INVALID", "message",
-				  buf == NULL ? "request too large, unterminated or unreadable"
-					      : "expected {\"verb\": ..., \"params\": {...}}");
+		reply = error_reply(SD_E_REQUEST_INVALID,
+				    "expected {\"verb\": ..., \"params\": {...}}");
 	} else {
 		json_t *params = json_object_get(req, "params"), *empty = NULL;
 
 		if (params == NULL)
 			params = empty = json_object();
-		reply = sd_call_verb(sd, verb, params);
+		reply = sd_call_verb(srv->sd, verb, params);
 		json_decref(empty);
 	}
-	out = json_dumps(reply, JSON_COMPACT);
+	json_decref(req);
+	client_reply(srv, c, reply);
+}
+
+/* Take what the client has sent; serve it at EOF. */
+static void
+client_read(struct server *srv, struct client *c)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (c->len == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 4096;
+			char *nb;
+
+			if (c->cap >= SERVER_MAX_REQUEST) {
+				client_reply(srv, c,
+					     error_reply(SD_E_REQUEST_INVALID,
+							 "request larger than 1 MiB"));
+				return;
+			}
+			nb = realloc(c->buf, cap);
+			if (nb == NULL) {
+				client_close(srv, c);
+				return;
+			}
+			c->buf = nb;
+			c->cap = cap;
+		}
+		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r < 0) {
+			client_close(srv, c);
+			return;
+		}
+		if (r == 0) {
+			client_serve(srv, c);
+			return;
+		}
+		c->len += (size_t)r;
+	}
+}
+
+static bool
+peer_in_group(int fd, gid_t gid, gid_t primary)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (primary == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return false; /* more than 256 groups: refused, as with none */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static unsigned int
+clients_of(const struct client_list *l, pid_t pid)
+{
+	const struct client *c;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(c, l, next)
+		n += c->pid == pid;
+	return n;
+}
+
+/* A peer over its share: say so and close, without taking its request.
+ * (A UNIX socket keeps what was written before close for the reader.) */
+static void
+refuse_now(int fd, pid_t pid)
+{
+	char msg[160];
+	json_t *reply;
+	char *out;
+
+	snprintf(msg, sizeof(msg),
+		 "pid %d holds %u connections to switchd already; close some and retry", (int)pid,
+		 SERVER_MAX_PER_PEER);
+	reply = error_reply(SD_E_TOO_MANY_CONNECTIONS, msg);
+	out = reply != NULL ? json_dumps(reply, JSON_COMPACT) : NULL;
 	if (out != NULL) {
 		size_t n = strlen(out);
 
 		out[n] = '\n'; /* replaces the NUL: written with its length */
-		write_all(fd, out, n + 1, now_ms() + SERVER_WRITE_TIMEOUT_MS);
-		free(out);
+		if (write(fd, out, n + 1) < 0)
+			sd_log("debug", "pid %d refused, and gone: %s", (int)pid, strerror(errno));
 	}
+	free(out);
 	json_decref(reply);
-	json_decref(req);
-	free(buf);
 	close(fd);
-	return 0;
+	server_reserve_fd(); /* if it took this connection */
+}
+
+/* Take one pending connection. Returns false if there is none to take now
+ * (or no descriptor for it: accepting then pauses for a while). */
+static bool
+accept_one(struct server *srv)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	enum sd_error refusal = SD_OK;
+	struct ucred cred = {0};
+	socklen_t clen = sizeof(cred);
+	struct client *c;
+	int fd;
+
+	fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		/* Give up the reserve to take the connection and say so. */
+		if (reserve_fd >= 0) {
+			close(reserve_fd);
+			reserve_fd = -1;
+			fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		}
+		if (fd < 0) {
+			server_reserve_fd();
+			srv->accept_paused_until = now_ms() + SERVER_ACCEPT_BACKOFF_MS;
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->lfd, NULL);
+			return false;
+		}
+		refusal = SD_E_INTERNAL_ERROR;
+	}
+	if (fd < 0)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0) {
+		close(fd);
+		return true;
+	}
+	if (clients_of(&srv->reading, cred.pid) + clients_of(&srv->writing, cred.pid) >=
+	    SERVER_MAX_PER_PEER) {
+		refuse_now(fd, cred.pid);
+		return true;
+	}
+	if (refusal == SD_OK && cred.uid != 0 && cred.uid != geteuid() &&
+	    !(srv->have_group && peer_in_group(fd, srv->gid, cred.gid)))
+		refusal = SD_E_PERMISSION_DENIED;
+	if (srv->n_clients >= SERVER_MAX_CLIENTS && !TAILQ_EMPTY(&srv->reading))
+		client_close(srv, TAILQ_FIRST(&srv->reading));
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return true;
+	}
+	c->fd = fd;
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->refusal = refusal;
+	c->state = CLIENT_READING;
+	c->deadline = now_ms() + SERVER_TIMEOUT_MS;
+	ev.data.ptr = c;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		close(fd);
+		free(c);
+		return true;
+	}
+	TAILQ_INSERT_TAIL(&srv->reading, c, next);
+	srv->n_clients++;
+	return true;
+}
+
+/* Clients past their deadline: one that has not sent its whole request is
+ * told so, best effort; one that does not take its reply loses it. */
+static void
+expire(struct server *srv, int64_t now)
+{
+	struct client *c;
+
+	while ((c = TAILQ_FIRST(&srv->reading)) != NULL && c->deadline <= now) {
+		static const char late[] = "{\"ok\":false,\"error\":\"REQUEST_INVALID\","
+					   "\"message\":\"request not complete within 5 s\"}\n";
+
+		/* Best effort: a client that is gone or not reading loses it. */
+		ssize_t w = write(c->fd, late, sizeof(late) - 1);
+
+		(void)w;
+		client_close(srv, c);
+	}
+	while ((c = TAILQ_FIRST(&srv->writing)) != NULL && c->deadline <= now)
+		client_close(srv, c);
+}
+
+void
+server_run(struct server *srv)
+{
+	struct epoll_event ev[SERVER_BATCH];
+	bool pending = false;
+	int n;
+
+	n = epoll_wait(srv->epfd, ev, SERVER_BATCH, 0);
+	/* Each client has one descriptor, so it is in the batch at most
+	 * once; connections are taken after the batch, because the cap on
+	 * clients may close one. */
+	for (int i = 0; i < n; i++) {
+		struct client *c = ev[i].data.ptr;
+
+		if (c == NULL)
+			pending = true;
+		else if (c->state == CLIENT_READING)
+			client_read(srv, c);
+		else
+			client_write(srv, c);
+	}
+	for (int i = 0; pending && i < SERVER_BATCH; i++)
+		pending = accept_one(srv);
+	if (srv->accept_paused_until && now_ms() >= srv->accept_paused_until) {
+		struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
+
+		if (server_reserve_fd()) {
+			srv->accept_paused_until = 0;
+			epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &lev);
+		} else {
+			srv->accept_paused_until = now_ms() + SERVER_ACCEPT_BACKOFF_MS;
+		}
+	}
+	expire(srv, now_ms());
+}
+
+void
+server_destroy(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	while (!TAILQ_EMPTY(&srv->reading))
+		client_close(srv, TAILQ_FIRST(&srv->reading));
+	while (!TAILQ_EMPTY(&srv->writing))
+		client_close(srv, TAILQ_FIRST(&srv->writing));
+	close(srv->lfd);
+	unlink(srv->path);
+	close(srv->epfd);
+	free(srv);
 }

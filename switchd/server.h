@@ -4,6 +4,11 @@
  * carries one JSON request, {"verb": "...", "params": {"key": "value"}},
  * terminated by the client shutting down its sending side, and gets one
  * JSON reply (see sd_call_verb()).
+ *
+ * Clients are served event-driven: many are connected at once, each with
+ * its own buffers and deadlines, so that none, stalled or slow, delays
+ * another. Verbs are still applied one at a time, in the order their
+ * requests complete.
  */
 #ifndef SWITCHD_SERVER_H
 #define SWITCHD_SERVER_H
@@ -12,13 +17,42 @@
 #include <stddef.h>
 
 struct switchd;
+struct server;
 
 /* Largest request accepted, in bytes. */
 #define SERVER_MAX_REQUEST (1u << 20)
+/* A client gets this long to send its whole request, and again to take
+ * its reply. */
+#define SERVER_TIMEOUT_MS 5000
+/* Connections held at once; at the cap the oldest one still sending its
+ * request is dropped for the new one. */
+#define SERVER_MAX_CLIENTS 1024
+/* Connections held at once for one peer process; more are refused
+ * (TOO_MANY_CONNECTIONS). */
+#define SERVER_MAX_PER_PEER 64
 
-/* Listen on @path. EADDRINUSE if a switchd already answers there; a stale
- * socket file is replaced. Returns 0 and the fd in *fd, or an errno. */
-int server_listen(const char *path, int *fd);
+/* Listen on @path and serve @sd there. EADDRINUSE if a switchd already
+ * answers there; a stale socket file is replaced. The socket is mode 0660,
+ * its group @group if that group exists (else the daemon's). Peers are
+ * served if they are root, switchd's own user, or in @group (by
+ * SO_PEERCRED and SO_PEERGROUPS); others get PERMISSION_DENIED. Returns 0
+ * and the server in *out, or an errno. */
+int server_create(const char *path, const char *group, struct switchd *sd, struct server **out);
+
+/* Close every connection and the socket; removes the socket file. */
+void server_destroy(struct server *srv);
+
+/* A descriptor to poll() for input: it is readable when server_run() has
+ * work. */
+int server_fd(const struct server *srv);
+
+/* Milliseconds until server_run() must be called even if server_fd() is
+ * not readable (a client's deadline), or -1. */
+int server_timeout_ms(const struct server *srv);
+
+/* Serve whatever is ready, without blocking; drop clients past their
+ * deadline. */
+void server_run(struct server *srv);
 
 /* Keep a descriptor in reserve, so that a switchd that runs out of
  * descriptors can still take a connection and answer that it has none
@@ -27,11 +61,5 @@ int server_listen(const char *path, int *fd);
  * stdio is set up): the reserve then has a low number, below any limit.
  * Takes it again if it is gone; returns whether it is held. */
 bool server_reserve_fd(void);
-
-/* Accept one connection on @lfd, serve its request, close it. Returns
- * EMFILE if no descriptor, not even the reserve, could take the
- * connection: the caller must then leave @lfd alone until
- * server_reserve_fd() succeeds again, or poll() would spin on it. */
-int server_serve_one(struct switchd *sd, int lfd);
 
 #endif

@@ -7,7 +7,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 ROOT=$WORK/root
-MK="make -s -C $SD_TOP B=$B PREFIX=$ROOT SYSTEMD_RELOAD=no"
+MK="make -s -C $SD_TOP B=$B PREFIX=$ROOT SYSTEMD_RELOAD=no CREATE_GROUP=no"
 FILES="sbin/switchd bin/netctl libexec/switchd/vif lib/systemd/system/switchd.service
 	share/man/man8/switchd.8 share/man/man8/netctl.8 share/bash-completion/completions/netctl"
 

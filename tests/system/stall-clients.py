@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Hold N connections to switchd's control socket the way a stalled or
+hostile client would, until killed (at most --seconds):
+
+  silent  connect and send nothing
+  drip    send a request one byte every 100 ms, never finishing it
+  noread  send a complete request for a large reply and never read it
+
+The connections are spread over several processes (switchd caps those of
+one peer). A connection switchd closes is opened again, so N stay
+connected. Prints "ready" once all are connected."""
+import argparse
+import os
+import selectors
+import socket
+import sys
+import time
+
+REQ = b'{"verb": "network-list", "params": {}}'
+
+
+def hold(path, mode, n, deadline):
+    sel = selectors.DefaultSelector()
+    drip = {}
+
+    def connect():
+        s = socket.socket(socket.AF_UNIX)
+        if mode == "noread":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(path)
+        if mode == "noread":
+            s.sendall(REQ)
+            s.shutdown(socket.SHUT_WR)
+        else:
+            sel.register(s, selectors.EVENT_READ)
+        drip[s] = 0
+        return s
+
+    for _ in range(n):
+        connect()
+    os.write(1, b"r")
+    while time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.1):
+            s = key.fileobj
+            if not s.recv(4096):  # closed by switchd: come back
+                sel.unregister(s)
+                del drip[s]
+                s.close()
+                connect()
+        if mode == "drip":
+            for s, i in list(drip.items()):
+                try:
+                    s.send(REQ[i % len(REQ) : i % len(REQ) + 1])
+                    drip[s] = i + 1
+                except OSError:
+                    pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("socket")
+    ap.add_argument("mode", choices=["silent", "drip", "noread"])
+    ap.add_argument("n", type=int)
+    ap.add_argument("--procs", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=60)
+    a = ap.parse_args()
+    deadline = time.monotonic() + a.seconds
+    r, w = os.pipe()
+    kids = []
+    for p in range(a.procs):
+        share = a.n // a.procs + (1 if p < a.n % a.procs else 0)
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.dup2(w, 1)
+            try:
+                hold(a.socket, a.mode, share, deadline)
+            finally:
+                os._exit(0)
+        kids.append(pid)
+    os.close(w)
+    got = 0
+    while got < a.procs:
+        b = os.read(r, 64)
+        if not b:
+            sys.exit("a holder failed")
+        got += len(b)
+    print("ready", flush=True)
+    for pid in kids:
+        os.waitpid(pid, 0)
+
+
+if __name__ == "__main__":
+    main()
