@@ -3,17 +3,30 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "../datapath/datapath.h"
 
+/* Space kept next to the database for the commit that finds the disk full
+ * (see store_commit()): far more than one verb writes. */
+#define STORE_RESERVE_BYTES (1 << 20)
+
 struct store {
 	sqlite3 *db;
+	char path[PATH_MAX];
+	char reserve[PATH_MAX + 16]; /* <path>-reserve */
+	dev_t dev;		     /* the file opened: a file now at @path */
+	ino_t ino;		     /* with another identity is not ours */
 };
 
 static const char schema[] =
@@ -71,20 +84,89 @@ open_fail(struct store *st, int code, const char *what, char *err, size_t len)
 	return code;
 }
 
+/* The database and the files SQLite keeps beside it are readable by root
+ * only: they hold the whole network configuration. */
+static int
+make_private(const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char f[PATH_MAX + 8];
+	struct stat sb;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+		if (stat(f, &sb) == 0 && (sb.st_mode & 077) && chmod(f, 0600) != 0)
+			return errno;
+	}
+	return 0;
+}
+
+/* PRAGMA quick_check, before anything is written: a damaged database is
+ * never written to. */
+static int
+quick_check(struct store *st, char *err, size_t len)
+{
+	const unsigned char *t;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, len, "%s", sqlite3_errmsg(st->db));
+		return EIO;
+	}
+	rc = sqlite3_step(s);
+	t = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	if (t == NULL || strcmp((const char *)t, "ok") != 0) {
+		snprintf(err, len, "%s", t != NULL ? (const char *)t : sqlite3_errmsg(st->db));
+		for (char *p = err; *p != '\0'; p++) /* its report has lines */
+			if (*p == '\n')
+				*p = ' ';
+	}
+	rc = t != NULL && strcmp((const char *)t, "ok") == 0 ? 0 : EBADMSG;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int
 store_open(const char *path, struct store **out, char *err, size_t len)
 {
 	struct store *st = calloc(1, sizeof(*st));
-	int v;
+	struct stat sb;
+	int v, e;
 
 	if (st == NULL) {
 		snprintf(err, len, "cannot allocate");
 		return ENOMEM;
 	}
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	snprintf(st->reserve, sizeof(st->reserve), "%s-reserve", path);
+	e = make_private(path);
+	if (e) {
+		snprintf(err, len, "%s", strerror(e));
+		free(st);
+		return EIO;
+	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		return open_fail(st, EIO, st->db ? NULL : "cannot open", err, len);
 	sqlite3_busy_timeout(st->db, 2000);
+	e = quick_check(st, err, len);
+	if (e) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, len,
+			 "damaged (quick_check: %s); it is left as it is. Restore it from a backup,"
+			 " or salvage it with: sqlite3 %s .recover | sqlite3 NEW-FILE",
+			 why, path);
+		store_close(st);
+		return EBADMSG;
+	}
 	/* WAL + synchronous=NORMAL: a commit is durable against a crash of the
 	 * process (kill -9); only a power loss may lose the last commits. */
 	if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -110,7 +192,106 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 		      "UPDATE meta SET value='4' WHERE key='schema_version'") != 0) ||
 	    exec(st, "COMMIT") != 0)
 		return open_fail(st, EIO, NULL, err, len);
+	if (stat(path, &sb) != 0)
+		return open_fail(st, EIO, "vanished while being opened", err, len);
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	make_private(path); /* the -wal and -shm files SQLite just made */
 	*out = st;
+	return 0;
+}
+
+/* Make the reserve if it is missing. */
+static int
+reserve_make(struct store *st)
+{
+	struct stat sb;
+	int fd, e;
+
+	if (stat(st->reserve, &sb) == 0 && sb.st_size >= STORE_RESERVE_BYTES)
+		return 0;
+	fd = open(st->reserve, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno;
+	e = posix_fallocate(fd, 0, STORE_RESERVE_BYTES);
+	close(fd);
+	if (e)
+		unlink(st->reserve);
+	return e;
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int
+store_check(struct store *st, char *err, size_t len)
+{
+	struct stat sb;
+	int e;
+
+	if (st->db == NULL) {
+		snprintf(err, len, "%s could not be opened again; restart switchd", st->path);
+		return EIO;
+	}
+	if (stat(st->path, &sb) != 0 || sb.st_dev != st->dev || sb.st_ino != st->ino) {
+		snprintf(err, len,
+			 "%s was %s while switchd runs; the running configuration is intact: "
+			 "netctl store-restore writes it back there",
+			 st->path, errno == ENOENT ? "deleted" : "replaced");
+		return ENOENT;
+	}
+	e = reserve_make(st);
+	if (e) {
+		snprintf(err, len, "no room for the database beside %s (%s): free %d KiB there",
+			 st->path, strerror(e), STORE_RESERVE_BYTES / 1024);
+		return ENOSPC;
+	}
+	return 0;
+}
+
+int
+store_restore(struct store *st, char *err, size_t len)
+{
+	char tmp[PATH_MAX + 16];
+	sqlite3_stmt *s;
+	struct store *fresh;
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s-restore", st->path);
+	unlink(tmp);
+	/* The deleted file is still open: copy it, committed state only. */
+	if (sqlite3_prepare_v2(st->db, "VACUUM INTO ?", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, len, "%s", sqlite3_errmsg(st->db));
+		return EIO;
+	}
+	sqlite3_bind_text(s, 1, tmp, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE || chmod(tmp, 0600) != 0) {
+		snprintf(err, len, "cannot write %s: %s", tmp, sqlite3_errmsg(st->db));
+		unlink(tmp);
+		return EIO;
+	}
+	/* Close the old one first: closing checkpoints it and removes the
+	 * -wal and -shm files at the path, which are about to be the new
+	 * file's. */
+	sqlite3_close(st->db);
+	st->db = NULL;
+	if (rename(tmp, st->path) != 0) {
+		snprintf(err, len, "cannot rename %s to %s: %s", tmp, st->path, strerror(errno));
+		unlink(tmp);
+		return EIO;
+	}
+	rc = store_open(st->path, &fresh, err, len);
+	if (rc)
+		return rc;
+	st->db = fresh->db;
+	st->dev = fresh->dev;
+	st->ino = fresh->ino;
+	free(fresh);
 	return 0;
 }
 
@@ -132,7 +313,18 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	return exec(st, "COMMIT");
+	struct statvfs vfs;
+	int rc;
+
+	/* Little room left: give the commit the reserve. (A commit that
+	 * finds the disk full is rolled back by SQLite: too late then.) The
+	 * verbs after it are refused by store_check() until there is room
+	 * for the reserve again. */
+	if (statvfs(st->path, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_RESERVE_BYTES / 2)
+		unlink(st->reserve);
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : (rc & 0xff) == SQLITE_FULL ? ENOSPC : EIO;
 }
 
 void

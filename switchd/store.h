@@ -18,13 +18,26 @@
 
 struct store;
 
-/* Open (creating if needed) the database at @path. EPROTO if it was written
- * by a newer schema. On failure @err (@len bytes, the caller's) says why. */
+/* Open (creating if needed, mode 0600) the database at @path. EPROTO if it
+ * was written by a newer schema, EBADMSG if PRAGMA quick_check finds it
+ * damaged (it is then not written to). On failure @err (@len bytes, the
+ * caller's) says why. */
 int store_open(const char *path, struct store **out, char *err, size_t len);
 /* Close; accepts NULL. */
 void store_close(struct store *st);
 
+/* Before a change: 0 if it may be stored. ENOENT if the file at the path is
+ * no longer the one opened (deleted or replaced: see store_restore());
+ * ENOSPC if there is no room for a reserve of 1 MiB beside it, kept for a
+ * commit that finds the disk full. @err says which. */
+int store_check(struct store *st, char *err, size_t len);
+/* Write the open database (the running configuration, whatever happened to
+ * its file) to its path again, and use that file from then on. */
+int store_restore(struct store *st, char *err, size_t len);
+
 int store_begin(struct store *st);
+/* 0, ENOSPC if the disk is full even after the reserve is given up, or EIO;
+ * on failure the transaction is still to be rolled back. */
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
@@ -50,6 +63,9 @@ struct store_loader {
 	void *arg;
 };
 int store_load(struct store *st, const struct store_loader *ld);
+
+/* The path the database was opened at. */
+const char *store_path(const struct store *st);
 
 /* The database's schema version (for tests and diagnostics). */
 int store_schema_version(struct store *st);

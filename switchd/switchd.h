@@ -26,7 +26,9 @@ struct switchd {
 	struct store *store;
 	struct dp *dp;
 	char rundir[256]; /* runtime files (DHCP client pid files) */
-	bool fatal;	  /* a commit failed: stop after replying */
+	/* A commit failed and its live change stayed: the verb, and from then
+	 * on every change is refused until a restart. */
+	char diverged[64];
 	TAILQ_HEAD(, network) networks;
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <rte_config.h>
@@ -1832,6 +1833,33 @@ verb_fdb_show(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* The database file was deleted or replaced under switchd: write the
+ * running configuration (the committed one, still open) back there. A file
+ * that replaced it is kept aside. */
+static int
+verb_store_restore(struct switchd *sd, struct sd_call *c)
+{
+	char msg[512], aside[PATH_MAX + 16];
+	const char *path = store_path(sd->store);
+	int err = store_check(sd->store, msg, sizeof(msg));
+
+	if (err != ENOENT) {
+		c->result = json_string("nothing to restore: the database is in place");
+		return 0;
+	}
+	snprintf(aside, sizeof(aside), "%s-replaced", path);
+	if (access(path, F_OK) == 0 && rename(path, aside) != 0)
+		return fail(c, SD_E_STORE_ERROR, "cannot move the file now at %s aside: %s", path,
+			    strerror(errno));
+	if (store_restore(sd->store, msg, sizeof(msg)) != 0)
+		return fail(c, SD_E_STORE_ERROR, "cannot restore %s: %s", path, msg);
+	sd_log("info", "store-restore: the running configuration is written to %s again%s%s", path,
+	       access(aside, F_OK) == 0 ? "; the file found there is now " : "",
+	       access(aside, F_OK) == 0 ? aside : "");
+	c->result = json_string(path);
+	return 0;
+}
+
 static int
 verb_fdb_flush(struct switchd *sd, struct sd_call *c)
 {
@@ -2022,6 +2050,28 @@ list_filter(struct sd_call *c, bool filter)
 	c->result = out;
 }
 
+/* May a change be stored now? Refuses it by name if not. */
+static int
+store_ready(struct switchd *sd, struct sd_call *c)
+{
+	char msg[512];
+	int err;
+
+	if (sd->diverged[0] != '\0')
+		return fail(c, SD_E_STORE_ERROR,
+			    "%s could not be committed earlier; restart switchd to realise the"
+			    " stored configuration",
+			    sd->diverged);
+	err = store_check(sd->store, msg, sizeof(msg));
+	if (err)
+		return fail(c,
+			    err == ENOENT   ? SD_E_STORE_MISSING
+			    : err == ENOSPC ? SD_E_STORE_FULL
+					    : SD_E_STORE_ERROR,
+			    "%s", msg);
+	return 0;
+}
+
 json_t *
 sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 {
@@ -2029,28 +2079,33 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 	const struct sd_verb *v = verb_find(name);
 	bool txn = false;
 	json_t *reply;
-	int rc = -1;
+	int rc = -1, err;
 
 	if (v == NULL) {
 		fail(&c, SD_E_UNKNOWN_VERB, "no verb %s (see netctl help)", name);
 	} else if (!json_is_object(params)) {
 		fail(&c, SD_E_REQUEST_INVALID, "params must be an object");
 	} else if (check_keys(v, &c) == 0) {
-		if (!(v->flags & SD_VERB_RO)) {
+		if (!(v->flags & (SD_VERB_RO | SD_VERB_LIVE)) && store_ready(sd, &c) == 0) {
 			if (store_begin(sd->store) != 0)
 				fail(&c, SD_E_STORE_ERROR, "cannot start a transaction");
 			else
 				txn = true;
 		}
-		if (txn || (v->flags & SD_VERB_RO))
+		if (txn || (v->flags & (SD_VERB_RO | SD_VERB_LIVE)))
 			rc = v->handler(sd, &c);
-		if (txn && rc == 0 && store_commit(sd->store) != 0) {
-			/* The live change is made and the model updated, but not
-			 * stored: stop, so that a restart realises what is stored. */
-			rc = fail(&c, SD_E_STORE_ERROR,
-				  "the change could not be committed; switchd stops and"
-				  " will realise the stored configuration when restarted");
-			sd->fatal = true;
+		if (txn && rc == 0 && (err = store_commit(sd->store)) != 0) {
+			/* Even the reserve was not enough (or the disk failed):
+			 * the live change is made, but not stored. Forwarding
+			 * goes on; changes are refused until a restart
+			 * realises what is stored. */
+			rc = fail(&c, err == ENOSPC ? SD_E_STORE_FULL : SD_E_STORE_ERROR,
+				  "%s could not be committed; its live change stays until"
+				  " switchd is restarted, and no change is taken until then",
+				  name);
+			snprintf(sd->diverged, sizeof(sd->diverged), "%s", name);
+			sd_log("error",
+			       "%s could not be committed: refusing changes until a restart", name);
 		}
 		if (txn && rc != 0)
 			store_rollback(sd->store);

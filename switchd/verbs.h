@@ -6,5 +6,6 @@
 /* Verb flags. */
 #define SD_VERB_LIST 0x1 /* returns records; filters and params= apply */
 #define SD_VERB_RO 0x2	 /* changes nothing; runs outside a transaction */
+#define SD_VERB_LIVE 0x4 /* changes live state only, nothing stored: no transaction */
 
 #endif
