@@ -70,6 +70,8 @@ netdev_from_link(struct rtnl_link *link, struct pif_netdev *nd)
 	nd->mtu = (uint16_t)rtnl_link_get_mtu(link);
 	nd->carrier = rtnl_link_get_carrier(link) != 0;
 	snprintf(nd->kind, sizeof(nd->kind), "%s", kind ? kind : "");
+	nd->ethernet = rtnl_link_get_arptype(link) == ARPHRD_ETHER &&
+		       !(rtnl_link_get_flags(link) & IFF_LOOPBACK);
 }
 
 int

@@ -96,6 +96,7 @@ struct pif_netdev {
 	uint16_t mtu;
 	bool carrier;
 	char kind[16]; /* rtnetlink link kind ("veth", "tun"), "" for hardware */
+	bool ethernet; /* an Ethernet device, not loopback: may be a port */
 };
 
 /* Read one netdev of the caller's network namespace. ENODEV if absent. */

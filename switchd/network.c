@@ -21,6 +21,10 @@ network_bridge_name_valid(const char *name, const char **why)
 		*why = "must be 1 to 15 characters";
 		return false;
 	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		*why = "must not be . or .. (the kernel refuses them)";
+		return false;
+	}
 	for (i = 0; i < len; i++) {
 		if (!isalnum((unsigned char)name[i]) && strchr("_.-", name[i]) == NULL) {
 			*why = "may contain only letters, digits, '_', '.' and '-'";

@@ -263,7 +263,10 @@ xapi_taken(const char *bridge, void *arg)
 	const struct xapi_used *u = arg;
 	unsigned int i;
 
-	return sscanf(bridge, "xapi%u", &i) == 1 && i < u->n && u->used[i];
+	/* A host interface of that name may still exist: that of a network
+	 * just destroyed, still being torn down, or someone else's. */
+	return (sscanf(bridge, "xapi%u", &i) == 1 && i < u->n && u->used[i]) ||
+	       if_nametoindex(bridge) != 0;
 }
 
 /* The smallest unused xapiN into @out. */
@@ -302,6 +305,15 @@ static int
 store_err(struct sd_call *c)
 {
 	return fail(c, SD_E_STORE_ERROR, "the configuration database refused the change");
+}
+
+/* A port's frames must stay on Ethernet: never onto the host's lo, a tun
+ * or any other link type. */
+static int
+not_ethernet(struct sd_call *c, const char *ifname)
+{
+	return fail(c, SD_E_NETDEV_NOT_ETHERNET, "%s is %s, not an Ethernet device", ifname,
+		    strcmp(ifname, "lo") == 0 ? "the loopback interface" : "of another link type");
 }
 
 static int
@@ -722,6 +734,8 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 				    device);
 		if (err)
 			return dp_fail(c, err, device);
+		if (!nd.ethernet)
+			return not_ethernet(c, device);
 	} else if (!pif_device_name_valid(device)) {
 		return fail(c, SD_E_INVALID_VALUE,
 			    "device %s: a PIF's name has 1..15 letters, digits, - or _", device);
@@ -1104,6 +1118,10 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 		return fail(c, SD_E_BRIDGE_NAME_INVALID, "bridge %s: %s", bridge, why);
 	if (bridge != NULL && network_by_bridge(sd, bridge) != NULL)
 		return fail(c, SD_E_BRIDGE_NAME_EXISTS, "bridge %s belongs to another network",
+			    bridge);
+	if (bridge != NULL && if_nametoindex(bridge) != 0)
+		return fail(c, SD_E_NETDEV_IN_USE,
+			    "a host interface named %s exists; the bridge's would be another",
 			    bridge);
 	n = calloc(1, sizeof(*n));
 	if (n == NULL || mac_generate(&n->host_mac) != 0) {
@@ -1568,6 +1586,8 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
 	} else if (err) {
 		return dp_fail(c, err, ifname);
+	} else if (!nd.ethernet) {
+		return not_ethernet(c, ifname);
 	}
 	o = vif_by_ifname(sd, ifname);
 	if (o != NULL || pif_by_device(sd, ifname) != NULL || network_by_bridge(sd, ifname) != NULL)

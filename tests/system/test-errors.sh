@@ -159,6 +159,10 @@ check_err "vif-plug twice" DEVICE_ALREADY_ATTACHED nctl vif-plug uuid="$VIF" ifn
 V3=$(nctl vif-create vm-uuid="$VM" device=2 network-uuid="$INT")
 check_err "vif-plug of an interface another VIF holds" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=vif1.0
 check_err "vif-plug of a bridge's host interface" NETDEV_IN_USE nctl vif-plug uuid="$V3" ifname=xapi0
+check_err "vif-plug of the loopback interface" NETDEV_NOT_ETHERNET nctl vif-plug uuid="$V3" ifname=lo
+ip -n "$NS_HOST" tuntap add mode tun name "${P}tun0"
+check_err "vif-plug of a tun (IP, not Ethernet) device" NETDEV_NOT_ETHERNET \
+	nctl vif-plug uuid="$V3" ifname="${P}tun0"
 V6=$(nctl vif-create vm-uuid="$(uuidgen)" device=0 network-uuid="$INT")
 check_err "a vhost-user port named like a plugged interface (vif1.0)" NETDEV_IN_USE \
 	nctl vif-plug uuid="$V6" vhost-user="$WORK/v6.sock" domid=1
@@ -262,19 +266,36 @@ nctl network-destroy uuid="$BIG"
 # Networks.
 check_err "network-destroy while a VIF is on it" NETWORK_CONTAINS_VIF nctl network-destroy uuid="$INT"
 check_err "network-destroy while a PIF is on it" NETWORK_CONTAINS_PIF nctl network-destroy uuid="$NET"
-for b in xenbr5 xapi7 vif1 tap0 eth3 "" abcdefghijklmnop "a b" "a/b"; do
+for b in xenbr5 xapi7 vif1 tap0 eth3 "" abcdefghijklmnop "a b" "a/b" . ..; do
 	check_err "bridge name '$b'" BRIDGE_NAME_INVALID nctl network-create name-label=x bridge="$b"
 done
 nctl network-create name-label=storage bridge=storage >/dev/null
-# A bridge whose name another interface has already: realising it is refused.
+# A bridge whose name another interface has already: refused when made,
+# and when realised if the interface came later.
 ip link add brtaken netns "$NS_HOST" type veth peer name brtakenp netns "$NS_HOST"
-TAKEN=$(nctl network-create name-label=taken bridge=brtaken)
+check_err "a bridge named as the host's loopback (lo)" NETDEV_IN_USE \
+	nctl network-create name-label=x bridge=lo
+check_err "a bridge named as an existing host interface" NETDEV_IN_USE \
+	nctl network-create name-label=x bridge=brtaken
+TAKEN=$(nctl network-create name-label=taken bridge=brlater)
+ip link add brlater netns "$NS_HOST" type veth peer name brlaterp netns "$NS_HOST"
 V4=$(nctl vif-create vm-uuid="$VM" device=4 network-uuid="$TAKEN")
-check_err "plugging into a bridge whose name another interface has" NETDEV_IN_USE \
+check_err "plugging into a bridge whose name an interface made since has" NETDEV_IN_USE \
 	nctl vif-plug uuid="$V4" ifname=vif1.1
-check "that interface is left alone" ip -n "$NS_HOST" link show brtaken type veth
+check "that interface is left alone" ip -n "$NS_HOST" link show brlater type veth
 nctl vif-destroy uuid="$V4"
 nctl network-destroy uuid="$TAKEN"
+# A host interface named like the next free xapiN (one of a network just
+# destroyed, still going away): the next network takes another name.
+NEXT=$(nctl network-create name-label=probe)
+NEXT_BR=$(nctl network-list uuid="$NEXT" params=bridge --minimal)
+nctl network-destroy uuid="$NEXT"
+ip link add "$NEXT_BR" netns "$NS_HOST" type veth peer name "${P}xp" netns "$NS_HOST"
+NEXT=$(nctl network-create name-label=probe)
+check "a new network does not take the name of an interface still there ($NEXT_BR)" \
+	test "$(nctl network-list uuid="$NEXT" params=bridge --minimal)" != "$NEXT_BR"
+nctl network-destroy uuid="$NEXT"
+ip -n "$NS_HOST" link del "$NEXT_BR"
 check_err "a bridge name another network has" BRIDGE_NAME_EXISTS \
 	nctl network-create name-label=x bridge=storage
 check_err "an empty name-label" INVALID_VALUE nctl network-create name-label=
@@ -287,6 +308,10 @@ check_err "pif-introduce of a device that is a PIF already" PIF_ALREADY_EXISTS \
 check_err "pif-introduce of a device that does not exist" NETDEV_NOT_FOUND \
 	nctl pif-introduce device=eth7
 check_err "pif-introduce of a VIF's interface" NETDEV_IN_USE nctl pif-introduce device=vif1.1
+check_err "pif-introduce of the loopback interface" NETDEV_NOT_ETHERNET nctl pif-introduce device=lo
+ip -n "$NS_HOST" tuntap add mode tun name "${P}tun"
+check_err "pif-introduce of a tun (IP, not Ethernet) device" NETDEV_NOT_ETHERNET \
+	nctl pif-introduce device="${P}tun"
 check_err "pif-introduce with an unknown backend" BACKEND_UNSUPPORTED \
 	nctl pif-introduce device=eth7 backend=carrier-pigeon
 nctl pif-plug uuid="$PIF"
