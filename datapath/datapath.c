@@ -807,6 +807,9 @@ dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *s
 		for (r = 0; r < DP_DROP__MAX; r++)
 			st->drops[r] += ld(&s->drops[r]);
 		st->fdb_limit += ld(&s->fdb_limit);
+		st->fdb_moves += ld(&s->fdb_moves);
+		if (ld(&s->last_move) != 0)
+			st->last_move = ld(&s->last_move);
 		st->no_mbuf += ld(&s->no_mbuf);
 		st->gso_rx += ld(&s->gso_rx);
 		st->sw_gso += ld(&s->sw_gso);

@@ -102,6 +102,10 @@ struct dp_port_stats {
 	uint64_t tx_bytes;
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t fdb_limit;   /* frames forwarded whose source a limit kept from being learned */
+	uint64_t fdb_moves;   /* MACs learned elsewhere on the bridge that moved to this port
+			       * (a VM sending with another's source MAC, or a station
+			       * that really moved) */
+	uint64_t last_move;   /* the latest of them: dp_move_mac(), dp_move_from() */
 	uint64_t no_mbuf;     /* receives that found no free packet buffer (the frames wait,
 			       * or the device drops them), and frames lost for want of
 			       * one while segmenting for this output (also tx_full) */
@@ -112,6 +116,21 @@ struct dp_port_stats {
 	uint32_t fdb_entries; /* dp_port_stats_get(): MACs learned on the port now */
 	uint32_t fdb_max;     /* dp_port_stats_get(): the most it may hold */
 };
+
+/* The MAC and the port it came from of dp_port_stats.last_move (0: none;
+ * of the worker that counted last, if several did). */
+static inline void
+dp_move_mac(uint64_t last_move, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(last_move >> (8 * i));
+}
+
+static inline uint16_t
+dp_move_from(uint64_t last_move)
+{
+	return (uint16_t)(last_move >> 48);
+}
 
 /* Datapath-wide FDB counters, summed over workers. */
 struct dp_fdb_stats {

@@ -222,10 +222,19 @@ learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, u
 		st->fdb_limit++;
 		return false;
 	}
-	if (!live)
+	if (!live) {
 		w->st.learned++;
-	else
+	} else {
 		w->st.moved++;
+		if (fdb_val_port(old) != fdb_val_port(val)) {
+			/* Seen by the control thread, which logs moves. */
+			st->fdb_moves++;
+			__atomic_store_n(&st->last_move,
+					 (key & 0xffffffffffffULL) | (uint64_t)fdb_val_port(old)
+									     << 48,
+					 __ATOMIC_RELAXED);
+		}
+	}
 	return true;
 }
 

@@ -164,6 +164,15 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 mkdir_parent(const char *path)
 {
@@ -397,6 +406,7 @@ main(int argc, char **argv)
 	struct options o;
 	char msg[256];
 	struct server *srv = NULL;
+	int64_t next_tick = 0; /* of the once-a-second work */
 	int ready_fd = -1, sfd, err, rc = 1;
 	unsigned int lcore;
 	sigset_t sigs;
@@ -494,7 +504,16 @@ main(int argc, char **argv)
 		struct pollfd pfd[2] = {{.fd = server_fd(srv), .events = POLLIN},
 					{.fd = sfd, .events = POLLIN}};
 
-		if (poll(pfd, 2, server_timeout_ms(srv)) < 0) {
+		int64_t now = now_ms();
+		int timeout = server_timeout_ms(srv);
+
+		if (now >= next_tick) {
+			sd_moves_check(&sd);
+			next_tick = now + 1000;
+		}
+		if (timeout < 0 || timeout > next_tick - now)
+			timeout = (int)(next_tick - now);
+		if (poll(pfd, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -57,6 +57,15 @@ void sd_realise_all(struct switchd *sd);
 /* Free every object; the datapath is left to the caller. */
 void sd_objects_free(struct switchd *sd);
 
+/* The realised network whose datapath bridge is @dp_bridge, or NULL. */
+struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
+
+/* MAC moves (see moves.c): call about once a second. Logs, for each port
+ * that MACs moved to since its last line, one line at most every
+ * SD_MOVES_LOG_INTERVAL_S seconds: how many, and the latest. */
+#define SD_MOVES_LOG_INTERVAL_S 10
+void sd_moves_check(struct switchd *sd);
+
 /* Logging to stderr (or the --log-file), with a timestamp. */
 void sd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -160,7 +160,7 @@ network_by_bridge(struct switchd *sd, const char *bridge)
 	return NULL;
 }
 
-static struct network *
+struct network *
 network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge)
 {
 	struct network *n;
@@ -1942,6 +1942,7 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		set_int(rec, "fdb_entries", st.fdb_entries);
 		set_int(rec, "fdb_max", st.fdb_max);
 		set_int(rec, "fdb_limit", (long long)st.fdb_limit);
+		set_int(rec, "fdb_moves", (long long)st.fdb_moves);
 		set_int(rec, "no_mbuf", (long long)st.no_mbuf);
 		set_int(rec, "gso_rx", (long long)st.gso_rx);
 		set_int(rec, "sw_gso", (long long)st.sw_gso);

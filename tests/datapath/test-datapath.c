@@ -186,6 +186,15 @@ drops(struct tport *t, enum dp_drop r)
 	return st.drops[r];
 }
 
+static struct dp_port_stats
+pstats(struct tport *t)
+{
+	struct dp_port_stats st;
+
+	assert_int_equal(dp_port_stats_get(dp, t->id, &st), 0);
+	return st;
+}
+
 struct fdb_find {
 	struct rte_ether_addr mac;
 	int port;
@@ -433,6 +442,22 @@ test_mac_move(void **state)
 	assert_int_equal(drain(p0, NULL), 0);
 	dp_fdb_stats_get(dp, &st);
 	assert_int_equal(st.moved, 1);
+	/* Counted on the port it moved to, with where it came from. */
+	uint8_t mac[6];
+
+	assert_int_equal(pstats(p1).fdb_moves, 1);
+	assert_int_equal(pstats(p0).fdb_moves, 0);
+	assert_int_equal(dp_move_from(pstats(p1).last_move), p0->id);
+	dp_move_mac(pstats(p1).last_move, mac);
+	assert_memory_equal(mac, mac_a.addr_bytes, 6);
+	inject(p1, &mac_bcast, &mac_a, 64); /* no move: its port already */
+	poll_dp();
+	assert_int_equal(pstats(p1).fdb_moves, 1);
+	inject(p0, &mac_bcast, &mac_a, 64); /* and back */
+	poll_dp();
+	drain_all();
+	assert_int_equal(pstats(p0).fdb_moves, 1);
+	assert_int_equal(dp_move_from(pstats(p0).last_move), p1->id);
 }
 
 static void
@@ -1056,15 +1081,6 @@ mac_n(uint32_t i)
 				    (uint8_t)(i >> 8), (uint8_t)i}};
 
 	return m;
-}
-
-static struct dp_port_stats
-pstats(struct tport *t)
-{
-	struct dp_port_stats st;
-
-	assert_int_equal(dp_port_stats_get(dp, t->id, &st), 0);
-	return st;
 }
 
 static void

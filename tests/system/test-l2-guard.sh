@@ -148,4 +148,53 @@ check "a priority-tagged frame from a VM leaves eth0 untagged" \
 	bash -c "grep -q 'ethertype ARP' '$WORK/up.cap' && ! grep -q vlan '$WORK/up.cap'"
 check "the VMs still reach each other" ping_from "${P}vm1" 198.18.0.2
 
+# MAC moves: VM2 sends 500 frames with VM1's source MAC, alternating with
+# VM1 itself (a flapping MAC). The bridge follows it each time, as every
+# learning bridge does; each move is counted on the port the MAC moved to,
+# and the log says so, one line per port per 10 s however many.
+MAC1=$(ip -n "${P}vm1" -br link show eth0 | awk '{print $3}')
+M1=$(stat_of vif1.0 fdb_moves)
+M2=$(stat_of vif2.0 fdb_moves)
+L0=$(grep -c "MAC(s) learned on other ports" "$LOG")
+# flaps: VM2 and VM1 take turns every 10 ms by the clock they share.
+flaps() {
+	local vm slot=0 at pids=()
+	at=$(date +%s.%N | awk '{ printf "%.3f", $1 + 1 }')
+	for vm in vm2 vm1; do
+		ip netns exec "${P}$vm" /usr/bin/python3 -c "
+import socket, struct, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('eth0', 0))
+frame = b'\xff' * 6 + bytes.fromhex('$MAC1'.replace(':', '')) + struct.pack('!H', 0x88b5) + bytes(46)
+for i in range(250):
+    time.sleep(max(0, $at + (2 * i + $slot) * 0.01 - time.time()))
+    s.send(frame)" &
+		pids+=($!)
+		slot=1
+	done
+	wait "${pids[0]}" && wait "${pids[1]}"
+}
+T0=$SECONDS
+check "VM2 and VM1 send 250 times each with VM1's MAC" flaps
+T1=$SECONDS
+moved_to() { test "$(stat_of "$1" fdb_moves)" -ge $(($2 + $3)); }
+check "the moves to vif2.0 are counted (fdb_moves $(stat_of vif2.0 fdb_moves), was $M2)" \
+	moved_to vif2.0 "$M2" 200
+check "... and those back to vif1.0 (fdb_moves $(stat_of vif1.0 fdb_moves), was $M1)" \
+	moved_to vif1.0 "$M1" 200
+logged() {
+	local i
+	for i in $(seq 30); do
+		[ "$(grep -c "port vif2.0 took .* from vif1.0" "$LOG")" -ge 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the log names the port, the MAC and where it came from" logged
+sleep 1 # the last second's moves
+LINES=$(($(grep -c "MAC(s) learned on other ports" "$LOG") - L0))
+check "... in $LINES lines over $((T1 - T0 + 1)) s, not 500: one per port per 10 s" \
+	test "$LINES" -le $((2 * ((T1 - T0 + 1) / 10 + 1)))
+check "VM1 has its MAC back and is reached again" ping_from "${P}vm2" 198.18.0.1
+
 [ "$TAP_FAILED" -eq 0 ]
