@@ -51,7 +51,8 @@ sd_moves_check(struct switchd *sd)
 		from = dp_port_name(sd->dp, dp_move_from(st.last_move));
 		dp_move_mac(st.last_move, mac);
 		sd_log("warning",
-		       "bridge %s: port %s took %llu MAC(s) learned on other ports (fdb_moves %llu),"
+		       "bridge %s: port %s took %llu MAC(s) learned on other ports (fdb_moves "
+		       "%llu),"
 		       " the latest %02x:%02x:%02x:%02x:%02x:%02x from %s; a VM sending with"
 		       " another's MAC takes its traffic",
 		       n != NULL ? n->bridge : "?", name,
