@@ -147,7 +147,7 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 	snprintf(st->reserve, sizeof(st->reserve), "%s-reserve", path);
 	e = make_private(path);
 	if (e) {
-		snprintf(err, len, "%s", strerror(e));
+		snprintf(err, len, "unable to open: %s", strerror(e));
 		free(st);
 		return EIO;
 	}
@@ -156,6 +156,10 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 		return open_fail(st, EIO, st->db ? NULL : "cannot open", err, len);
 	sqlite3_busy_timeout(st->db, 2000);
 	e = quick_check(st, err, len);
+	if (e == EIO) { /* not a database at all */
+		store_close(st);
+		return EIO;
+	}
 	if (e) {
 		char why[256];
 
