@@ -118,7 +118,8 @@ struct dp_port_stats {
 };
 
 /* The MAC and the port it came from of dp_port_stats.last_move (0: none;
- * of the worker that counted last, if several did). */
+ * with several workers, a recent one: the last of the highest-numbered
+ * worker that saw one). */
 static inline void
 dp_move_mac(uint64_t last_move, uint8_t mac[6])
 {

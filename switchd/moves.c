@@ -28,7 +28,11 @@ static struct port_moves moves[DP_MAX_PORTS];
 void
 sd_moves_check(struct switchd *sd)
 {
-	time_t now = time(NULL);
+	struct timespec ts;
+	time_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec;
 
 	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
 		const char *name = dp_port_name(sd->dp, p), *from;
@@ -51,14 +55,12 @@ sd_moves_check(struct switchd *sd)
 		from = dp_port_name(sd->dp, dp_move_from(st.last_move));
 		dp_move_mac(st.last_move, mac);
 		sd_log("warning",
-		       "bridge %s: port %s took %llu MAC(s) learned on other ports (fdb_moves "
-		       "%llu),"
-		       " the latest %02x:%02x:%02x:%02x:%02x:%02x from %s; a VM sending with"
-		       " another's MAC takes its traffic",
-		       n != NULL ? n->bridge : "?", name,
-		       (unsigned long long)(st.fdb_moves - pm->logged),
-		       (unsigned long long)st.fdb_moves, mac[0], mac[1], mac[2], mac[3], mac[4],
-		       mac[5], from != NULL ? from : "a removed port");
+		       "bridge %s: %llu move(s) to port %s of MACs learned on other ports"
+		       " (fdb_moves %llu), the latest %02x:%02x:%02x:%02x:%02x:%02x from %s;"
+		       " a VM sending with another's MAC takes its traffic",
+		       n != NULL ? n->bridge : "?", (unsigned long long)(st.fdb_moves - pm->logged),
+		       name, (unsigned long long)st.fdb_moves, mac[0], mac[1], mac[2], mac[3],
+		       mac[4], mac[5], from != NULL ? from : "a removed port");
 		pm->logged = st.fdb_moves;
 		pm->last_line = now;
 	}

@@ -142,6 +142,9 @@ server_create(const char *path, const char *group, struct switchd *sd, struct se
 	if (gr != NULL) {
 		srv->have_group = true;
 		srv->gid = gr->gr_gid;
+	} else if (group != NULL) {
+		sd_log("info", "no group %s (make install creates it): only root may use %s", group,
+		       path);
 	}
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv->epfd < 0) {
@@ -424,6 +427,7 @@ accept_one(struct server *srv)
 		return false;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0) {
 		close(fd);
+		server_reserve_fd(); /* if it took this connection */
 		return true;
 	}
 	if (clients_of(&srv->reading, cred.pid) + clients_of(&srv->writing, cred.pid) >=
@@ -439,6 +443,7 @@ accept_one(struct server *srv)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		close(fd);
+		server_reserve_fd();
 		return true;
 	}
 	c->fd = fd;
@@ -451,6 +456,7 @@ accept_one(struct server *srv)
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		close(fd);
 		free(c);
+		server_reserve_fd();
 		return true;
 	}
 	TAILQ_INSERT_TAIL(&srv->reading, c, next);

@@ -127,7 +127,12 @@ quick_check(struct store *st, char *err, size_t len)
 			if (*p == '\n')
 				*p = ' ';
 	}
-	rc = t != NULL && strcmp((const char *)t, "ok") == 0 ? 0 : EBADMSG;
+	/* Damaged: a report, or an error that says so; any other failure
+	 * (not a database, busy, I/O) is named as it is. */
+	if (t != NULL)
+		rc = strcmp((const char *)t, "ok") == 0 ? 0 : EBADMSG;
+	else
+		rc = (rc & 0xff) == SQLITE_CORRUPT ? EBADMSG : EIO;
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -240,11 +245,12 @@ store_check(struct store *st, char *err, size_t len)
 		snprintf(err, len, "%s could not be opened again; restart switchd", st->path);
 		return EIO;
 	}
-	if (stat(st->path, &sb) != 0 || sb.st_dev != st->dev || sb.st_ino != st->ino) {
+	e = stat(st->path, &sb) != 0 ? errno : 0;
+	if (e != 0 || sb.st_dev != st->dev || sb.st_ino != st->ino) {
 		snprintf(err, len,
 			 "%s was %s while switchd runs; the running configuration is intact: "
 			 "netctl store-restore writes it back there",
-			 st->path, errno == ENOENT ? "deleted" : "replaced");
+			 st->path, e == ENOENT ? "deleted" : "replaced");
 		return ENOENT;
 	}
 	e = reserve_make(st);
@@ -284,9 +290,9 @@ store_restore(struct store *st, char *err, size_t len)
 	 * file's. */
 	sqlite3_close(st->db);
 	st->db = NULL;
-	if (rename(tmp, st->path) != 0) {
-		snprintf(err, len, "cannot rename %s to %s: %s", tmp, st->path, strerror(errno));
-		unlink(tmp);
+	if (rename(tmp, st->path) != 0) { /* the copy stays: the only one now */
+		snprintf(err, len, "cannot rename %s to %s: %s; the configuration is in %s", tmp,
+			 st->path, strerror(errno), tmp);
 		return EIO;
 	}
 	rc = store_open(st->path, &fresh, err, len);

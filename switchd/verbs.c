@@ -1859,23 +1859,28 @@ verb_fdb_show(struct switchd *sd, struct sd_call *c)
 static int
 verb_store_restore(struct switchd *sd, struct sd_call *c)
 {
-	char msg[512], aside[PATH_MAX + 16];
+	char msg[512], aside[PATH_MAX + 32];
 	const char *path = store_path(sd->store);
 	int err = store_check(sd->store, msg, sizeof(msg));
+	bool moved = false;
 
-	if (err != ENOENT) {
+	if (err == 0 || err == ENOSPC) {
 		c->result = json_string("nothing to restore: the database is in place");
 		return 0;
 	}
-	snprintf(aside, sizeof(aside), "%s-replaced", path);
-	if (access(path, F_OK) == 0 && rename(path, aside) != 0)
-		return fail(c, SD_E_STORE_ERROR, "cannot move the file now at %s aside: %s", path,
-			    strerror(errno));
+	if (err != ENOENT) /* a restore that failed half-way: the handle is gone */
+		return fail(c, SD_E_STORE_ERROR, "%s", msg);
+	snprintf(aside, sizeof(aside), "%s-replaced-%lld", path, (long long)time(NULL));
+	if (access(path, F_OK) == 0) {
+		if (rename(path, aside) != 0)
+			return fail(c, SD_E_STORE_ERROR, "cannot move the file now at %s aside: %s",
+				    path, strerror(errno));
+		moved = true;
+	}
 	if (store_restore(sd->store, msg, sizeof(msg)) != 0)
 		return fail(c, SD_E_STORE_ERROR, "cannot restore %s: %s", path, msg);
 	sd_log("info", "store-restore: the running configuration is written to %s again%s%s", path,
-	       access(aside, F_OK) == 0 ? "; the file found there is now " : "",
-	       access(aside, F_OK) == 0 ? aside : "");
+	       moved ? "; the file found there is now " : "", moved ? aside : "");
 	c->result = json_string(path);
 	return 0;
 }

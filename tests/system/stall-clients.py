@@ -6,6 +6,7 @@ hostile client would, until killed (at most --seconds):
   silent  connect and send nothing
   drip    send a request one byte every 100 ms, never finishing it
   noread  send a complete request for a large reply and never read it
+          (a new connection every 5.5 s, as switchd drops it after 5)
 
 The connections are spread over several processes (switchd caps those of
 one peer). A connection switchd closes is opened again, so N stay
@@ -23,6 +24,7 @@ REQ = b'{"verb": "network-list", "params": {}}'
 def hold(path, mode, n, deadline):
     sel = selectors.DefaultSelector()
     drip = {}
+    born = {}  # noread: when connected
 
     def connect():
         s = socket.socket(socket.AF_UNIX)
@@ -32,22 +34,35 @@ def hold(path, mode, n, deadline):
         if mode == "noread":
             s.sendall(REQ)
             s.shutdown(socket.SHUT_WR)
+            born[s] = time.monotonic()
         else:
             sel.register(s, selectors.EVENT_READ)
         drip[s] = 0
         return s
+
+    def again(s):
+        if s in born:
+            del born[s]
+        else:
+            sel.unregister(s)
+        del drip[s]
+        s.close()
+        connect()
 
     for _ in range(n):
         connect()
     os.write(1, b"r")
     while time.monotonic() < deadline:
         for key, _ in sel.select(timeout=0.1):
-            s = key.fileobj
-            if not s.recv(4096):  # closed by switchd: come back
-                sel.unregister(s)
-                del drip[s]
-                s.close()
-                connect()
+            try:
+                closed = not key.fileobj.recv(4096)
+            except OSError:  # reset: switchd closed with our bytes unread
+                closed = True
+            if closed:  # come back
+                again(key.fileobj)
+        for s, t in list(born.items()):
+            if time.monotonic() - t > 5.5:
+                again(s)
         if mode == "drip":
             for s, i in list(drip.items()):
                 try:

@@ -23,8 +23,9 @@ UNPLUG="{\"verb\":\"vif-unplug\",\"params\":{\"uuid\":\"$VIF\"}}"
 
 # measure ROUNDS: "network-list p99" and "vif-plug p99" (ms), and failures.
 measure() {
+	LIST_P99=999999 PLUG_P99=999999 FAILS=unmeasured
 	python3 "$SD_TOP/tests/system/latency.py" "$SOCK" "$1" network-list "$PLUG" "$UNPLUG" \
-		>"$WORK/lat" || return 1
+		>"$WORK/lat" || { echo "# $2: latency.py failed"; return 1; }
 	LIST_P99=$(awk '$1 == "network-list" { print $4 }' "$WORK/lat")
 	PLUG_P99=$(awk '$1 == "vif-plug" { print $4 }' "$WORK/lat")
 	FAILS=$(awk '{ n += $6 } END { print n }' "$WORK/lat")

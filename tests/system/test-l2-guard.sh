@@ -155,7 +155,7 @@ check "the VMs still reach each other" ping_from "${P}vm1" 198.18.0.2
 MAC1=$(ip -n "${P}vm1" -br link show eth0 | awk '{print $3}')
 M1=$(stat_of vif1.0 fdb_moves)
 M2=$(stat_of vif2.0 fdb_moves)
-L0=$(grep -c "MAC(s) learned on other ports" "$LOG")
+L0=$(grep -c "of MACs learned on other ports" "$LOG")
 # flaps: VM2 and VM1 take turns every 10 ms by the clock they share.
 flaps() {
 	local vm slot=0 at pids=()
@@ -185,14 +185,14 @@ check "... and those back to vif1.0 (fdb_moves $(stat_of vif1.0 fdb_moves), was 
 logged() {
 	local i
 	for i in $(seq 30); do
-		[ "$(grep -c "port vif2.0 took .* from vif1.0" "$LOG")" -ge 1 ] && return 0
+		[ "$(grep -c "move(s) to port vif2.0 .* from vif1.0" "$LOG")" -ge 1 ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
 check "the log names the port, the MAC and where it came from" logged
 sleep 1 # the last second's moves
-LINES=$(($(grep -c "MAC(s) learned on other ports" "$LOG") - L0))
+LINES=$(($(grep -c "of MACs learned on other ports" "$LOG") - L0))
 check "... in $LINES lines over $((T1 - T0 + 1)) s, not 500: one per port per 10 s" \
 	test "$LINES" -le $((2 * ((T1 - T0 + 1) / 10 + 1)))
 check "VM1 has its MAC back and is reached again" ping_from "${P}vm2" 198.18.0.1

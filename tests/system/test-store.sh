@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 FULL=$WORK/full # a small filesystem of the test's own for the database
 mkdir -p "$FULL"
 mount -t tmpfs -o size=4m "${P}full" "$FULL" || { not_ok "mount a 4 MiB tmpfs"; exit 1; }
-trap 'umount "$FULL" 2>/dev/null; cleanup' EXIT
+trap 'sd_stop; umount "$FULL" 2>/dev/null; cleanup' EXIT
 DB=$FULL/switchd.db
 
 topo_create || { not_ok "create the namespaces"; exit 1; }
@@ -80,7 +80,7 @@ python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("create ta
 cp "$WORK/other.db" "$DB.new" && mv "$DB.new" "$DB"
 check_err "a change with the database replaced" STORE_MISSING nctl network-create name-label=lost
 check "store-restore writes it back" nctl store-restore
-check "... keeping the file it found as -replaced" cmp -s "$WORK/other.db" "$DB-replaced"
+check "... keeping the file it found as -replaced-<time>" cmp -s "$WORK/other.db" "$DB"-replaced-*
 check "store-restore with nothing to restore says so" \
 	bash -c "$NETCTL --socket $SOCK store-restore | grep -q 'nothing to restore'"
 sd_stop
