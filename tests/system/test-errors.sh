@@ -68,6 +68,17 @@ check_err "a newline in name-label=, set later" CONTROL_CHARACTER \
 	nctl network-param-set uuid="$INT" name-label=$'int\nx'
 long=$(printf 'é%.0s' $(seq 400))
 check_err "an error message longer than the reply buffer, in UTF-8" UUID_INVALID nctl vif-destroy uuid="$long"
+# 5,000-character values, each where a name, uuid, MAC, tag or path goes.
+huge=$(printf 'x%.0s' $(seq 5000))
+check_err "a 5,000-character name-label" INVALID_VALUE nctl network-create name-label="$huge"
+check_err "a 5,000-character bridge name" BRIDGE_NAME_INVALID \
+	nctl network-create name-label=x bridge="$huge"
+check_err "a 5,000-character uuid" UUID_INVALID nctl network-destroy uuid="$huge"
+check_err "a 5,000-character MAC" MAC_INVALID \
+	nctl vif-create vm-uuid="$(uuidgen)" device=9 network-uuid="$INT" mac="$huge"
+check_err "a 5,000-character MTU" MTU_INVALID nctl network-create name-label=x MTU="$huge"
+check_err "a 5,000-character ifname" NETDEV_NOT_FOUND nctl vif-plug uuid="$VIF" ifname="$huge"
+check_err "a 5,000-character device" NETDEV_NOT_FOUND nctl pif-introduce device="$huge"
 silent_client_bounded() {
 	python3 -c 'import socket,sys,time
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(12)' "$SOCK" &
