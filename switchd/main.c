@@ -164,15 +164,6 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 mkdir_parent(const char *path)
 {
@@ -504,7 +495,7 @@ main(int argc, char **argv)
 		struct pollfd pfd[2] = {{.fd = server_fd(srv), .events = POLLIN},
 					{.fd = sfd, .events = POLLIN}};
 
-		int64_t now = now_ms();
+		int64_t now = sd_now_ms();
 		int timeout = server_timeout_ms(srv);
 
 		if (now >= next_tick) {

@@ -28,11 +28,7 @@ static struct port_moves moves[DP_MAX_PORTS];
 void
 sd_moves_check(struct switchd *sd)
 {
-	struct timespec ts;
-	time_t now;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec;
+	time_t now = (time_t)(sd_now_ms() / 1000);
 
 	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
 		const char *name = dp_port_name(sd->dp, p), *from;

@@ -70,8 +70,8 @@ server_reserve_fd(void)
 	return reserve_fd >= 0;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+sd_now_ms(void)
 {
 	struct timespec ts;
 
@@ -188,7 +188,7 @@ server_timeout_ms(const struct server *srv)
 		next = srv->accept_paused_until;
 	if (next == INT64_MAX)
 		return -1;
-	now = now_ms();
+	now = sd_now_ms();
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -250,7 +250,7 @@ client_reply(struct server *srv, struct client *c, json_t *reply)
 	c->off = 0;
 	TAILQ_REMOVE(&srv->reading, c, next);
 	c->state = CLIENT_WRITING;
-	c->deadline = now_ms() + SERVER_TIMEOUT_MS;
+	c->deadline = sd_now_ms() + SERVER_TIMEOUT_MS;
 	TAILQ_INSERT_TAIL(&srv->writing, c, next);
 	client_write(srv, c);
 }
@@ -417,7 +417,7 @@ accept_one(struct server *srv)
 		}
 		if (fd < 0) {
 			server_reserve_fd();
-			srv->accept_paused_until = now_ms() + SERVER_ACCEPT_BACKOFF_MS;
+			srv->accept_paused_until = sd_now_ms() + SERVER_ACCEPT_BACKOFF_MS;
 			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->lfd, NULL);
 			return false;
 		}
@@ -451,7 +451,7 @@ accept_one(struct server *srv)
 	c->uid = cred.uid;
 	c->refusal = refusal;
 	c->state = CLIENT_READING;
-	c->deadline = now_ms() + SERVER_TIMEOUT_MS;
+	c->deadline = sd_now_ms() + SERVER_TIMEOUT_MS;
 	ev.data.ptr = c;
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		close(fd);
@@ -508,17 +508,17 @@ server_run(struct server *srv)
 	}
 	for (int i = 0; pending && i < SERVER_BATCH; i++)
 		pending = accept_one(srv);
-	if (srv->accept_paused_until && now_ms() >= srv->accept_paused_until) {
+	if (srv->accept_paused_until && sd_now_ms() >= srv->accept_paused_until) {
 		struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
 
 		if (server_reserve_fd()) {
 			srv->accept_paused_until = 0;
 			epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &lev);
 		} else {
-			srv->accept_paused_until = now_ms() + SERVER_ACCEPT_BACKOFF_MS;
+			srv->accept_paused_until = sd_now_ms() + SERVER_ACCEPT_BACKOFF_MS;
 		}
 	}
-	expire(srv, now_ms());
+	expire(srv, sd_now_ms());
 }
 
 void

@@ -9,6 +9,7 @@
 #define SWITCHD_SWITCHD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/queue.h>
 
 #include <jansson.h>
@@ -65,6 +66,9 @@ struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
  * SD_MOVES_LOG_INTERVAL_S seconds: how many, and the latest. */
 #define SD_MOVES_LOG_INTERVAL_S 10
 void sd_moves_check(struct switchd *sd);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t sd_now_ms(void);
 
 /* Logging to stderr (or the --log-file), with a timestamp. */
 void sd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
