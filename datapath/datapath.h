@@ -230,6 +230,7 @@ struct dp_port_params {
 	bool access;		   /* a VM's port: tagged frames it sends are dropped */
 	uint16_t netdev_mtu;	   /* af_packet: the netdev's MTU while open (0: as it is) */
 	uint32_t fdb_max;	   /* most MACs learned on it; 0: the default (below) */
+	bool adopt;		   /* tap: take over an existing tap of that name */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The

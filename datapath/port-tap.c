@@ -4,6 +4,14 @@
  * the bridge (xenbr0), so that the host can have an address on the
  * network. The interface disappears with the port.
  *
+ * Restart: the tap is persistent (TUNSETPERSIST) and multi-queue. Closing
+ * the port makes it transient first, so that the kernel removes it; a
+ * switchd that is killed leaves it, addresses and routes included, for its
+ * successor to adopt (params->adopt) by attaching a queue of its own,
+ * which it can do while the dying process still holds its queue. The
+ * kernel takes a grace period (about 15 ms) to remove a tap, and a
+ * successor would otherwise wait for the removal of every one.
+ *
  * The tap is a plain tun file descriptor, not DPDK's tap PMD: an ethdev
  * each would cap the bridges a switch can have at RTE_MAX_ETHPORTS (32 in
  * Debian's DPDK), and a host interface needs none of what an ethdev gives.
@@ -86,16 +94,19 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 
 	if (strlen(params->name) >= IFNAMSIZ)
 		return EINVAL;
-	/* Never adopt someone else's interface of that name. */
-	if (if_nametoindex(params->name) != 0)
+	/* Never adopt someone else's interface of that name: the caller
+	 * says when it is a tap it made. */
+	if (!params->adopt && if_nametoindex(params->name) != 0)
 		return EEXIST;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE;
+	if (!params->adopt)
+		ifr.ifr_flags |= IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", params->name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		err = errno;
 		close(fd);
 		return err;
@@ -115,6 +126,8 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 	}
 	if (err) {
+		if (!params->adopt)
+			ioctl(fd, TUNSETPERSIST, 0);
 		close(fd);
 		return err;
 	}
@@ -127,6 +140,7 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 static void
 tap_close(struct dp_port *port)
 {
+	ioctl(port->fd, TUNSETPERSIST, 0);
 	close(port->fd); /* the kernel removes the interface */
 	port->fd = -1;
 }

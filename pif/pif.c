@@ -62,6 +62,7 @@ netdev_from_link(struct rtnl_link *link, struct pif_netdev *nd)
 {
 	struct nl_addr *addr = rtnl_link_get_addr(link);
 	const char *kind = rtnl_link_get_type(link);
+	const char *alias;
 
 	memset(nd, 0, sizeof(*nd));
 	snprintf(nd->name, sizeof(nd->name), "%s", rtnl_link_get_name(link));
@@ -72,6 +73,8 @@ netdev_from_link(struct rtnl_link *link, struct pif_netdev *nd)
 	snprintf(nd->kind, sizeof(nd->kind), "%s", kind ? kind : "");
 	nd->ethernet = rtnl_link_get_arptype(link) == ARPHRD_ETHER &&
 		       !(rtnl_link_get_flags(link) & IFF_LOOPBACK);
+	alias = rtnl_link_get_ifalias(link);
+	snprintf(nd->alias, sizeof(nd->alias), "%s", alias ? alias : "");
 }
 
 int
@@ -108,7 +111,55 @@ could_be_nic(struct rtnl_link *link)
 }
 
 int
-pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
+pif_netdev_set_alias(const char *name, const char *alias)
+{
+	struct rtnl_link *link = NULL, *change;
+	struct nl_sock *sk;
+	int err;
+
+	err = nl_open(&sk);
+	if (err)
+		return err;
+	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0) {
+		nl_socket_free(sk);
+		return ENODEV;
+	}
+	change = rtnl_link_alloc();
+	if (change == NULL) {
+		err = ENOMEM;
+	} else {
+		rtnl_link_set_ifalias(change, alias);
+		err = rtnl_link_change(sk, link, change, 0);
+		err = err < 0 ? nl_err(err) : 0;
+		rtnl_link_put(change);
+	}
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return err;
+}
+
+int
+pif_netdev_delete(const char *name)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_sock *sk;
+	int err;
+
+	if (link == NULL)
+		return ENOMEM;
+	err = nl_open(&sk);
+	if (err == 0) {
+		rtnl_link_set_name(link, name);
+		err = rtnl_link_delete(sk, link);
+		err = err < 0 ? nl_err(err) : 0;
+		nl_socket_free(sk);
+	}
+	rtnl_link_put(link);
+	return err;
+}
+
+static int
+netdev_each(bool nics_only, int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *obj;
@@ -127,7 +178,7 @@ pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
 		struct rtnl_link *link = (struct rtnl_link *)obj;
 		struct pif_netdev nd;
 
-		if (!could_be_nic(link))
+		if (nics_only && !could_be_nic(link))
 			continue;
 		netdev_from_link(link, &nd);
 		ret = cb(&nd, arg);
@@ -135,6 +186,18 @@ pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
 	nl_cache_free(cache);
 	nl_socket_free(sk);
 	return ret;
+}
+
+int
+pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
+{
+	return netdev_each(true, cb, arg);
+}
+
+int
+pif_netdev_each(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg)
+{
+	return netdev_each(false, cb, arg);
 }
 
 int

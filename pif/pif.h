@@ -95,8 +95,9 @@ struct pif_netdev {
 	struct mac mac;
 	uint16_t mtu;
 	bool carrier;
-	char kind[16]; /* rtnetlink link kind ("veth", "tun"), "" for hardware */
-	bool ethernet; /* an Ethernet device, not loopback: may be a port */
+	char kind[16];	 /* rtnetlink link kind ("veth", "tun"), "" for hardware */
+	bool ethernet;	 /* an Ethernet device, not loopback: may be a port */
+	char alias[128]; /* IFLA_IFALIAS, "" if none (cut short if longer) */
 };
 
 /* Read one netdev of the caller's network namespace. ENODEV if absent. */
@@ -106,6 +107,15 @@ int pif_netdev_get(const char *name, struct pif_netdev *nd);
  * a tap/tun, bridge or other virtual kind except veth. Stops when @cb
  * returns non-zero and returns that. */
 int pif_netdev_scan(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg);
+
+/* As pif_netdev_scan(), for every netdev of the namespace. */
+int pif_netdev_each(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg);
+
+/* Set a netdev's alias (what "ip link" shows as "alias"). */
+int pif_netdev_set_alias(const char *name, const char *alias);
+
+/* Remove a netdev (RTM_DELLINK). ENODEV if there is none. */
+int pif_netdev_delete(const char *name);
 
 /* Parse "none" | "dhcp" | "static". Returns 0 or EINVAL. */
 int pif_ip_mode_parse(const char *s, enum pif_ip_mode *mode);

@@ -263,15 +263,41 @@ extra_has_pci(const struct options *o)
 	return false;
 }
 
+/* DPDK refuses to start while its runtime config file of this prefix is
+ * locked. A killed predecessor's lock goes a moment after the control
+ * socket's (server.c): wait for it, briefly, rather than fail. A live
+ * holder is left for rte_eal_init() to report. */
+static void
+eal_wait_predecessor(const char *prefix)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char path[PATH_MAX];
+	int64_t until = sd_now_ms() + 5000;
+	int fd;
+
+	if (getuid() != 0) /* DPDK keeps it elsewhere; nothing to wait for */
+		return;
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s/config", prefix);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && sd_now_ms() < until) {
+		usleep(1000);
+		fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	}
+	close(fd);
+}
+
 static int
-eal_start(const struct options *o, const char *argv0)
+eal_start(const struct options *o, const char *argv0, const char *instance)
 {
 	static char prefix[64], lcores[640], mem[16];
 	char *args[MAX_EAL_ARGS];
 	int n = 0, i;
 	bool no_huge = o->no_huge;
 
-	file_prefix(o->socket, prefix, sizeof(prefix));
+	snprintf(prefix, sizeof(prefix), "%s", instance);
+	eal_wait_predecessor(prefix);
 	if (o->lcores)
 		snprintf(lcores, sizeof(lcores), "%s", o->lcores);
 	else
@@ -442,12 +468,13 @@ main(int argc, char **argv)
 	/* Refuse early if another switchd answers on this socket. */
 	err = server_create(o.socket, o.group, &sd, &srv);
 	if (err) {
-		sd_log("error", "control socket %s: %s", o.socket,
-		       err == EADDRINUSE ? "another switchd is running there" : strerror(err));
+		if (err != EADDRINUSE) /* which server_create() has told */
+			sd_log("error", "control socket %s: %s", o.socket, strerror(err));
 		return 1;
 	}
 	raise_nofile_limit();
-	if (eal_start(&o, argv[0]) != 0) {
+	file_prefix(o.socket, sd.instance, sizeof(sd.instance));
+	if (eal_start(&o, argv[0], sd.instance) != 0) {
 		sd_log("error", "DPDK initialisation failed");
 		goto out;
 	}
@@ -500,6 +527,7 @@ main(int argc, char **argv)
 
 		if (now >= next_tick) {
 			sd_moves_check(&sd);
+			sd_retry_pending(&sd);
 			next_tick = now + 1000;
 		}
 		if (timeout < 0 || timeout > next_tick - now)

@@ -4,11 +4,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../datapath/datapath.h"
+#include "../pif/pif.h"
 
 static const char *const reserved_prefixes[] = {"xen", "xapi", "vif", "tap", "eth"};
 
@@ -89,8 +91,28 @@ network_mtu_parse(const char *s, uint16_t *mtu)
 	return 0;
 }
 
+void
+network_host_alias(const struct network *net, const char *instance, char *out, size_t len)
+{
+	snprintf(out, len, "%s network %s", instance, net->uuid);
+}
+
+/* A host interface of that name exists: true if it is the tap a killed
+ * switchd of this instance left for this network. */
+static bool
+host_tap_ours(const struct network *net, const char *instance)
+{
+	struct pif_netdev nd;
+	char alias[sizeof(nd.alias)];
+
+	if (pif_netdev_get(net->bridge, &nd) != 0 || strcmp(nd.kind, "tun") != 0)
+		return false;
+	network_host_alias(net, instance, alias, sizeof(alias));
+	return strcmp(nd.alias, alias) == 0;
+}
+
 int
-network_realise(struct network *net, struct dp *dp)
+network_realise(struct network *net, struct dp *dp, const char *instance)
 {
 	struct dp_port_params pp = {
 		.kind = DP_PORT_TAP,
@@ -102,6 +124,7 @@ network_realise(struct network *net, struct dp *dp)
 
 	if (net->realised)
 		return 0;
+	pp.adopt = if_nametoindex(net->bridge) != 0 && host_tap_ours(net, instance);
 	err = dp_bridge_add(dp, net->bridge, net->mtu, &bridge);
 	if (err)
 		return err;
@@ -112,6 +135,14 @@ network_realise(struct network *net, struct dp *dp)
 		err = dp_bridge_set_fdb_max(dp, bridge, net->mac_limit);
 	if (err == 0)
 		err = dp_port_add(dp, &pp, &port);
+	if (err == 0 && !pp.adopt) {
+		char alias[128];
+
+		network_host_alias(net, instance, alias, sizeof(alias));
+		err = pif_netdev_set_alias(net->bridge, alias);
+		if (err)
+			dp_port_del(dp, port);
+	}
 	if (err) {
 		dp_bridge_del(dp, bridge);
 		return err;

@@ -53,8 +53,14 @@ int network_xapi_name(bool (*used)(const char *bridge, void *arg), void *arg, ch
 int network_mtu_parse(const char *s, uint16_t *mtu);
 
 /* Create the datapath bridge and its host interface (a tap named after the
- * bridge). No-op if realised. */
-int network_realise(struct network *net, struct dp *dp);
+ * bridge, marked with network_host_alias()). A tap of that name left by a
+ * killed switchd of this @instance is adopted; any other interface of that
+ * name is EEXIST. No-op if realised. */
+int network_realise(struct network *net, struct dp *dp, const char *instance);
+
+/* The alias ("ip link" shows it) that marks the host interface of @net as
+ * made by switchd @instance, so that a successor may adopt it. */
+void network_host_alias(const struct network *net, const char *instance, char *out, size_t len);
 /* Remove them; EBUSY while other ports are on the bridge. */
 int network_unrealise(struct network *net, struct dp *dp);
 

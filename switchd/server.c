@@ -27,6 +27,8 @@
 #define SERVER_ACCEPT_BACKOFF_MS 100
 /* Events taken from epoll per server_run(). */
 #define SERVER_BATCH 64
+/* How long to wait for an exiting switchd to let go of the socket. */
+#define SERVER_TAKEOVER_WAIT_MS 5000
 
 enum client_state {
 	CLIENT_READING, /* taking the request, until EOF */
@@ -51,6 +53,7 @@ struct server {
 	struct switchd *sd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int lfd, epfd;
+	int lock_fd; /* holds "<socket>.lock" */
 	bool have_group;
 	gid_t gid;
 	int64_t accept_paused_until; /* 0: accepting */
@@ -90,6 +93,77 @@ sockaddr_set(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
+/* True if @pid is being torn down: a killed process (PF_EXITING in the
+ * flags of /proc/PID/stat, the ninth field), or already a zombie. */
+static bool
+pid_exiting(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+	char state = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	if (p == NULL || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return false;
+	return state == 'Z' || state == 'X' || (flags & 0x4) != 0; /* PF_EXITING */
+}
+
+/*
+ * One switchd per control socket: a POSIX write lock on "<socket>.lock",
+ * held for the life of the process. The lock, not the socket, says whether
+ * the owner lives. The kernel drops a killed process's POSIX locks as soon
+ * as it closes its descriptors, but releases what they refer to one by one
+ * afterwards: a packet socket takes a grace period (about 15 ms) each, and
+ * a switchd with hundreds of VIFs takes seconds to die, keeping its
+ * listening socket to the last. A successor that holds the lock takes the
+ * socket's path over at once. An owner that is exiting but has not closed
+ * its descriptors yet is waited for, up to SERVER_TAKEOVER_WAIT_MS.
+ */
+static int
+claim(struct server *srv, const char *path)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char lock[sizeof(srv->path) + 8];
+	int64_t until = sd_now_ms() + SERVER_TAKEOVER_WAIT_MS;
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	while (fcntl(fd, F_SETLK, &fl) != 0) {
+		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		int err = errno;
+
+		if (err != EAGAIN && err != EACCES) {
+			close(fd);
+			return err;
+		}
+		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK &&
+		    (!pid_exiting(who.l_pid) || sd_now_ms() >= until)) {
+			sd_log("error",
+			       "control socket %s: another switchd (pid %d) is running there", path,
+			       (int)who.l_pid);
+			close(fd);
+			return EADDRINUSE;
+		}
+		usleep(10 * 1000);
+	}
+	srv->lock_fd = fd;
+	return 0;
+}
+
 static int
 listen_on(struct server *srv, const char *path)
 {
@@ -99,14 +173,11 @@ listen_on(struct server *srv, const char *path)
 	err = sockaddr_set(&sa, path);
 	if (err)
 		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		return EADDRINUSE;
-	}
-	close(fd);
+	err = claim(srv, path);
+	if (err)
+		return err;
+	/* Ours now: a predecessor's socket, even one still being released,
+	 * is replaced. */
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -136,6 +207,7 @@ server_create(const char *path, const char *group, struct switchd *sd, struct se
 		return ENOMEM;
 	srv->sd = sd;
 	srv->lfd = -1;
+	srv->lock_fd = -1;
 	TAILQ_INIT(&srv->reading);
 	TAILQ_INIT(&srv->writing);
 	gr = group != NULL ? getgrnam(group) : NULL;
@@ -160,6 +232,8 @@ server_create(const char *path, const char *group, struct switchd *sd, struct se
 			close(srv->lfd);
 			unlink(path);
 		}
+		if (srv->lock_fd >= 0)
+			close(srv->lock_fd);
 		close(srv->epfd);
 		free(srv);
 		return err;
@@ -532,6 +606,7 @@ server_destroy(struct server *srv)
 		client_close(srv, TAILQ_FIRST(&srv->writing));
 	close(srv->lfd);
 	unlink(srv->path);
+	close(srv->lock_fd); /* last: the path was ours until now */
 	close(srv->epfd);
 	free(srv);
 }

@@ -31,8 +31,10 @@ struct server;
  * (TOO_MANY_CONNECTIONS). */
 #define SERVER_MAX_PER_PEER 64
 
-/* Listen on @path and serve @sd there. EADDRINUSE if a switchd already
- * answers there; a stale socket file is replaced. The socket is mode 0660,
+/* Listen on @path and serve @sd there. EADDRINUSE (logged, with its pid)
+ * if a live switchd holds "@path.lock"; a switchd that is being killed is
+ * waited for (up to 5 s) and its socket replaced at once, even while the
+ * kernel is still releasing it. The socket is mode 0660,
  * its group @group if that group exists (else the daemon's). Peers are
  * served if they are root, switchd's own user, or in @group (by
  * SO_PEERCRED and SO_PEERGROUPS); others get PERMISSION_DENIED. Returns 0

@@ -426,8 +426,8 @@ store_vif_put(struct store *st, const struct vif *v)
 		" vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
 		" mac_limit=excluded.mac_limit",
 		"ssisisiissii", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
-		(int)v->mtu, v->network_uuid, v->domid, (int)v->attached, v->ifname, v->vhost_path,
-		(int)v->vhost_server, (int)v->mac_limit);
+		(int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending), v->ifname,
+		v->vhost_path, (int)v->vhost_server, (int)v->mac_limit);
 }
 
 int

@@ -26,7 +26,8 @@ struct store;
 struct switchd {
 	struct store *store;
 	struct dp *dp;
-	char rundir[256]; /* runtime files (DHCP client pid files) */
+	char rundir[256];  /* runtime files (DHCP client pid files) */
+	char instance[32]; /* "switchd-<hash of the socket's path>" */
 	/* A commit failed and its live change stayed: the verb, and from then
 	 * on every change is refused until a restart. */
 	char diverged[64];
@@ -54,6 +55,10 @@ int sd_load(struct switchd *sd);
  * bridges with their IP configuration, attached VIFs whose netdev exists
  * (the others are marked detached). Logs what it could not do. */
 void sd_realise_all(struct switchd *sd);
+
+/* Try again to plug the VIFs sd_realise_all() left pending (the store says
+ * plugged; something was briefly in the way). Called once a second. */
+void sd_retry_pending(struct switchd *sd);
 
 /* Free every object; the datapath is left to the caller. */
 void sd_objects_free(struct switchd *sd);

@@ -210,7 +210,7 @@ vif_by_ifname(struct switchd *sd, const char *ifname)
 	struct vif *v;
 
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (v->attached && strcmp(v->ifname, ifname) == 0)
+		if ((v->attached || v->pending) && strcmp(v->ifname, ifname) == 0)
 			return v;
 	return NULL;
 }
@@ -487,7 +487,7 @@ realise_network(struct switchd *sd, struct sd_call *c, struct network *n, bool *
 	int err;
 
 	*made = !n->realised;
-	err = network_realise(n, sd->dp);
+	err = network_realise(n, sd->dp, sd->instance);
 	if (err)
 		return dp_fail(c, err, n->bridge);
 	return 0;
@@ -1464,7 +1464,7 @@ verb_vif_destroy(struct switchd *sd, struct sd_call *c)
 	struct vif *v;
 
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
-	if (v->attached)
+	if (v->attached || v->pending)
 		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED,
 			    "VIF %s is plugged (%s); vif-unplug it first", v->uuid, v->ifname);
 	if (store_vif_del(sd->store, v->uuid) != 0)
@@ -1637,6 +1637,7 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		return dp_fail(c, err, ifname);
 	}
 	v->attached = true;
+	v->pending = false;
 	v->dp_port = tmp.dp_port;
 	snprintf(v->ifname, sizeof(v->ifname), "%s", tmp.ifname);
 	snprintf(v->vhost_path, sizeof(v->vhost_path), "%s", tmp.vhost_path);
@@ -1655,18 +1656,23 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
 	/* ifname=: only if plugged through that netdev, in one request (the
 	 * hotplug script's remove events race with the other backend's add). */
-	if (ifname != NULL &&
-	    (!v->attached || v->vhost_path[0] != '\0' || strcmp(v->ifname, ifname) != 0))
+	if (ifname != NULL && (!(v->attached || v->pending) || v->vhost_path[0] != '\0' ||
+			       strcmp(v->ifname, ifname) != 0))
 		return 0;
-	if (!v->attached)
+	if (!v->attached && !v->pending)
 		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
 	rec = *v;
 	rec.attached = false;
+	rec.pending = false;
 	rec.ifname[0] = '\0';
 	rec.vhost_path[0] = '\0';
 	rec.vhost_server = false;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return store_err(c);
+	if (v->pending) { /* nothing realised to take down */
+		*v = rec;
+		return 0;
+	}
 	err = vif_detach(v, sd->dp);
 	if (err)
 		return dp_fail(c, err, v->ifname);
@@ -2199,6 +2205,103 @@ sd_load(struct switchd *sd)
 	return store_load(sd->store, &ld);
 }
 
+/* Plug a VIF the store says is plugged (v->attached false). Its VM may
+ * have gone while switchd was down: its netdev is missing, and that is
+ * recorded. Any other failure leaves the store as it is and the VIF
+ * pending, to be tried again (sd_retry_pending()): a start-up must not
+ * forget a VM's plug because a resource was briefly busy. */
+static void
+realise_vif(struct switchd *sd, struct vif *v)
+{
+	char ifname[IFNAMSIZ], path[VIF_VHOST_PATH_MAX];
+	struct sd_call c = {.params = NULL};
+	struct pif_plugged uplink;
+	bool vhost = v->vhost_path[0] != '\0', server = v->vhost_server;
+	struct pif_netdev nd;
+	struct network *n;
+	int err;
+
+	snprintf(ifname, sizeof(ifname), "%s", v->ifname);
+	snprintf(path, sizeof(path), "%s", v->vhost_path);
+	n = network_by_uuid(sd, v->network_uuid);
+	/* A vhost-user client port waits for its VM's socket; an af_packet
+	 * port needs its netdev now. */
+	if (!vhost && pif_netdev_get(ifname, &nd) != 0) {
+		err = ENODEV;
+	} else if (n == NULL) {
+		err = ENOENT;
+	} else {
+		/* As a plug: the network's uplink first. A VM whose uplink
+		 * cannot come back keeps its local ports. */
+		if (attach_network(sd, &c, n, &uplink) != 0)
+			sd_log("warning", "VIF %s: %s", v->uuid, c.msg);
+		err = network_realise(n, sd->dp, sd->instance);
+	}
+	if (err == 0) {
+		err = attach_vif(sd, v, n, ifname, path, server, v->domid);
+		/* A vhost-user port is named after the domid, which
+		 * vif-param-set may have changed since. */
+		if (err == 0 && strcmp(v->ifname, ifname) != 0 && store_vif_put(sd->store, v) != 0)
+			sd_log("error", "VIF %s: cannot record port name %s", v->uuid, v->ifname);
+	}
+	if (err == 0) {
+		if (v->pending)
+			sd_log("info", "VIF %s (%s): re-attached", v->uuid, vhost ? path : ifname);
+		v->pending = false;
+		return;
+	}
+	if (err != ENODEV && err != ENOENT) {
+		if (!v->pending)
+			sd_log("warning", "VIF %s (%s): not re-attached yet, retrying: %s", v->uuid,
+			       vhost ? path : ifname, strerror(err));
+		v->pending = true;
+		return;
+	}
+	/* The VM went away while we were down: record that. */
+	sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid, vhost ? path : ifname,
+	       strerror(err));
+	v->pending = false;
+	v->ifname[0] = '\0';
+	v->vhost_path[0] = '\0';
+	v->vhost_server = false;
+	if (store_vif_put(sd->store, v) != 0)
+		sd_log("error", "VIF %s: cannot record detachment", v->uuid);
+}
+
+struct stale_taps {
+	struct switchd *sd;
+	char prefix[48];
+};
+
+static int
+forget_stale_tap(const struct pif_netdev *nd, void *arg)
+{
+	struct stale_taps *st = arg;
+	struct network *n = network_by_bridge(st->sd, nd->name);
+	int err;
+
+	if (strcmp(nd->kind, "tun") != 0 ||
+	    strncmp(nd->alias, st->prefix, strlen(st->prefix)) != 0 || (n != NULL && n->realised))
+		return 0;
+	err = pif_netdev_delete(nd->name);
+	sd_log(err ? "warning" : "info", "%s: host interface left by a killed switchd%s%s",
+	       nd->name, err ? ", not removed: " : ", removed", err ? strerror(err) : "");
+	return 0;
+}
+
+/* A killed switchd leaves its bridges' host interfaces (port-tap.c). Those
+ * no network adopted at start-up (their network is gone from a restored
+ * database, or cannot be realised) are removed. */
+static void
+forget_stale_taps(struct switchd *sd)
+{
+	struct stale_taps st = {.sd = sd};
+
+	snprintf(st.prefix, sizeof(st.prefix), "%s network ", sd->instance);
+	if (pif_netdev_each(forget_stale_tap, &st) != 0)
+		sd_log("warning", "cannot list host interfaces to remove those left behind");
+}
+
 void
 sd_realise_all(struct switchd *sd)
 {
@@ -2212,7 +2315,7 @@ sd_realise_all(struct switchd *sd)
 			continue;
 		n = network_by_uuid(sd, p->network_uuid);
 		p->attached = false;
-		err = n ? network_realise(n, sd->dp) : ENOENT;
+		err = n ? network_realise(n, sd->dp, sd->instance) : ENOENT;
 		if (err == 0)
 			err = attach_pif(sd, p, n); /* pseudo-PIFs come after their parent */
 		if (err) {
@@ -2225,51 +2328,22 @@ sd_realise_all(struct switchd *sd)
 			       strerror(err));
 	}
 	TAILQ_FOREACH(v, &sd->vifs, next) {
-		char ifname[IFNAMSIZ], path[VIF_VHOST_PATH_MAX];
-		struct sd_call c = {.params = NULL};
-		struct pif_plugged uplink;
-		bool vhost = v->vhost_path[0] != '\0', server = v->vhost_server;
-		struct pif_netdev nd;
-
-		if (!v->attached)
-			continue;
-		snprintf(ifname, sizeof(ifname), "%s", v->ifname);
-		snprintf(path, sizeof(path), "%s", v->vhost_path);
-		v->attached = false;
-		n = network_by_uuid(sd, v->network_uuid);
-		/* A vhost-user client port waits for its VM's socket; an
-		 * af_packet port needs its netdev now. */
-		if (!vhost && pif_netdev_get(ifname, &nd) != 0) {
-			err = ENODEV;
-		} else if (n == NULL) {
-			err = ENOENT;
-		} else {
-			/* As a plug: the network's uplink first. A VM whose
-			 * uplink cannot come back keeps its local ports. */
-			if (attach_network(sd, &c, n, &uplink) != 0)
-				sd_log("warning", "VIF %s: %s", v->uuid, c.msg);
-			err = network_realise(n, sd->dp);
-		}
-		if (err == 0) {
-			err = attach_vif(sd, v, n, ifname, path, server, v->domid);
-			/* A vhost-user port is named after the domid, which
-			 * vif-param-set may have changed since. */
-			if (err == 0 && strcmp(v->ifname, ifname) != 0 &&
-			    store_vif_put(sd->store, v) != 0)
-				sd_log("error", "VIF %s: cannot record port name %s", v->uuid,
-				       v->ifname);
-		}
-		if (err) {
-			/* The VM went away while we were down: record that. */
-			sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid,
-			       vhost ? path : ifname, strerror(err));
-			v->ifname[0] = '\0';
-			v->vhost_path[0] = '\0';
-			v->vhost_server = false;
-			if (store_vif_put(sd->store, v) != 0)
-				sd_log("error", "VIF %s: cannot record detachment", v->uuid);
+		if (v->attached) {
+			v->attached = false;
+			realise_vif(sd, v);
 		}
 	}
+	forget_stale_taps(sd);
+}
+
+void
+sd_retry_pending(struct switchd *sd)
+{
+	struct vif *v;
+
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (v->pending)
+			realise_vif(sd, v);
 }
 
 void

@@ -35,6 +35,9 @@ struct vif {
 	bool vhost_server;		     /* vhost-user: switchd creates the socket */
 	uint32_t mac_limit;		     /* most MACs learned on its port; 0: default */
 	uint16_t dp_port;		     /* runtime: datapath port while attached */
+	/* runtime: plugged in the store (ifname, vhost_path kept) but not
+	 * realised at start-up for a passing reason; retried every second */
+	bool pending;
 };
 
 /* Parse a device index "0".."15". Returns 0 or EINVAL. */

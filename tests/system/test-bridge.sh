@@ -159,10 +159,25 @@ check "iperf3 TCP VM1 -> VM2 through xenbr0: at least 200 Mbit/s received" \
 sed 's/^/#   /' "$WORK/out"
 
 # kill -9 and restart: everything comes back without any netctl call.
+# The bridges' host interfaces (persistent taps) outlive a killed switchd,
+# with their addresses, and the next one adopts them.
 before=$(snapshot)
+ifindex() { ip -n "$NS_HOST" -o link show "$1" | cut -d: -f1; }
+xenbr0_index=$(ifindex xenbr0)
 check "kill -9 switchd" sd_kill9
-check_not "the host interface went with it" ip -n "$NS_HOST" link show xenbr0
+check "xenbr0 stays for the next switchd, marked as its network's" bash -c \
+	"ip -n $NS_HOST -d link show xenbr0 | grep -q 'alias switchd-[0-9a-f]* network $NET0'"
+check "and keeps the host's address" bash -c "ip -n $NS_HOST -4 addr show xenbr0 | grep -q 198.18.0."
+# A database from elsewhere (here: an empty one) has no use for them.
+check "switchd starts on another database" sd_start --db "$WORK/other.db"
+check_not "it removed the host interfaces the killed switchd left" ip -n "$NS_HOST" link show xenbr0
+check "it logged that" grep -q "xenbr0: host interface left by a killed switchd, removed" "$LOG"
+check "stop it" sd_stop
+check "switchd starts on the database again" sd_start
+check "kill -9 switchd again" sd_kill9
+xenbr0_index=$(ifindex xenbr0)
 check "switchd restarts on the same database" sd_start
+check "it adopted xenbr0 (the same interface, not a new one)" test "$(ifindex xenbr0)" = "$xenbr0_index"
 after=$(snapshot)
 check "every object is listed again, unchanged" test "$before" = "$after"
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/#   /' | head

@@ -21,7 +21,7 @@ second_instance_refused() {
 	out=$(ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$WORK/other.db" \
 		--no-huge --memory 128 2>&1)
 	rc=$?
-	[ $rc -ne 0 ] && grep -q "control socket $SOCK: another switchd is running there" <<<"$out"
+	[ $rc -ne 0 ] && grep -q "control socket $SOCK: another switchd (pid $SD_PID) is running there" <<<"$out"
 }
 check "a second switchd on the same socket is refused, naming the socket" second_instance_refused
 check "the first switchd still answers" nctl network-list
