@@ -196,7 +196,7 @@ pools_free(struct dp *dp)
 /* Build a snapshot from the master state, make it current, wait for a grace
  * period and free the previous one. */
 static int
-dp_publish(struct dp *dp)
+dp_publish_now(struct dp *dp)
 {
 	size_t n_members = 0, n_rxqs = 0, off = 0, members_sz;
 	struct dp_cfg *cfg, *old;
@@ -280,6 +280,33 @@ dp_publish(struct dp *dp)
 	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
 	dp_cfg_free(old);
 	return 0;
+}
+
+/* Publish a change, or, in a batch, note that there is one to publish. */
+static int
+dp_publish(struct dp *dp)
+{
+	if (dp->batch) {
+		dp->batch_dirty = true;
+		return 0;
+	}
+	return dp_publish_now(dp);
+}
+
+void
+dp_batch_begin(struct dp *dp)
+{
+	dp->batch = true;
+}
+
+int
+dp_batch_end(struct dp *dp)
+{
+	dp->batch = false;
+	if (!dp->batch_dirty)
+		return 0;
+	dp->batch_dirty = false;
+	return dp_publish_now(dp);
 }
 
 int
@@ -491,7 +518,7 @@ dp_bridge_del(struct dp *dp, uint16_t bridge)
 			return EBUSY;
 	dp->bridges[bridge].used = false;
 	fdb_bridge_flush(&dp->fdb, bridge);
-	return dp_publish(dp);
+	return dp_publish_now(dp); /* even in a batch: the id may be reused */
 }
 
 int
@@ -687,7 +714,7 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 		return EBUSY; /* its VLANs go first */
 	port = dp->ports[port_id];
 	dp->ports[port_id] = NULL;
-	err = dp_publish(dp);
+	err = dp_publish_now(dp); /* even in a batch: the workers must let go */
 	if (err) {
 		dp->ports[port_id] = port;
 		return err;

@@ -51,7 +51,9 @@ struct dp;
 /* Limits of one datapath instance. Bridge and port ids are dense indexes
  * below these, chosen by the datapath. */
 #define DP_MAX_BRIDGES 8192
-#define DP_MAX_PORTS 4096
+/* Every VLAN takes two ports (its pseudo-PIF on the trunk and its bridge's
+ * host interface): 4094 VLANs and a thousand VIFs must fit. */
+#define DP_MAX_PORTS 16384
 #define DP_MAX_WORKERS 16
 /* vhost-user ports per process: DPDK's vhost library polls at most 1024
  * descriptors (listening sockets and connections) and registers at most
@@ -246,6 +248,14 @@ struct dp_port_params {
  * untagged to the trunk. EINVAL for a bad VID or a parent that is not a
  * trunk, EEXIST if the parent has that VLAN already. */
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
+
+/* Make many changes at once (start-up): between dp_batch_begin() and
+ * dp_batch_end(), bridges and ports added and settings changed reach the
+ * workers together, at dp_batch_end(), after one grace period rather than
+ * one each. Removals still take effect at once (they wait for the
+ * workers). dp_batch_end() returns 0 or an errno from publishing. */
+void dp_batch_begin(struct dp *dp);
+int dp_batch_end(struct dp *dp);
 
 /* Set the MTU of the kernel netdev an af_packet port took over (a VIF's
  * backend); it is put back when the port is removed (dp_port_del(), not

@@ -263,31 +263,6 @@ extra_has_pci(const struct options *o)
 	return false;
 }
 
-/* DPDK refuses to start while its runtime config file of this prefix is
- * locked. A killed predecessor's lock goes a moment after the control
- * socket's (server.c): wait for it, briefly, rather than fail. A live
- * holder is left for rte_eal_init() to report. */
-static void
-eal_wait_predecessor(const char *prefix)
-{
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	char path[PATH_MAX];
-	int64_t until = sd_now_ms() + 5000;
-	int fd;
-
-	if (getuid() != 0) /* DPDK keeps it elsewhere; nothing to wait for */
-		return;
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s/config", prefix);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	while (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && sd_now_ms() < until) {
-		usleep(1000);
-		fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	}
-	close(fd);
-}
-
 static int
 eal_start(const struct options *o, const char *argv0, const char *instance)
 {
@@ -297,7 +272,6 @@ eal_start(const struct options *o, const char *argv0, const char *instance)
 	bool no_huge = o->no_huge;
 
 	snprintf(prefix, sizeof(prefix), "%s", instance);
-	eal_wait_predecessor(prefix);
 	if (o->lcores)
 		snprintf(lcores, sizeof(lcores), "%s", o->lcores);
 	else
@@ -309,6 +283,13 @@ eal_start(const struct options *o, const char *argv0, const char *instance)
 	args[n++] = (char *)argv0;
 	args[n++] = (char *)"--file-prefix";
 	args[n++] = prefix;
+	/* No shared runtime files (config, memory maps, multi-process
+	 * socket; hugepage files unlinked once mapped): switchd has no
+	 * secondary processes, and a successor started while a killed
+	 * switchd is being torn down would find them still locked (the
+	 * kernel releases the files of a dead process one by one) and
+	 * fail. (--in-memory says the same, but not with --no-huge.) */
+	args[n++] = (char *)"--no-shconf";
 	args[n++] = (char *)"--lcores";
 	args[n++] = lcores;
 	args[n++] = (char *)"--no-telemetry";
@@ -316,6 +297,8 @@ eal_start(const struct options *o, const char *argv0, const char *instance)
 	/* The host's own NICs stay with the kernel unless named explicitly. */
 	if (!extra_has_pci(o))
 		args[n++] = (char *)"--no-pci";
+	if (!no_huge)
+		args[n++] = (char *)"--huge-unlink";
 	if (no_huge) {
 		args[n++] = (char *)"--no-huge";
 		snprintf(mem, sizeof(mem), "%u", o->memory_mb ? o->memory_mb : DEFAULT_NO_HUGE_MB);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,12 +94,14 @@ sockaddr_set(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
-/* True if @pid is being torn down: a killed process (PF_EXITING in the
- * flags of /proc/PID/stat, the ninth field), or already a zombie. */
+/* True if @pid is being torn down: killed (SIGKILL pending, the 31st field
+ * of /proc/PID/stat; a thread not yet run since has no PF_EXITING),
+ * exiting (PF_EXITING in the flags, the ninth), or a zombie. */
 static bool
 pid_exiting(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[1024], *p;
+	unsigned long long sigpending = 0;
 	unsigned long flags = 0;
 	char state = 0;
 	ssize_t n;
@@ -114,9 +117,14 @@ pid_exiting(pid_t pid)
 		return false;
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the command name may hold anything */
-	if (p == NULL || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+	if (p == NULL ||
+	    sscanf(p + 1,
+		   " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+		   " %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u %llu",
+		   &state, &flags, &sigpending) != 3)
 		return false;
-	return state == 'Z' || state == 'X' || (flags & 0x4) != 0; /* PF_EXITING */
+	return state == 'Z' || state == 'X' || (flags & 0x4) != 0 /* PF_EXITING */ ||
+	       (sigpending & (1ull << (SIGKILL - 1))) != 0;
 }
 
 /*

@@ -2310,6 +2310,8 @@ sd_realise_all(struct switchd *sd)
 	struct vif *v;
 	int err;
 
+	/* The workers take the whole configuration at once, at the end. */
+	dp_batch_begin(sd->dp);
 	TAILQ_FOREACH(p, &sd->pifs, next) {
 		if (!p->attached)
 			continue;
@@ -2333,6 +2335,9 @@ sd_realise_all(struct switchd *sd)
 			realise_vif(sd, v);
 		}
 	}
+	err = dp_batch_end(sd->dp);
+	if (err)
+		sd_log("error", "the datapath did not take the configuration: %s", strerror(err));
 	forget_stale_taps(sd);
 }
 

@@ -186,6 +186,29 @@ check "VM1 pings upstream again" ping_until "${P}vm1" 198.18.0.254 5
 check "VM3 pings VM2 on the internal network again" ping_until "${P}vm3" 198.19.0.2 5
 check "the host's static address is back" ping_until "$NS_HOST" 198.18.0.254 5
 
+# A VIF that cannot be re-plugged at start-up for a passing reason (here:
+# another interface holds its bridge's name) stays plugged in the store and
+# is retried, not recorded as unplugged.
+BR_INT=$(nctl network-list uuid="$NET_INT" params=bridge --minimal)
+check "kill -9 switchd" sd_kill9
+ip -n "$NS_HOST" link del "$BR_INT"
+ip -n "$NS_HOST" link add "$BR_INT" type veth peer name "${P}x"
+check "switchd restarts while $BR_INT is someone else's" sd_start
+check "VM3's VIF is not plugged yet" \
+	test "$(nctl vif-list uuid="$VIF3" params=currently-attached --minimal)" = false
+check "the log says it is retried" grep -q "VIF $VIF3 .*not re-attached yet, retrying" "$LOG"
+ip -n "$NS_HOST" link del "$BR_INT"
+plugged_within() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$(nctl vif-list uuid="$1" params=currently-attached --minimal)" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "once the name is free, it is plugged within 3 s" plugged_within "$VIF3" 3
+check "VM3 pings VM2 on the internal network" ping_until "${P}vm3" 198.19.0.2 5
+
 # A clean stop removes what switchd made.
 pid=$SD_PID
 kill -TERM "$pid"
