@@ -21,6 +21,8 @@ OBJ_MODULE_SRC := pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c
 
+.SECONDEXPANSION:
+
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 SWITCHD_OBJ := $(call obj,$(SWITCHD_SRC) $(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
@@ -29,7 +31,8 @@ NETCTL_OBJ := $(call obj,$(CTL_SRC))
 UNIT_TESTS := $(B)/test-unit
 DP_TEST := $(B)/test-datapath
 
-.PHONY: all bench check check-asan demo install uninstall format format-check help clean setup tests
+.PHONY: all bench check check-asan demo fuzz fuzz-targets install uninstall format format-check \
+	help clean setup tests
 
 DOCS := $(B)/man/switchd.8 $(B)/man/netctl.8 $(B)/netctl.bash-completion
 
@@ -103,8 +106,28 @@ $(B)/bench-trafgen: $(call obj,bench/trafgen.c)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
+# Fuzz targets (tests/fuzz): linked with replay.c to run the saved corpus
+# once (make check), or with libFuzzer to search (make fuzz).
+FUZZ_TARGETS := frame request args
+FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c $(DP_SRC))
+FUZZ_OBJ_request := $(call obj,tests/fuzz/fuzz-request.c tests/fuzz/fuzz-eal.c $(filter-out switchd/main.c,$(SWITCHD_SRC)) \
+	$(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
+FUZZ_OBJ_args := $(call obj,tests/fuzz/fuzz-args.c ctl/args.c lib/text.c)
+FUZZ_LIBS_frame = $(LDLIBS_ALL) -lrte_net_ring
+FUZZ_LIBS_request = $(LDLIBS_ALL)
+FUZZ_LIBS_args = $(shell pkg-config --libs jansson) $(SAN)
+FUZZ_REPLAY := $(patsubst %,$(B)/fuzz-replay-%,$(FUZZ_TARGETS))
+
+$(B)/fuzz-replay-%: $(call obj,tests/fuzz/replay.c) $$(FUZZ_OBJ_$$*)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(FUZZ_LIBS_$*)
+
+$(B)/fuzzer-%: $$(FUZZ_OBJ_$$*)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_$*)
+
 tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen \
-	$(B)/bench-wake
+	$(B)/bench-wake $(FUZZ_REPLAY)
 
 setup:
 	@scripts/setup.sh
@@ -119,6 +142,18 @@ check: setup
 check-asan: setup
 	$(MAKE) B=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" tests
 	@B=build-asan tests/run.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 300) under libFuzzer, ASan and
+# UBSan, from the saved corpus; what it adds to the corpus is kept in
+# build-fuzz/corpus (tests/fuzz/run.sh says how to save it).
+FUZZ_SECONDS ?= 300
+fuzz-targets: $(patsubst %,$(B)/fuzzer-%,$(FUZZ_TARGETS))
+
+fuzz:
+	@scripts/setup.sh fuzz
+	$(MAKE) B=build-fuzz CC=clang OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" fuzz-targets
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 demo: setup
 	$(MAKE) all
@@ -182,13 +217,14 @@ format-check:
 	@clang-format --dry-run --Werror $(SOURCES)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@echo "make            build build/switchd and build/netctl"
 	@echo "make check      install what is missing, build, run every test (unit, datapath, system)"
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
+	@echo "make fuzz       each fuzz target under libFuzzer, ASan and UBSan for FUZZ_SECONDS"
 	@echo "make bench      Mpps through switchd vs Open vSwitch-DPDK vs testpmd (vhost-user),"
 	@echo "                and their idle CPU, first frame after idle and memory;"
 	@echo "                switching work in process (1 and 2 workers); plug latency and"

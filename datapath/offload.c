@@ -97,7 +97,10 @@ dp_ol_csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t off)
 	if (start + off + 2 > m->data_len || start > m->pkt_len ||
 	    rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &sum) != 0)
 		return EPROTO;
-	*rte_pktmbuf_mtod_offset(m, uint16_t *, start + off) = (uint16_t)~sum;
+	sum = (uint16_t)~sum;
+	/* The header's offsets are the sender's: the field may be at an odd
+	 * address. */
+	memcpy(rte_pktmbuf_mtod_offset(m, void *, start + off), &sum, sizeof(sum));
 	return 0;
 }
 

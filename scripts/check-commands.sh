@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-files=$(ls tests/run.sh tests/system/*.sh scripts/*.sh scripts/vif bench/*.sh 2>/dev/null)
+files=$(ls tests/run.sh tests/system/*.sh tests/fuzz/replay.sh scripts/*.sh scripts/vif bench/*.sh 2>/dev/null)
 
 # The packages setup.sh installs, as it lists them.
 # shellcheck disable=SC2046

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install what switchd needs to build, test and demo, from Debian's packages.
+# Install what switchd needs to build, test and demo, from Debian's packages
+# ("setup.sh fuzz": and what make fuzz needs).
 # The one list: scripts/check-commands.sh (run by `make check`) fails if a
 # test, the demo or a benchmark calls a command from a package not on it.
 # Idempotent: installs only what is missing. switchd's tests and demo run
@@ -14,6 +15,8 @@ libcmocka-dev libpcap-dev
 iproute2 iputils-ping ethtool procps tcpdump tshark python3 python3-scapy iperf3
 openvswitch-switch openvswitch-switch-dpdk
 groff-base man-db systemd valgrind"
+# make fuzz: clang and its libFuzzer, ASan and UBSan runtimes.
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -348,9 +348,6 @@ error_reply(enum sd_error err, const char *message)
 static void
 client_serve(struct server *srv, struct client *c)
 {
-	json_t *req = NULL, *reply;
-	const char *verb = NULL;
-	json_error_t jerr;
 	char msg[128];
 
 	if (c->refusal == SD_E_PERMISSION_DENIED) {
@@ -363,7 +360,17 @@ client_serve(struct server *srv, struct client *c)
 		client_reply(srv, c, error_reply(c->refusal, "switchd is out of file descriptors"));
 		return;
 	}
-	req = json_loadb(c->buf, c->len, 0, &jerr);
+	client_reply(srv, c, server_request(srv->sd, c->buf, c->len));
+}
+
+json_t *
+server_request(struct switchd *sd, const char *buf, size_t len)
+{
+	json_t *req, *reply;
+	const char *verb = NULL;
+	json_error_t jerr;
+
+	req = json_loadb(buf, len, 0, &jerr);
 	if (req != NULL)
 		verb = json_string_value(json_object_get(req, "verb"));
 	if (verb == NULL) {
@@ -374,11 +381,11 @@ client_serve(struct server *srv, struct client *c)
 
 		if (params == NULL)
 			params = empty = json_object();
-		reply = sd_call_verb(srv->sd, verb, params);
+		reply = sd_call_verb(sd, verb, params);
 		json_decref(empty);
 	}
 	json_decref(req);
-	client_reply(srv, c, reply);
+	return reply;
 }
 
 /* Take what the client has sent; serve it at EOF. */

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct switchd;
 struct server;
 
@@ -40,6 +42,10 @@ struct server;
  * SO_PEERCRED and SO_PEERGROUPS); others get PERMISSION_DENIED. Returns 0
  * and the server in *out, or an errno. */
 int server_create(const char *path, const char *group, struct switchd *sd, struct server **out);
+
+/* One request as a client sends it (@len bytes of JSON, not terminated):
+ * the reply (a new reference). */
+json_t *server_request(struct switchd *sd, const char *buf, size_t len);
 
 /* Close every connection and the socket; removes the socket file. */
 void server_destroy(struct server *srv);

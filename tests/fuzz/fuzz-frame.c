@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz-frame.c - one frame through the real datapath (everything in
+ * datapath/): classification by VLAN tag, learning, forwarding and
+ * flooding, and, for a frame that comes with a virtio-net header as from a
+ * kernel netdev or a guest, the offload metadata (dp_ol_from_vnet) and the
+ * software segmentation and checksums on the way out (ring ports have no
+ * offloads).
+ *
+ * Bridges: "native" with a trunk (a PIF's port) and a port; "v10", VLAN 10
+ * of the trunk, with a port. Input: byte 0 picks the port the frame comes
+ * in on (bits 0-1), whether a virtio-net header follows (bit 2) and
+ * whether the frame is cut into small segments (bit 3, segment size from
+ * byte 1); then the header (10 bytes), then the frame.
+ *
+ * Checks on every frame sent: a consistent mbuf chain (rte_mbuf_check)
+ * and a length the port's MTU allows.
+ */
+#include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "../../bench/ring-port.h"
+#include "../../datapath/datapath.h"
+#include "../../datapath/offload.h"
+#include "fuzz.h"
+
+#define MTU 1500
+/* Largest frame a port of MTU 1500 may send: header, one tag. */
+#define MAX_SENT (MTU + RTE_ETHER_HDR_LEN + 4)
+
+static struct dp *dp;
+static struct ring_port ports[3]; /* trunk, native port, VLAN 10 port */
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "fz"};
+	struct dp_port_params vp = {.kind = DP_PORT_VLAN, .name = "eth0.10", .mtu = MTU, .vid = 10};
+	uint16_t native, v10, port;
+
+	(void)argc;
+	if (fuzz_eal_start((*argv)[0], "frame") != 0 ||
+	    dp_create(&p, &dp) != 0 || dp_bridge_add(dp, "native", MTU, &native) != 0 ||
+	    dp_bridge_add(dp, "v10", MTU, &v10) != 0) {
+		fprintf(stderr, "fuzz-frame: cannot start DPDK and the datapath\n");
+		return 1;
+	}
+	ring_port_add(dp, &ports[0], native, true, 1);
+	ring_port_add(dp, &ports[1], native, false, 1);
+	ring_port_add(dp, &ports[2], v10, false, 1);
+	vp.bridge = v10;
+	vp.parent = ports[0].id;
+	if (dp_port_add(dp, &vp, &port) != 0) {
+		fprintf(stderr, "fuzz-frame: cannot add VLAN 10\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* @len bytes of @data in a chain of mbufs of at most @seg bytes each. */
+static struct rte_mbuf *
+chain_from(const uint8_t *data, size_t len, size_t seg)
+{
+	struct rte_mempool *mp = dp_mempool(dp);
+	struct rte_mbuf *head = NULL;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		size_t n;
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		n = RTE_MIN(seg, (size_t)rte_pktmbuf_tailroom(m));
+		n = RTE_MIN(len, n);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)n), data, n);
+		data += n;
+		len -= n;
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+	} while (len > 0);
+	return head;
+}
+
+static void
+drain(void)
+{
+	struct rte_mbuf *out[64];
+	const char *why;
+	unsigned int i, k, n;
+
+	for (i = 0; i < 3; i++) {
+		while ((n = rte_ring_dequeue_burst(ports[i].tx[0], (void **)out, 64, NULL)) > 0) {
+			for (k = 0; k < n; k++) {
+				if (rte_mbuf_check(out[k], 1, &why) != 0) {
+					fprintf(stderr, "fuzz-frame: bad mbuf sent: %s\n", why);
+					abort();
+				}
+				if (out[k]->pkt_len > MAX_SENT) {
+					fprintf(stderr, "fuzz-frame: %u-byte frame sent on port %u\n",
+						out[k]->pkt_len, i);
+					abort();
+				}
+				rte_pktmbuf_free(out[k]);
+			}
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct virtio_net_hdr vh;
+	struct rte_mbuf *m;
+	size_t seg = SIZE_MAX;
+	uint8_t ctl;
+	bool sw;
+
+	if (size < 2)
+		return 0;
+	ctl = data[0];
+	if (ctl & 0x8)
+		seg = (size_t)data[1] + 1;
+	data += 2;
+	size -= 2;
+	if (ctl & 0x4) {
+		if (size < sizeof(vh))
+			return 0;
+		memcpy(&vh, data, sizeof(vh));
+		data += sizeof(vh);
+		size -= sizeof(vh);
+	}
+	if (size == 0 || size > UINT16_MAX)
+		return 0;
+	m = chain_from(data, size, seg);
+	if (m == NULL)
+		return 0;
+	if ((ctl & 0x4) && dp_ol_from_vnet(m, &vh, 0, &sw) != 0) {
+		rte_pktmbuf_free(m); /* BAD_OFFLOAD, as a port drops it */
+		return 0;
+	}
+	if (rte_ring_enqueue(ports[(ctl & 3) % 3].rx, m) != 0) {
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	dp_worker_poll(dp, 0);
+	drain();
+	return 0;
+}
