@@ -780,6 +780,86 @@ dp_port_name(const struct dp *dp, uint16_t port)
 	return port_valid(dp, port) ? dp->ports[port]->name : NULL;
 }
 
+int
+dp_port_info(const struct dp *dp, uint16_t port, struct dp_port_info *info)
+{
+	const struct dp_port *p;
+
+	if (!port_valid(dp, port))
+		return ENOENT;
+	p = dp->ports[port];
+	*info = (struct dp_port_info){
+		.kind = p->kind,
+		.name = p->name,
+		.bridge = dp->port_bridge[port],
+		.trunk = p->trunk,
+		.access = p->access,
+		.parent = p->parent != NULL ? p->parent->id : DP_PORT_NONE,
+		.vid = p->vid,
+	};
+	return 0;
+}
+
+int
+dp_bridge_info(const struct dp *dp, uint16_t bridge, const char **name, uint16_t *mtu)
+{
+	if (!bridge_valid(dp, bridge))
+		return ENOENT;
+	*name = dp->bridges[bridge].name;
+	*mtu = dp->bridges[bridge].mtu;
+	return 0;
+}
+
+static void
+report(const char *what, void (*cb)(const char *what, void *arg), void *arg, unsigned int *n)
+{
+	cb(what, arg);
+	(*n)++;
+}
+
+unsigned int
+dp_check(const struct dp *dp, void (*cb)(const char *what, void *arg), void *arg)
+{
+	const struct dp_cfg *cfg = dp->cfg;
+	unsigned int n = 0, p, b;
+	char what[128];
+
+	for (p = 0; p < DP_MAX_PORTS; p++) {
+		const struct dp_port *port = dp->ports[p];
+
+		if (cfg->port[p] != port) {
+			snprintf(what, sizeof(what), "port %u (%s): %s the workers' configuration",
+				 p, port ? port->name : "(removed)",
+				 port ? "missing from" : "removed, but still in");
+			report(what, cb, arg, &n);
+		} else if (port != NULL && cfg->port_bridge[p] != dp->port_bridge[p]) {
+			snprintf(what, sizeof(what),
+				 "port %u (%s): on bridge %u, but on %u for the workers", p,
+				 port->name, dp->port_bridge[p], cfg->port_bridge[p]);
+			report(what, cb, arg, &n);
+		}
+		if (port != NULL && port->kind == DP_PORT_VLAN &&
+		    (cfg->vlan_map[port->parent->id] == NULL ||
+		     cfg->vlan_map[port->parent->id][port->vid] != p)) {
+			snprintf(what, sizeof(what),
+				 "port %u (%s): VLAN %u of port %u, not in the workers' VLAN map",
+				 p, port->name, port->vid, port->parent->id);
+			report(what, cb, arg, &n);
+		}
+	}
+	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+		uint16_t max_len = (uint16_t)(dp->bridges[b].mtu + RTE_ETHER_HDR_LEN);
+
+		if (dp->bridges[b].used && cfg->bridge[b].max_len != max_len) {
+			snprintf(what, sizeof(what), "bridge %u (%s): MTU %u, not the workers' %u",
+				 b, dp->bridges[b].name, dp->bridges[b].mtu,
+				 (unsigned int)(cfg->bridge[b].max_len - RTE_ETHER_HDR_LEN));
+			report(what, cb, arg, &n);
+		}
+	}
+	return n;
+}
+
 uint16_t
 dp_port_bridge(const struct dp *dp, uint16_t port)
 {

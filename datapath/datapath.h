@@ -272,6 +272,28 @@ int dp_port_set_bridge(struct dp *dp, uint16_t port, uint16_t bridge);
 /* Name given at dp_port_add(), or NULL for an unused id. */
 const char *dp_port_name(const struct dp *dp, uint16_t port);
 
+/* What a port is, for checks against the caller's records. */
+struct dp_port_info {
+	enum dp_port_kind kind;
+	const char *name;
+	uint16_t bridge;
+	bool trunk;
+	bool access;
+	uint16_t parent; /* vlan kind: the trunk's port id */
+	uint16_t vid;	 /* vlan kind */
+};
+
+/* Fill @info for @port. ENOENT if there is no such port. */
+int dp_port_info(const struct dp *dp, uint16_t port, struct dp_port_info *info);
+
+/* The name and MTU of @bridge. ENOENT if there is no such bridge. */
+int dp_bridge_info(const struct dp *dp, uint16_t bridge, const char **name, uint16_t *mtu);
+
+/* Compare what the workers use (the published snapshot) with the master
+ * state: call @cb once per difference, with a sentence; returns how many.
+ * Outside a batch there is none. */
+unsigned int dp_check(const struct dp *dp, void (*cb)(const char *what, void *arg), void *arg);
+
 /* Bridge a port is on, or DP_BRIDGE_NONE. */
 uint16_t dp_port_bridge(const struct dp *dp, uint16_t port);
 

@@ -65,6 +65,15 @@ void sd_objects_free(struct switchd *sd);
 
 /* The realised network whose datapath bridge is @dp_bridge, or NULL. */
 struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
+struct network *network_by_uuid(struct switchd *sd, const char *uuid);
+struct pif *pif_by_uuid(struct switchd *sd, const char *uuid);
+
+/* The crash-consistency check (netctl check, switchd/check.c): the store
+ * against switchd's objects, and those against what is realised (datapath
+ * bridges and ports, the workers' snapshot, host interfaces, VIF netdevs,
+ * vhost-user sockets). An array of records {object, uuid, name, problem},
+ * one per difference; empty if everything agrees. */
+json_t *sd_check(struct switchd *sd);
 
 /* MAC moves (see moves.c): call about once a second. Logs, for each port
  * that MACs moved to since its last line, one line at most every

@@ -138,7 +138,7 @@ uuid_valid(const char *s)
 
 /* Lookups. */
 
-static struct network *
+struct network *
 network_by_uuid(struct switchd *sd, const char *uuid)
 {
 	struct network *n;
@@ -171,7 +171,7 @@ network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge)
 	return NULL;
 }
 
-static struct pif *
+struct pif *
 pif_by_uuid(struct switchd *sd, const char *uuid)
 {
 	struct pif *p;
@@ -1907,6 +1907,13 @@ verb_fdb_flush(struct switchd *sd, struct sd_call *c)
 	}
 	if (n->realised)
 		dp_fdb_flush(sd->dp, n->dp_bridge, p);
+	return 0;
+}
+
+static int
+verb_check(struct switchd *sd, struct sd_call *c)
+{
+	c->result = sd_check(sd);
 	return 0;
 }
 

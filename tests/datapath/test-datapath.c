@@ -528,6 +528,40 @@ test_port_del_keeps_others(void **state)
 }
 
 static void
+count_difference(const char *what, void *arg)
+{
+	(void)what;
+	(*(unsigned int *)arg)++;
+}
+
+/* In a batch, new ports reach the workers at dp_batch_end(), all at once;
+ * dp_check() sees the difference meanwhile. A removal is at once. */
+static void
+test_batch_publishes_at_end(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0, *p1, *p2;
+	unsigned int n = 0;
+
+	p0 = tport_add(fx->br0);
+	assert_int_equal(dp_check(dp, count_difference, &n), 0);
+	dp_batch_begin(dp);
+	p1 = tport_add(fx->br0);
+	p2 = tport_add(fx->br0);
+	assert_int_equal(dp_check(dp, count_difference, &n), 2);
+	inject(p0, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, NULL), 0); /* not flooded to yet */
+	assert_int_equal(dp_port_del(dp, p0->id), 0);
+	assert_int_equal(dp_batch_end(dp), 0);
+	n = 0;
+	assert_int_equal(dp_check(dp, count_difference, &n), 0);
+	inject(p1, &mac_bcast, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(p2, &mac_b), 1);
+}
+
+static void
 test_lone_port_counts_no_destination(void **state)
 {
 	struct fixture *fx = *state;
@@ -1778,6 +1812,7 @@ main(int argc, char **argv)
 		T(test_flush_port_and_bridge),
 		T(test_aging),
 		T(test_port_del_keeps_others),
+		T(test_batch_publishes_at_end),
 		T(test_lone_port_counts_no_destination),
 		T(test_counters),
 		T(test_move_port_between_bridges),
@@ -1814,6 +1849,7 @@ main(int argc, char **argv)
 		T(test_bridges_are_separate),
 		T(test_flush_port_and_bridge),
 		T(test_port_del_keeps_others),
+		T(test_batch_publishes_at_end),
 		T(test_counters),
 		T(test_vlan_pop_push),
 		T(test_vlan_learning_per_bridge),

@@ -26,10 +26,9 @@ int
 fuzz_eal_start(const char *argv0, const char *name)
 {
 	static char prefix[64];
-	char *eal[] = {(char *)argv0,	 "--no-huge",	   "-m",	   "256",
-		       "--no-pci",	 "--no-telemetry", "--lcores",	   "0",
-		       "--log-level",	 "*:error",	   "--no-shconf", "--file-prefix",
-		       prefix,		 NULL};
+	char *eal[] = {(char *)argv0,	 "--no-huge",	  "-m",	  "256",	 "--no-pci",
+		       "--no-telemetry", "--lcores",	  "0",	  "--log-level", "*:error",
+		       "--no-shconf",	 "--file-prefix", prefix, NULL};
 
 	snprintf(prefix, sizeof(prefix), "sdfuzz-%s-%d", name, (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)

@@ -45,8 +45,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	uint16_t native, v10, port;
 
 	(void)argc;
-	if (fuzz_eal_start((*argv)[0], "frame") != 0 ||
-	    dp_create(&p, &dp) != 0 || dp_bridge_add(dp, "native", MTU, &native) != 0 ||
+	if (fuzz_eal_start((*argv)[0], "frame") != 0 || dp_create(&p, &dp) != 0 ||
+	    dp_bridge_add(dp, "native", MTU, &native) != 0 ||
 	    dp_bridge_add(dp, "v10", MTU, &v10) != 0) {
 		fprintf(stderr, "fuzz-frame: cannot start DPDK and the datapath\n");
 		return 1;
@@ -109,7 +109,8 @@ drain(void)
 					abort();
 				}
 				if (out[k]->pkt_len > MAX_SENT) {
-					fprintf(stderr, "fuzz-frame: %u-byte frame sent on port %u\n",
+					fprintf(stderr,
+						"fuzz-frame: %u-byte frame sent on port %u\n",
 						out[k]->pkt_len, i);
 					abort();
 				}

@@ -67,8 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz-request: a directory of its own");
 		return 1;
 	}
-	if (fuzz_eal_start((*argv)[0], "request") != 0 ||
-	    dp_create(&p, &sd.dp) != 0) {
+	if (fuzz_eal_start((*argv)[0], "request") != 0 || dp_create(&p, &sd.dp) != 0) {
 		fprintf(stderr, "fuzz-request: cannot start DPDK and the datapath\n");
 		return 1;
 	}
@@ -129,8 +128,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		if (!json_equal(before, after)) {
-			fprintf(stderr, "fuzz-request: refused (%s) but changed the configuration\n",
-				name);
+			fprintf(stderr,
+				"fuzz-request: refused (%s) but changed the configuration\n", name);
 			abort();
 		}
 		json_decref(after);

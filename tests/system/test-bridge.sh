@@ -178,6 +178,7 @@ check "kill -9 switchd again" sd_kill9
 xenbr0_index=$(ifindex xenbr0)
 check "switchd restarts on the same database" sd_start
 check "it adopted xenbr0 (the same interface, not a new one)" test "$(ifindex xenbr0)" = "$xenbr0_index"
+check "netctl check finds nothing to report" test "$(nctl check --json)" = "[]"
 after=$(snapshot)
 check "every object is listed again, unchanged" test "$before" = "$after"
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/#   /' | head

@@ -90,4 +90,6 @@ check "every object is listed again, unchanged" test "$before" = "$(snapshot)"
 check "the VLAN bridges' host interfaces were adopted, not made anew" \
 	test -n "$xapi0_index" -a "$(ip -n "$NS_HOST" -o link show xapi0 | cut -d: -f1)" = "$xapi0_index"
 check "no VIF was recorded as unplugged" bash -c "! grep -q 'not re-attached' $LOG"
+check "netctl check finds the store, switchd and what is realised in agreement" \
+	test "$(nctl check --json)" = "[]"
 check "switchd stops" sd_stop
