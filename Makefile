@@ -31,7 +31,7 @@ NETCTL_OBJ := $(call obj,$(CTL_SRC))
 UNIT_TESTS := $(B)/test-unit
 DP_TEST := $(B)/test-datapath
 
-.PHONY: all bench check check-asan demo fuzz fuzz-targets install uninstall format format-check \
+.PHONY: all bench check check-asan demo fuzz soak fuzz-targets install uninstall format format-check \
 	help clean setup tests
 
 DOCS := $(B)/man/switchd.8 $(B)/man/netctl.8 $(B)/netctl.bash-completion
@@ -155,6 +155,13 @@ fuzz:
 		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" fuzz-targets
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
+# 10,000 plug/unplug cycles with traffic under ASan and UBSan, then a
+# valgrind pass on the control plane (tests/soak/soak.sh; CYCLES=N).
+soak: setup
+	$(MAKE) all
+	$(MAKE) B=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all
+	@B=build-asan tests/soak/soak.sh
+
 demo: setup
 	$(MAKE) all
 	@scripts/demo.sh
@@ -225,6 +232,7 @@ help:
 	@echo "make check-asan the same tests built with AddressSanitizer and UBSan"
 	@echo "make demo       run switchd on a default topology in network namespaces"
 	@echo "make fuzz       each fuzz target under libFuzzer, ASan and UBSan for FUZZ_SECONDS"
+	@echo "make soak       10,000 VIF plug/unplug cycles with traffic under ASan/UBSan, valgrind"
 	@echo "make bench      Mpps through switchd vs Open vSwitch-DPDK vs testpmd (vhost-user),"
 	@echo "                and their idle CPU, first frame after idle and memory;"
 	@echo "                switching work in process (1 and 2 workers); plug latency and"

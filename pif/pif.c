@@ -16,6 +16,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
 #include <netlink/route/route.h>
 
 #include "../datapath/datapath.h"
@@ -135,6 +136,32 @@ pif_netdev_set_alias(const char *name, const char *alias)
 	}
 	rtnl_link_put(link);
 	nl_socket_free(sk);
+	return err;
+}
+
+int
+pif_netdev_set_noqueue(const char *name)
+{
+	struct rtnl_qdisc *q;
+	struct nl_sock *sk;
+	unsigned int ifindex = if_nametoindex(name);
+	int err;
+
+	if (ifindex == 0)
+		return ENODEV;
+	q = rtnl_qdisc_alloc();
+	if (q == NULL)
+		return ENOMEM;
+	err = nl_open(&sk);
+	if (err == 0) {
+		rtnl_tc_set_ifindex(TC_CAST(q), (int)ifindex);
+		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+		rtnl_tc_set_kind(TC_CAST(q), "noqueue");
+		err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+		err = err < 0 ? nl_err(err) : 0;
+		nl_socket_free(sk);
+	}
+	rtnl_qdisc_put(q);
 	return err;
 }
 

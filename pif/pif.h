@@ -114,6 +114,11 @@ int pif_netdev_each(int (*cb)(const struct pif_netdev *nd, void *arg), void *arg
 /* Set a netdev's alias (what "ip link" shows as "alias"). */
 int pif_netdev_set_alias(const char *name, const char *alias);
 
+/* Give a netdev the root qdisc noqueue, as a veth has: frames go straight
+ * to its driver. A multi-queue tap otherwise gets a pfifo_fast for each of
+ * its 256 possible queues, three 8 KB rings each: 6 MB of kernel memory. */
+int pif_netdev_set_noqueue(const char *name);
+
 /* Remove a netdev (RTM_DELLINK). ENODEV if there is none. */
 int pif_netdev_delete(const char *name);
 

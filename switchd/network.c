@@ -140,6 +140,8 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 
 		network_host_alias(net, instance, alias, sizeof(alias));
 		err = pif_netdev_set_alias(net->bridge, alias);
+		if (err == 0)
+			err = pif_netdev_set_noqueue(net->bridge);
 		if (err)
 			dp_port_del(dp, port);
 	}
