@@ -63,18 +63,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* @len bytes of @data in a chain of mbufs of at most @seg bytes each. */
+/* @len bytes of @data in a chain of mbufs of at most @seg bytes each
+ * (linked here at the tail: rte_pktmbuf_chain() walks the chain). */
 static struct rte_mbuf *
 chain_from(const uint8_t *data, size_t len, size_t seg)
 {
 	struct rte_mempool *mp = dp_mempool(dp);
-	struct rte_mbuf *head = NULL;
+	struct rte_mbuf *head = NULL, *last = NULL;
 
 	do {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 		size_t n;
 
-		if (m == NULL) {
+		if (m == NULL || (head != NULL && head->nb_segs == RTE_MBUF_MAX_NB_SEGS)) {
+			rte_pktmbuf_free(m);
 			rte_pktmbuf_free(head);
 			return NULL;
 		}
@@ -85,11 +87,12 @@ chain_from(const uint8_t *data, size_t len, size_t seg)
 		len -= n;
 		if (head == NULL) {
 			head = m;
-		} else if (rte_pktmbuf_chain(head, m) != 0) {
-			rte_pktmbuf_free(m);
-			rte_pktmbuf_free(head);
-			return NULL;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += m->data_len;
 		}
+		last = m;
 	} while (len > 0);
 	return head;
 }
