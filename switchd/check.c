@@ -24,8 +24,7 @@ struct check {
 };
 
 static void __attribute__((format(printf, 5, 6)))
-diff(struct check *ck, const char *object, const char *uuid, const char *name, const char *fmt,
-     ...)
+diff(struct check *ck, const char *object, const char *uuid, const char *name, const char *fmt, ...)
 {
 	json_t *rec = json_object();
 	char problem[256];
@@ -44,17 +43,17 @@ diff(struct check *ck, const char *object, const char *uuid, const char *name, c
 /* Store against objects ----------------------------------------------------- */
 
 /* Each persisted field that differs: "field (store: X, switchd: Y)". */
-#define FIELD_STR(ck, obj, what, f, st, mem)                                                \
-	do {                                                                                \
-		if (strcmp((st)->f, (mem)->f) != 0)                                         \
+#define FIELD_STR(ck, obj, what, f, st, mem)                                                     \
+	do {                                                                                     \
+		if (strcmp((st)->f, (mem)->f) != 0)                                              \
 			diff(ck, obj, (mem)->uuid, what, "%s: store has \"%s\", switchd \"%s\"", \
-			     #f, (st)->f, (mem)->f);                                        \
+			     #f, (st)->f, (mem)->f);                                             \
 	} while (0)
-#define FIELD_INT(ck, obj, what, f, st, mem)                                                \
-	do {                                                                                \
-		if ((long long)(st)->f != (long long)(mem)->f)                              \
-			diff(ck, obj, (mem)->uuid, what, "%s: store has %lld, switchd %lld", #f,  \
-			     (long long)(st)->f, (long long)(mem)->f);                      \
+#define FIELD_INT(ck, obj, what, f, st, mem)                                                     \
+	do {                                                                                     \
+		if ((long long)(st)->f != (long long)(mem)->f)                                   \
+			diff(ck, obj, (mem)->uuid, what, "%s: store has %lld, switchd %lld", #f, \
+			     (long long)(st)->f, (long long)(mem)->f);                           \
 	} while (0)
 
 static void
@@ -76,7 +75,8 @@ networks_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "network", n->bridge, group_fwd_mask, s, n);
 		FIELD_INT(ck, "network", n->bridge, mac_limit, s, n);
 		if (memcmp(&s->host_mac, &n->host_mac, sizeof(n->host_mac)) != 0)
-			diff(ck, "network", n->uuid, n->bridge, "host_mac differs from the store's");
+			diff(ck, "network", n->uuid, n->bridge,
+			     "host_mac differs from the store's");
 	}
 	TAILQ_FOREACH(s, &shadow->networks, next)
 		if (network_by_uuid(ck->sd, s->uuid) == NULL)
@@ -245,8 +245,8 @@ check_store(struct check *ck)
 
 /* Is datapath port @port what @object @name says: of @kind, on @bridge? */
 static bool
-port_is(struct check *ck, const char *object, const char *uuid, const char *name,
-	uint16_t port, enum dp_port_kind kind, uint16_t bridge, struct dp_port_info *info)
+port_is(struct check *ck, const char *object, const char *uuid, const char *name, uint16_t port,
+	enum dp_port_kind kind, uint16_t bridge, struct dp_port_info *info)
 {
 	if (dp_port_info(ck->sd->dp, port, info) != 0) {
 		diff(ck, object, uuid, name, "its datapath port %u does not exist", port);
@@ -323,9 +323,10 @@ check_pif(struct check *ck, struct pif *p)
 		return;
 	}
 	if (!port_is(ck, "PIF", p->uuid, p->device, p->dp_port,
-		     vlan ? DP_PORT_VLAN : (p->backend[0] && strcmp(p->backend, "af_packet") != 0
-						    ? DP_PORT_ETHDEV
-						    : DP_PORT_AF_PACKET),
+		     vlan ? DP_PORT_VLAN
+			  : (p->backend[0] && strcmp(p->backend, "af_packet") != 0
+				     ? DP_PORT_ETHDEV
+				     : DP_PORT_AF_PACKET),
 		     n->dp_bridge, &info))
 		return;
 	if (vlan) {
@@ -452,8 +453,8 @@ check_realised(struct check *ck)
 		struct dp_port_info info;
 
 		if (dp_port_info(sd->dp, (uint16_t)i, &info) == 0 && !port_owned(sd, (uint16_t)i))
-			diff(ck, "datapath", "", info.name, "port %u on bridge %u belongs to nothing",
-			     i, info.bridge);
+			diff(ck, "datapath", "", info.name,
+			     "port %u on bridge %u belongs to nothing", i, info.bridge);
 	}
 	for (i = 0; i < DP_MAX_BRIDGES; i++) {
 		const char *name;

@@ -801,6 +801,18 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* A list verb's filter on @key, tried before the record is built: a
+ * lookup by uuid or name (what the toolstack and the hotplug script do)
+ * then costs no record for every other object. The dispatcher still
+ * applies every filter to the records. */
+static bool
+prefilter(struct sd_call *c, const char *key, const char *value)
+{
+	const char *want = arg(c, key);
+
+	return want == NULL || strcmp(want, value) == 0;
+}
+
 static int
 verb_pif_list(struct switchd *sd, struct sd_call *c)
 {
@@ -808,7 +820,8 @@ verb_pif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(p, &sd->pifs, next)
-		json_array_append_new(c->result, pif_record(sd, p));
+		if (prefilter(c, "uuid", p->uuid) && prefilter(c, "device", p->device))
+			json_array_append_new(c->result, pif_record(sd, p));
 	return 0;
 }
 
@@ -1180,7 +1193,9 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(n, &sd->networks, next)
-		json_array_append_new(c->result, network_record(sd, n));
+		if (prefilter(c, "uuid", n->uuid) && prefilter(c, "bridge", n->bridge) &&
+		    prefilter(c, "name-label", n->name_label))
+			json_array_append_new(c->result, network_record(sd, n));
 	return 0;
 }
 
@@ -1776,7 +1791,9 @@ verb_vif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		json_array_append_new(c->result, vif_record(sd, v));
+		if (prefilter(c, "uuid", v->uuid) && prefilter(c, "vm-uuid", v->vm_uuid) &&
+		    prefilter(c, "network-uuid", v->network_uuid))
+			json_array_append_new(c->result, vif_record(sd, v));
 	return 0;
 }
 
