@@ -417,6 +417,7 @@ port_free(struct dp_port *port)
 {
 	if (port == NULL)
 		return;
+	free(port->vid_port);
 	rte_free(port->pw);
 	rte_free(port);
 }
@@ -563,7 +564,10 @@ dp_bridge_set_fdb_max(struct dp *dp, uint16_t bridge, uint32_t max)
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
 	dp->bridges[bridge].fdb_max = max;
-	fdb_limits_apply(dp);
+	if (dp->batch)
+		dp->batch_dirty = true; /* dp_batch_end() publishes: that applies it */
+	else
+		fdb_limits_apply(dp);
 	return 0;
 }
 
@@ -599,19 +603,32 @@ static bool port_valid(const struct dp *dp, uint16_t port);
 
 /* The VLAN port of @parent with VID @vid (any VID if @vid is DP_VLAN_IDS),
  * or NULL. */
+/* @parent's VLAN port for @vid (master state), or NULL. */
 static struct dp_port *
 vlan_port_find(const struct dp *dp, const struct dp_port *parent, uint16_t vid)
 {
-	unsigned int p;
+	if (parent->vid_port == NULL || parent->vid_port[vid] == DP_PORT_NONE)
+		return NULL;
+	return dp->ports[parent->vid_port[vid]];
+}
 
-	for (p = 0; p < DP_MAX_PORTS; p++) {
-		struct dp_port *port = dp->ports[p];
+/* Record @port (a VLAN port) in its trunk's map, or take it out. */
+static int
+vlan_port_link(struct dp_port *port, bool in)
+{
+	struct dp_port *parent = port->parent;
+	unsigned int v;
 
-		if (port != NULL && port->kind == DP_PORT_VLAN && port->parent == parent &&
-		    (vid == DP_VLAN_IDS || port->vid == vid))
-			return port;
+	if (parent->vid_port == NULL) {
+		parent->vid_port = malloc(DP_VLAN_IDS * sizeof(uint16_t));
+		if (parent->vid_port == NULL)
+			return ENOMEM;
+		for (v = 0; v < DP_VLAN_IDS; v++)
+			parent->vid_port[v] = DP_PORT_NONE;
 	}
-	return NULL;
+	parent->vid_port[port->vid] = in ? port->id : DP_PORT_NONE;
+	parent->n_vlans = (uint16_t)(parent->n_vlans + (in ? 1 : -1));
+	return 0;
 }
 
 static int
@@ -644,11 +661,13 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		if (err)
 			return err;
 	}
-	for (p = 0; p < DP_MAX_PORTS; p++)
+	/* Ids below the hint are taken. */
+	for (p = dp->port_hint; p < DP_MAX_PORTS; p++)
 		if (dp->ports[p] == NULL)
 			break;
 	if (p == DP_MAX_PORTS)
 		return ENOSPC;
+	dp->port_hint = (uint16_t)p;
 
 	port = rte_zmalloc("dp_port", sizeof(*port), RTE_CACHE_LINE_SIZE);
 	if (port == NULL)
@@ -683,11 +702,18 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	}
 	/* Entries left by an earlier port with this id become dead. */
 	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
+	if (port->kind == DP_PORT_VLAN && vlan_port_link(port, true) != 0) {
+		cls->close(port);
+		port_free(port);
+		return ENOMEM;
+	}
 	dp->ports[p] = port;
 	dp->port_bridge[p] = params->bridge;
 	err = dp_publish(dp);
 	if (err) {
 		dp->ports[p] = NULL;
+		if (port->kind == DP_PORT_VLAN)
+			vlan_port_link(port, false);
 		cls->close(port);
 		port_free(port);
 		return err;
@@ -710,13 +736,19 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 
 	if (!port_valid(dp, port_id))
 		return ENOENT;
-	if (vlan_port_find(dp, dp->ports[port_id], DP_VLAN_IDS) != NULL)
+	if (dp->ports[port_id]->n_vlans > 0)
 		return EBUSY; /* its VLANs go first */
 	port = dp->ports[port_id];
 	dp->ports[port_id] = NULL;
+	if (port->kind == DP_PORT_VLAN)
+		vlan_port_link(port, false);
+	if (port_id < dp->port_hint)
+		dp->port_hint = port_id;
 	err = dp_publish_now(dp); /* even in a batch: the workers must let go */
 	if (err) {
 		dp->ports[port_id] = port;
+		if (port->kind == DP_PORT_VLAN)
+			vlan_port_link(port, true);
 		return err;
 	}
 	/* After the grace period no worker polls the port or holds its frames. */
@@ -770,7 +802,10 @@ dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max)
 	if (!port_valid(dp, port))
 		return ENOENT;
 	dp->ports[port]->fdb_max = max;
-	fdb_limits_apply(dp);
+	if (dp->batch)
+		dp->batch_dirty = true;
+	else
+		fdb_limits_apply(dp);
 	return 0;
 }
 

@@ -104,6 +104,7 @@ struct dp {
 	struct dp_cfg *cfg;	  /* published snapshot; workers load it */
 	uint64_t cfg_gen;	  /* gen of the last snapshot built */
 	bool batch;		  /* dp_batch_begin(): additions wait for dp_batch_end() */
+	uint16_t port_hint;	  /* every port id below it is taken */
 	bool batch_dirty;	  /* something waits to be published */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;

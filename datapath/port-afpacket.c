@@ -248,15 +248,18 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
  * first plug. A record of another netdev of that name (another ifindex,
  * after a reboot or a VM's restart) is not this one's.
  */
-static void
+/* Merge the record a killed or stopped run left; true if it already says
+ * all of a->saved (nothing to write). */
+static bool
 saved_load(struct dp_afp *a)
 {
 	struct netdev_saved rec;
 	int set_up, gro, lro, ipv6;
+	bool same = false;
 	FILE *f;
 
 	if (a->saved_path[0] == '\0' || (f = fopen(a->saved_path, "re")) == NULL)
-		return;
+		return false;
 	if (fscanf(f, "%d %d %d %d %d %d", &rec.ifindex, &rec.mtu, &set_up, &gro, &lro, &ipv6) ==
 		    6 &&
 	    rec.ifindex == a->saved.ifindex) {
@@ -268,8 +271,12 @@ saved_load(struct dp_afp *a)
 		a->saved.gro_off |= gro != 0;
 		a->saved.lro_off |= lro != 0;
 		a->saved.ipv6_disabled |= ipv6 != 0;
+		same = rec.mtu == a->saved.mtu && (set_up != 0) == a->saved.set_up &&
+		       (gro != 0) == a->saved.gro_off && (lro != 0) == a->saved.lro_off &&
+		       (ipv6 != 0) == a->saved.ipv6_disabled;
 	}
 	fclose(f);
+	return same;
 }
 
 static void
@@ -478,6 +485,7 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 {
 	uint16_t n = params->trunk ? port->n_txq : 1, i;
 	struct dp_afp *a;
+	bool recorded;
 	int err;
 
 	if (strlen(params->name) >= IFNAMSIZ)
@@ -493,13 +501,14 @@ afp_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	err = netdev_prepare(a->dev, &a->saved);
 	if (err == 0 && params->netdev_mtu != 0)
 		err = netdev_mtu_set(a->dev, params->netdev_mtu, &a->saved);
-	saved_load(a);
+	recorded = saved_load(a);
 	if (err) {
 		afp_give_back(a);
 		free(a);
 		return err;
 	}
-	saved_store(a);
+	if (!recorded)
+		saved_store(a);
 	a->n_socks = n;
 	for (i = 0; i < n; i++)
 		a->fd[i] = -1;

@@ -43,6 +43,8 @@ struct dp_port {
 	bool fdb_frozen;		 /* learning nothing while it moves to another bridge */
 	uint16_t vid;			 /* vlan kind: the tag it pushes */
 	struct dp_port *parent;		 /* vlan kind: the trunk it sends through */
+	uint16_t *vid_port;		 /* trunk: VID -> its VLAN port (NULL: none yet) */
+	uint16_t n_vlans;		 /* trunk: how many VLAN ports it has */
 	char name[32];			 /* netdev or tap name */
 	const struct dp_port_class *cls; /* kind's operations */
 	uint16_t ethdev;		 /* ethdev kind: the port id */

@@ -97,6 +97,94 @@ network_host_alias(const struct network *net, const char *instance, char *out, s
 	snprintf(out, len, "%s network %s", instance, net->uuid);
 }
 
+/* At start-up: the taps of this instance that a killed switchd left,
+ * from one dump of the host's interfaces, sorted by name. */
+struct left_tap {
+	char name[IFNAMSIZ];
+	char alias[sizeof(((struct pif_netdev *)0)->alias)];
+	bool adopted;
+};
+
+static struct {
+	struct left_tap *taps;
+	size_t n, cap;
+	char prefix[48];
+	bool active;
+} left;
+
+static int
+left_tap_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct left_tap *)a)->name, ((const struct left_tap *)b)->name);
+}
+
+static int
+left_tap_add(const struct pif_netdev *nd, void *arg)
+{
+	(void)arg;
+	if (strcmp(nd->kind, "tun") != 0 || strncmp(nd->alias, left.prefix, strlen(left.prefix)) != 0)
+		return 0;
+	if (left.n == left.cap) {
+		size_t cap = left.cap ? 2 * left.cap : 64;
+		struct left_tap *t = realloc(left.taps, cap * sizeof(*t));
+
+		if (t == NULL)
+			return ENOMEM;
+		left.taps = t;
+		left.cap = cap;
+	}
+	snprintf(left.taps[left.n].name, sizeof(left.taps[0].name), "%s", nd->name);
+	snprintf(left.taps[left.n].alias, sizeof(left.taps[0].alias), "%s", nd->alias);
+	left.taps[left.n++].adopted = false;
+	return 0;
+}
+
+int
+network_adopt_begin(const char *instance)
+{
+	int err;
+
+	network_adopt_end_quiet();
+	snprintf(left.prefix, sizeof(left.prefix), "%s network ", instance);
+	err = pif_netdev_each(left_tap_add, NULL);
+	if (err) {
+		network_adopt_end_quiet();
+		return err;
+	}
+	qsort(left.taps, left.n, sizeof(left.taps[0]), left_tap_cmp);
+	left.active = true;
+	return 0;
+}
+
+static struct left_tap *
+left_tap_find(const char *name)
+{
+	struct left_tap key;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	return bsearch(&key, left.taps, left.n, sizeof(left.taps[0]), left_tap_cmp);
+}
+
+void
+network_adopt_end_quiet(void)
+{
+	free(left.taps);
+	left.taps = NULL;
+	left.n = left.cap = 0;
+	left.active = false;
+}
+
+void
+network_adopt_end(void (*removed)(const char *name, int err))
+{
+	size_t i;
+
+	for (i = 0; left.active && i < left.n; i++)
+		if (!left.taps[i].adopted)
+			removed(left.taps[i].name, pif_netdev_delete(left.taps[i].name));
+	network_adopt_end_quiet();
+}
+
 /* A host interface of that name exists: true if it is the tap a killed
  * switchd of this instance left for this network. */
 static bool
@@ -105,9 +193,14 @@ host_tap_ours(const struct network *net, const char *instance)
 	struct pif_netdev nd;
 	char alias[sizeof(nd.alias)];
 
+	network_host_alias(net, instance, alias, sizeof(alias));
+	if (left.active) {
+		const struct left_tap *t = left_tap_find(net->bridge);
+
+		return t != NULL && strcmp(t->alias, alias) == 0;
+	}
 	if (pif_netdev_get(net->bridge, &nd) != 0 || strcmp(nd.kind, "tun") != 0)
 		return false;
-	network_host_alias(net, instance, alias, sizeof(alias));
 	return strcmp(nd.alias, alias) == 0;
 }
 
@@ -149,6 +242,8 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 		dp_bridge_del(dp, bridge);
 		return err;
 	}
+	if (pp.adopt && left.active)
+		left_tap_find(net->bridge)->adopted = true;
 	net->dp_bridge = bridge;
 	net->host_port = port;
 	net->realised = true;

@@ -58,6 +58,14 @@ int network_mtu_parse(const char *s, uint16_t *mtu);
  * name is EEXIST. No-op if realised. */
 int network_realise(struct network *net, struct dp *dp, const char *instance);
 
+/* Start-up: list, from one dump of the host's interfaces, the taps a killed
+ * switchd of @instance left, for network_realise() to adopt without a
+ * query each. network_adopt_end() removes those no network adopted,
+ * telling @removed of each (err: 0 or why not), and forgets the list. */
+int network_adopt_begin(const char *instance);
+void network_adopt_end(void (*removed)(const char *name, int err));
+void network_adopt_end_quiet(void);
+
 /* The alias ("ip link" shows it) that marks the host interface of @net as
  * made by switchd @instance, so that a successor may adopt it. */
 void network_host_alias(const struct network *net, const char *instance, char *out, size_t len);

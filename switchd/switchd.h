@@ -35,6 +35,8 @@ struct switchd {
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;
 	TAILQ_HEAD(, vlan) vlans;
+	void *network_index; /* tsearch tree: networks by uuid */
+	void *vlan_index;    /* tsearch tree: VLANs by pseudo-PIF uuid */
 };
 
 /* Name of an error ("MAC_INVALID"), or NULL. */

@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,11 +140,72 @@ uuid_valid(const char *s)
 
 /* Lookups. */
 
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The indexes (tsearch trees of pointers to the key inside each object)
+ * make lookups by uuid O(log n); they are kept with the lists by
+ * network_add() and friends. A miss falls back to the list, so that a
+ * failed insertion (out of memory) costs time, never an object. */
+static void
+index_add(void **root, const char *key)
+{
+	if (tsearch(key, root, key_cmp) == NULL)
+		sd_log("warning", "out of memory for an index entry: lookups of %s are slower", key);
+}
+
+static void
+index_del(void **root, const char *key)
+{
+	const char *const *found = tfind(key, root, key_cmp);
+
+	/* Only the object's own key, not an equal one of another object. */
+	if (found != NULL && *found == key)
+		tdelete(key, root, key_cmp);
+}
+
+static void
+network_add(struct switchd *sd, struct network *n)
+{
+	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	index_add(&sd->network_index, n->uuid);
+}
+
+static void
+network_remove(struct switchd *sd, struct network *n)
+{
+	index_del(&sd->network_index, n->uuid);
+	TAILQ_REMOVE(&sd->networks, n, next);
+}
+
+static void
+vlan_add(struct switchd *sd, struct vlan *v)
+{
+	TAILQ_INSERT_TAIL(&sd->vlans, v, next);
+	index_add(&sd->vlan_index, v->untagged_pif);
+}
+
+static void
+vlan_remove(struct switchd *sd, struct vlan *v)
+{
+	index_del(&sd->vlan_index, v->untagged_pif);
+	TAILQ_REMOVE(&sd->vlans, v, next);
+}
+
 struct network *
 network_by_uuid(struct switchd *sd, const char *uuid)
 {
+	const char *const *found;
 	struct network *n;
 
+	if (uuid == NULL)
+		return NULL;
+	found = tfind(uuid, &sd->network_index, key_cmp);
+	if (found != NULL)
+		return (struct network *)(*found - offsetof(struct network, uuid));
 	TAILQ_FOREACH(n, &sd->networks, next)
 		if (strcmp(n->uuid, uuid) == 0)
 			return n;
@@ -230,8 +293,11 @@ vlan_by_uuid(struct switchd *sd, const char *uuid)
 static struct vlan *
 vlan_by_untagged(struct switchd *sd, const char *pif_uuid)
 {
+	const char *const *found = tfind(pif_uuid, &sd->vlan_index, key_cmp);
 	struct vlan *v;
 
+	if (found != NULL)
+		return (struct vlan *)(*found - offsetof(struct vlan, untagged_pif));
 	TAILQ_FOREACH(v, &sd->vlans, next)
 		if (strcmp(v->untagged_pif, pif_uuid) == 0)
 			return v;
@@ -559,7 +625,7 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 		free(p);
 		return store_err(c);
 	}
-	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	network_add(sd, n);
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
 	if (out != NULL)
 		*out = p;
@@ -574,7 +640,7 @@ pif_create_undo(struct switchd *sd, struct pif *p)
 	struct network *n = network_by_uuid(sd, p->network_uuid);
 
 	if (n != NULL) {
-		TAILQ_REMOVE(&sd->networks, n, next);
+		network_remove(sd, n);
 		free(n);
 	}
 	TAILQ_REMOVE(&sd->pifs, p, next);
@@ -1154,7 +1220,7 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 		free(n);
 		return store_err(c);
 	}
-	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	network_add(sd, n);
 	c->result = json_string(n->uuid);
 	return 0;
 }
@@ -1181,7 +1247,7 @@ verb_network_destroy(struct switchd *sd, struct sd_call *c)
 	err = network_unrealise(n, sd->dp);
 	if (err)
 		return dp_fail(c, err, n->bridge);
-	TAILQ_REMOVE(&sd->networks, n, next);
+	network_remove(sd, n);
 	free(n);
 	return 0;
 }
@@ -1335,7 +1401,7 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 		return store_err(c);
 	}
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
-	TAILQ_INSERT_TAIL(&sd->vlans, vlan, next);
+	vlan_add(sd, vlan);
 	c->result = json_string(vlan->uuid);
 	return 0;
 }
@@ -1364,7 +1430,7 @@ verb_vlan_destroy(struct switchd *sd, struct sd_call *c)
 		TAILQ_REMOVE(&sd->pifs, p, next);
 		free(p);
 	}
-	TAILQ_REMOVE(&sd->vlans, vlan, next);
+	vlan_remove(sd, vlan);
 	free(vlan);
 	return 0;
 }
@@ -2190,7 +2256,7 @@ load_network(struct network *n, void *arg)
 {
 	struct switchd *sd = arg;
 
-	TAILQ_INSERT_TAIL(&sd->networks, n, next);
+	network_add(sd, n);
 	return 0;
 }
 
@@ -2217,7 +2283,7 @@ load_vlan(struct vlan *v, void *arg)
 {
 	struct switchd *sd = arg;
 
-	TAILQ_INSERT_TAIL(&sd->vlans, v, next);
+	vlan_add(sd, v);
 	return 0;
 }
 
@@ -2241,7 +2307,6 @@ realise_vif(struct switchd *sd, struct vif *v)
 	struct sd_call c = {.params = NULL};
 	struct pif_plugged uplink;
 	bool vhost = v->vhost_path[0] != '\0', server = v->vhost_server;
-	struct pif_netdev nd;
 	struct network *n;
 	int err;
 
@@ -2249,8 +2314,9 @@ realise_vif(struct switchd *sd, struct vif *v)
 	snprintf(path, sizeof(path), "%s", v->vhost_path);
 	n = network_by_uuid(sd, v->network_uuid);
 	/* A vhost-user client port waits for its VM's socket; an af_packet
-	 * port needs its netdev now. */
-	if (!vhost && pif_netdev_get(ifname, &nd) != 0) {
+	 * port needs its netdev now (an ioctl, not a netlink query: a
+	 * start-up asks this of every VIF). */
+	if (!vhost && if_nametoindex(ifname) == 0) {
 		err = ENODEV;
 	} else if (n == NULL) {
 		err = ENOENT;
@@ -2292,38 +2358,11 @@ realise_vif(struct switchd *sd, struct vif *v)
 		sd_log("error", "VIF %s: cannot record detachment", v->uuid);
 }
 
-struct stale_taps {
-	struct switchd *sd;
-	char prefix[48];
-};
-
-static int
-forget_stale_tap(const struct pif_netdev *nd, void *arg)
-{
-	struct stale_taps *st = arg;
-	struct network *n = network_by_bridge(st->sd, nd->name);
-	int err;
-
-	if (strcmp(nd->kind, "tun") != 0 ||
-	    strncmp(nd->alias, st->prefix, strlen(st->prefix)) != 0 || (n != NULL && n->realised))
-		return 0;
-	err = pif_netdev_delete(nd->name);
-	sd_log(err ? "warning" : "info", "%s: host interface left by a killed switchd%s%s",
-	       nd->name, err ? ", not removed: " : ", removed", err ? strerror(err) : "");
-	return 0;
-}
-
-/* A killed switchd leaves its bridges' host interfaces (port-tap.c). Those
- * no network adopted at start-up (their network is gone from a restored
- * database, or cannot be realised) are removed. */
 static void
-forget_stale_taps(struct switchd *sd)
+left_tap_removed(const char *name, int err)
 {
-	struct stale_taps st = {.sd = sd};
-
-	snprintf(st.prefix, sizeof(st.prefix), "%s network ", sd->instance);
-	if (pif_netdev_each(forget_stale_tap, &st) != 0)
-		sd_log("warning", "cannot list host interfaces to remove those left behind");
+	sd_log(err ? "warning" : "info", "%s: host interface left by a killed switchd%s%s", name,
+	       err ? ", not removed: " : ", removed", err ? strerror(err) : "");
 }
 
 void
@@ -2336,6 +2375,8 @@ sd_realise_all(struct switchd *sd)
 
 	/* The workers take the whole configuration at once, at the end. */
 	dp_batch_begin(sd->dp);
+	if (network_adopt_begin(sd->instance) != 0)
+		sd_log("warning", "cannot list host interfaces: the bridges' are made anew");
 	TAILQ_FOREACH(p, &sd->pifs, next) {
 		if (!p->attached)
 			continue;
@@ -2362,7 +2403,9 @@ sd_realise_all(struct switchd *sd)
 	err = dp_batch_end(sd->dp);
 	if (err)
 		sd_log("error", "the datapath did not take the configuration: %s", strerror(err));
-	forget_stale_taps(sd);
+	/* Taps of this instance no network adopted (their network is gone
+	 * from a restored database, or cannot be realised) go. */
+	network_adopt_end(left_tap_removed);
 }
 
 void
@@ -2384,7 +2427,7 @@ sd_objects_free(struct switchd *sd)
 	struct vif *v;
 
 	while ((vlan = TAILQ_FIRST(&sd->vlans)) != NULL) {
-		TAILQ_REMOVE(&sd->vlans, vlan, next);
+		vlan_remove(sd, vlan);
 		free(vlan);
 	}
 	while ((v = TAILQ_FIRST(&sd->vifs)) != NULL) {
@@ -2398,7 +2441,7 @@ sd_objects_free(struct switchd *sd)
 		free(p);
 	}
 	while ((n = TAILQ_FIRST(&sd->networks)) != NULL) {
-		TAILQ_REMOVE(&sd->networks, n, next);
+		network_remove(sd, n);
 		free(n);
 	}
 }
