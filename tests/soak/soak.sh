@@ -91,7 +91,8 @@ VSWITCHD=$SD_TOP/build/switchd
 [ -x "$VSWITCHD" ] || { not_ok "build/switchd is not built (make)"; exit 1; }
 unset ASAN_OPTIONS UBSAN_OPTIONS
 vg_start() {
-	ip netns exec "$NS_HOST" valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+	ip netns exec "$NS_HOST" valgrind -q --fair-sched=yes --leak-check=full --show-leak-kinds=definite \
+		--errors-for-leak-kinds=definite \
 		--log-file="$WORK/valgrind.%p" "$VSWITCHD" --socket "$SOCK" --db "$WORK/vg.db" \
 		--pidfile "$PIDFILE" --log-file "$LOG" --no-huge --memory 256 --detach || return 1
 	SD_PID=$(cat "$PIDFILE")

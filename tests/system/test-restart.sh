@@ -78,7 +78,12 @@ t_gone=$EPOCHREALTIME
 sleep 2
 kill -INT "$(cat "$WORK/ping.bgpid")"
 wait "$(cat "$WORK/ping.bgpid")" 2>/dev/null
-t_ping=$(awk -F'[][]' -v k="$t_kill" '/bytes from/ && $2 > k { print $2; exit }' "$WORK/ping")
+# The reply that ended the outage: after the kill, the one that follows
+# the longest silence (replies already in flight at the kill come first).
+t_ping=$(awk -F'[][]' -v k="$t_kill" '/bytes from/ {
+		if ($2 > k && $2 - prev > gap) { gap = $2 - prev; t = $2 }
+		prev = $2 }
+	END { if (t) print t }' "$WORK/ping")
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "") print "never"; else printf "%.3f", b - a }'; }
 echo "# $NVLAN VLANs, $NVIF af_packet VIFs + 2 vhost-user VMs:" \
 	"kill -9 -> ready $(secs "$t_kill" "$t_ready") s," \
