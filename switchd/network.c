@@ -122,7 +122,8 @@ static int
 left_tap_add(const struct pif_netdev *nd, void *arg)
 {
 	(void)arg;
-	if (strcmp(nd->kind, "tun") != 0 || strncmp(nd->alias, left.prefix, strlen(left.prefix)) != 0)
+	if (strcmp(nd->kind, "tun") != 0 ||
+	    strncmp(nd->alias, left.prefix, strlen(left.prefix)) != 0)
 		return 0;
 	if (left.n == left.cap) {
 		size_t cap = left.cap ? 2 * left.cap : 64;

@@ -154,7 +154,8 @@ static void
 index_add(void **root, const char *key)
 {
 	if (tsearch(key, root, key_cmp) == NULL)
-		sd_log("warning", "out of memory for an index entry: lookups of %s are slower", key);
+		sd_log("warning", "out of memory for an index entry: lookups of %s are slower",
+		       key);
 }
 
 static void
