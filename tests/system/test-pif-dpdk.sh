@@ -126,6 +126,8 @@ check "VM10 still leaves tagged after the restart: its VLAN came back" \
 sd_kill9
 check "switchd starts after kill -9" sd_start
 check "VM1 pings upstream after kill -9" ping_until "${P}vm1" 198.18.1.254 5
+check "netctl check: the DPDK PIF's ethdev port and everything else as stored" \
+	test "$(nctl check --json)" = "[]"
 
 # Forget releases the device: a new PIF can take it.
 nctl vif-unplug uuid="$VIF10"

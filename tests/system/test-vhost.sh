@@ -155,6 +155,8 @@ check "vif-plug vhost-user-mode=server creates the socket" bash -c \
 	"$NETCTL --socket $SOCK vif-plug uuid=$VIF3 vhost-user=$WORK/vm3.sock vhost-user-mode=server domid=3 && [ -S $WORK/vm3.sock ]"
 guest_start guest3 "$WORK/vm3.sock:vh3:client"
 check "a VM connecting to switchd's socket: vm3 pings vm1" ping_until "${P}vm3" 198.18.0.1 10
+check "netctl check: vhost-user ports (client and server) and their sockets as stored" \
+	test "$(nctl check --json)" = "[]"
 # (A restart does not bring a server-mode port back to testpmd: its
 # virtio-user client does not reconnect. QEMU's does, with reconnect=N.)
 
