@@ -302,11 +302,15 @@ dp_batch_begin(struct dp *dp)
 int
 dp_batch_end(struct dp *dp)
 {
+	int err;
+
 	dp->batch = false;
 	if (!dp->batch_dirty)
 		return 0;
-	dp->batch_dirty = false;
-	return dp_publish_now(dp);
+	err = dp_publish_now(dp);
+	if (err == 0)
+		dp->batch_dirty = false; /* else the next change publishes it all */
+	return err;
 }
 
 int
@@ -601,9 +605,7 @@ port_class(enum dp_port_kind kind)
 
 static bool port_valid(const struct dp *dp, uint16_t port);
 
-/* The VLAN port of @parent with VID @vid (any VID if @vid is DP_VLAN_IDS),
- * or NULL. */
-/* @parent's VLAN port for @vid (master state), or NULL. */
+/* @parent's VLAN port for @vid (1..4094; master state), or NULL. */
 static struct dp_port *
 vlan_port_find(const struct dp *dp, const struct dp_port *parent, uint16_t vid)
 {
@@ -813,6 +815,16 @@ const char *
 dp_port_name(const struct dp *dp, uint16_t port)
 {
 	return port_valid(dp, port) ? dp->ports[port]->name : NULL;
+}
+
+int
+dp_port_tap_persist(struct dp *dp, uint16_t port)
+{
+	if (!port_valid(dp, port))
+		return ENOENT;
+	if (dp->ports[port]->kind != DP_PORT_TAP)
+		return EINVAL;
+	return dp_tap_persist(dp->ports[port]);
 }
 
 int

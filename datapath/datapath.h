@@ -272,6 +272,12 @@ int dp_port_set_bridge(struct dp *dp, uint16_t port, uint16_t bridge);
 /* Name given at dp_port_add(), or NULL for an unused id. */
 const char *dp_port_name(const struct dp *dp, uint16_t port);
 
+/* Make a tap port persistent: the kernel keeps its interface when the
+ * process dies (for a successor to adopt, params->adopt); closing the port
+ * still removes it. Call it once the caller has marked the interface as
+ * its own. EINVAL for another kind. */
+int dp_port_tap_persist(struct dp *dp, uint16_t port);
+
 /* What a port is, for checks against the caller's records. */
 struct dp_port_info {
 	enum dp_port_kind kind;

@@ -4,8 +4,9 @@
  * the bridge (xenbr0), so that the host can have an address on the
  * network. The interface disappears with the port.
  *
- * Restart: the tap is persistent (TUNSETPERSIST) and multi-queue. Closing
- * the port makes it transient first, so that the kernel removes it; a
+ * Restart: the tap is multi-queue, and persistent (TUNSETPERSIST) once the
+ * caller has marked it as its own (dp_port_tap_persist()). Closing the
+ * port makes it transient first, so that the kernel removes it; a
  * switchd that is killed leaves it, addresses and routes included, for its
  * successor to adopt (params->adopt) by attaching a queue of its own,
  * which it can do while the dying process still holds its queue. The
@@ -106,7 +107,7 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	if (!params->adopt)
 		ifr.ifr_flags |= IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", params->name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
 		close(fd);
 		return err;
@@ -131,8 +132,6 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 	}
 	if (err) {
-		if (!params->adopt)
-			ioctl(fd, TUNSETPERSIST, 0);
 		close(fd);
 		return err;
 	}
@@ -140,6 +139,12 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	port->mp = mp;
 	port->n_rxq = 1; /* one reader; every worker may write */
 	return 0;
+}
+
+int
+dp_tap_persist(struct dp_port *port)
+{
+	return ioctl(port->fd, TUNSETPERSIST, 1) < 0 ? errno : 0;
 }
 
 static void

@@ -164,4 +164,7 @@ extern const struct dp_port_class dp_port_class_vhost;
  * closed on a thread of their own, see port-afpacket.c). */
 void dp_afpacket_drain(void);
 
+/* Make tap port @port persistent: it outlives the process (port-tap.c). */
+int dp_tap_persist(struct dp_port *port);
+
 #endif

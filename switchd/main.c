@@ -531,7 +531,7 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	server_destroy(srv);
+	server_stop(srv);
 	/* Ports first, then the DPDK devices they used (giving their buffers
 	 * back), then the datapath and its pools. */
 	dp_stop(sd.dp);
@@ -541,5 +541,7 @@ out:
 	if (o.pidfile && rc == 0)
 		unlink(o.pidfile);
 	dp_eal_cleanup();
+	/* Until now a successor would adopt taps this process is removing. */
+	server_destroy(srv);
 	return rc;
 }

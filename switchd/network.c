@@ -213,12 +213,16 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 		.name = net->bridge,
 		.mtu = net->mtu,
 	};
+	unsigned int ifindex;
 	uint16_t bridge, port;
 	int err;
 
 	if (net->realised)
 		return 0;
-	pp.adopt = if_nametoindex(net->bridge) != 0 && host_tap_ours(net, instance);
+	ifindex = if_nametoindex(net->bridge);
+	pp.adopt = ifindex != 0 && host_tap_ours(net, instance);
+	if (ifindex != 0 && !pp.adopt)
+		return EEXIST; /* someone else's: before the datapath is touched */
 	err = dp_bridge_add(dp, net->bridge, net->mtu, &bridge);
 	if (err)
 		return err;
@@ -229,6 +233,13 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 		err = dp_bridge_set_fdb_max(dp, bridge, net->mac_limit);
 	if (err == 0)
 		err = dp_port_add(dp, &pp, &port);
+	/* The tap to adopt may have gone since it was found (the attach then
+	 * made a new one): mark it as a new one. */
+	if (err == 0 && pp.adopt && if_nametoindex(net->bridge) != ifindex)
+		pp.adopt = false;
+	/* Marked as ours, without a queue discipline, and only then
+	 * persistent: a switchd killed before that leaves no tap that its
+	 * successor would not know as its own. */
 	if (err == 0 && !pp.adopt) {
 		char alias[128];
 
@@ -236,6 +247,8 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 		err = pif_netdev_set_alias(net->bridge, alias);
 		if (err == 0)
 			err = pif_netdev_set_noqueue(net->bridge);
+		if (err == 0)
+			err = dp_port_tap_persist(dp, port);
 		if (err)
 			dp_port_del(dp, port);
 	}

@@ -120,7 +120,7 @@ pid_exiting(pid_t pid)
 	if (p == NULL ||
 	    sscanf(p + 1,
 		   " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
-		   " %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u %llu",
+		   " %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %llu",
 		   &state, &flags, &sigpending) != 3)
 		return false;
 	return state == 'Z' || state == 'X' || (flags & 0x4) != 0 /* PF_EXITING */ ||
@@ -611,17 +611,28 @@ server_run(struct server *srv)
 }
 
 void
-server_destroy(struct server *srv)
+server_stop(struct server *srv)
 {
-	if (srv == NULL)
+	if (srv == NULL || srv->lfd < 0)
 		return;
 	while (!TAILQ_EMPTY(&srv->reading))
 		client_close(srv, TAILQ_FIRST(&srv->reading));
 	while (!TAILQ_EMPTY(&srv->writing))
 		client_close(srv, TAILQ_FIRST(&srv->writing));
 	close(srv->lfd);
+	srv->lfd = -1;
 	unlink(srv->path);
-	close(srv->lock_fd); /* last: the path was ours until now */
 	close(srv->epfd);
+	srv->epfd = -1;
+}
+
+void
+server_destroy(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->lfd >= 0)
+		server_stop(srv);
+	close(srv->lock_fd); /* last: the taps and the path were ours until now */
 	free(srv);
 }

@@ -47,7 +47,12 @@ int server_create(const char *path, const char *group, struct switchd *sd, struc
  * the reply (a new reference). */
 json_t *server_request(struct switchd *sd, const char *buf, size_t len);
 
-/* Close every connection and the socket; removes the socket file. */
+/* Close every connection and the socket; removes the socket file. The
+ * instance's lock is kept: the process still owns its taps. */
+void server_stop(struct server *srv);
+
+/* server_stop() if not done, then release the lock (last thing at exit:
+ * a successor may take over from then on). */
 void server_destroy(struct server *srv);
 
 /* A descriptor to poll() for input: it is readable when server_run() has

@@ -1575,7 +1575,7 @@ vif_by_vhost_path(struct switchd *sd, const char *path)
 	struct vif *v;
 
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (v->attached && strcmp(v->vhost_path, path) == 0)
+		if ((v->attached || v->pending) && strcmp(v->vhost_path, path) == 0)
 			return v;
 	return NULL;
 }
@@ -1660,9 +1660,10 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	}
 	if (path != NULL) {
 		vif_vhost_port_name(v, domid, name);
-		if (vif_by_vhost_path(sd, path) != NULL)
+		o = vif_by_vhost_path(sd, path);
+		if (o != NULL && o != v) /* itself: a pending VIF plugged again */
 			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s is the socket of VIF %s", path,
-				    vif_by_vhost_path(sd, path)->uuid);
+				    o->uuid);
 		ifname = name;
 	} else if (strlen(ifname) >= IFNAMSIZ || (err = pif_netdev_get(ifname, &nd)) == ENODEV) {
 		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
@@ -1672,6 +1673,8 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		return not_ethernet(c, ifname);
 	}
 	o = vif_by_ifname(sd, ifname);
+	if (o == v) /* a pending VIF plugged again through its own netdev */
+		o = NULL;
 	if (o != NULL || pif_by_device(sd, ifname) != NULL || network_by_bridge(sd, ifname) != NULL)
 		return fail(c, SD_E_NETDEV_IN_USE, "%s is a port already%s%s", ifname,
 			    o != NULL ? " of VIF " : "", o != NULL ? o->uuid : "");
@@ -2301,8 +2304,8 @@ sd_load(struct switchd *sd)
  * recorded. Any other failure leaves the store as it is and the VIF
  * pending, to be tried again (sd_retry_pending()): a start-up must not
  * forget a VM's plug because a resource was briefly busy. */
-static void
-realise_vif(struct switchd *sd, struct vif *v)
+static int
+realise_vif(struct switchd *sd, struct vif *v, bool retry)
 {
 	char ifname[IFNAMSIZ], path[VIF_VHOST_PATH_MAX];
 	struct sd_call c = {.params = NULL};
@@ -2324,8 +2327,13 @@ realise_vif(struct switchd *sd, struct vif *v)
 	} else {
 		/* As a plug: the network's uplink first. A VM whose uplink
 		 * cannot come back keeps its local ports. */
-		if (attach_network(sd, &c, n, &uplink) != 0)
+		if (attach_network(sd, &c, n, &uplink) != 0) {
+			/* A retry waits for the uplink too: its failed plug
+			 * is rolled back with the rest. */
+			if (retry)
+				return EAGAIN;
 			sd_log("warning", "VIF %s: %s", v->uuid, c.msg);
+		}
 		err = network_realise(n, sd->dp, sd->instance);
 	}
 	if (err == 0) {
@@ -2339,14 +2347,14 @@ realise_vif(struct switchd *sd, struct vif *v)
 		if (v->pending)
 			sd_log("info", "VIF %s (%s): re-attached", v->uuid, vhost ? path : ifname);
 		v->pending = false;
-		return;
+		return 0;
 	}
 	if (err != ENODEV && err != ENOENT) {
 		if (!v->pending)
 			sd_log("warning", "VIF %s (%s): not re-attached yet, retrying: %s", v->uuid,
 			       vhost ? path : ifname, strerror(err));
 		v->pending = true;
-		return;
+		return err;
 	}
 	/* The VM went away while we were down: record that. */
 	sd_log("info", "VIF %s (%s): not re-attached: %s", v->uuid, vhost ? path : ifname,
@@ -2357,6 +2365,7 @@ realise_vif(struct switchd *sd, struct vif *v)
 	v->vhost_server = false;
 	if (store_vif_put(sd->store, v) != 0)
 		sd_log("error", "VIF %s: cannot record detachment", v->uuid);
+	return 0;
 }
 
 static void
@@ -2377,7 +2386,7 @@ sd_realise_all(struct switchd *sd)
 	/* The workers take the whole configuration at once, at the end. */
 	dp_batch_begin(sd->dp);
 	if (network_adopt_begin(sd->instance) != 0)
-		sd_log("warning", "cannot list host interfaces: the bridges' are made anew");
+		sd_log("warning", "cannot list host interfaces: each bridge's is looked up alone");
 	TAILQ_FOREACH(p, &sd->pifs, next) {
 		if (!p->attached)
 			continue;
@@ -2398,7 +2407,7 @@ sd_realise_all(struct switchd *sd)
 	TAILQ_FOREACH(v, &sd->vifs, next) {
 		if (v->attached) {
 			v->attached = false;
-			realise_vif(sd, v);
+			realise_vif(sd, v, false);
 		}
 	}
 	err = dp_batch_end(sd->dp);
@@ -2414,9 +2423,20 @@ sd_retry_pending(struct switchd *sd)
 {
 	struct vif *v;
 
-	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (v->pending)
-			realise_vif(sd, v);
+	if (sd->diverged[0] != '\0')
+		return;
+	TAILQ_FOREACH(v, &sd->vifs, next) {
+		/* In a transaction, as a verb: the uplink's plug records the
+		 * PIF first and counts on a rollback if it fails. */
+		if (!v->pending || store_begin(sd->store) != 0)
+			continue;
+		if (realise_vif(sd, v, true) == 0) {
+			if (store_commit(sd->store) != 0)
+				sd_log("error", "VIF %s: cannot record its plug", v->uuid);
+		} else {
+			store_rollback(sd->store);
+		}
+	}
 }
 
 void

@@ -74,7 +74,8 @@ run_path(const char *path)
 
 		if (names[i]->d_name[0] != '.' && rc == 0) {
 			snprintf(child, sizeof(child), "%s/%s", path, names[i]->d_name);
-			rc = run_file(child);
+			if (stat(child, &st) == 0 && S_ISREG(st.st_mode))
+				rc = run_file(child);
 		}
 		free(names[i]);
 	}

@@ -202,6 +202,11 @@ check "VM3's VIF is not plugged yet" \
 	test "$(nctl vif-list uuid="$VIF3" params=currently-attached --minimal)" = false
 check "the log says it is retried" grep -q "VIF $VIF3 .*not re-attached yet, retrying" "$LOG"
 ip -n "$NS_HOST" link del "$BR_INT"
+# The hotplug script's call for a VIF the toolstack sees unplugged: taken
+# at once (the retry may not have come yet), not refused as its own
+# netdev being in use.
+check "vif-plug of the pending VIF through its own netdev is taken" \
+	nctl vif-plug uuid="$VIF2B" ifname=vif2.1 replace=true
 plugged_within() {
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do
