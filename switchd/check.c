@@ -377,24 +377,23 @@ check_vif(struct check *ck, struct vif *v)
 		     v->vhost_path);
 }
 
-/* Is datapath port @port some object's? */
-static bool
-port_owned(struct switchd *sd, uint16_t port)
+/* Mark in @owned (DP_MAX_PORTS entries) the datapath ports some object has. */
+static void
+ports_owned(struct switchd *sd, bool *owned)
 {
 	struct network *n;
 	struct pif *p;
 	struct vif *v;
 
 	TAILQ_FOREACH(n, &sd->networks, next)
-		if (n->realised && n->host_port == port)
-			return true;
+		if (n->realised && n->host_port < DP_MAX_PORTS)
+			owned[n->host_port] = true;
 	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (p->attached && p->dp_port == port)
-			return true;
+		if (p->attached && p->dp_port < DP_MAX_PORTS)
+			owned[p->dp_port] = true;
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (v->attached && v->dp_port == port)
-			return true;
-	return false;
+		if (v->attached && v->dp_port < DP_MAX_PORTS)
+			owned[v->dp_port] = true;
 }
 
 static void
@@ -428,6 +427,7 @@ check_realised(struct check *ck)
 {
 	struct switchd *sd = ck->sd;
 	struct leftovers lo = {.ck = ck};
+	bool *owned;
 	struct network *n;
 	struct pif *p;
 	struct vif *v;
@@ -449,12 +449,19 @@ check_realised(struct check *ck)
 			diff(ck, "VIF", v->uuid, v->ifname[0] ? v->ifname : v->vhost_path,
 			     "plugged in the store, not yet realised (retried every second)");
 	}
-	for (i = 0; i < DP_MAX_PORTS; i++) {
-		struct dp_port_info info;
+	owned = calloc(DP_MAX_PORTS, sizeof(*owned));
+	if (owned == NULL) {
+		diff(ck, "switchd", "", "", "out of memory: datapath ports not checked");
+	} else {
+		ports_owned(sd, owned);
+		for (i = 0; i < DP_MAX_PORTS; i++) {
+			struct dp_port_info info;
 
-		if (dp_port_info(sd->dp, (uint16_t)i, &info) == 0 && !port_owned(sd, (uint16_t)i))
-			diff(ck, "datapath", "", info.name,
-			     "port %u on bridge %u belongs to nothing", i, info.bridge);
+			if (!owned[i] && dp_port_info(sd->dp, (uint16_t)i, &info) == 0)
+				diff(ck, "datapath", "", info.name,
+				     "port %u on bridge %u belongs to nothing", i, info.bridge);
+		}
+		free(owned);
 	}
 	for (i = 0; i < DP_MAX_BRIDGES; i++) {
 		const char *name;

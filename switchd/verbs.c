@@ -148,14 +148,18 @@ key_cmp(const void *a, const void *b)
 
 /* The indexes (tsearch trees of pointers to the key inside each object)
  * make lookups by uuid O(log n); they are kept with the lists by
- * network_add() and friends. A miss falls back to the list, so that a
- * failed insertion (out of memory) costs time, never an object. */
+ * network_add() and friends. After a failed insertion (out of memory) a
+ * miss falls back to the list: it costs time, never an object. */
+/* Set when an insertion failed: lookups that miss then search the lists. */
+static bool index_incomplete;
+
 static void
 index_add(void **root, const char *key)
 {
-	if (tsearch(key, root, key_cmp) == NULL)
-		sd_log("warning", "out of memory for an index entry: lookups of %s are slower",
-		       key);
+	if (tsearch(key, root, key_cmp) == NULL) {
+		index_incomplete = true;
+		sd_log("warning", "out of memory for an index entry: lookups search the lists");
+	}
 }
 
 static void
@@ -207,6 +211,8 @@ network_by_uuid(struct switchd *sd, const char *uuid)
 	found = tfind(uuid, &sd->network_index, key_cmp);
 	if (found != NULL)
 		return (struct network *)(*found - offsetof(struct network, uuid));
+	if (!index_incomplete && sd->network_index != NULL)
+		return NULL;
 	TAILQ_FOREACH(n, &sd->networks, next)
 		if (strcmp(n->uuid, uuid) == 0)
 			return n;
@@ -299,6 +305,8 @@ vlan_by_untagged(struct switchd *sd, const char *pif_uuid)
 
 	if (found != NULL)
 		return (struct vlan *)(*found - offsetof(struct vlan, untagged_pif));
+	if (!index_incomplete && sd->vlan_index != NULL)
+		return NULL;
 	TAILQ_FOREACH(v, &sd->vlans, next)
 		if (strcmp(v->untagged_pif, pif_uuid) == 0)
 			return v;
