@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -412,6 +413,11 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	char buf[PATH_MAX];
 
+	/* The datapath's configuration snapshot (half a megabyte, one per
+	 * change) is allocated fresh from the kernel, zeroed as touched: with
+	 * glibc's threshold left to rise (as large replies are freed), it
+	 * would come from the heap and be cleared whole every time. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	err = parse_options(argc, argv, &o);
 	if (err)
 		return err;
