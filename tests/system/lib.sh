@@ -233,6 +233,20 @@ vif_for() {
 	echo "$uuid"
 }
 
+# vif_netdevs PREFIX PEER N: N veth pairs PREFIX0..PREFIX<N-1> (peers
+# PEER0..) in the host namespace, both ends up, made in one batch: the
+# netdevs VIFs plug through. Call it after pif-scan (which takes veths
+# for NICs).
+vif_netdevs() {
+	local i
+	for ((i = 0; i < $3; i++)); do
+		echo "link add $1$i type veth peer name $2$i"
+		echo "link set $1$i up"
+		echo "link set $2$i up"
+	done >"$WORK/links"
+	ip -n "$NS_HOST" -b "$WORK/links"
+}
+
 # topo_configure: PIFs, the internal network and the VIFs, all plugged.
 # Sets NET0, NET_INT, PIF0, PIF1, VIF1, VIF2, VIF2B, VIF3.
 topo_configure() {

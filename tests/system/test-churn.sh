@@ -16,12 +16,7 @@ ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP" &&
 	ip -n "$NS_UP" link set up0 up || { not_ok "create eth0"; exit 1; }
 check "switchd starts" sd_start
 check "pif-scan finds eth0" nctl pif-scan
-for ((i = 0; i < NETDEVS; i++)); do
-	echo "link add ${P}c$i type veth peer name ${P}d$i"
-	echo "link set ${P}c$i up"
-	echo "link set ${P}d$i up"
-done >"$WORK/links"
-check "create $NETDEVS VIF netdevs" ip -n "$NS_HOST" -b "$WORK/links"
+check "create $NETDEVS VIF netdevs" vif_netdevs "${P}c" "${P}d" "$NETDEVS"
 check "netctl check finds nothing to report on a fresh switch" test "$(nctl check --json)" = "[]"
 
 # A difference it must see: a plugged VIF's netdev taken away behind its back.

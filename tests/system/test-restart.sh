@@ -21,14 +21,7 @@ ip link add eth0 netns "$NS_HOST" type veth peer name up0 netns "$NS_UP" &&
 	ip -n "$NS_UP" link set up0 up || { not_ok "create eth0"; exit 1; }
 check "switchd starts" sd_start
 check "pif-scan finds eth0" nctl pif-scan
-# The VIFs' netdevs (after pif-scan, which takes veths for NICs): veth
-# pairs in the host namespace, both ends up.
-for ((i = 0; i < NVIF; i++)); do
-	echo "link add ${P}v$i type veth peer name ${P}w$i"
-	echo "link set ${P}v$i up"
-	echo "link set ${P}w$i up"
-done >"$WORK/links"
-check "create $NVIF VIF netdevs" ip -n "$NS_HOST" -b "$WORK/links"
+check "create $NVIF VIF netdevs" vif_netdevs "${P}v" "${P}w" "$NVIF"
 vm_link "${P}vm1" eth0 vh1 198.18.1.1/24 && vm_link "${P}vm2" eth0 vh2 198.18.1.2/24 &&
 	ip -n "$NS_HOST" link set vh1 up && ip -n "$NS_HOST" link set vh2 up ||
 	{ not_ok "create the VMs"; exit 1; }
