@@ -19,7 +19,7 @@ LIB_SRC := lib/mac.c lib/text.c
 DP_SRC := $(wildcard datapath/*.c)
 OBJ_MODULE_SRC := pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c
 SWITCHD_SRC := $(wildcard switchd/*.c)
-CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c
+CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c switchd/verb-table.c
 
 .SECONDEXPANSION:
 
@@ -56,7 +56,7 @@ $(B)/netctl: $(NETCTL_OBJ)
 	$(Q)$(CC) $(NETCTL_LINK) -o $@ $^ $(shell pkg-config --libs jansson) $(SAN)
 
 # Man pages and completion, generated from the tables the programs use.
-$(B)/gen-doc: $(call obj,tools/gen-doc.c)
+$(B)/gen-doc: $(call obj,tools/gen-doc.c switchd/verb-table.c)
 	$(Q)$(CC) -o $@ $^ $(SAN)
 
 $(B)/man/%.8: $(B)/gen-doc

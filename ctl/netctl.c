@@ -24,31 +24,6 @@
 /* A verb may take this long (pif-scan, plugging a port). */
 #define REPLY_TIMEOUT_MS 60000
 
-struct verb_help {
-	const char *name;
-	const char *required;
-	const char *optional;
-	unsigned int flags;
-	const char *summary;
-};
-
-static const struct verb_help verbs[] = {
-#define SD_VERB(handler, name, req, opt, flags, summary) {name, req, opt, flags, summary},
-#include "../switchd/verbs.def"
-#undef SD_VERB
-};
-
-static const struct verb_help *
-verb_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
-	return NULL;
-}
-
 static void
 print_keys(FILE *f, const char *list, bool optional)
 {
@@ -60,7 +35,7 @@ print_keys(FILE *f, const char *list, bool optional)
 }
 
 static void
-verb_usage(FILE *f, const struct verb_help *v)
+verb_usage(FILE *f, const struct sd_verb *v)
 {
 	fprintf(f, "%s", v->name);
 	print_keys(f, v->required, false);
@@ -90,9 +65,9 @@ usage(FILE *f)
 		   "       netctl help [VERB]\n\n"
 		   "The socket defaults to $SWITCHD_SOCKET, else /run/switchd/switchd.sock.\n\n"
 		   "verbs:\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		fprintf(f, "  %-20s ", verbs[i].name);
-		text_wrap(f, verbs[i].summary, 23, 23, 79);
+	for (i = 0; i < sd_n_verbs; i++) {
+		fprintf(f, "  %-20s ", sd_verbs[i].name);
+		text_wrap(f, sd_verbs[i].summary, 23, 23, 79);
 	}
 }
 
@@ -216,13 +191,13 @@ print_minimal(json_t *recs)
 static int
 help(const char *verb)
 {
-	const struct verb_help *v;
+	const struct sd_verb *v;
 
 	if (verb == NULL) {
 		usage(stdout);
 		return 0;
 	}
-	v = verb_find(verb);
+	v = sd_verb_find(verb);
 	if (v == NULL) {
 		fprintf(stderr, "UNKNOWN_VERB: no verb %s (see netctl help)\n", verb);
 		return 1;

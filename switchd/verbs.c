@@ -34,14 +34,6 @@ struct sd_call {
 
 typedef int (*sd_handler)(struct switchd *sd, struct sd_call *c);
 
-struct sd_verb {
-	const char *name;
-	const char *required;
-	const char *optional;
-	unsigned int flags;
-	sd_handler handler;
-};
-
 static const char *const error_names[] = {[SD_OK] = "OK",
 #define SD_ERROR_NAME(name, desc) [SD_E_##name] = #name,
 					  SD_ERRORS(SD_ERROR_NAME)
@@ -2073,22 +2065,12 @@ out:
 
 /* The table. */
 
-static const struct sd_verb verbs[] = {
-#define SD_VERB(handler, name, req, opt, flags, summary) {name, req, opt, flags, verb_##handler},
+/* Each verb's handler, in the order of sd_verbs (both from verbs.def). */
+static const sd_handler handlers[] = {
+#define SD_VERB(handler, name, req, opt, flags, summary) verb_##handler,
 #include "verbs.def"
 #undef SD_VERB
 };
-
-static const struct sd_verb *
-verb_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
-	return NULL;
-}
 
 /* Is @key one of the comma-separated names in @list? */
 static bool
@@ -2210,7 +2192,7 @@ json_t *
 sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 {
 	struct sd_call c = {.params = params};
-	const struct sd_verb *v = verb_find(name);
+	const struct sd_verb *v = sd_verb_find(name);
 	bool txn = false;
 	json_t *reply;
 	int rc = -1, err;
@@ -2227,7 +2209,7 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 				txn = true;
 		}
 		if (txn || (v->flags & (SD_VERB_RO | SD_VERB_LIVE)))
-			rc = v->handler(sd, &c);
+			rc = handlers[v - sd_verbs](sd, &c);
 		if (txn && rc == 0 && (err = store_commit(sd->store)) != 0) {
 			/* Even the reserve was not enough (or the disk failed):
 			 * the live change is made, but not stored. Forwarding
