@@ -84,7 +84,7 @@ utf8_trim(char *s)
 }
 
 __attribute__((format(printf, 3, 4))) static int
-fail(struct sd_call *c, enum sd_error e, const char *fmt, ...)
+sd_fail(struct sd_call *c, enum sd_error e, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -99,22 +99,22 @@ fail(struct sd_call *c, enum sd_error e, const char *fmt, ...)
 }
 
 static const char *
-arg(const struct sd_call *c, const char *key)
+sd_arg(const struct sd_call *c, const char *key)
 {
 	return json_string_value(json_object_get(c->params, key));
 }
 
 static bool
-arg_true(const struct sd_call *c, const char *key)
+sd_arg_true(const struct sd_call *c, const char *key)
 {
-	const char *v = arg(c, key);
+	const char *v = sd_arg(c, key);
 
 	return v != NULL &&
 	       (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0);
 }
 
 static void
-new_uuid(char *out)
+sd_new_uuid(char *out)
 {
 	uuid_t u;
 
@@ -123,7 +123,7 @@ new_uuid(char *out)
 }
 
 static bool
-uuid_valid(const char *s)
+sd_uuid_valid(const char *s)
 {
 	uuid_t u;
 
@@ -360,68 +360,68 @@ next_xapi_name(struct switchd *sd, char *out, size_t len)
 	return err;
 }
 
-/* Look up the object named by "uuid=", or fail with UUID_INVALID. */
-#define LOOKUP(var, fn, key, what)                                                                 \
-	do {                                                                                       \
-		(var) = fn(sd, arg(c, key));                                                       \
-		if ((var) == NULL)                                                                 \
-			return fail(c, SD_E_UUID_INVALID, "no %s has uuid %s", what, arg(c, key)); \
-	} while (0)
+/* No @what has the uuid given as @key=. */
+static int
+sd_no_such(struct sd_call *c, const char *what, const char *key)
+{
+	return sd_fail(c, SD_E_UUID_INVALID, "no %s has uuid %s", what, sd_arg(c, key));
+}
 
 static int
-store_err(struct sd_call *c)
+sd_store_err(struct sd_call *c)
 {
-	return fail(c, SD_E_STORE_ERROR, "the configuration database refused the change");
+	return sd_fail(c, SD_E_STORE_ERROR, "the configuration database refused the change");
 }
 
 /* A port's frames must stay on Ethernet: never onto the host's lo, a tun
  * or any other link type. */
 static int
-not_ethernet(struct sd_call *c, const char *ifname)
+sd_not_ethernet(struct sd_call *c, const char *ifname)
 {
-	return fail(c, SD_E_NETDEV_NOT_ETHERNET, "%s is %s, not an Ethernet device", ifname,
-		    strcmp(ifname, "lo") == 0 ? "the loopback interface" : "of another link type");
+	return sd_fail(c, SD_E_NETDEV_NOT_ETHERNET, "%s is %s, not an Ethernet device", ifname,
+		       strcmp(ifname, "lo") == 0 ? "the loopback interface"
+						 : "of another link type");
 }
 
 static int
-dp_fail(struct sd_call *c, int err, const char *what)
+sd_dp_fail(struct sd_call *c, int err, const char *what)
 {
 	if (err == ENODEV)
-		return fail(c, SD_E_NETDEV_NOT_FOUND, "%s: no such network interface", what);
+		return sd_fail(c, SD_E_NETDEV_NOT_FOUND, "%s: no such network interface", what);
 	if (err == EEXIST)
-		return fail(c, SD_E_NETDEV_IN_USE, "%s: an interface of that name exists already",
-			    what);
+		return sd_fail(c, SD_E_NETDEV_IN_USE,
+			       "%s: an interface of that name exists already", what);
 	if (err == ENOSPC)
-		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
-			    "%s: the datapath has room for %d ports, all taken", what,
-			    DP_MAX_PORTS);
+		return sd_fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+			       "%s: the datapath has room for %d ports, all taken", what,
+			       DP_MAX_PORTS);
 	if (err == ENOBUFS)
-		return fail(c, SD_E_DATAPATH_NO_BUFFERS,
-			    "%s: no memory for the packet buffers its queues hold; start switchd"
-			    " with more --memory (or hugepages)",
-			    what);
+		return sd_fail(c, SD_E_DATAPATH_NO_BUFFERS,
+			       "%s: no memory for the packet buffers its queues hold; start switchd"
+			       " with more --memory (or hugepages)",
+			       what);
 	if (err == EMFILE || err == ENFILE)
-		return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
-			    "%s: out of file descriptors (%s); raise switchd's LimitNOFILE", what,
-			    strerror(err));
-	return fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
+		return sd_fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+			       "%s: out of file descriptors (%s); raise switchd's LimitNOFILE",
+			       what, strerror(err));
+	return sd_fail(c, SD_E_DATAPATH_ERROR, "%s: %s", what, strerror(err));
 }
 
 /* Records: every field a string, as xe prints them. */
 
 static void
-set_str(json_t *rec, const char *key, const char *val)
+sd_rec_str(json_t *rec, const char *key, const char *val)
 {
 	json_object_set_new(rec, key, json_string(val));
 }
 
 static void
-set_int(json_t *rec, const char *key, long long val)
+sd_rec_int(json_t *rec, const char *key, long long val)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%lld", val);
-	set_str(rec, key, buf);
+	sd_rec_str(rec, key, buf);
 }
 
 /* "uuid1; uuid2; ..." as xe prints a set, or NULL if out of memory. */
@@ -466,15 +466,15 @@ network_record(struct switchd *sd, const struct network *n)
 	char *pifs = uuid_set(sd, n, false), *vifs = uuid_set(sd, n, true);
 	char mask[8];
 
-	set_str(rec, "uuid", n->uuid);
-	set_str(rec, "name-label", n->name_label);
-	set_str(rec, "bridge", n->bridge);
-	set_int(rec, "MTU", n->mtu);
-	set_str(rec, "PIF-uuids", pifs ? pifs : "");
-	set_str(rec, "VIF-uuids", vifs ? vifs : "");
+	sd_rec_str(rec, "uuid", n->uuid);
+	sd_rec_str(rec, "name-label", n->name_label);
+	sd_rec_str(rec, "bridge", n->bridge);
+	sd_rec_int(rec, "MTU", n->mtu);
+	sd_rec_str(rec, "PIF-uuids", pifs ? pifs : "");
+	sd_rec_str(rec, "VIF-uuids", vifs ? vifs : "");
 	snprintf(mask, sizeof(mask), "0x%04x", n->group_fwd_mask);
-	set_str(rec, "group-fwd-mask", mask);
-	set_int(rec, "mac-limit", n->mac_limit);
+	sd_rec_str(rec, "group-fwd-mask", mask);
+	sd_rec_int(rec, "mac-limit", n->mac_limit);
 	free(pifs);
 	free(vifs);
 	return rec;
@@ -489,32 +489,32 @@ pif_record(struct switchd *sd, const struct pif *p)
 	struct pif_netdev nd;
 	char mac[MAC_STRLEN];
 
-	set_str(rec, "uuid", p->uuid);
-	set_str(rec, "device", p->device);
-	set_str(rec, "MAC", mac_format(&p->mac, mac));
-	set_int(rec, "MTU", p->mtu);
-	set_int(rec, "VLAN", p->vlan);
-	set_str(rec, "VLAN-master-of", vlan ? vlan->uuid : "");
-	set_str(rec, "VLAN-parent", parent ? parent->device : "");
-	set_str(rec, "network-uuid", p->network_uuid);
-	set_str(rec, "management", p->management ? "true" : "false");
-	set_str(rec, "physical", p->physical ? "true" : "false");
-	set_str(rec, "backend", p->backend);
-	set_str(rec, "IP-configuration-mode", pif_ip_mode_str(p->ip.mode));
-	set_str(rec, "IP", p->ip.ip);
-	set_str(rec, "netmask", p->ip.netmask);
-	set_str(rec, "gateway", p->ip.gateway);
-	set_str(rec, "DNS", p->ip.dns);
-	set_str(rec, "currently-attached", p->attached ? "true" : "false");
+	sd_rec_str(rec, "uuid", p->uuid);
+	sd_rec_str(rec, "device", p->device);
+	sd_rec_str(rec, "MAC", mac_format(&p->mac, mac));
+	sd_rec_int(rec, "MTU", p->mtu);
+	sd_rec_int(rec, "VLAN", p->vlan);
+	sd_rec_str(rec, "VLAN-master-of", vlan ? vlan->uuid : "");
+	sd_rec_str(rec, "VLAN-parent", parent ? parent->device : "");
+	sd_rec_str(rec, "network-uuid", p->network_uuid);
+	sd_rec_str(rec, "management", p->management ? "true" : "false");
+	sd_rec_str(rec, "physical", p->physical ? "true" : "false");
+	sd_rec_str(rec, "backend", p->backend);
+	sd_rec_str(rec, "IP-configuration-mode", pif_ip_mode_str(p->ip.mode));
+	sd_rec_str(rec, "IP", p->ip.ip);
+	sd_rec_str(rec, "netmask", p->ip.netmask);
+	sd_rec_str(rec, "gateway", p->ip.gateway);
+	sd_rec_str(rec, "DNS", p->ip.dns);
+	sd_rec_str(rec, "currently-attached", p->attached ? "true" : "false");
 	/* Carrier comes from the kernel (an af_packet port is always "up"),
 	 * or from the DPDK driver; a pseudo-PIF has its parent's. */
 	if (parent != NULL)
 		p = parent;
 	if (p->dpdk_open)
-		set_str(rec, "carrier", pif_dpdk_link_up(p->ethdev) ? "true" : "false");
+		sd_rec_str(rec, "carrier", pif_dpdk_link_up(p->ethdev) ? "true" : "false");
 	else
-		set_str(rec, "carrier",
-			pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
+		sd_rec_str(rec, "carrier",
+			   pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
 	return rec;
 }
 
@@ -524,25 +524,25 @@ vif_record(struct switchd *sd, const struct vif *v)
 	json_t *rec = json_object();
 	char mac[MAC_STRLEN];
 
-	set_str(rec, "uuid", v->uuid);
-	set_str(rec, "vm-uuid", v->vm_uuid);
-	set_int(rec, "device", v->device);
-	set_str(rec, "MAC", mac_format(&v->mac, mac));
-	set_int(rec, "MTU", v->mtu);
-	set_str(rec, "network-uuid", v->network_uuid);
-	set_int(rec, "domid", v->domid);
-	set_str(rec, "currently-attached", v->attached ? "true" : "false");
-	set_str(rec, "ifname", v->ifname);
-	set_str(rec, "vhost-user", v->vhost_path);
-	set_str(rec, "vhost-user-mode",
-		v->vhost_path[0] == '\0' ? ""
-		: v->vhost_server	 ? "server"
-					 : "client");
-	set_int(rec, "mac-limit", v->mac_limit);
-	set_str(rec, "link",
-		!v->attached			      ? ""
-		: dp_port_link_up(sd->dp, v->dp_port) ? "up"
-						      : "down");
+	sd_rec_str(rec, "uuid", v->uuid);
+	sd_rec_str(rec, "vm-uuid", v->vm_uuid);
+	sd_rec_int(rec, "device", v->device);
+	sd_rec_str(rec, "MAC", mac_format(&v->mac, mac));
+	sd_rec_int(rec, "MTU", v->mtu);
+	sd_rec_str(rec, "network-uuid", v->network_uuid);
+	sd_rec_int(rec, "domid", v->domid);
+	sd_rec_str(rec, "currently-attached", v->attached ? "true" : "false");
+	sd_rec_str(rec, "ifname", v->ifname);
+	sd_rec_str(rec, "vhost-user", v->vhost_path);
+	sd_rec_str(rec, "vhost-user-mode",
+		   v->vhost_path[0] == '\0' ? ""
+		   : v->vhost_server	    ? "server"
+					    : "client");
+	sd_rec_int(rec, "mac-limit", v->mac_limit);
+	sd_rec_str(rec, "link",
+		   !v->attached				 ? ""
+		   : dp_port_link_up(sd->dp, v->dp_port) ? "up"
+							 : "down");
 	return rec;
 }
 
@@ -556,7 +556,7 @@ realise_network(struct switchd *sd, struct sd_call *c, struct network *n, bool *
 	*made = !n->realised;
 	err = network_realise(n, sd->dp, sd->instance);
 	if (err)
-		return dp_fail(c, err, n->bridge);
+		return sd_dp_fail(c, err, n->bridge);
 	return 0;
 }
 
@@ -592,9 +592,9 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	if (n == NULL || p == NULL) {
 		free(n);
 		free(p);
-		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory");
 	}
-	new_uuid(p->uuid);
+	sd_new_uuid(p->uuid);
 	snprintf(p->device, sizeof(p->device), "%s", nd->name);
 	p->mac = *mac;
 	p->mtu = nd->mtu;
@@ -604,13 +604,13 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	p->ip.mode = PIF_IP_NONE;
 	p->dp_port = DP_PORT_NONE;
 
-	new_uuid(n->uuid);
+	sd_new_uuid(n->uuid);
 	if ((network_xenbr_name(nd->name, n->bridge, sizeof(n->bridge)) != 0 ||
 	     network_by_bridge(sd, n->bridge) != NULL) &&
 	    next_xapi_name(sd, n->bridge, sizeof(n->bridge)) != 0) {
 		free(n);
 		free(p);
-		return fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
 	}
 	if (strncmp(nd->name, "eth", 3) == 0)
 		snprintf(n->name_label, sizeof(n->name_label), "Pool-wide network %s",
@@ -624,7 +624,7 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 	if (store_network_put(sd->store, n) != 0 || store_pif_put(sd->store, p) != 0) {
 		free(n);
 		free(p);
-		return store_err(c);
+		return sd_store_err(c);
 	}
 	network_add(sd, n);
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
@@ -685,11 +685,11 @@ verb_pif_scan(struct switchd *sd, struct sd_call *c)
 	int err;
 
 	if (s == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory");
 	err = pif_netdev_scan(scan_cb, s);
 	if (err) {
 		free(s);
-		return fail(c, SD_E_INTERNAL_ERROR, "netlink: %s", strerror(err));
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "netlink: %s", strerror(err));
 	}
 	for (i = 0; i < s->n; i++) {
 		const struct pif_netdev *nd = &s->nd[i];
@@ -768,7 +768,8 @@ pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 static int
 verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 {
-	const char *device = arg(c, "device"), *backend = arg(c, "backend"), *mac_s = arg(c, "mac");
+	const char *device = sd_arg(c, "device"), *backend = sd_arg(c, "backend"),
+		   *mac_s = sd_arg(c, "mac");
 	char devargs[PIF_BACKEND_MAX], msg[256];
 	struct pif_dpdk_dev dev;
 	struct pif_netdev nd;
@@ -779,51 +780,52 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 
 	err = pif_backend_parse(backend, devargs, sizeof(devargs), &why);
 	if (err == ENOTSUP)
-		return fail(c, SD_E_BACKEND_UNSUPPORTED, "backend %s: %s", backend, why);
+		return sd_fail(c, SD_E_BACKEND_UNSUPPORTED, "backend %s: %s", backend, why);
 	if (err)
-		return fail(c, SD_E_BACKEND_INVALID, "backend %s: %s", backend, why);
+		return sd_fail(c, SD_E_BACKEND_INVALID, "backend %s: %s", backend, why);
 	if (backend == NULL)
 		backend = "af_packet";
 	if (pif_by_device(sd, device) != NULL)
-		return fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
+		return sd_fail(c, SD_E_PIF_ALREADY_EXISTS, "device %s is a PIF already", device);
 	if (netdev_is_ours(sd, device))
-		return fail(c, SD_E_NETDEV_IN_USE, "%s is a bridge or VIF interface", device);
+		return sd_fail(c, SD_E_NETDEV_IN_USE, "%s is a bridge or VIF interface", device);
 	TAILQ_FOREACH(p, &sd->pifs, next)
 		if (strcmp(p->backend, backend) == 0 && devargs[0] != '\0')
-			return fail(c, SD_E_BACKEND_IN_USE, "PIF %s has backend %s already",
-				    p->device, backend);
+			return sd_fail(c, SD_E_BACKEND_IN_USE, "PIF %s has backend %s already",
+				       p->device, backend);
 	/* af_packet takes a kernel netdev; a NIC on a DPDK driver is named by
 	 * the operator. */
 	if (devargs[0] == '\0') {
 		err = pif_netdev_get(device, &nd);
 		if (err == ENODEV)
-			return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s",
-				    device);
+			return sd_fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s",
+				       device);
 		if (err)
-			return dp_fail(c, err, device);
+			return sd_dp_fail(c, err, device);
 		if (!nd.ethernet)
-			return not_ethernet(c, device);
+			return sd_not_ethernet(c, device);
 	} else if (!pif_device_name_valid(device)) {
-		return fail(c, SD_E_INVALID_VALUE,
-			    "device %s: a PIF's name has 1..15 letters, digits, - or _", device);
+		return sd_fail(c, SD_E_INVALID_VALUE,
+			       "device %s: a PIF's name has 1..15 letters, digits, - or _", device);
 	} else {
 		memset(&nd, 0, sizeof(nd));
 		snprintf(nd.name, sizeof(nd.name), "%s", device);
 	}
 	if (mac_s != NULL) {
-		enum mac_verdict v = mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
+		enum mac_verdict v =
+			mac_check_user(mac_s, sd_arg_true(c, "allow-global-mac"), &mac);
 
 		if (v != MAC_OK)
-			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
+			return sd_fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
 	}
 	if (devargs[0] != '\0') {
 		err = pif_dpdk_open(devargs, &dev, msg, sizeof(msg));
 		if (err)
-			return fail(c, SD_E_BACKEND_UNAVAILABLE, "%s", msg);
+			return sd_fail(c, SD_E_BACKEND_UNAVAILABLE, "%s", msg);
 		p = pif_by_ethdev(sd, dev.ethdev);
 		if (p != NULL)
-			return fail(c, SD_E_BACKEND_IN_USE, "PIF %s has this DPDK device already",
-				    p->device);
+			return sd_fail(c, SD_E_BACKEND_IN_USE,
+				       "PIF %s has this DPDK device already", p->device);
 		nd.mac = dev.mac;
 		nd.mtu = dev.mtu;
 	}
@@ -847,20 +849,24 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 {
 	struct pif *p;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "uuid");
 	if (p->vlan >= 0)
-		return fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF; use vlan-destroy",
-			    p->device);
+		return sd_fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF; use vlan-destroy",
+			       p->device);
 	if (vlan_on(sd, p->uuid, 0) != NULL)
-		return fail(c, SD_E_PIF_VLAN_STILL_EXISTS, "VLAN %u still uses %s; vlan-destroy it",
-			    vlan_on(sd, p->uuid, 0)->tag, p->device);
+		return sd_fail(c, SD_E_PIF_VLAN_STILL_EXISTS,
+			       "VLAN %u still uses %s; vlan-destroy it",
+			       vlan_on(sd, p->uuid, 0)->tag, p->device);
 	if (p->management)
-		return fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
-			    p->device);
+		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
+			       p->device);
 	if (p->attached)
-		return fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first", p->device);
+		return sd_fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first",
+			       p->device);
 	if (store_pif_del(sd->store, p->uuid) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (p->dpdk_open)
 		pif_dpdk_close(p->ethdev);
 	TAILQ_REMOVE(&sd->pifs, p, next);
@@ -873,9 +879,9 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
  * then costs no record for every other object. The dispatcher still
  * applies every filter to the records. */
 static bool
-prefilter(struct sd_call *c, const char *key, const char *value)
+sd_prefilter(struct sd_call *c, const char *key, const char *value)
 {
-	const char *want = arg(c, key);
+	const char *want = sd_arg(c, key);
 
 	return want == NULL || strcmp(want, value) == 0;
 }
@@ -887,7 +893,7 @@ verb_pif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (prefilter(c, "uuid", p->uuid) && prefilter(c, "device", p->device))
+		if (sd_prefilter(c, "uuid", p->uuid) && sd_prefilter(c, "device", p->device))
 			json_array_append_new(c->result, pif_record(sd, p));
 	return 0;
 }
@@ -895,18 +901,20 @@ verb_pif_list(struct switchd *sd, struct sd_call *c)
 static int
 verb_pif_param_get(struct switchd *sd, struct sd_call *c)
 {
-	const char *param = arg(c, "param") ? arg(c, "param") : arg(c, "param-name");
+	const char *param = sd_arg(c, "param") ? sd_arg(c, "param") : sd_arg(c, "param-name");
 	json_t *rec, *val;
 	struct pif *p;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "uuid");
 	if (param == NULL)
-		return fail(c, SD_E_MISSING_PARAMETER, "pif-param-get needs param=FIELD");
+		return sd_fail(c, SD_E_MISSING_PARAMETER, "pif-param-get needs param=FIELD");
 	rec = pif_record(sd, p);
 	val = json_object_get(rec, param);
 	if (val == NULL) {
 		json_decref(rec);
-		return fail(c, SD_E_UNKNOWN_PARAMETER, "a PIF has no field %s", param);
+		return sd_fail(c, SD_E_UNKNOWN_PARAMETER, "a PIF has no field %s", param);
 	}
 	c->result = json_incref(val);
 	json_decref(rec);
@@ -1001,13 +1009,13 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 		return 0; /* as xapi: plugging a plugged PIF is a no-op */
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL || (p->vlan >= 0 && parent == NULL))
-		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
 	if (parent != NULL && !parent->attached && plug_pif(sd, c, parent, &parent_done) != 0)
 		return -1;
 	rec = *p;
 	rec.attached = true;
 	if (store_pif_put(sd->store, &rec) != 0) {
-		store_err(c);
+		sd_store_err(c);
 		goto undo_parent;
 	}
 	if (realise_network(sd, c, n, &made) != 0)
@@ -1015,7 +1023,7 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 	err = attach_pif(sd, p, n);
 	if (err) {
 		realise_undo(sd, n, made);
-		dp_fail(c, err, p->device);
+		sd_dp_fail(c, err, p->device);
 		goto undo_parent;
 	}
 	err = apply_ip(sd, p, n);
@@ -1051,8 +1059,8 @@ attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
 			continue;
 		if (plug_pif(sd, c, p, done) != 0) {
 			snprintf(msg, sizeof(msg), "%s", c->msg);
-			return fail(c, c->err, "%s: its PIF %s cannot be plugged: %s", n->bridge,
-				    p->device, msg);
+			return sd_fail(c, c->err, "%s: its PIF %s cannot be plugged: %s", n->bridge,
+				       p->device, msg);
 		}
 		return 0; /* a network has at most one PIF */
 	}
@@ -1070,7 +1078,9 @@ verb_pif_plug(struct switchd *sd, struct sd_call *c)
 {
 	struct pif *p;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "uuid");
 	return plug_pif(sd, c, p, NULL);
 }
 
@@ -1081,23 +1091,25 @@ verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 	struct pif *p, rec;
 	int err;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "uuid");
 	if (!p->attached)
-		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+		return sd_fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
 	TAILQ_FOREACH(vlan, &sd->vlans, next) {
 		const struct pif *vp = pif_by_uuid(sd, vlan->untagged_pif);
 
 		if (strcmp(vlan->tagged_pif, p->uuid) == 0 && vp != NULL && vp->attached)
-			return fail(c, SD_E_PIF_VLAN_ATTACHED, "%s is attached; unplug it first",
-				    vp->device);
+			return sd_fail(c, SD_E_PIF_VLAN_ATTACHED, "%s is attached; unplug it first",
+				       vp->device);
 	}
 	rec = *p;
 	rec.attached = false;
 	if (store_pif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	err = pif_detach(p, sd->dp);
 	if (err)
-		return dp_fail(c, err, p->device);
+		return sd_dp_fail(c, err, p->device);
 	return 0;
 }
 
@@ -1112,22 +1124,24 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 	size_t i;
 	int err;
 
-	LOOKUP(p, pif_by_uuid, "uuid", "PIF");
+	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "uuid");
 	memset(&ip, 0, sizeof(ip));
-	if (pif_ip_mode_parse(arg(c, "mode"), &ip.mode) != 0)
-		return fail(c, SD_E_INVALID_VALUE, "mode %s: expected none, dhcp or static",
-			    arg(c, "mode"));
+	if (pif_ip_mode_parse(sd_arg(c, "mode"), &ip.mode) != 0)
+		return sd_fail(c, SD_E_INVALID_VALUE, "mode %s: expected none, dhcp or static",
+			       sd_arg(c, "mode"));
 	if (ip.mode != PIF_IP_STATIC) {
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (arg(c, keys[i]) != NULL)
-				return fail(c, SD_E_IP_CONFIGURATION_INVALID,
-					    "%s is only for mode=static", keys[i]);
+			if (sd_arg(c, keys[i]) != NULL)
+				return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID,
+					       "%s is only for mode=static", keys[i]);
 	} else {
-		if (arg(c, "IP") == NULL || arg(c, "netmask") == NULL)
-			return fail(c, SD_E_IP_CONFIGURATION_INVALID,
-				    "mode=static needs IP= and netmask=");
+		if (sd_arg(c, "IP") == NULL || sd_arg(c, "netmask") == NULL)
+			return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID,
+				       "mode=static needs IP= and netmask=");
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			const char *v = arg(c, keys[i]);
+			const char *v = sd_arg(c, keys[i]);
 			char *dst = i == 0   ? ip.ip
 				    : i == 1 ? ip.netmask
 				    : i == 2 ? ip.gateway
@@ -1135,24 +1149,24 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 			size_t cap = i == 3 ? sizeof(ip.dns) : sizeof(ip.ip);
 
 			if (v != NULL && strlen(v) >= cap)
-				return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s is too long",
-					    keys[i]);
+				return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s is too long",
+					       keys[i]);
 			snprintf(dst, cap, "%s", v ? v : "");
 		}
 		if (pif_ip_validate(&ip, &what) != 0)
-			return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s=%s is not valid", what,
-				    arg(c, what));
+			return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s=%s is not valid", what,
+				       sd_arg(c, what));
 	}
 	if (ip.mode == PIF_IP_DHCP && !pif_dhcp_client_available())
-		return fail(c, SD_E_DHCP_CLIENT_UNAVAILABLE,
-			    "mode=dhcp needs a DHCP client (isc-dhcp-client) on the host");
+		return sd_fail(c, SD_E_DHCP_CLIENT_UNAVAILABLE,
+			       "mode=dhcp needs a DHCP client (isc-dhcp-client) on the host");
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network", p->uuid);
 	rec = *p;
 	rec.ip = ip;
 	if (store_pif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (n->realised) {
 		err = pif_ip_apply(n->bridge, &ip, sd->rundir);
 		if (err) {
@@ -1160,8 +1174,8 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 			if (pif_ip_apply(n->bridge, &p->ip, sd->rundir) != 0)
 				sd_log("error", "%s: previous IP configuration not restored",
 				       n->bridge);
-			return fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s: %s", n->bridge,
-				    strerror(err));
+			return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s: %s", n->bridge,
+				       strerror(err));
 		}
 	}
 	p->ip = ip;
@@ -1175,16 +1189,16 @@ static int
 name_label_check(struct sd_call *c, const char *label)
 {
 	if (label[0] == '\0' || strlen(label) >= NETWORK_LABEL_LEN)
-		return fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %d characters",
-			    NETWORK_LABEL_LEN - 1);
+		return sd_fail(c, SD_E_INVALID_VALUE, "name-label must be 1 to %d characters",
+			       NETWORK_LABEL_LEN - 1);
 	return 0;
 }
 
 static int
 verb_network_create(struct switchd *sd, struct sd_call *c)
 {
-	const char *label = arg(c, "name-label"), *mtu_s = arg(c, "MTU"),
-		   *bridge = arg(c, "bridge");
+	const char *label = sd_arg(c, "name-label"), *mtu_s = sd_arg(c, "MTU"),
+		   *bridge = sd_arg(c, "bridge");
 	const char *why = NULL;
 	struct network *n;
 	uint16_t mtu = NETWORK_MTU_DEFAULT;
@@ -1192,34 +1206,34 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 	if (name_label_check(c, label) != 0)
 		return -1;
 	if (mtu_s != NULL && network_mtu_parse(mtu_s, &mtu) != 0)
-		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s, NETWORK_MTU_MIN,
-			    NETWORK_MTU_MAX);
+		return sd_fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", mtu_s,
+			       NETWORK_MTU_MIN, NETWORK_MTU_MAX);
 	if (bridge != NULL && !network_bridge_name_valid(bridge, &why))
-		return fail(c, SD_E_BRIDGE_NAME_INVALID, "bridge %s: %s", bridge, why);
+		return sd_fail(c, SD_E_BRIDGE_NAME_INVALID, "bridge %s: %s", bridge, why);
 	if (bridge != NULL && network_by_bridge(sd, bridge) != NULL)
-		return fail(c, SD_E_BRIDGE_NAME_EXISTS, "bridge %s belongs to another network",
-			    bridge);
+		return sd_fail(c, SD_E_BRIDGE_NAME_EXISTS, "bridge %s belongs to another network",
+			       bridge);
 	if (bridge != NULL && if_nametoindex(bridge) != 0)
-		return fail(c, SD_E_NETDEV_IN_USE,
-			    "a host interface named %s exists; the bridge's would be another",
-			    bridge);
+		return sd_fail(c, SD_E_NETDEV_IN_USE,
+			       "a host interface named %s exists; the bridge's would be another",
+			       bridge);
 	n = calloc(1, sizeof(*n));
 	if (n == NULL || mac_generate(&n->host_mac) != 0) {
 		free(n);
-		return fail(c, SD_E_INTERNAL_ERROR, "out of memory or entropy");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory or entropy");
 	}
-	new_uuid(n->uuid);
+	sd_new_uuid(n->uuid);
 	snprintf(n->name_label, sizeof(n->name_label), "%s", label);
 	if (bridge != NULL)
 		snprintf(n->bridge, sizeof(n->bridge), "%s", bridge);
 	else if (next_xapi_name(sd, n->bridge, sizeof(n->bridge)) != 0) {
 		free(n);
-		return fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "no free xapiN name");
 	}
 	n->mtu = mtu;
 	if (store_network_put(sd->store, n) != 0) {
 		free(n);
-		return store_err(c);
+		return sd_store_err(c);
 	}
 	network_add(sd, n);
 	c->result = json_string(n->uuid);
@@ -1234,20 +1248,22 @@ verb_network_destroy(struct switchd *sd, struct sd_call *c)
 	struct vif *v;
 	int err;
 
-	LOOKUP(n, network_by_uuid, "uuid", "network");
+	n = network_by_uuid(sd, sd_arg(c, "uuid"));
+	if (n == NULL)
+		return sd_no_such(c, "network", "uuid");
 	TAILQ_FOREACH(p, &sd->pifs, next)
 		if (strcmp(p->network_uuid, n->uuid) == 0)
-			return fail(c, SD_E_NETWORK_CONTAINS_PIF, "PIF %s (%s) is on %s", p->uuid,
-				    p->device, n->bridge);
+			return sd_fail(c, SD_E_NETWORK_CONTAINS_PIF, "PIF %s (%s) is on %s",
+				       p->uuid, p->device, n->bridge);
 	TAILQ_FOREACH(v, &sd->vifs, next)
 		if (strcmp(v->network_uuid, n->uuid) == 0)
-			return fail(c, SD_E_NETWORK_CONTAINS_VIF, "VIF %s is on %s", v->uuid,
-				    n->bridge);
+			return sd_fail(c, SD_E_NETWORK_CONTAINS_VIF, "VIF %s is on %s", v->uuid,
+				       n->bridge);
 	if (store_network_del(sd->store, n->uuid) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	err = network_unrealise(n, sd->dp);
 	if (err)
-		return dp_fail(c, err, n->bridge);
+		return sd_dp_fail(c, err, n->bridge);
 	network_remove(sd, n);
 	free(n);
 	return 0;
@@ -1260,8 +1276,8 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(n, &sd->networks, next)
-		if (prefilter(c, "uuid", n->uuid) && prefilter(c, "bridge", n->bridge) &&
-		    prefilter(c, "name-label", n->name_label))
+		if (sd_prefilter(c, "uuid", n->uuid) && sd_prefilter(c, "bridge", n->bridge) &&
+		    sd_prefilter(c, "name-label", n->name_label))
 			json_array_append_new(c->result, network_record(sd, n));
 	return 0;
 }
@@ -1270,7 +1286,7 @@ verb_network_list(struct switchd *sd, struct sd_call *c)
 static int
 mac_limit_parse(struct sd_call *c, uint32_t *out)
 {
-	const char *s = arg(c, "mac-limit");
+	const char *s = sd_arg(c, "mac-limit");
 	unsigned long v;
 	char *end;
 
@@ -1279,8 +1295,8 @@ mac_limit_parse(struct sd_call *c, uint32_t *out)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > INT32_MAX)
-		return fail(c, SD_E_INVALID_VALUE,
-			    "mac-limit %s is not a number of MACs (0 for the default)", s);
+		return sd_fail(c, SD_E_INVALID_VALUE,
+			       "mac-limit %s is not a number of MACs (0 for the default)", s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -1288,13 +1304,15 @@ mac_limit_parse(struct sd_call *c, uint32_t *out)
 static int
 verb_network_param_set(struct switchd *sd, struct sd_call *c)
 {
-	const char *label = arg(c, "name-label"), *mask_s = arg(c, "group-fwd-mask");
+	const char *label = sd_arg(c, "name-label"), *mask_s = sd_arg(c, "group-fwd-mask");
 	struct network *n, rec;
 	unsigned long mask;
 	char *end;
 	int err;
 
-	LOOKUP(n, network_by_uuid, "uuid", "network");
+	n = network_by_uuid(sd, sd_arg(c, "uuid"));
+	if (n == NULL)
+		return sd_no_such(c, "network", "uuid");
 	rec = *n;
 	if (label != NULL) {
 		if (name_label_check(c, label) != 0)
@@ -1305,12 +1323,12 @@ verb_network_param_set(struct switchd *sd, struct sd_call *c)
 		errno = 0;
 		mask = strtoul(mask_s, &end, 0);
 		if (*mask_s < '0' || *mask_s > '9' || *end != '\0' || errno != 0 || mask > 0xffff)
-			return fail(
+			return sd_fail(
 				c, SD_E_INVALID_VALUE,
 				"group-fwd-mask %s is not a 16-bit mask (bit X: 01:80:C2:00:00:0X)",
 				mask_s);
 		if (mask & DP_GROUP_FWD_RESTRICTED)
-			return fail(
+			return sd_fail(
 				c, SD_E_INVALID_VALUE,
 				"group-fwd-mask %s: STP, pause and slow protocols (bits 0-2) are"
 				" never forwarded",
@@ -1320,17 +1338,17 @@ verb_network_param_set(struct switchd *sd, struct sd_call *c)
 	if (mac_limit_parse(c, &rec.mac_limit) != 0)
 		return -1;
 	if (store_network_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (n->realised && rec.group_fwd_mask != n->group_fwd_mask) {
 		err = dp_bridge_set_group_fwd_mask(sd->dp, n->dp_bridge, rec.group_fwd_mask);
 		if (err)
-			return dp_fail(c, err, n->bridge);
+			return sd_dp_fail(c, err, n->bridge);
 	}
 	if (n->realised && rec.mac_limit != n->mac_limit) {
 		err = dp_bridge_set_fdb_max(sd->dp, n->dp_bridge, rec.mac_limit);
 		if (err) {
 			dp_bridge_set_group_fwd_mask(sd->dp, n->dp_bridge, n->group_fwd_mask);
-			return dp_fail(c, err, n->bridge);
+			return sd_dp_fail(c, err, n->bridge);
 		}
 	}
 	*n = rec;
@@ -1349,20 +1367,25 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 	struct pif_ip none = {.mode = PIF_IP_NONE};
 	uint16_t tag;
 
-	LOOKUP(parent, pif_by_uuid, "pif-uuid", "PIF");
-	if (vlan_tag_parse(arg(c, "vlan"), &tag) != 0)
-		return fail(c, SD_E_VLAN_TAG_INVALID, "tag %s is outside %d..%d", arg(c, "vlan"),
-			    VLAN_TAG_MIN, VLAN_TAG_MAX);
+	parent = pif_by_uuid(sd, sd_arg(c, "pif-uuid"));
+	if (parent == NULL)
+		return sd_no_such(c, "PIF", "pif-uuid");
+	if (vlan_tag_parse(sd_arg(c, "vlan"), &tag) != 0)
+		return sd_fail(c, SD_E_VLAN_TAG_INVALID, "tag %s is outside %d..%d",
+			       sd_arg(c, "vlan"), VLAN_TAG_MIN, VLAN_TAG_MAX);
 	if (parent->vlan >= 0)
-		return fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF already", parent->device);
+		return sd_fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF already",
+			       parent->device);
 	if (vlan_on(sd, parent->uuid, tag) != NULL)
-		return fail(c, SD_E_PIF_VLAN_EXISTS, "%s has VLAN %u already (%s)", parent->device,
-			    tag, vlan_on(sd, parent->uuid, tag)->uuid);
-	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+		return sd_fail(c, SD_E_PIF_VLAN_EXISTS, "%s has VLAN %u already (%s)",
+			       parent->device, tag, vlan_on(sd, parent->uuid, tag)->uuid);
+	n = network_by_uuid(sd, sd_arg(c, "network-uuid"));
+	if (n == NULL)
+		return sd_no_such(c, "network", "network-uuid");
 	TAILQ_FOREACH(p, &sd->pifs, next)
 		if (strcmp(p->network_uuid, n->uuid) == 0)
-			return fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
-				    n->bridge, p->device);
+			return sd_fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
+				       n->bridge, p->device);
 	/* The parent's port is sized for its own network's MTU (and its
 	 * netdev for the netdev's): a VLAN's frames must fit both. */
 	parent_net = network_by_uuid(sd, parent->network_uuid);
@@ -1370,21 +1393,22 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 	if (parent_net != NULL && parent_net->mtu < max_mtu)
 		max_mtu = parent_net->mtu;
 	if (n->mtu > max_mtu)
-		return fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF, "%s has MTU %u, %s only %u", n->bridge,
-			    n->mtu, parent->device, max_mtu);
+		return sd_fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF, "%s has MTU %u, %s only %u",
+			       n->bridge, n->mtu, parent->device, max_mtu);
 	p = calloc(1, sizeof(*p));
 	vlan = calloc(1, sizeof(*vlan));
 	if (p == NULL || vlan == NULL) {
 		free(p);
 		free(vlan);
-		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory");
 	}
 	if (vlan_device_name(parent->device, tag, p->device, sizeof(p->device)) != 0) {
 		free(p);
 		free(vlan);
-		return fail(c, SD_E_INVALID_VALUE, "%s.%u is too long a name", parent->device, tag);
+		return sd_fail(c, SD_E_INVALID_VALUE, "%s.%u is too long a name", parent->device,
+			       tag);
 	}
-	new_uuid(p->uuid);
+	sd_new_uuid(p->uuid);
 	p->mac = parent->mac;
 	p->mtu = n->mtu;
 	p->vlan = tag;
@@ -1392,14 +1416,14 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 	snprintf(p->backend, sizeof(p->backend), "vlan");
 	p->ip = none;
 	p->dp_port = DP_PORT_NONE;
-	new_uuid(vlan->uuid);
+	sd_new_uuid(vlan->uuid);
 	snprintf(vlan->tagged_pif, sizeof(vlan->tagged_pif), "%s", parent->uuid);
 	snprintf(vlan->untagged_pif, sizeof(vlan->untagged_pif), "%s", p->uuid);
 	vlan->tag = tag;
 	if (store_pif_put(sd->store, p) != 0 || store_vlan_put(sd->store, vlan) != 0) {
 		free(p);
 		free(vlan);
-		return store_err(c);
+		return sd_store_err(c);
 	}
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
 	vlan_add(sd, vlan);
@@ -1414,18 +1438,20 @@ verb_vlan_destroy(struct switchd *sd, struct sd_call *c)
 	struct pif *p;
 	int err;
 
-	LOOKUP(vlan, vlan_by_uuid, "uuid", "VLAN");
+	vlan = vlan_by_uuid(sd, sd_arg(c, "uuid"));
+	if (vlan == NULL)
+		return sd_no_such(c, "VLAN", "uuid");
 	p = pif_by_uuid(sd, vlan->untagged_pif);
 	if (p != NULL && p->management)
-		return fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
-			    p->device);
+		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
+			       p->device);
 	if (store_vlan_del(sd->store, vlan->uuid) != 0 ||
 	    (p != NULL && store_pif_del(sd->store, p->uuid) != 0))
-		return store_err(c);
+		return sd_store_err(c);
 	if (p != NULL && p->attached) {
 		err = pif_detach(p, sd->dp);
 		if (err)
-			return dp_fail(c, err, p->device);
+			return sd_dp_fail(c, err, p->device);
 	}
 	if (p != NULL) {
 		TAILQ_REMOVE(&sd->pifs, p, next);
@@ -1445,10 +1471,10 @@ verb_vlan_list(struct switchd *sd, struct sd_call *c)
 	TAILQ_FOREACH(v, &sd->vlans, next) {
 		json_t *rec = json_object();
 
-		set_str(rec, "uuid", v->uuid);
-		set_str(rec, "tagged-PIF", v->tagged_pif);
-		set_str(rec, "untagged-PIF", v->untagged_pif);
-		set_int(rec, "tag", v->tag);
+		sd_rec_str(rec, "uuid", v->uuid);
+		sd_rec_str(rec, "tagged-PIF", v->tagged_pif);
+		sd_rec_str(rec, "untagged-PIF", v->untagged_pif);
+		sd_rec_int(rec, "tag", v->tag);
 		json_array_append_new(c->result, rec);
 	}
 	return 0;
@@ -1459,7 +1485,7 @@ verb_vlan_list(struct switchd *sd, struct sd_call *c)
 static int
 domid_parse(struct sd_call *c, int *domid)
 {
-	const char *s = arg(c, "domid");
+	const char *s = sd_arg(c, "domid");
 	char *end;
 	long v;
 
@@ -1468,7 +1494,7 @@ domid_parse(struct sd_call *c, int *domid)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 0x7fef)
-		return fail(c, SD_E_INVALID_VALUE, "domid %s is not a domain id", s);
+		return sd_fail(c, SD_E_INVALID_VALUE, "domid %s is not a domain id", s);
 	*domid = (int)v;
 	return 0;
 }
@@ -1478,30 +1504,32 @@ static int
 vif_mtu_parse(struct sd_call *c, const char *s, const struct network *n, uint16_t *mtu)
 {
 	if (network_mtu_parse(s, mtu) != 0)
-		return fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", s, NETWORK_MTU_MIN,
-			    NETWORK_MTU_MAX);
+		return sd_fail(c, SD_E_MTU_INVALID, "MTU %s is outside %d..%d", s, NETWORK_MTU_MIN,
+			       NETWORK_MTU_MAX);
 	if (*mtu > n->mtu)
-		return fail(c, SD_E_MTU_INVALID, "MTU %s is larger than network %s's %u", s,
-			    n->bridge, n->mtu);
+		return sd_fail(c, SD_E_MTU_INVALID, "MTU %s is larger than network %s's %u", s,
+			       n->bridge, n->mtu);
 	return 0;
 }
 
 static int
 verb_vif_create(struct switchd *sd, struct sd_call *c)
 {
-	const char *vm = arg(c, "vm-uuid"), *mac_s = arg(c, "mac"), *mtu_s = arg(c, "MTU");
+	const char *vm = sd_arg(c, "vm-uuid"), *mac_s = sd_arg(c, "mac"), *mtu_s = sd_arg(c, "MTU");
 	struct network *n;
 	struct vif *v, *o;
 	struct mac mac;
 	uint16_t mtu;
 	int device, domid = -1;
 
-	if (!uuid_valid(vm))
-		return fail(c, SD_E_INVALID_VALUE, "vm-uuid %s is not a uuid", vm);
-	if (vif_device_parse(arg(c, "device"), &device) != 0)
-		return fail(c, SD_E_DEVICE_INVALID, "device %s is outside 0..%d", arg(c, "device"),
-			    VIF_DEVICE_MAX);
-	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+	if (!sd_uuid_valid(vm))
+		return sd_fail(c, SD_E_INVALID_VALUE, "vm-uuid %s is not a uuid", vm);
+	if (vif_device_parse(sd_arg(c, "device"), &device) != 0)
+		return sd_fail(c, SD_E_DEVICE_INVALID, "device %s is outside 0..%d",
+			       sd_arg(c, "device"), VIF_DEVICE_MAX);
+	n = network_by_uuid(sd, sd_arg(c, "network-uuid"));
+	if (n == NULL)
+		return sd_no_such(c, "network", "network-uuid");
 	mtu = n->mtu;
 	if (mtu_s != NULL && vif_mtu_parse(c, mtu_s, n, &mtu) != 0)
 		return -1;
@@ -1509,21 +1537,22 @@ verb_vif_create(struct switchd *sd, struct sd_call *c)
 		return -1;
 	TAILQ_FOREACH(o, &sd->vifs, next)
 		if (strcmp(o->vm_uuid, vm) == 0 && o->device == device)
-			return fail(c, SD_E_DEVICE_ALREADY_EXISTS, "VM %s has VIF %d already (%s)",
-				    vm, device, o->uuid);
+			return sd_fail(c, SD_E_DEVICE_ALREADY_EXISTS,
+				       "VM %s has VIF %d already (%s)", vm, device, o->uuid);
 	if (mac_s != NULL) {
 		enum mac_verdict verdict =
-			mac_check_user(mac_s, arg_true(c, "allow-global-mac"), &mac);
+			mac_check_user(mac_s, sd_arg_true(c, "allow-global-mac"), &mac);
 
 		if (verdict != MAC_OK)
-			return fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(verdict));
+			return sd_fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s,
+				       mac_verdict_str(verdict));
 	} else if (mac_generate(&mac) != 0) {
-		return fail(c, SD_E_INTERNAL_ERROR, "no entropy for a MAC");
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "no entropy for a MAC");
 	}
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "out of memory");
-	new_uuid(v->uuid);
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory");
+	sd_new_uuid(v->uuid);
 	snprintf(v->vm_uuid, sizeof(v->vm_uuid), "%s", vm);
 	v->device = device;
 	v->mac = mac;
@@ -1533,7 +1562,7 @@ verb_vif_create(struct switchd *sd, struct sd_call *c)
 	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
 	if (store_vif_put(sd->store, v) != 0) {
 		free(v);
-		return store_err(c);
+		return sd_store_err(c);
 	}
 	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
 	c->result = json_string(v->uuid);
@@ -1545,12 +1574,14 @@ verb_vif_destroy(struct switchd *sd, struct sd_call *c)
 {
 	struct vif *v;
 
-	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (v == NULL)
+		return sd_no_such(c, "VIF", "uuid");
 	if (v->attached || v->pending)
-		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED,
-			    "VIF %s is plugged (%s); vif-unplug it first", v->uuid, v->ifname);
+		return sd_fail(c, SD_E_DEVICE_ALREADY_ATTACHED,
+			       "VIF %s is plugged (%s); vif-unplug it first", v->uuid, v->ifname);
 	if (store_vif_del(sd->store, v->uuid) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	TAILQ_REMOVE(&sd->vifs, v, next);
 	free(v);
 	return 0;
@@ -1585,31 +1616,32 @@ vif_by_vhost_path(struct switchd *sd, const char *path)
 static int
 vhost_args(struct sd_call *c, char canon[VIF_VHOST_PATH_MAX], const char **path, bool *server)
 {
-	const char *mode = arg(c, "vhost-user-mode");
+	const char *mode = sd_arg(c, "vhost-user-mode");
 	int err;
 
-	*path = arg(c, "vhost-user");
+	*path = sd_arg(c, "vhost-user");
 	*server = false;
 	if (*path == NULL) {
 		if (mode != NULL)
-			return fail(c, SD_E_INVALID_VALUE, "vhost-user-mode= needs vhost-user=");
+			return sd_fail(c, SD_E_INVALID_VALUE, "vhost-user-mode= needs vhost-user=");
 		return 0;
 	}
 	if (mode != NULL && strcmp(mode, "server") == 0)
 		*server = true;
 	else if (mode != NULL && strcmp(mode, "client") != 0)
-		return fail(c, SD_E_INVALID_VALUE, "vhost-user-mode %s is not client or server",
-			    mode);
+		return sd_fail(c, SD_E_INVALID_VALUE, "vhost-user-mode %s is not client or server",
+			       mode);
 	err = vif_vhost_path_canon(*path, canon);
 	if (err == EINVAL)
-		return fail(c, SD_E_VHOST_PATH_INVALID, "%s is not an absolute path to a socket",
-			    *path);
+		return sd_fail(c, SD_E_VHOST_PATH_INVALID, "%s is not an absolute path to a socket",
+			       *path);
 	if (err == ENAMETOOLONG)
-		return fail(c, SD_E_VHOST_PATH_INVALID,
-			    "%s is longer than a socket path may be (%d bytes)", *path,
-			    VIF_VHOST_PATH_MAX - 1);
+		return sd_fail(c, SD_E_VHOST_PATH_INVALID,
+			       "%s is longer than a socket path may be (%d bytes)", *path,
+			       VIF_VHOST_PATH_MAX - 1);
 	if (err)
-		return fail(c, SD_E_VHOST_PATH_INVALID, "%s: its directory does not exist", *path);
+		return sd_fail(c, SD_E_VHOST_PATH_INVALID, "%s: its directory does not exist",
+			       *path);
 	*path = canon;
 	return 0;
 }
@@ -1617,9 +1649,9 @@ vhost_args(struct sd_call *c, char canon[VIF_VHOST_PATH_MAX], const char **path,
 static int
 verb_vif_plug(struct switchd *sd, struct sd_call *c)
 {
-	const char *ifname = arg(c, "ifname"), *path;
+	const char *ifname = sd_arg(c, "ifname"), *path;
 	char name[IFNAMSIZ], canon[VIF_VHOST_PATH_MAX], old_ifname[IFNAMSIZ] = "";
-	bool replace = arg_true(c, "replace");
+	bool replace = sd_arg_true(c, "replace");
 	struct pif_plugged uplink;
 	struct pif_netdev nd;
 	struct network *n;
@@ -1627,17 +1659,19 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	bool made, server;
 	int err, domid;
 
-	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (v == NULL)
+		return sd_no_such(c, "VIF", "uuid");
 	domid = v->domid;
-	if (ifname == NULL && arg(c, "vhost-user") == NULL)
-		return fail(c, SD_E_MISSING_PARAMETER,
-			    "vif-plug needs ifname=NETDEV or vhost-user=SOCKET-PATH");
-	if (ifname != NULL && arg(c, "vhost-user") != NULL)
-		return fail(c, SD_E_INVALID_VALUE, "give ifname= or vhost-user=, not both");
+	if (ifname == NULL && sd_arg(c, "vhost-user") == NULL)
+		return sd_fail(c, SD_E_MISSING_PARAMETER,
+			       "vif-plug needs ifname=NETDEV or vhost-user=SOCKET-PATH");
+	if (ifname != NULL && sd_arg(c, "vhost-user") != NULL)
+		return sd_fail(c, SD_E_INVALID_VALUE, "give ifname= or vhost-user=, not both");
 	if (vhost_args(c, canon, &path, &server) != 0 || domid_parse(c, &domid) != 0)
 		return -1;
 	if (replace && ifname == NULL)
-		return fail(c, SD_E_INVALID_VALUE, "replace= is for ifname= (a backend netdev)");
+		return sd_fail(c, SD_E_INVALID_VALUE, "replace= is for ifname= (a backend netdev)");
 	if (v->attached && replace && v->vhost_path[0] == '\0' && strcmp(v->ifname, ifname) == 0) {
 		/* Plugged through this netdev already: only the domid, if
 		 * given, may be news. */
@@ -1646,13 +1680,13 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		rec = *v;
 		rec.domid = domid;
 		if (store_vif_put(sd->store, &rec) != 0)
-			return store_err(c);
+			return sd_store_err(c);
 		v->domid = domid;
 		return 0;
 	}
 	if (v->attached && (!replace || v->vhost_path[0] != '\0'))
-		return fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
-			    v->uuid, v->vhost_path[0] != '\0' ? v->vhost_path : v->ifname);
+		return sd_fail(c, SD_E_DEVICE_ALREADY_ATTACHED, "VIF %s is plugged already (%s)",
+			       v->uuid, v->vhost_path[0] != '\0' ? v->vhost_path : v->ifname);
 	if (v->attached) {
 		/* The guest switched backends (emulated tap -> PV vif, or
 		 * back): the old one goes in the same request. */
@@ -1662,25 +1696,25 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		vif_vhost_port_name(v, domid, name);
 		o = vif_by_vhost_path(sd, path);
 		if (o != NULL && o != v) /* itself: a pending VIF plugged again */
-			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s is the socket of VIF %s", path,
-				    o->uuid);
+			return sd_fail(c, SD_E_VHOST_PATH_IN_USE, "%s is the socket of VIF %s",
+				       path, o->uuid);
 		ifname = name;
 	} else if (strlen(ifname) >= IFNAMSIZ || (err = pif_netdev_get(ifname, &nd)) == ENODEV) {
-		return fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
+		return sd_fail(c, SD_E_NETDEV_NOT_FOUND, "no network interface named %s", ifname);
 	} else if (err) {
-		return dp_fail(c, err, ifname);
+		return sd_dp_fail(c, err, ifname);
 	} else if (!nd.ethernet) {
-		return not_ethernet(c, ifname);
+		return sd_not_ethernet(c, ifname);
 	}
 	o = vif_by_ifname(sd, ifname);
 	if (o == v) /* a pending VIF plugged again through its own netdev */
 		o = NULL;
 	if (o != NULL || pif_by_device(sd, ifname) != NULL || network_by_bridge(sd, ifname) != NULL)
-		return fail(c, SD_E_NETDEV_IN_USE, "%s is a port already%s%s", ifname,
-			    o != NULL ? " of VIF " : "", o != NULL ? o->uuid : "");
+		return sd_fail(c, SD_E_NETDEV_IN_USE, "%s is a port already%s%s", ifname,
+			       o != NULL ? " of VIF " : "", o != NULL ? o->uuid : "");
 	n = network_by_uuid(sd, v->network_uuid);
 	if (n == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
 	rec = *v;
 	rec.attached = true;
 	rec.domid = domid;
@@ -1688,7 +1722,7 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 	snprintf(rec.vhost_path, sizeof(rec.vhost_path), "%s", path != NULL ? path : "");
 	rec.vhost_server = server;
 	if (store_vif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (attach_network(sd, c, n, &uplink) != 0)
 		return -1;
 	if (realise_network(sd, c, n, &made) != 0) {
@@ -1703,23 +1737,23 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 		if (vif_detach(&tmp, sd->dp) != 0)
 			sd_log("error", "VIF %s: cannot unplug %s again", v->uuid, ifname);
 		plug_pif_undo(sd, &uplink);
-		return dp_fail(c, err, old_ifname);
+		return sd_dp_fail(c, err, old_ifname);
 	}
 	if (err) {
 		realise_undo(sd, n, made);
 		plug_pif_undo(sd, &uplink);
 		if (path != NULL && err == ENOTSOCK)
-			return fail(c, SD_E_VHOST_PATH_INVALID, "%s exists and is not a socket",
-				    path);
+			return sd_fail(c, SD_E_VHOST_PATH_INVALID, "%s exists and is not a socket",
+				       path);
 		if (path != NULL && (err == EADDRINUSE || err == EEXIST))
-			return fail(c, SD_E_VHOST_PATH_IN_USE, "%s: %s", path,
-				    err == EEXIST ? "the socket of another port"
-						  : "another process listens on it");
+			return sd_fail(c, SD_E_VHOST_PATH_IN_USE, "%s: %s", path,
+				       err == EEXIST ? "the socket of another port"
+						     : "another process listens on it");
 		if (path != NULL && err == ENOSPC)
-			return fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
-				    "%s: switchd has room for %d vhost-user ports, all taken",
-				    ifname, DP_MAX_VHOST_PORTS);
-		return dp_fail(c, err, ifname);
+			return sd_fail(c, SD_E_DATAPATH_PORTS_EXHAUSTED,
+				       "%s: switchd has room for %d vhost-user ports, all taken",
+				       ifname, DP_MAX_VHOST_PORTS);
+		return sd_dp_fail(c, err, ifname);
 	}
 	v->attached = true;
 	v->pending = false;
@@ -1734,18 +1768,20 @@ verb_vif_plug(struct switchd *sd, struct sd_call *c)
 static int
 verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 {
-	const char *ifname = arg(c, "ifname");
+	const char *ifname = sd_arg(c, "ifname");
 	struct vif *v, rec;
 	int err;
 
-	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (v == NULL)
+		return sd_no_such(c, "VIF", "uuid");
 	/* ifname=: only if plugged through that netdev, in one request (the
 	 * hotplug script's remove events race with the other backend's add). */
 	if (ifname != NULL && (!(v->attached || v->pending) || v->vhost_path[0] != '\0' ||
 			       strcmp(v->ifname, ifname) != 0))
 		return 0;
 	if (!v->attached && !v->pending)
-		return fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
+		return sd_fail(c, SD_E_DEVICE_ALREADY_DETACHED, "VIF %s is not plugged", v->uuid);
 	rec = *v;
 	rec.attached = false;
 	rec.pending = false;
@@ -1753,14 +1789,14 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 	rec.vhost_path[0] = '\0';
 	rec.vhost_server = false;
 	if (store_vif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (v->pending) { /* nothing realised to take down */
 		*v = rec;
 		return 0;
 	}
 	err = vif_detach(v, sd->dp);
 	if (err)
-		return dp_fail(c, err, v->ifname);
+		return sd_dp_fail(c, err, v->ifname);
 	return 0;
 }
 
@@ -1773,15 +1809,19 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	bool made = false;
 	int err;
 
-	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
-	LOOKUP(n, network_by_uuid, "network-uuid", "network");
+	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (v == NULL)
+		return sd_no_such(c, "VIF", "uuid");
+	n = network_by_uuid(sd, sd_arg(c, "network-uuid"));
+	if (n == NULL)
+		return sd_no_such(c, "network", "network-uuid");
 	if (strcmp(v->network_uuid, n->uuid) == 0)
 		return 0;
 	old = network_by_uuid(sd, v->network_uuid);
 	rec = *v;
 	snprintf(rec.network_uuid, sizeof(rec.network_uuid), "%s", n->uuid);
 	if (store_vif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (v->attached) {
 		if (attach_network(sd, c, n, &uplink) != 0)
 			return -1;
@@ -1799,7 +1839,7 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 		if (err) {
 			realise_undo(sd, n, made);
 			plug_pif_undo(sd, &uplink);
-			return dp_fail(c, err, v->ifname);
+			return sd_dp_fail(c, err, v->ifname);
 		}
 	}
 	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
@@ -1812,16 +1852,18 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 static int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {
-	const char *mtu_s = arg(c, "MTU");
+	const char *mtu_s = sd_arg(c, "MTU");
 	struct network *n;
 	struct vif *v, rec;
 	uint16_t mtu;
 	int domid, err;
 
-	LOOKUP(v, vif_by_uuid, "uuid", "VIF");
+	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
+	if (v == NULL)
+		return sd_no_such(c, "VIF", "uuid");
 	n = network_by_uuid(sd, v->network_uuid);
 	if (n == NULL)
-		return fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "VIF %s has no network", v->uuid);
 	domid = v->domid;
 	mtu = v->mtu;
 	if (domid_parse(c, &domid) != 0)
@@ -1836,18 +1878,18 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit)
 		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
-		return store_err(c);
+		return sd_store_err(c);
 	if (v->attached && rec.mtu != v->mtu) {
 		err = vif_apply_mtu(v, sd->dp, rec.mtu);
 		if (err)
-			return dp_fail(c, err, v->ifname);
+			return sd_dp_fail(c, err, v->ifname);
 	}
 	if (v->attached && rec.mac_limit != v->mac_limit) {
 		err = dp_port_set_fdb_max(sd->dp, v->dp_port, rec.mac_limit);
 		if (err) {
 			if (rec.mtu != v->mtu)
 				vif_apply_mtu(v, sd->dp, v->mtu);
-			return dp_fail(c, err, v->ifname);
+			return sd_dp_fail(c, err, v->ifname);
 		}
 	}
 	*v = rec;
@@ -1861,8 +1903,8 @@ verb_vif_list(struct switchd *sd, struct sd_call *c)
 
 	c->result = json_array();
 	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (prefilter(c, "uuid", v->uuid) && prefilter(c, "vm-uuid", v->vm_uuid) &&
-		    prefilter(c, "network-uuid", v->network_uuid))
+		if (sd_prefilter(c, "uuid", v->uuid) && sd_prefilter(c, "vm-uuid", v->vm_uuid) &&
+		    sd_prefilter(c, "network-uuid", v->network_uuid))
 			json_array_append_new(c->result, vif_record(sd, v));
 	return 0;
 }
@@ -1872,11 +1914,11 @@ verb_vif_list(struct switchd *sd, struct sd_call *c)
 static int
 bridge_arg(struct switchd *sd, struct sd_call *c, struct network **out)
 {
-	const char *bridge = arg(c, "bridge");
+	const char *bridge = sd_arg(c, "bridge");
 
 	*out = network_by_bridge(sd, bridge);
 	if (*out == NULL)
-		return fail(c, SD_E_BRIDGE_NOT_FOUND, "no network has bridge %s", bridge);
+		return sd_fail(c, SD_E_BRIDGE_NOT_FOUND, "no network has bridge %s", bridge);
 	return 0;
 }
 
@@ -1911,9 +1953,9 @@ fdb_record(const struct dp_fdb_entry *e, void *arg)
 	struct mac mac;
 
 	memcpy(mac.b, e->mac.addr_bytes, MAC_LEN);
-	set_str(rec, "MAC", mac_format(&mac, buf));
-	set_str(rec, "port", port ? port : "?");
-	set_int(rec, "age", e->age_sec);
+	sd_rec_str(rec, "MAC", mac_format(&mac, buf));
+	sd_rec_str(rec, "port", port ? port : "?");
+	sd_rec_int(rec, "age", e->age_sec);
 	json_array_append_new(x->records, rec);
 	return 0;
 }
@@ -1928,16 +1970,16 @@ verb_fdb_show(struct switchd *sd, struct sd_call *c)
 		return -1;
 	x.records = json_array();
 	c->result = x.records;
-	if (arg_true(c, "summary")) {
+	if (sd_arg_true(c, "summary")) {
 		uint32_t entries = 0,
 			 max = n->mac_limit ? n->mac_limit : dp_fdb_bridge_default_max(sd->dp);
 		json_t *rec = json_object();
 
 		if (n->realised)
 			dp_bridge_fdb_usage(sd->dp, n->dp_bridge, &entries, &max);
-		set_str(rec, "bridge", n->bridge);
-		set_int(rec, "entries", entries);
-		set_int(rec, "limit", max);
+		sd_rec_str(rec, "bridge", n->bridge);
+		sd_rec_int(rec, "entries", entries);
+		sd_rec_int(rec, "limit", max);
 		json_array_append_new(x.records, rec);
 		return 0;
 	}
@@ -1962,16 +2004,17 @@ verb_store_restore(struct switchd *sd, struct sd_call *c)
 		return 0;
 	}
 	if (err != ENOENT) /* a restore that failed half-way: the handle is gone */
-		return fail(c, SD_E_STORE_ERROR, "%s", msg);
+		return sd_fail(c, SD_E_STORE_ERROR, "%s", msg);
 	snprintf(aside, sizeof(aside), "%s-replaced-%lld", path, (long long)time(NULL));
 	if (access(path, F_OK) == 0) {
 		if (rename(path, aside) != 0)
-			return fail(c, SD_E_STORE_ERROR, "cannot move the file now at %s aside: %s",
-				    path, strerror(errno));
+			return sd_fail(c, SD_E_STORE_ERROR,
+				       "cannot move the file now at %s aside: %s", path,
+				       strerror(errno));
 		moved = true;
 	}
 	if (store_restore(sd->store, msg, sizeof(msg)) != 0)
-		return fail(c, SD_E_STORE_ERROR, "cannot restore %s: %s", path, msg);
+		return sd_fail(c, SD_E_STORE_ERROR, "cannot restore %s: %s", path, msg);
 	sd_log("info", "store-restore: the running configuration is written to %s again%s%s", path,
 	       moved ? "; the file found there is now " : "", moved ? aside : "");
 	c->result = json_string(path);
@@ -1981,7 +2024,7 @@ verb_store_restore(struct switchd *sd, struct sd_call *c)
 static int
 verb_fdb_flush(struct switchd *sd, struct sd_call *c)
 {
-	const char *port = arg(c, "port");
+	const char *port = sd_arg(c, "port");
 	uint16_t p = DP_PORT_NONE;
 	struct network *n;
 
@@ -1990,7 +2033,8 @@ verb_fdb_flush(struct switchd *sd, struct sd_call *c)
 	if (port != NULL) {
 		p = n->realised ? port_by_name(sd, n, port) : DP_PORT_NONE;
 		if (p == DP_PORT_NONE)
-			return fail(c, SD_E_PORT_NOT_FOUND, "%s has no port %s", n->bridge, port);
+			return sd_fail(c, SD_E_PORT_NOT_FOUND, "%s has no port %s", n->bridge,
+				       port);
 	}
 	if (n->realised)
 		dp_fdb_flush(sd->dp, n->dp_bridge, p);
@@ -2007,12 +2051,12 @@ verb_check(struct switchd *sd, struct sd_call *c)
 static int
 verb_port_stats(struct switchd *sd, struct sd_call *c)
 {
-	const char *port = arg(c, "port");
+	const char *port = sd_arg(c, "port");
 	struct network *filter = NULL;
 	uint16_t p;
 	bool found = false;
 
-	if (arg(c, "bridge") != NULL && bridge_arg(sd, c, &filter) != 0)
+	if (sd_arg(c, "bridge") != NULL && bridge_arg(sd, c, &filter) != 0)
 		return -1;
 	c->result = json_array();
 	if (filter != NULL && !filter->realised)
@@ -2034,32 +2078,32 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 			continue;
 		found = true;
 		rec = json_object();
-		set_str(rec, "port", name);
-		set_str(rec, "bridge", n ? n->bridge : "");
-		set_int(rec, "rx_packets", (long long)st.rx_packets);
-		set_int(rec, "rx_bytes", (long long)st.rx_bytes);
-		set_int(rec, "tx_packets", (long long)st.tx_packets);
-		set_int(rec, "tx_bytes", (long long)st.tx_bytes);
+		sd_rec_str(rec, "port", name);
+		sd_rec_str(rec, "bridge", n ? n->bridge : "");
+		sd_rec_int(rec, "rx_packets", (long long)st.rx_packets);
+		sd_rec_int(rec, "rx_bytes", (long long)st.rx_bytes);
+		sd_rec_int(rec, "tx_packets", (long long)st.tx_packets);
+		sd_rec_int(rec, "tx_bytes", (long long)st.tx_bytes);
 		for (r = 0; r < DP_DROP__MAX; r++) {
 			snprintf(key, sizeof(key), "drop_%s", dp_drop_name((enum dp_drop)r));
-			set_int(rec, key, (long long)st.drops[r]);
+			sd_rec_int(rec, key, (long long)st.drops[r]);
 		}
-		set_int(rec, "fdb_entries", st.fdb_entries);
-		set_int(rec, "fdb_max", st.fdb_max);
-		set_int(rec, "fdb_limit", (long long)st.fdb_limit);
-		set_int(rec, "fdb_moves", (long long)st.fdb_moves);
-		set_int(rec, "no_mbuf", (long long)st.no_mbuf);
-		set_int(rec, "gso_rx", (long long)st.gso_rx);
-		set_int(rec, "sw_gso", (long long)st.sw_gso);
-		set_int(rec, "sw_csum", (long long)st.sw_csum);
+		sd_rec_int(rec, "fdb_entries", st.fdb_entries);
+		sd_rec_int(rec, "fdb_max", st.fdb_max);
+		sd_rec_int(rec, "fdb_limit", (long long)st.fdb_limit);
+		sd_rec_int(rec, "fdb_moves", (long long)st.fdb_moves);
+		sd_rec_int(rec, "no_mbuf", (long long)st.no_mbuf);
+		sd_rec_int(rec, "gso_rx", (long long)st.gso_rx);
+		sd_rec_int(rec, "sw_gso", (long long)st.sw_gso);
+		sd_rec_int(rec, "sw_csum", (long long)st.sw_csum);
 		dp_port_offloads(sd->dp, p, ol, sizeof(ol));
-		set_str(rec, "offloads", ol);
+		sd_rec_str(rec, "offloads", ol);
 		json_array_append_new(c->result, rec);
 	}
 out:
 	if (port != NULL && !found)
-		return fail(c, SD_E_PORT_NOT_FOUND, "no port named %s%s%s", port,
-			    filter ? " on " : "", filter ? filter->bridge : "");
+		return sd_fail(c, SD_E_PORT_NOT_FOUND, "no port named %s%s%s", port,
+			       filter ? " on " : "", filter ? filter->bridge : "");
 	return 0;
 }
 
@@ -2098,31 +2142,32 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 
 	json_object_foreach(c->params, key, val) {
 		if (key[0] == '\0')
-			return fail(c, SD_E_REQUEST_INVALID, "a key is empty");
+			return sd_fail(c, SD_E_REQUEST_INVALID, "a key is empty");
 		for (const char *p = key; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return fail(c, SD_E_CONTROL_CHARACTER,
-					    "a key holds a control character (0x%02x)",
-					    (unsigned char)*p);
+				return sd_fail(c, SD_E_CONTROL_CHARACTER,
+					       "a key holds a control character (0x%02x)",
+					       (unsigned char)*p);
 		if (!json_is_string(val))
-			return fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
+			return sd_fail(c, SD_E_REQUEST_INVALID, "value of %s is not a string", key);
 		/* A newline in a name would forge lines in listings and logs. */
 		for (const char *p = json_string_value(val); *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return fail(c, SD_E_CONTROL_CHARACTER,
-					    "the value of %s= holds a control character (0x%02x at "
-					    "%zu)",
-					    key, (unsigned char)*p,
-					    (size_t)(p - json_string_value(val)));
+				return sd_fail(
+					c, SD_E_CONTROL_CHARACTER,
+					"the value of %s= holds a control character (0x%02x at "
+					"%zu)",
+					key, (unsigned char)*p,
+					(size_t)(p - json_string_value(val)));
 		if (!in_list(v->required, key) && !in_list(v->optional, key))
-			return fail(c, SD_E_UNKNOWN_PARAMETER,
-				    "%s does not take %s= (see netctl help %s)", v->name, key,
-				    v->name);
+			return sd_fail(c, SD_E_UNKNOWN_PARAMETER,
+				       "%s does not take %s= (see netctl help %s)", v->name, key,
+				       v->name);
 	}
 	snprintf(req, sizeof(req), "%s", v->required);
 	for (tok = strtok_r(req, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
-		if (arg(c, tok) == NULL)
-			return fail(c, SD_E_MISSING_PARAMETER, "%s needs %s=", v->name, tok);
+		if (sd_arg(c, tok) == NULL)
+			return sd_fail(c, SD_E_MISSING_PARAMETER, "%s needs %s=", v->name, tok);
 	return 0;
 }
 
@@ -2131,7 +2176,7 @@ check_keys(const struct sd_verb *v, struct sd_call *c)
 static void
 list_filter(struct sd_call *c, bool filter)
 {
-	const char *params = arg(c, "params");
+	const char *params = sd_arg(c, "params");
 	json_t *out = json_array(), *rec, *val;
 	const char *key;
 	size_t i;
@@ -2174,17 +2219,17 @@ store_ready(struct switchd *sd, struct sd_call *c)
 	int err;
 
 	if (sd->diverged[0] != '\0')
-		return fail(c, SD_E_STORE_ERROR,
-			    "%s could not be committed earlier; restart switchd to realise the"
-			    " stored configuration",
-			    sd->diverged);
+		return sd_fail(c, SD_E_STORE_ERROR,
+			       "%s could not be committed earlier; restart switchd to realise the"
+			       " stored configuration",
+			       sd->diverged);
 	err = store_check(sd->store, msg, sizeof(msg));
 	if (err)
-		return fail(c,
-			    err == ENOENT   ? SD_E_STORE_MISSING
-			    : err == ENOSPC ? SD_E_STORE_FULL
-					    : SD_E_STORE_ERROR,
-			    "%s", msg);
+		return sd_fail(c,
+			       err == ENOENT   ? SD_E_STORE_MISSING
+			       : err == ENOSPC ? SD_E_STORE_FULL
+					       : SD_E_STORE_ERROR,
+			       "%s", msg);
 	return 0;
 }
 
@@ -2198,13 +2243,13 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 	int rc = -1, err;
 
 	if (v == NULL) {
-		fail(&c, SD_E_UNKNOWN_VERB, "no verb %s (see netctl help)", name);
+		sd_fail(&c, SD_E_UNKNOWN_VERB, "no verb %s (see netctl help)", name);
 	} else if (!json_is_object(params)) {
-		fail(&c, SD_E_REQUEST_INVALID, "params must be an object");
+		sd_fail(&c, SD_E_REQUEST_INVALID, "params must be an object");
 	} else if (check_keys(v, &c) == 0) {
 		if (!(v->flags & (SD_VERB_RO | SD_VERB_LIVE)) && store_ready(sd, &c) == 0) {
 			if (store_begin(sd->store) != 0)
-				fail(&c, SD_E_STORE_ERROR, "cannot start a transaction");
+				sd_fail(&c, SD_E_STORE_ERROR, "cannot start a transaction");
 			else
 				txn = true;
 		}
@@ -2215,10 +2260,10 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 			 * the live change is made, but not stored. Forwarding
 			 * goes on; changes are refused until a restart
 			 * realises what is stored. */
-			rc = fail(&c, err == ENOSPC ? SD_E_STORE_FULL : SD_E_STORE_ERROR,
-				  "%s could not be committed; its live change stays until"
-				  " switchd is restarted, and no change is taken until then",
-				  name);
+			rc = sd_fail(&c, err == ENOSPC ? SD_E_STORE_FULL : SD_E_STORE_ERROR,
+				     "%s could not be committed; its live change stays until"
+				     " switchd is restarted, and no change is taken until then",
+				     name);
 			snprintf(sd->diverged, sizeof(sd->diverged), "%s", name);
 			sd_log("error",
 			       "%s could not be committed: refusing changes until a restart", name);
