@@ -15,9 +15,9 @@ B := build
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-LIB_SRC := lib/mac.c lib/text.c
+LIB_SRC := lib/mac.c lib/text.c lib/log.c
 DP_SRC := $(wildcard datapath/*.c)
-OBJ_MODULE_SRC := pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c
+OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c)
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c switchd/verb-table.c
 
@@ -69,18 +69,18 @@ $(B)/netctl.bash-completion: $(B)/gen-doc
 	$(Q)$(B)/gen-doc bash-completion >$@.tmp && mv $@.tmp $@
 
 # Unit tests: no root, no DPDK start-up.
-$(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c switchd/network.c \
-		switchd/store.c pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c $(DP_SRC))
+$(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c network/network.c \
+		switchd/store.c pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c lib/log.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
 # Datapath tests: the real datapath on DPDK ring ports, driven frame by frame.
-$(DP_TEST): $(call obj,tests/datapath/test-datapath.c $(DP_SRC))
+$(DP_TEST): $(call obj,tests/datapath/test-datapath.c lib/log.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring -lcmocka
 
 # In-process datapath benchmark (no root): VLAN forwarding, 1 vs 4094 VLANs.
-$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c $(DP_SRC))
+$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c lib/log.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
@@ -91,7 +91,7 @@ $(B)/bench-afp-rx: $(call obj,bench/afp-rx.c)
 
 # In-process benchmark of the switching work: MAC scaling, Mpps and (under
 # callgrind, bench/dp-instructions.sh) instructions per frame.
-$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC))
+$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c lib/log.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
@@ -109,7 +109,7 @@ $(B)/bench-trafgen: $(call obj,bench/trafgen.c)
 # Fuzz targets (tests/fuzz): linked with replay.c to run the saved corpus
 # once (make check), or with libFuzzer to search (make fuzz).
 FUZZ_TARGETS := frame request args
-FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c $(DP_SRC))
+FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c lib/log.c $(DP_SRC))
 FUZZ_OBJ_request := $(call obj,tests/fuzz/fuzz-request.c tests/fuzz/fuzz-eal.c $(filter-out switchd/main.c,$(SWITCHD_SRC)) \
 	$(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
 FUZZ_OBJ_args := $(call obj,tests/fuzz/fuzz-args.c ctl/args.c lib/text.c)

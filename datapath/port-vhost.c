@@ -57,10 +57,12 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_vhost.h>
 
+#include "../lib/log.h"
 #include "dp-private.h"
 #include "port.h"
 
-#define RTE_LOGTYPE_SWITCHD RTE_LOGTYPE_USER1
+/* A guest that connects and goes in a loop must not fill the log. */
+static struct log_rate_limit vhost_rl = LOG_RATE_LIMIT_INIT(120, 200);
 
 /* Offloads a switch port does not negotiate (see the top of this file). */
 #define VHOST_OFFLOADS_OFF                                                    \
@@ -159,8 +161,8 @@ vhost_new_device(int vid)
 	if (vh != NULL && vh->vid >= 0) {
 		/* A server socket accepts more than one connection; a port has
 		 * one guest. */
-		RTE_LOG(WARNING, SWITCHD, "%s: vhost-user %s: a second guest refused\n",
-			vh->port->name, vh->path);
+		LOG_WARN_RL(&vhost_rl, "%s: vhost-user %s: a second guest refused", vh->port->name,
+			    vh->path);
 		pthread_mutex_unlock(&vhosts_lock);
 		return -1;
 	}
@@ -181,12 +183,12 @@ vhost_new_device(int vid)
 		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
 		dp_workers_wake(vh->port->dp); /* a blocked worker has not armed it */
 		if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu > vh->mtu)
-			RTE_LOG(WARNING, SWITCHD,
-				"%s: the guest's MTU %u exceeds the network's %u; "
-				"larger frames are dropped\n",
-				vh->port->name, mtu, vh->mtu);
-		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s connected, %u vrings, offloads %s\n",
-			vh->port->name, vh->path, rte_vhost_get_vring_num(vid), ol);
+			LOG_WARN_RL(&vhost_rl,
+				    "%s: the guest's MTU %u exceeds the network's %u; "
+				    "larger frames are dropped",
+				    vh->port->name, mtu, vh->mtu);
+		LOG_INFO_RL(&vhost_rl, "%s: vhost-user %s connected, %u vrings, offloads %s",
+			    vh->port->name, vh->path, rte_vhost_get_vring_num(vid), ol);
 	}
 	pthread_mutex_unlock(&vhosts_lock);
 	return 0;
@@ -208,8 +210,7 @@ vhost_destroy_device(int vid)
 		dp_port_set_offloads(vh->port, 0, 0);
 		vh->enabled = 0;
 		qsv = vh->port->qsv;
-		RTE_LOG(INFO, SWITCHD, "%s: vhost-user %s disconnected\n", vh->port->name,
-			vh->path);
+		LOG_INFO_RL(&vhost_rl, "%s: vhost-user %s disconnected", vh->port->name, vh->path);
 	}
 	pthread_mutex_unlock(&vhosts_lock);
 	/* The library frees the device when this returns: no worker may be

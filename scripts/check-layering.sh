@@ -1,9 +1,15 @@
 #!/bin/sh
-# Dependencies point one way: ctl/ -> switchd/ -> pif/ vif/ vlan/ bond/ qos/
-# -> datapath/ -> lib/. Fail if a file includes a header from above it.
+# Dependencies point one way:
+#   ctl/ -> switchd/ (daemon, socket, dispatcher)
+#        -> network/ pif/ vif/ vlan/ bond/ qos/ (one folder per object: its verbs)
+#        -> switchd's API for them (call.h, errors.h, store.h, switchd.h, verbs.h)
+#        -> datapath/ -> lib/
+# Fail if a file includes a header from above it.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
+OBJECTS="network pif vif vlan bond qos"
+API="call.h|errors.h|store.h|switchd.h|verbs.h"
 violations() { # DIR FORBIDDEN-DIRS...
 	dir=$1
 	shift
@@ -12,10 +18,13 @@ violations() { # DIR FORBIDDEN-DIRS...
 		grep -rnE "#include *\"(\.\./)*$up/" "$dir" && bad=1
 	done
 }
-violations lib datapath pif vif vlan bond qos switchd ctl
-violations datapath pif vif vlan bond qos switchd ctl
-for m in pif vif vlan bond qos; do
-	violations "$m" switchd ctl
+violations lib datapath $OBJECTS switchd ctl
+violations datapath $OBJECTS switchd ctl
+for m in $OBJECTS; do
+	violations "$m" ctl
+	# Of switchd/, an object's verbs use only the API.
+	[ -d "$m" ] || continue
+	grep -rnE "#include *\"(\.\./)*switchd/" "$m" | grep -vE "switchd/($API)\"" && bad=1
 done
 violations switchd ctl
 if [ "$bad" -ne 0 ]; then

@@ -278,7 +278,7 @@ eal_start(const struct options *o, const char *argv0, const char *instance)
 	else
 		default_lcores(lcores, sizeof(lcores));
 	if (!no_huge && !hugepages_free()) {
-		sd_log("warning", "no free hugepages: running with --no-huge");
+		LOG_WARN("no free hugepages: running with --no-huge");
 		no_huge = true;
 	}
 	args[n++] = (char *)argv0;
@@ -348,7 +348,7 @@ raise_nofile_limit(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			sd_log("warning", "cannot raise the descriptor limit: %s", strerror(errno));
+			LOG_WARN("cannot raise the descriptor limit: %s", strerror(errno));
 	}
 }
 
@@ -443,7 +443,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (sfd < 0) {
-		sd_log("error", "signalfd: %s", strerror(errno));
+		LOG_ERR("signalfd: %s", strerror(errno));
 		return 1;
 	}
 
@@ -458,13 +458,13 @@ main(int argc, char **argv)
 	err = server_create(o.socket, o.group, &sd, &srv);
 	if (err) {
 		if (err != EADDRINUSE) /* which server_create() has told */
-			sd_log("error", "control socket %s: %s", o.socket, strerror(err));
+			LOG_ERR("control socket %s: %s", o.socket, strerror(err));
 		return 1;
 	}
 	raise_nofile_limit();
 	file_prefix(o.socket, sd.instance, sizeof(sd.instance));
 	if (eal_start(&o, argv[0], sd.instance) != 0) {
-		sd_log("error", "DPDK initialisation failed");
+		LOG_ERR("DPDK initialisation failed");
 		goto out;
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -472,7 +472,7 @@ main(int argc, char **argv)
 			dpp.worker_lcore[dpp.n_workers++] = lcore;
 	}
 	if (dpp.n_workers == 0) {
-		sd_log("error", "--lcores must name at least two lcores (control + worker)");
+		LOG_ERR("--lcores must name at least two lcores (control + worker)");
 		goto out;
 	}
 	dpp.launch = true;
@@ -482,27 +482,26 @@ main(int argc, char **argv)
 	dpp.state_dir = sd.rundir;
 	err = dp_create(&dpp, &sd.dp);
 	if (err) {
-		sd_log("error", "datapath: %s", strerror(err));
+		LOG_ERR("datapath: %s", strerror(err));
 		goto out;
 	}
 	err = store_open(o.db, &sd.store, msg, sizeof(msg));
 	if (err) {
-		sd_log("error", "database %s: %s", o.db, msg);
+		LOG_ERR("database %s: %s", o.db, msg);
 		goto out;
 	}
 	err = sd_load(&sd);
 	if (err) {
-		sd_log("error", "database %s: cannot load: %s", o.db, strerror(err));
+		LOG_ERR("database %s: cannot load: %s", o.db, strerror(err));
 		goto out;
 	}
 	sd_realise_all(&sd);
 	if (o.pidfile && (err = write_pidfile(o.pidfile)) != 0)
-		sd_log("warning", "pidfile %s: %s", o.pidfile, strerror(err));
-	sd_log("info", "ready: socket %s, database %s, %u worker(s)", o.socket, o.db,
-	       dpp.n_workers);
+		LOG_WARN("pidfile %s: %s", o.pidfile, strerror(err));
+	LOG_INFO("ready: socket %s, database %s, %u worker(s)", o.socket, o.db, dpp.n_workers);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) != 1)
-			sd_log("warning", "cannot tell the parent we are ready");
+			LOG_WARN("cannot tell the parent we are ready");
 		close(ready_fd);
 		ready_fd = -1;
 	}
@@ -530,7 +529,7 @@ main(int argc, char **argv)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				sd_log("info", "signal %u: stopping", si.ssi_signo);
+				LOG_INFO("signal %u: stopping", si.ssi_signo);
 			break;
 		}
 		server_run(srv);

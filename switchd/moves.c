@@ -50,13 +50,13 @@ sd_moves_check(struct switchd *sd)
 		n = network_by_dp_bridge(sd, dp_port_bridge(sd->dp, p));
 		from = dp_port_name(sd->dp, dp_move_from(st.last_move));
 		dp_move_mac(st.last_move, mac);
-		sd_log("warning",
-		       "bridge %s: %llu move(s) to port %s of MACs learned on other ports"
-		       " (fdb_moves %llu), the latest %02x:%02x:%02x:%02x:%02x:%02x from %s;"
-		       " a VM sending with another's MAC takes its traffic",
-		       n != NULL ? n->bridge : "?", (unsigned long long)(st.fdb_moves - pm->logged),
-		       name, (unsigned long long)st.fdb_moves, mac[0], mac[1], mac[2], mac[3],
-		       mac[4], mac[5], from != NULL ? from : "a removed port");
+		LOG_WARN("bridge %s: %llu move(s) to port %s of MACs learned on other ports"
+			 " (fdb_moves %llu), the latest %02x:%02x:%02x:%02x:%02x:%02x from %s;"
+			 " a VM sending with another's MAC takes its traffic",
+			 n != NULL ? n->bridge : "?",
+			 (unsigned long long)(st.fdb_moves - pm->logged), name,
+			 (unsigned long long)st.fdb_moves, mac[0], mac[1], mac[2], mac[3], mac[4],
+			 mac[5], from != NULL ? from : "a removed port");
 		pm->logged = st.fdb_moves;
 		pm->last_line = now;
 	}

@@ -160,9 +160,8 @@ claim(struct server *srv, const char *path)
 		}
 		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK &&
 		    (!pid_exiting(who.l_pid) || sd_now_ms() >= until)) {
-			sd_log("error",
-			       "control socket %s: another switchd (pid %d) is running there", path,
-			       (int)who.l_pid);
+			LOG_ERR("control socket %s: another switchd (pid %d) is running there",
+				path, (int)who.l_pid);
 			close(fd);
 			return EADDRINUSE;
 		}
@@ -223,8 +222,8 @@ server_create(const char *path, const char *group, struct switchd *sd, struct se
 		srv->have_group = true;
 		srv->gid = gr->gr_gid;
 	} else if (group != NULL) {
-		sd_log("info", "no group %s (make install creates it): only root may use %s", group,
-		       path);
+		LOG_INFO("no group %s (make install creates it): only root may use %s", group,
+			 path);
 	}
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv->epfd < 0) {
@@ -476,7 +475,7 @@ refuse_now(int fd, pid_t pid)
 
 		out[n] = '\n'; /* replaces the NUL: written with its length */
 		if (write(fd, out, n + 1) < 0)
-			sd_log("debug", "pid %d refused, and gone: %s", (int)pid, strerror(errno));
+			LOG_DBG("pid %d refused, and gone: %s", (int)pid, strerror(errno));
 	}
 	free(out);
 	json_decref(reply);

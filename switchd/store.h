@@ -10,7 +10,7 @@
 #include "../pif/pif.h"
 #include "../vif/vif.h"
 #include "../vlan/vlan.h"
-#include "network.h"
+#include "../network/network.h"
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
  * group forward masks. Older databases are upgraded on open. */

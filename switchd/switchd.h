@@ -18,7 +18,8 @@
 #include "../vif/vif.h"
 #include "../vlan/vlan.h"
 #include "errors.h"
-#include "network.h"
+#include "../lib/log.h"
+#include "../network/network.h"
 
 struct dp;
 struct store;
@@ -65,10 +66,27 @@ void sd_retry_pending(struct switchd *sd);
 /* Free every object; the datapath is left to the caller. */
 void sd_objects_free(struct switchd *sd);
 
-/* The realised network whose datapath bridge is @dp_bridge, or NULL. */
-struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
+/* The objects (objects.c): in lists, networks and VLANs indexed too.
+ * Adding or removing a network or a VLAN goes through these, which keep
+ * the indexes; the lookups return NULL for no such object. */
+void network_add(struct switchd *sd, struct network *n);
+void network_remove(struct switchd *sd, struct network *n);
+void vlan_add(struct switchd *sd, struct vlan *v);
+void vlan_remove(struct switchd *sd, struct vlan *v);
 struct network *network_by_uuid(struct switchd *sd, const char *uuid);
+struct network *network_by_bridge(struct switchd *sd, const char *bridge);
+/* The realised network whose datapath bridge is @dp_bridge. */
+struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
 struct pif *pif_by_uuid(struct switchd *sd, const char *uuid);
+struct pif *pif_by_device(struct switchd *sd, const char *device);
+struct vif *vif_by_uuid(struct switchd *sd, const char *uuid);
+/* The plugged (or pending) VIF whose port is the netdev @ifname. */
+struct vif *vif_by_ifname(struct switchd *sd, const char *ifname);
+struct vlan *vlan_by_uuid(struct switchd *sd, const char *uuid);
+/* The VLAN whose pseudo-PIF is @pif_uuid. */
+struct vlan *vlan_by_untagged(struct switchd *sd, const char *pif_uuid);
+/* The first VLAN on tagged PIF @pif_uuid with tag @tag (any tag if 0). */
+struct vlan *vlan_on(struct switchd *sd, const char *pif_uuid, uint16_t tag);
 
 /* The crash-consistency check (netctl check, switchd/check.c): the store
  * against switchd's objects, and those against what is realised (datapath
@@ -85,8 +103,5 @@ void sd_moves_check(struct switchd *sd);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t sd_now_ms(void);
-
-/* Logging to stderr (or the --log-file), with a timestamp. */
-void sd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

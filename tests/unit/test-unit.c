@@ -20,11 +20,73 @@
 #include <cmocka.h>
 
 #include "../../ctl/args.h"
+#include "../../lib/log.h"
 #include "../../lib/mac.h"
 #include "../../pif/pif.h"
-#include "../../switchd/network.h"
+#include "../../network/network.h"
 #include "../../switchd/store.h"
 #include "../../vif/vif.h"
+
+static int64_t fake_ms;
+
+static int64_t
+fake_clock(void)
+{
+	return fake_ms;
+}
+
+/* Log @n messages through @rl into a file; the lines written. */
+static int
+log_lines(struct log_rate_limit *rl, int n, char *out, size_t len)
+{
+	FILE *f = tmpfile();
+	int saved = dup(2), lines = 0;
+	size_t got;
+
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	for (int i = 0; i < n; i++)
+		LOG_WARN_RL(rl, "message %d", i);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	got = fread(out, 1, len - 1, f);
+	out[got] = '\0';
+	fclose(f);
+	for (size_t i = 0; i < got; i++)
+		lines += out[i] == '\n';
+	return lines;
+}
+
+/* A rate limit lets a burst through, then one message per 60/rate s, and
+ * says how many it dropped when it lets one through again. */
+static void
+test_log_rate_limit(void **state)
+{
+	struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(60, 5); /* one a second */
+	char buf[8192];
+
+	(void)state;
+	log_set_clock(fake_clock);
+	fake_ms = 1000;
+	assert_int_equal(log_lines(&rl, 20, buf, sizeof(buf)), 5);
+	assert_non_null(strstr(buf, "switchd warning: message 4\n"));
+	assert_null(strstr(buf, "message 5"));
+	assert_int_equal(rl.dropped, 15);
+	fake_ms += 999; /* not yet a second: nothing */
+	assert_int_equal(log_lines(&rl, 1, buf, sizeof(buf)), 0);
+	fake_ms += 1;
+	assert_int_equal(log_lines(&rl, 3, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "dropped 16 log messages in the last 1 s"));
+	assert_non_null(strstr(buf, "message 0\n"));
+	assert_int_equal(rl.dropped, 2);
+	/* A long quiet time refills the burst, never more. */
+	fake_ms += 3600 * 1000;
+	assert_int_equal(log_lines(&rl, 10, buf, sizeof(buf)), 6);
+	log_set_clock(NULL);
+}
 
 static void
 test_mac_parse_format(void **state)
@@ -675,6 +737,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_rate_limit),
 		cmocka_unit_test(test_mac_parse_format),
 		cmocka_unit_test(test_mac_policy),
 		cmocka_unit_test(test_mac_generate),

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pif-verbs.h - what other objects' verbs use of PIFs: a network's
+ * uplink, plugged for a VIF or a VLAN. */
+#ifndef PIF_PIF_VERBS_H
+#define PIF_PIF_VERBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct network;
+struct pif;
+struct sd_call;
+struct switchd;
+struct vif;
+
+/* The host interface of a network carries the IP configuration of the
+ * network's PIF. */
+int apply_ip(struct switchd *sd, const struct pif *p, const struct network *n);
+
+/* Attach @p's port to its network's bridge: a NIC through af_packet, a
+ * pseudo-PIF as a VLAN port of its parent's (attached) port. */
+int attach_pif(struct switchd *sd, struct pif *p, const struct network *n);
+
+/* What plug_pif() made live, so that a later failure can take it back. */
+struct pif_plugged {
+	struct pif *pif;    /* the PIF it plugged, or NULL (it was plugged) */
+	struct pif *parent; /* its parent, if this call plugged that too */
+	bool made;	    /* it realised the PIF's network */
+	bool parent_made;   /* it realised the parent's network */
+};
+
+/* Take back what plug_pif() did (the store is rolled back by the caller). */
+void plug_pif_undo(struct switchd *sd, const struct pif_plugged *done);
+
+/* xapi's attach_for_vif: a VIF plugged on @n needs the network's uplink, so
+ * plug @n's PIF if it is not (a pseudo-PIF's parent first). Unplugging the
+ * last VIF leaves it plugged, as xapi does. A failure is the VIF plug's:
+ * named after the PIF's error, with nothing left changed. *done says what
+ * was plugged, for plug_pif_undo(). */
+int attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
+		   struct pif_plugged *done);
+
+/* Start-up: attach the PIFs the store says are attached, bringing their
+ * networks' bridges up and applying their IP configuration. Logs what it
+ * could not do. */
+void pif_realise_all(struct switchd *sd);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vif-verbs.h - VIFs at start-up. */
+#ifndef VIF_VIF_VERBS_H
+#define VIF_VIF_VERBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct network;
+struct pif;
+struct sd_call;
+struct switchd;
+struct vif;
+
+/* Start-up: plug the VIFs the store says are plugged. A VIF whose netdev
+ * is gone (its VM went while switchd was down) is recorded as unplugged;
+ * one that fails for any other reason stays pending, for
+ * sd_retry_pending(). */
+void vif_realise_all(struct switchd *sd);
+
+#endif
