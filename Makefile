@@ -70,7 +70,7 @@ $(B)/netctl.bash-completion: $(B)/gen-doc
 
 # Unit tests: no root, no DPDK start-up.
 $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c lib/mac.c ctl/args.c network/network.c \
-		switchd/store.c pif/pif.c pif/pif-dpdk.c vif/vif.c vlan/vlan.c lib/log.c $(DP_SRC))
+		switchd/store.c pif/pif.c pif/pif-backend.c vif/vif.c vlan/vlan.c lib/log.c $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 

@@ -1035,7 +1035,7 @@ dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_entry 
 			if (k == 0 || fdb_key_bridge(k) != bridge ||
 			    !fdb_slot_read(&bk->slot[i], k, &v) || !fdb_val_live(f, v, bgen, now))
 				continue;
-			fdb_key_mac(k, &e.mac);
+			fdb_key_mac(k, e.mac.b);
 			e.port = fdb_val_port(v);
 			e.age_sec = (uint16_t)(now - fdb_val_seen(v));
 			ret = cb(&e, arg);
@@ -1054,25 +1054,6 @@ dp_worker_poll(struct dp *dp, unsigned int worker)
 	n = dp_worker_iteration(dp->workers[worker]);
 	rte_rcu_qsbr_thread_offline(dp->qsv, worker);
 	return n;
-}
-
-void
-dp_eal_cleanup(void)
-{
-	char dir[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	d = opendir(dir);
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	rmdir(dir);
 }
 
 struct rte_mempool *

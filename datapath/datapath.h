@@ -43,7 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_ether.h>
+#include "../lib/mac.h"
 
 struct rte_mempool;
 struct dp;
@@ -219,20 +219,20 @@ enum dp_port_kind {
 
 struct dp_port_params {
 	enum dp_port_kind kind;
-	const char *name;	   /* netdev / tap interface name; also the port's name */
-	uint16_t bridge;	   /* the bridge it joins */
-	uint16_t mtu;		   /* largest payload it must carry (sizes AF_PACKET rings) */
-	struct rte_ether_addr mac; /* tap: MAC of the kernel interface (zero: random) */
-	uint16_t ethdev;	   /* ethdev kind: the ethdev port id, owned by the caller */
-	bool trunk;		   /* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
-	uint16_t parent;	   /* vlan kind: the trunk port the VLAN lives on */
-	uint16_t vid;		   /* vlan kind: 1..4094 */
-	const char *vhost_path;	   /* vhost-user kind: the socket (absolute path) */
-	bool vhost_server;	   /* vhost-user kind: create the socket (else connect to it) */
-	bool access;		   /* a VM's port: tagged frames it sends are dropped */
-	uint16_t netdev_mtu;	   /* af_packet: the netdev's MTU while open (0: as it is) */
-	uint32_t fdb_max;	   /* most MACs learned on it; 0: the default (below) */
-	bool adopt;		   /* tap: take over an existing tap of that name */
+	const char *name;	/* netdev / tap interface name; also the port's name */
+	uint16_t bridge;	/* the bridge it joins */
+	uint16_t mtu;		/* largest payload it must carry (sizes AF_PACKET rings) */
+	struct mac mac;		/* tap: MAC of the kernel interface (zero: random) */
+	uint16_t ethdev;	/* ethdev kind: the ethdev port id, owned by the caller */
+	bool trunk;		/* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
+	uint16_t parent;	/* vlan kind: the trunk port the VLAN lives on */
+	uint16_t vid;		/* vlan kind: 1..4094 */
+	const char *vhost_path; /* vhost-user kind: the socket (absolute path) */
+	bool vhost_server;	/* vhost-user kind: create the socket (else connect to it) */
+	bool access;		/* a VM's port: tagged frames it sends are dropped */
+	uint16_t netdev_mtu;	/* af_packet: the netdev's MTU while open (0: as it is) */
+	uint32_t fdb_max;	/* most MACs learned on it; 0: the default (below) */
+	bool adopt;		/* tap: take over an existing tap of that name */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The
@@ -323,7 +323,7 @@ int dp_fdb_flush(struct dp *dp, uint16_t bridge, uint16_t port);
 
 /* One live FDB entry, as shown by fdb-show. */
 struct dp_fdb_entry {
-	struct rte_ether_addr mac;
+	struct mac mac;
 	uint16_t port;
 	uint32_t age_sec; /* seconds since last seen */
 };
@@ -337,6 +337,57 @@ int dp_fdb_dump(struct dp *dp, uint16_t bridge, int (*cb)(const struct dp_fdb_en
  * the number of frames received. Only for a datapath created with
  * !params->launch (tests); never concurrently for the same worker. */
 unsigned int dp_worker_poll(struct dp *dp, unsigned int worker);
+
+/* DPDK's environment (eal.c). */
+
+struct dp_eal_params {
+	const char *program;		 /* argv[0] */
+	const char *file_prefix;	 /* unique per instance on the machine */
+	const char *lcores;		 /* EAL --lcores; NULL: a control and a worker
+					  * lcore, both on any CPU this process may use */
+	bool no_huge;			 /* also taken when no hugepage is free */
+	unsigned int memory_mb;		 /* 0: the EAL's default (with hugepages) */
+	unsigned int no_huge_default_mb; /* memory without hugepages, if not given */
+	int n_extra;			 /* further EAL arguments, as given */
+	char **extra;
+};
+
+/* Start DPDK's EAL: no shared runtime files (a successor started while a
+ * killed switchd is torn down must not find them locked), the host's PCI
+ * NICs left alone unless named in @extra, DPDK's log lines through
+ * lib/log. Returns 0 or -1 (the EAL has logged why). Once per process. */
+int dp_eal_start(const struct dp_eal_params *params);
+
+/* The EAL's worker lcores (all but the control one), at most @max, into
+ * @lcores; returns how many there are. */
+unsigned int dp_eal_worker_lcores(unsigned int *lcores, unsigned int max);
+
+/* NICs on DPDK drivers (device.c). */
+
+/* Is @s a PCI address (DDDD:BB:DD.F or BB:DD.F, as lspci and DPDK write
+ * them)? */
+bool dp_pci_address_valid(const char *s);
+
+/* A NIC on a DPDK driver, as dp_device_open() found it. */
+struct dp_device {
+	uint16_t ethdev; /* for a port of the ethdev kind */
+	struct mac mac;
+	uint16_t mtu;
+	bool probed; /* by this call: the caller undoes it with dp_device_close() */
+};
+
+/* Probe the device @devargs names (DPDK device arguments: a PCI address,
+ * or a virtual device as net_vhost0,iface=PATH), or take it if it is
+ * probed already, and read its MAC and MTU. Returns 0, or an errno with a
+ * sentence in @msg. */
+int dp_device_open(const char *devargs, struct dp_device *dev, char *msg, size_t msglen);
+
+/* Remove a device dp_device_open() opened (only close its ethdev if the
+ * device has other ports). No port may use it any more. */
+void dp_device_close(uint16_t ethdev);
+
+/* Carrier of a DPDK NIC (a vhost device: the guest is connected). */
+bool dp_device_link_up(uint16_t ethdev);
 
 /* rte_eal_cleanup(), then remove the EAL's runtime directory (its config,
  * memory maps and mp_socket), which DPDK leaves behind. For the end of a

@@ -104,11 +104,11 @@ fdb_key_in_frame(uint64_t tag, const void *mac)
 
 /* The MAC of @key, for dumps. */
 static inline void
-fdb_key_mac(uint64_t key, struct rte_ether_addr *mac)
+fdb_key_mac(uint64_t key, uint8_t mac[RTE_ETHER_ADDR_LEN])
 {
 	uint64_t k = rte_cpu_to_le_64(key);
 
-	memcpy(mac->addr_bytes, &k, RTE_ETHER_ADDR_LEN);
+	memcpy(mac, &k, RTE_ETHER_ADDR_LEN);
 }
 
 /* The MAC's group bit: the low bit of its first byte, the key's bit 0. */

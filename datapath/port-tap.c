@@ -116,11 +116,11 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	 * value) costs the kernel a notification to every protocol, and
 	 * IPv6 walks its whole routing table when an interface comes up. */
 	err = tap_offloads(fd, port);
-	if (err == 0 && !rte_is_zero_ether_addr(&params->mac) &&
+	if (err == 0 && !mac_is_zero(&params->mac) &&
 	    (err = ifreq_ioctl(SIOCGIFHWADDR, &ifr)) == 0 &&
-	    memcmp(ifr.ifr_hwaddr.sa_data, params->mac.addr_bytes, RTE_ETHER_ADDR_LEN) != 0) {
+	    memcmp(ifr.ifr_hwaddr.sa_data, params->mac.b, MAC_LEN) != 0) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.b, MAC_LEN);
 		err = ifreq_ioctl(SIOCSIFHWADDR, &ifr);
 	}
 	if (err == 0 && (err = ifreq_ioctl(SIOCGIFMTU, &ifr)) == 0 && ifr.ifr_mtu != params->mtu) {

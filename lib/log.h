@@ -29,14 +29,17 @@ struct log_rate_limit {
 	unsigned int per_minute;
 	unsigned int burst;
 	/* State, under the logger's lock. */
-	uint64_t credit;	/* in 1/60,000 of a message */
-	int64_t last_ms;	/* when credit was last added; 0: never */
-	unsigned int dropped;	/* since the last message let through */
-	int64_t first_drop_ms;	/* when the first of them was */
-	int64_t last_drop_ms;	/* when the last of them was */
+	uint64_t credit;       /* in 1/60,000 of a message */
+	int64_t last_ms;       /* when credit was last added; 0: never */
+	unsigned int dropped;  /* since the last message let through */
+	int64_t first_drop_ms; /* when the first of them was */
+	int64_t last_drop_ms;  /* when the last of them was */
 };
 
-#define LOG_RATE_LIMIT_INIT(PER_MINUTE, BURST) {.per_minute = (PER_MINUTE), .burst = (BURST)}
+#define LOG_RATE_LIMIT_INIT(PER_MINUTE, BURST)               \
+	{                                                    \
+		.per_minute = (PER_MINUTE), .burst = (BURST) \
+	}
 
 /* The program name lines carry ("switchd" unless set). */
 void log_set_program(const char *name);

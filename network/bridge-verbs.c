@@ -54,10 +54,8 @@ fdb_record(const struct dp_fdb_entry *e, void *arg)
 	json_t *rec = json_object();
 	const char *port = dp_port_name(x->sd->dp, e->port);
 	char buf[MAC_STRLEN];
-	struct mac mac;
 
-	memcpy(mac.b, e->mac.addr_bytes, MAC_LEN);
-	sd_rec_str(rec, "MAC", mac_format(&mac, buf));
+	sd_rec_str(rec, "MAC", mac_format(&e->mac, buf));
 	sd_rec_str(rec, "port", port ? port : "?");
 	sd_rec_int(rec, "age", e->age_sec);
 	json_array_append_new(x->records, rec);

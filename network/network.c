@@ -227,7 +227,7 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 	if (err)
 		return err;
 	pp.bridge = bridge;
-	memcpy(pp.mac.addr_bytes, net->host_mac.b, MAC_LEN);
+	pp.mac = net->host_mac;
 	err = dp_bridge_set_group_fwd_mask(dp, bridge, net->group_fwd_mask);
 	if (err == 0)
 		err = dp_bridge_set_fdb_max(dp, bridge, net->mac_limit);

@@ -51,7 +51,7 @@ pif_record(struct switchd *sd, const struct pif *p)
 	if (parent != NULL)
 		p = parent;
 	if (p->dpdk_open)
-		sd_rec_str(rec, "carrier", pif_dpdk_link_up(p->ethdev) ? "true" : "false");
+		sd_rec_str(rec, "carrier", dp_device_link_up(p->ethdev) ? "true" : "false");
 	else
 		sd_rec_str(rec, "carrier",
 			   pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
@@ -230,7 +230,7 @@ static int
 pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 {
 	char devargs[PIF_BACKEND_MAX], msg[256];
-	struct pif_dpdk_dev dev;
+	struct dp_device dev;
 	const char *why;
 	int err;
 
@@ -240,7 +240,7 @@ pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 	err = pif_backend_parse(p->backend, devargs, sizeof(devargs), &why);
 	if (err || devargs[0] == '\0')
 		return err;
-	err = pif_dpdk_open(devargs, &dev, msg, sizeof(msg));
+	err = dp_device_open(devargs, &dev, msg, sizeof(msg));
 	if (err) {
 		LOG_WARN("PIF %s: %s", p->device, msg);
 		return err;
@@ -259,7 +259,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 	const char *device = sd_arg(c, "device"), *backend = sd_arg(c, "backend"),
 		   *mac_s = sd_arg(c, "mac");
 	char devargs[PIF_BACKEND_MAX], msg[256];
-	struct pif_dpdk_dev dev;
+	struct dp_device dev;
 	struct pif_netdev nd;
 	const char *why;
 	struct mac mac;
@@ -307,7 +307,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 			return sd_fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));
 	}
 	if (devargs[0] != '\0') {
-		err = pif_dpdk_open(devargs, &dev, msg, sizeof(msg));
+		err = dp_device_open(devargs, &dev, msg, sizeof(msg));
 		if (err)
 			return sd_fail(c, SD_E_BACKEND_UNAVAILABLE, "%s", msg);
 		p = pif_by_ethdev(sd, dev.ethdev);
@@ -321,7 +321,7 @@ verb_pif_introduce(struct switchd *sd, struct sd_call *c)
 		mac = nd.mac;
 	if (pif_create(sd, c, &nd, &mac, backend, &p) != 0) {
 		if (devargs[0] != '\0' && dev.probed)
-			pif_dpdk_close(dev.ethdev);
+			dp_device_close(dev.ethdev);
 		return -1;
 	}
 	if (devargs[0] != '\0') {
@@ -356,7 +356,7 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 	if (store_pif_del(sd->store, p->uuid) != 0)
 		return sd_store_err(c);
 	if (p->dpdk_open)
-		pif_dpdk_close(p->ethdev);
+		dp_device_close(p->ethdev);
 	TAILQ_REMOVE(&sd->pifs, p, next);
 	free(p);
 	return 0;
@@ -413,7 +413,7 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 		if (err && p->dpdk_open && !was_open) {
 			/* As it was before the plug. */
 			if (probed)
-				pif_dpdk_close(p->ethdev);
+				dp_device_close(p->ethdev);
 			p->dpdk_open = false;
 		}
 		return err;

@@ -70,25 +70,6 @@ struct pif {
  */
 int pif_backend_parse(const char *s, char *devargs, size_t len, const char **why);
 
-/* A NIC on a DPDK driver, as pif_dpdk_open() found it. */
-struct pif_dpdk_dev {
-	uint16_t ethdev;
-	struct mac mac;
-	uint16_t mtu;
-	bool probed; /* by this call: the caller undoes it with pif_dpdk_close() */
-};
-
-/* Probe the device @devargs names (or take it if it is probed already) and
- * read its MAC and MTU. Returns 0, or an errno with a sentence in @msg. */
-int pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t msglen);
-
-/* Remove a device pif_dpdk_open() opened (only close its ethdev if the
- * device has other ports). No datapath port may use it any more. */
-void pif_dpdk_close(uint16_t ethdev);
-
-/* Carrier of a DPDK NIC (a vhost device: the guest is connected). */
-bool pif_dpdk_link_up(uint16_t ethdev);
-
 /* A kernel netdev as pif-scan sees it. */
 struct pif_netdev {
 	char name[IFNAMSIZ];

@@ -4,7 +4,8 @@
 #        -> network/ pif/ vif/ vlan/ bond/ qos/ (one folder per object: its verbs)
 #        -> switchd's API for them (call.h, errors.h, store.h, switchd.h, verbs.h)
 #        -> datapath/ -> lib/
-# Fail if a file includes a header from above it.
+# Fail if a file includes a header from above it, or a DPDK header outside
+# datapath/.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
@@ -27,6 +28,12 @@ for m in $OBJECTS; do
 	grep -rnE "#include *\"(\.\./)*switchd/" "$m" | grep -vE "switchd/($API)\"" && bad=1
 done
 violations switchd ctl
+# The datapath owns DPDK: nothing above it includes a DPDK header (tests
+# and benchmarks drive DPDK themselves).
+for d in ctl switchd $OBJECTS lib tools; do
+	[ -d "$d" ] || continue
+	grep -rnE "#include *<(rte_|dpdk/)" "$d" && bad=1
+done
 if [ "$bad" -ne 0 ]; then
 	echo "layering: the includes above point the wrong way" >&2
 	exit 1

@@ -22,10 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
-#include <rte_lcore.h>
-#include <rte_log.h>
-
 #include "../datapath/datapath.h"
 #include "server.h"
 #include "store.h"
@@ -54,7 +50,6 @@ static const struct {
 #include "options.def"
 #undef SD_OPTION
 };
-#define MAX_EAL_ARGS 64
 
 struct options {
 	const char *socket;
@@ -78,7 +73,7 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: switchd [OPTION...] [-- extra DPDK EAL arguments]\n\n");
-	for (i = 0; i < RTE_DIM(option_help); i++) {
+	for (i = 0; i < sizeof(option_help) / sizeof(option_help[0]); i++) {
 		char left[40];
 
 		snprintf(left, sizeof(left), "--%s%s%s", option_help[i].name,
@@ -211,116 +206,6 @@ file_prefix(const char *socket_path, char *out, size_t len)
 	snprintf(out, len, "switchd-%08x", h);
 }
 
-/* "0@(a,b..),1@(a,b..)": a control and a worker lcore, both free to run on
- * any CPU this process may use, so that several instances and their test
- * peers share a small machine. */
-static void
-default_lcores(char *out, size_t len)
-{
-	char cpus[256] = "";
-	cpu_set_t set;
-	size_t l = 0;
-	int cpu;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-		for (cpu = 0; cpu < CPU_SETSIZE && l + 8 < sizeof(cpus); cpu++)
-			if (CPU_ISSET(cpu, &set))
-				l += (size_t)snprintf(cpus + l, sizeof(cpus) - l, "%s%d",
-						      l ? "," : "", cpu);
-	}
-	if (l == 0)
-		snprintf(cpus, sizeof(cpus), "0");
-	snprintf(out, len, "0@(%s),1@(%s)", cpus, cpus);
-}
-
-static bool
-hugepages_free(void)
-{
-	char line[128];
-	bool ok = false;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		long n;
-
-		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
-			ok = n > 0;
-	}
-	fclose(f);
-	return ok;
-}
-
-static bool
-extra_has_pci(const struct options *o)
-{
-	int i;
-
-	for (i = 0; i < o->n_extra; i++)
-		if (strcmp(o->extra[i], "-a") == 0 || strncmp(o->extra[i], "--allow", 7) == 0 ||
-		    strcmp(o->extra[i], "-b") == 0 || strncmp(o->extra[i], "--block", 7) == 0)
-			return true;
-	return false;
-}
-
-static int
-eal_start(const struct options *o, const char *argv0, const char *instance)
-{
-	static char prefix[64], lcores[640], mem[16];
-	char *args[MAX_EAL_ARGS];
-	int n = 0, i;
-	bool no_huge = o->no_huge;
-
-	snprintf(prefix, sizeof(prefix), "%s", instance);
-	if (o->lcores)
-		snprintf(lcores, sizeof(lcores), "%s", o->lcores);
-	else
-		default_lcores(lcores, sizeof(lcores));
-	if (!no_huge && !hugepages_free()) {
-		LOG_WARN("no free hugepages: running with --no-huge");
-		no_huge = true;
-	}
-	args[n++] = (char *)argv0;
-	args[n++] = (char *)"--file-prefix";
-	args[n++] = prefix;
-	/* No shared runtime files (config, memory maps, multi-process
-	 * socket; hugepage files unlinked once mapped): switchd has no
-	 * secondary processes, and a successor started while a killed
-	 * switchd is being torn down would find them still locked (the
-	 * kernel releases the files of a dead process one by one) and
-	 * fail. (--in-memory says the same, but not with --no-huge.) */
-	args[n++] = (char *)"--no-shconf";
-	args[n++] = (char *)"--lcores";
-	args[n++] = lcores;
-	args[n++] = (char *)"--no-telemetry";
-	args[n++] = (char *)"--log-level=lib.eal:warning";
-	/* The host's own NICs stay with the kernel unless named explicitly. */
-	if (!extra_has_pci(o))
-		args[n++] = (char *)"--no-pci";
-	if (!no_huge)
-		args[n++] = (char *)"--huge-unlink";
-	if (no_huge) {
-		args[n++] = (char *)"--no-huge";
-		snprintf(mem, sizeof(mem), "%u", o->memory_mb ? o->memory_mb : DEFAULT_NO_HUGE_MB);
-		args[n++] = (char *)"-m";
-		args[n++] = mem;
-	} else if (o->memory_mb) {
-		snprintf(mem, sizeof(mem), "%u", o->memory_mb);
-		args[n++] = (char *)"-m";
-		args[n++] = mem;
-	}
-	for (i = 0; i < o->n_extra && n < MAX_EAL_ARGS - 1; i++)
-		args[n++] = o->extra[i];
-	args[n] = NULL;
-	if (rte_eal_init(n, args) < 0)
-		return -1;
-	/* The vhost library narrates every message of a connection at INFO;
-	 * switchd logs connects and disconnects itself. */
-	rte_log_set_level_pattern("lib.vhost.*", RTE_LOG_WARNING);
-	return 0;
-}
-
 static int
 write_pidfile(const char *path)
 {
@@ -409,7 +294,7 @@ main(int argc, char **argv)
 	struct server *srv = NULL;
 	int64_t next_tick = 0; /* of the once-a-second work */
 	int ready_fd = -1, sfd, err, rc = 1;
-	unsigned int lcore;
+	struct dp_eal_params ep = {0};
 	sigset_t sigs;
 	char buf[PATH_MAX];
 
@@ -463,14 +348,21 @@ main(int argc, char **argv)
 	}
 	raise_nofile_limit();
 	file_prefix(o.socket, sd.instance, sizeof(sd.instance));
-	if (eal_start(&o, argv[0], sd.instance) != 0) {
+	ep.program = argv[0];
+	ep.file_prefix = sd.instance;
+	ep.lcores = o.lcores;
+	ep.no_huge = o.no_huge;
+	ep.memory_mb = o.memory_mb;
+	ep.no_huge_default_mb = DEFAULT_NO_HUGE_MB;
+	ep.n_extra = o.n_extra;
+	ep.extra = o.extra;
+	if (dp_eal_start(&ep) != 0) {
 		LOG_ERR("DPDK initialisation failed");
 		goto out;
 	}
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (dpp.n_workers < DP_MAX_WORKERS)
-			dpp.worker_lcore[dpp.n_workers++] = lcore;
-	}
+	dpp.n_workers = dp_eal_worker_lcores(dpp.worker_lcore, DP_MAX_WORKERS);
+	if (dpp.n_workers > DP_MAX_WORKERS)
+		dpp.n_workers = DP_MAX_WORKERS;
 	if (dpp.n_workers == 0) {
 		LOG_ERR("--lcores must name at least two lcores (control + worker)");
 		goto out;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../datapath/datapath.h"
 #include "store.h"
 #include "switchd.h"
 
@@ -261,7 +262,7 @@ sd_objects_free(struct switchd *sd)
 	while ((p = TAILQ_FIRST(&sd->pifs)) != NULL) {
 		TAILQ_REMOVE(&sd->pifs, p, next);
 		if (p->dpdk_open)
-			pif_dpdk_close(p->ethdev); /* its port is closed already */
+			dp_device_close(p->ethdev); /* its port is closed already */
 		free(p);
 	}
 	while ((n = TAILQ_FIRST(&sd->networks)) != NULL) {

@@ -6,8 +6,10 @@
  * reply; the daemon-wide verbs (check, store-restore); start-up.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>

@@ -205,7 +205,7 @@ fdb_find_cb(const struct dp_fdb_entry *e, void *arg)
 {
 	struct fdb_find *f = arg;
 
-	if (rte_is_same_ether_addr(&e->mac, &f->mac))
+	if (memcmp(e->mac.b, f->mac.addr_bytes, RTE_ETHER_ADDR_LEN) == 0)
 		f->port = e->port;
 	return 0;
 }

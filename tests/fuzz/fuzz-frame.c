@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "../../bench/ring-port.h"

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * pif-dpdk.c - PIFs whose NIC the datapath drives through a DPDK poll-mode
- * driver instead of AF_PACKET: a PCI NIC bound to vfio-pci, or a DPDK
- * virtual device (net_vhost, net_pcap, ...). The EAL's device hotplug
- * (rte_dev_probe/rte_dev_remove) opens and closes them at run time; see
- * pif.h.
+ * device.c - NICs on DPDK drivers: a PCI NIC bound to vfio-pci, or a DPDK
+ * virtual device (net_vhost, net_pcap, ...), probed and removed at run time
+ * through the EAL's device hotplug (rte_dev_probe/rte_dev_remove). Their
+ * ethdevs then become ports of the ethdev kind (port-ethdev.c).
  */
-#include "pif.h"
-
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,56 +14,14 @@
 #include <rte_ethdev.h>
 #include <rte_pci.h>
 
-/* DDDD:BB:DD.F or BB:DD.F, as lspci and DPDK write them. */
-static bool
-is_pci_address(const char *s)
+#include "datapath.h"
+
+bool
+dp_pci_address_valid(const char *s)
 {
 	struct rte_pci_addr addr;
 
 	return rte_pci_addr_parse(s, &addr) == 0;
-}
-
-int
-pif_backend_parse(const char *s, char *devargs, size_t len, const char **why)
-{
-	const char *p;
-
-	*why = NULL;
-	if (s == NULL || strcmp(s, "af_packet") == 0) {
-		devargs[0] = '\0';
-		return 0;
-	}
-	if (strcmp(s, "af_xdp") == 0) {
-		/* DPDK's AF_XDP driver takes its frames from the mempool, and
-		 * the kernel wants them at most a page long: the datapath's
-		 * jumbo-sized mbufs do not fit. */
-		*why = "af_xdp is not supported yet; use af_packet";
-		return ENOTSUP;
-	}
-	if (is_pci_address(s)) {
-		snprintf(devargs, len, "%s", s);
-		return 0;
-	}
-	if (strncmp(s, "dpdk:", 5) != 0) {
-		*why = "not af_packet, a PCI address or dpdk:DEVARGS";
-		return ENOTSUP;
-	}
-	s += 5;
-	if (*s == '\0' || *s == ',') {
-		*why = "dpdk: needs a device name, as in dpdk:net_vhost0,iface=PATH";
-		return EINVAL;
-	}
-	for (p = s; *p != '\0'; p++)
-		if (!isgraph((unsigned char)*p)) {
-			*why = "DPDK device arguments contain a space or control character";
-			return EINVAL;
-		}
-	if (strlen(s) >= len || strlen(s) >= PIF_BACKEND_MAX - 5) {
-		*why = "DPDK device arguments too long";
-		return EINVAL;
-	}
-	snprintf(devargs, len, "%s", s);
-	return 0;
 }
 
 /* The ethdev @devargs names, if one is probed. */
@@ -97,7 +51,7 @@ devargs_is_pci(const char *devargs)
 		return false;
 	memcpy(addr, devargs, n);
 	addr[n] = '\0';
-	return is_pci_address(addr);
+	return dp_pci_address_valid(addr);
 }
 
 /* Undo a probe that made no ethdev (dpdk:crypto_null): by bus and name,
@@ -123,7 +77,7 @@ remove_by_devargs(const char *devargs)
 }
 
 int
-pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t msglen)
+dp_device_open(const char *devargs, struct dp_device *dev, char *msg, size_t msglen)
 {
 	struct rte_ether_addr ea;
 	int ret;
@@ -163,7 +117,7 @@ pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t m
 	if (ret != 0) {
 		snprintf(msg, msglen, "%s: %s", devargs, rte_strerror(-ret));
 		if (dev->probed)
-			pif_dpdk_close(dev->ethdev);
+			dp_device_close(dev->ethdev);
 		return -ret;
 	}
 	memcpy(dev->mac.b, ea.addr_bytes, sizeof(dev->mac.b));
@@ -171,7 +125,7 @@ pif_dpdk_open(const char *devargs, struct pif_dpdk_dev *dev, char *msg, size_t m
 }
 
 void
-pif_dpdk_close(uint16_t ethdev)
+dp_device_close(uint16_t ethdev)
 {
 	struct rte_eth_dev_info info;
 
@@ -193,7 +147,7 @@ pif_dpdk_close(uint16_t ethdev)
 }
 
 bool
-pif_dpdk_link_up(uint16_t ethdev)
+dp_device_link_up(uint16_t ethdev)
 {
 	struct rte_eth_link link;
 
