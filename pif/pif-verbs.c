@@ -350,7 +350,7 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 	if (p->management)
 		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
 			       p->device);
-	if (p->attached)
+	if (p->attached || p->pending)
 		return sd_fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first",
 			       p->device);
 	if (store_pif_del(sd->store, p->uuid) != 0)
@@ -473,7 +473,9 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 		return -1;
 	rec = *p;
 	rec.attached = true;
-	if (store_pif_put(sd->store, &rec) != 0) {
+	/* A pending PIF is attached in the store already (and a start-up
+	 * writes nothing per PIF). */
+	if (!p->pending && store_pif_put(sd->store, &rec) != 0) {
 		sd_store_err(c);
 		goto undo_parent;
 	}
@@ -485,6 +487,7 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 		sd_dp_fail(c, err, p->device);
 		goto undo_parent;
 	}
+	p->pending = false;
 	err = apply_ip(sd, p, n);
 	if (err)
 		LOG_WARN("%s: IP configuration not applied: %s", n->bridge, strerror(err));
@@ -542,19 +545,25 @@ verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
 	if (p == NULL)
 		return sd_no_such(c, "PIF", "uuid");
-	if (!p->attached)
+	if (!p->attached && !p->pending)
 		return sd_fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
 	TAILQ_FOREACH(vlan, &sd->vlans, next) {
 		const struct pif *vp = pif_by_uuid(sd, vlan->untagged_pif);
 
-		if (strcmp(vlan->tagged_pif, p->uuid) == 0 && vp != NULL && vp->attached)
+		if (strcmp(vlan->tagged_pif, p->uuid) == 0 && vp != NULL &&
+		    (vp->attached || vp->pending))
 			return sd_fail(c, SD_E_PIF_VLAN_ATTACHED, "%s is attached; unplug it first",
 				       vp->device);
 	}
 	rec = *p;
 	rec.attached = false;
+	rec.pending = false;
 	if (store_pif_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
+	if (p->pending) { /* nothing realised to take down */
+		p->pending = false;
+		return 0;
+	}
 	err = pif_detach(p, sd->dp);
 	if (err)
 		return sd_dp_fail(c, err, p->device);
@@ -629,27 +638,52 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* Plug a PIF the store says is attached (p->pending): the plug a verb
+ * makes, its parent's first. A failure (a NIC not there yet, a bridge's
+ * name taken) leaves it pending, to be tried again. */
+static int
+realise_pif(struct switchd *sd, struct pif *p, bool retry)
+{
+	struct sd_call c = {.params = NULL};
+
+	if (plug_pif(sd, &c, p, NULL) == 0) {
+		if (retry)
+			LOG_INFO("PIF %s: re-attached", p->device);
+		return 0;
+	}
+	if (!retry)
+		LOG_WARN("PIF %s: not re-attached yet, retrying: %s", p->device, c.msg);
+	return -1;
+}
+
 void
 pif_realise_all(struct switchd *sd)
 {
-	struct network *n;
 	struct pif *p;
-	int err;
 
 	TAILQ_FOREACH(p, &sd->pifs, next) {
-		if (!p->attached)
-			continue;
-		n = network_by_uuid(sd, p->network_uuid);
+		p->pending = p->attached;
 		p->attached = false;
-		err = n ? network_realise(n, sd->dp, sd->instance) : ENOENT;
-		if (err == 0)
-			err = attach_pif(sd, p, n); /* pseudo-PIFs come after their parent */
-		if (err) {
-			LOG_WARN("PIF %s: not re-attached: %s", p->device, strerror(err));
-			continue;
-		}
-		err = apply_ip(sd, p, n);
-		if (err)
-			LOG_WARN("%s: IP configuration not applied: %s", n->bridge, strerror(err));
 	}
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (p->pending)
+			realise_pif(sd, p, false);
+}
+
+static int
+retry_pif(struct switchd *sd, void *p)
+{
+	return realise_pif(sd, p, true);
+}
+
+void
+pif_retry_pending(struct switchd *sd)
+{
+	struct pif *p;
+
+	/* In a transaction, as a verb: the plug undoes what it made live on
+	 * failure and counts on a rollback for the rest. */
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (p->pending)
+			sd_transaction(sd, "a pending PIF's plug", retry_pif, p);
 }

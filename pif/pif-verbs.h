@@ -41,9 +41,12 @@ void plug_pif_undo(struct switchd *sd, const struct pif_plugged *done);
 int attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
 		   struct pif_plugged *done);
 
-/* Start-up: attach the PIFs the store says are attached, bringing their
- * networks' bridges up and applying their IP configuration. Logs what it
- * could not do. */
+/* Start-up: plug the PIFs the store says are attached, as pif-plug does
+ * (their networks' bridges, their IP configuration). One that cannot be
+ * plugged yet stays pending, logged once, for pif_retry_pending(). */
 void pif_realise_all(struct switchd *sd);
+
+/* Try the pending PIFs again (once a second, before the VIFs). */
+void pif_retry_pending(struct switchd *sd);
 
 #endif

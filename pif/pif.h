@@ -51,6 +51,8 @@ struct pif {
 	char backend[PIF_BACKEND_MAX]; /* how the datapath reaches it; see pif_backend_parse() */
 	struct pif_ip ip;
 	bool attached;	  /* currently-attached: its port is on the bridge */
+	bool pending;	  /* runtime: attached in the store, but its plug at start-up
+			   * failed; retried every second (pif_retry_pending()) */
 	uint16_t dp_port; /* runtime: datapath port while attached */
 	bool dpdk_open;	  /* runtime: a DPDK backend's ethdev is probed */
 	uint16_t ethdev;  /* runtime: that ethdev */

@@ -35,6 +35,14 @@ struct sd_call {
 #include "verbs.def"
 #undef SD_VERB
 
+/* Run @fn(@sd, @arg) as a verb runs, in a store transaction: committed if
+ * it returns 0, rolled back otherwise. A commit that fails leaves its live
+ * change and switchd refusing changes until a restart, as a verb's does
+ * (@what names it in the log). Returns @fn's result, or -1 if there was no
+ * transaction to run it in (switchd diverged, or the store refused). */
+int sd_transaction(struct switchd *sd, const char *what, int (*fn)(struct switchd *sd, void *arg),
+		   void *arg);
+
 /* Fail @c with error @e and a message; returns -1. */
 __attribute__((format(printf, 3, 4))) int sd_fail(struct sd_call *c, enum sd_error e,
 						  const char *fmt, ...);

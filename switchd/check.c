@@ -100,7 +100,9 @@ pifs_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "PIF", p->device, mtu, s, p);
 		FIELD_INT(ck, "PIF", p->device, vlan, s, p);
 		FIELD_INT(ck, "PIF", p->device, management, s, p);
-		FIELD_INT(ck, "PIF", p->device, attached, s, p);
+		if (s->attached != (p->attached || p->pending))
+			diff(ck, "PIF", p->uuid, p->device, "attached: store has %d, switchd %d",
+			     s->attached, p->attached || p->pending);
 		FIELD_INT(ck, "PIF", p->device, ip.mode, s, p);
 		FIELD_STR(ck, "PIF", p->device, ip.ip, s, p);
 		FIELD_STR(ck, "PIF", p->device, ip.netmask, s, p);
@@ -439,9 +441,13 @@ check_realised(struct check *ck)
 		else if (network_used(sd, n))
 			diff(ck, "network", n->uuid, n->bridge, "has plugged ports, but no bridge");
 	}
-	TAILQ_FOREACH(p, &sd->pifs, next)
+	TAILQ_FOREACH(p, &sd->pifs, next) {
 		if (p->attached)
 			check_pif(ck, p);
+		else if (p->pending)
+			diff(ck, "PIF", p->uuid, p->device,
+			     "attached in the store, not yet realised (retried every second)");
+	}
 	TAILQ_FOREACH(v, &sd->vifs, next) {
 		if (v->attached)
 			check_vif(ck, v);

@@ -403,7 +403,7 @@ store_pif_put(struct store *st, const struct pif *p)
 		"sssiisiissssssi", p->uuid, p->device, mac_format(&p->mac, mac), (int)p->mtu,
 		p->vlan, p->network_uuid, (int)p->management, (int)p->physical, p->backend,
 		pif_ip_mode_str(p->ip.mode), p->ip.ip, p->ip.netmask, p->ip.gateway, p->ip.dns,
-		(int)p->attached);
+		(int)(p->attached || p->pending));
 }
 
 int

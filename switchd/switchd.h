@@ -59,7 +59,7 @@ int sd_load(struct switchd *sd);
  * (the others are marked detached). Logs what it could not do. */
 void sd_realise_all(struct switchd *sd);
 
-/* Try again to plug the VIFs sd_realise_all() left pending (the store says
+/* Try again to plug the PIFs and VIFs sd_realise_all() left pending (the store says
  * plugged; something was briefly in the way). Called once a second. */
 void sd_retry_pending(struct switchd *sd);
 

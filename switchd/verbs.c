@@ -190,6 +190,38 @@ store_ready(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
+/* Commit the transaction change @what ran in. If even the reserve was not
+ * enough (or the disk failed), the live change is made but not stored:
+ * forwarding goes on, and every change is refused until a restart realises
+ * what is stored. Returns 0 or the store's errno. */
+static int
+commit_or_diverge(struct switchd *sd, const char *what)
+{
+	int err = store_commit(sd->store);
+
+	if (err != 0) {
+		snprintf(sd->diverged, sizeof(sd->diverged), "%s", what);
+		LOG_ERR("%s could not be committed: refusing changes until a restart", what);
+	}
+	return err;
+}
+
+int
+sd_transaction(struct switchd *sd, const char *what, int (*fn)(struct switchd *sd, void *arg),
+	       void *arg)
+{
+	int rc;
+
+	if (sd->diverged[0] != '\0' || store_begin(sd->store) != 0)
+		return -1;
+	rc = fn(sd, arg);
+	if (rc != 0)
+		store_rollback(sd->store);
+	else if (commit_or_diverge(sd, what) != 0)
+		rc = -1;
+	return rc;
+}
+
 /* Refusals come at a client's pace. */
 static struct log_rate_limit refused_rl = LOG_RATE_LIMIT_INIT(600, 600);
 
@@ -215,19 +247,11 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 		}
 		if (txn || (v->flags & (SD_VERB_RO | SD_VERB_LIVE)))
 			rc = handlers[v - sd_verbs](sd, &c);
-		if (txn && rc == 0 && (err = store_commit(sd->store)) != 0) {
-			/* Even the reserve was not enough (or the disk failed):
-			 * the live change is made, but not stored. Forwarding
-			 * goes on; changes are refused until a restart
-			 * realises what is stored. */
+		if (txn && rc == 0 && (err = commit_or_diverge(sd, name)) != 0)
 			rc = sd_fail(&c, err == ENOSPC ? SD_E_STORE_FULL : SD_E_STORE_ERROR,
 				     "%s could not be committed; its live change stays until"
 				     " switchd is restarted, and no change is taken until then",
 				     name);
-			snprintf(sd->diverged, sizeof(sd->diverged), "%s", name);
-			LOG_ERR("%s could not be committed: refusing changes until a restart",
-				name);
-		}
 		if (txn && rc != 0)
 			store_rollback(sd->store);
 		if (rc == 0 && json_is_array(c.result))
@@ -273,4 +297,13 @@ sd_realise_all(struct switchd *sd)
 	/* Taps of this instance no network adopted (their network is gone
 	 * from a restored database, or cannot be realised) go. */
 	network_adopt_end(left_tap_removed);
+}
+
+void
+sd_retry_pending(struct switchd *sd)
+{
+	if (sd->diverged[0] != '\0')
+		return;
+	pif_retry_pending(sd);
+	vif_retry_pending(sd);
 }

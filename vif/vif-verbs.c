@@ -480,7 +480,7 @@ verb_vif_list(struct switchd *sd, struct sd_call *c)
 /* Plug a VIF the store says is plugged (v->attached false). Its VM may
  * have gone while switchd was down: its netdev is missing, and that is
  * recorded. Any other failure leaves the store as it is and the VIF
- * pending, to be tried again (sd_retry_pending()): a start-up must not
+ * pending, to be tried again (vif_retry_pending()): a start-up must not
  * forget a VM's plug because a resource was briefly busy. */
 static int
 realise_vif(struct switchd *sd, struct vif *v, bool retry)
@@ -558,23 +558,20 @@ vif_realise_all(struct switchd *sd)
 	}
 }
 
+static int
+retry_vif(struct switchd *sd, void *v)
+{
+	return realise_vif(sd, v, true);
+}
+
 void
-sd_retry_pending(struct switchd *sd)
+vif_retry_pending(struct switchd *sd)
 {
 	struct vif *v;
 
-	if (sd->diverged[0] != '\0')
-		return;
-	TAILQ_FOREACH(v, &sd->vifs, next) {
-		/* In a transaction, as a verb: the uplink's plug records the
-		 * PIF first and counts on a rollback if it fails. */
-		if (!v->pending || store_begin(sd->store) != 0)
-			continue;
-		if (realise_vif(sd, v, true) == 0) {
-			if (store_commit(sd->store) != 0)
-				LOG_ERR("VIF %s: cannot record its plug", v->uuid);
-		} else {
-			store_rollback(sd->store);
-		}
-	}
+	/* In a transaction, as a verb: the uplink's plug records the PIF
+	 * first and counts on a rollback if it fails. */
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (v->pending)
+			sd_transaction(sd, "a pending VIF's plug", retry_vif, v);
 }

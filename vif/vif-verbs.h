@@ -16,7 +16,10 @@ struct vif;
 /* Start-up: plug the VIFs the store says are plugged. A VIF whose netdev
  * is gone (its VM went while switchd was down) is recorded as unplugged;
  * one that fails for any other reason stays pending, for
- * sd_retry_pending(). */
+ * vif_retry_pending(). */
 void vif_realise_all(struct switchd *sd);
+
+/* Try the pending VIFs again (once a second). */
+void vif_retry_pending(struct switchd *sd);
 
 #endif

@@ -218,6 +218,51 @@ plugged_within() {
 check "once the name is free, it is plugged within 3 s" plugged_within "$VIF3" 3
 check "VM3 pings VM2 on the internal network" ping_until "${P}vm3" 198.19.0.2 5
 
+# The same for a PIF: with its bridge's name taken at start-up, eth1 stays
+# attached in the store, pending, and is plugged once the name is free.
+# (eth1's network has no VIF: a VIF's plug, or its retry, would bring the
+# PIF up itself, as xapi's does.)
+attached() { nctl pif-list uuid="$PIF1" params=currently-attached --minimal; }
+pif_attached_within() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		[ "$(attached)" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+block_xenbr1() {
+	ip -n "$NS_HOST" link del xenbr1 &&
+		ip -n "$NS_HOST" link add xenbr1 type veth peer name "${P}y"
+}
+reports_pending() {
+	nctl check --json | python3 -c 'import json, sys
+sys.exit(not any(r["name"] == "eth1" and "not yet realised" in r["problem"]
+                 for r in json.load(sys.stdin)))'
+}
+check "kill -9 switchd" sd_kill9
+check "another interface takes the name xenbr1" block_xenbr1
+check "switchd restarts while xenbr1 is someone else's" sd_start
+check "eth1 is not attached yet" test "$(attached)" = false
+check "the log says it is retried" grep -q "PIF eth1: not re-attached yet, retrying" "$LOG"
+check "netctl check reports it pending" reports_pending
+check_err "pif-forget of the pending PIF" PIF_IN_USE nctl pif-forget uuid="$PIF1"
+ip -n "$NS_HOST" link del xenbr1
+check "once the name is free, eth1 is attached within 3 s" pif_attached_within 3
+check "xenbr1 is switchd's again" \
+	bash -c "ip -n $NS_HOST -d link show xenbr1 | grep -q 'alias switchd-'"
+check "netctl check finds nothing to report" test "$(nctl check --json)" = "[]"
+# pif-unplug of a pending PIF: unplugged in the store, not retried.
+check "kill -9 switchd" sd_kill9
+check "another interface takes the name xenbr1 again" block_xenbr1
+check "switchd restarts" sd_start
+check "pif-unplug of the pending eth1" nctl pif-unplug uuid="$PIF1"
+ip -n "$NS_HOST" link del xenbr1
+sleep 1.5
+check "eth1 is not plugged by a retry" test "$(attached)" = false
+check "pif-plug plugs it" nctl pif-plug uuid="$PIF1"
+check "VM1 pings upstream" ping_until "${P}vm1" 198.18.0.254 5
+
 # A clean stop removes what switchd made.
 pid=$SD_PID
 kill -TERM "$pid"
