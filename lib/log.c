@@ -59,7 +59,7 @@ log_enabled(enum log_level level)
 }
 
 /* Write one line; the caller holds the lock. */
-static void
+__attribute__((format(printf, 2, 0))) static void
 emit(enum log_level level, const char *fmt, va_list ap)
 {
 	struct timespec ts;
@@ -77,7 +77,7 @@ emit(enum log_level level, const char *fmt, va_list ap)
 	funlockfile(stderr);
 }
 
-static void
+__attribute__((format(printf, 2, 3))) static void
 emitf(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
