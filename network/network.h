@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <uthash.h>
+
 #include "../lib/mac.h"
 
 #define NETWORK_UUID_LEN 37
@@ -35,6 +37,7 @@ struct network {
 	bool realised;		 /* runtime: the bridge exists in the datapath */
 	uint16_t dp_bridge;	 /* runtime: its datapath id */
 	uint16_t host_port;	 /* runtime: datapath port of the host interface */
+	UT_hash_handle hh_uuid, hh_bridge; /* switchd's indexes (switchd/objects.c) */
 };
 
 /* Is @name acceptable as a user-chosen bridge name? At most 15 characters

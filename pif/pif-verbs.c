@@ -115,7 +115,7 @@ pif_create(struct switchd *sd, struct sd_call *c, const struct pif_netdev *nd,
 		return sd_store_err(c);
 	}
 	network_add(sd, n);
-	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	pif_add(sd, p);
 	if (out != NULL)
 		*out = p;
 	return 0;
@@ -132,7 +132,7 @@ pif_create_undo(struct switchd *sd, struct pif *p)
 		network_remove(sd, n);
 		free(n);
 	}
-	TAILQ_REMOVE(&sd->pifs, p, next);
+	pif_remove(sd, p);
 	free(p);
 }
 
@@ -357,7 +357,7 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 		return sd_store_err(c);
 	if (p->dpdk_open)
 		dp_device_close(p->ethdev);
-	TAILQ_REMOVE(&sd->pifs, p, next);
+	pif_remove(sd, p);
 	free(p);
 	return 0;
 }

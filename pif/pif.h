@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <uthash.h>
+
 #include "../lib/mac.h"
 
 #define PIF_UUID_LEN 37 /* 36 characters and the NUL */
@@ -56,6 +58,7 @@ struct pif {
 	uint16_t dp_port; /* runtime: datapath port while attached */
 	bool dpdk_open;	  /* runtime: a DPDK backend's ethdev is probed */
 	uint16_t ethdev;  /* runtime: that ethdev */
+	UT_hash_handle hh_uuid, hh_device; /* switchd's indexes (switchd/objects.c) */
 };
 
 /*

@@ -11,7 +11,7 @@ set -eu
 PKGS="build-essential pkg-config clang-format
 libdpdk-dev dpdk dpdk-dev
 libnl-3-dev libnl-route-3-dev libjansson-dev libsqlite3-dev sqlite3 uuid-dev uuid-runtime
-libcmocka-dev libpcap-dev
+libcmocka-dev libpcap-dev uthash-dev
 iproute2 iputils-ping ethtool procps tcpdump tshark python3 python3-scapy iperf3
 openvswitch-switch openvswitch-switch-dpdk
 groff-base man-db systemd valgrind"

@@ -62,9 +62,7 @@ networks_vs_store(struct check *ck, struct switchd *shadow)
 	struct network *n, *s;
 
 	TAILQ_FOREACH(n, &ck->sd->networks, next) {
-		TAILQ_FOREACH(s, &shadow->networks, next)
-			if (strcmp(s->uuid, n->uuid) == 0)
-				break;
+		s = network_by_uuid(shadow, n->uuid);
 		if (s == NULL) {
 			diff(ck, "network", n->uuid, n->bridge, "in switchd, not in the store");
 			continue;
@@ -116,17 +114,6 @@ pifs_vs_store(struct check *ck, struct switchd *shadow)
 			diff(ck, "PIF", s->uuid, s->device, "in the store, not in switchd");
 }
 
-static struct vif *
-vif_in(struct switchd *sd, const char *uuid)
-{
-	struct vif *v;
-
-	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (strcmp(v->uuid, uuid) == 0)
-			return v;
-	return NULL;
-}
-
 static void
 vifs_vs_store(struct check *ck, struct switchd *shadow)
 {
@@ -135,7 +122,7 @@ vifs_vs_store(struct check *ck, struct switchd *shadow)
 	TAILQ_FOREACH(v, &ck->sd->vifs, next) {
 		bool plugged = v->attached || v->pending;
 
-		s = vif_in(shadow, v->uuid);
+		s = vif_by_uuid(shadow, v->uuid);
 		if (s == NULL) {
 			diff(ck, "VIF", v->uuid, v->ifname, "in switchd, not in the store");
 			continue;
@@ -156,19 +143,8 @@ vifs_vs_store(struct check *ck, struct switchd *shadow)
 			diff(ck, "VIF", v->uuid, v->ifname, "MAC differs from the store's");
 	}
 	TAILQ_FOREACH(s, &shadow->vifs, next)
-		if (vif_in(ck->sd, s->uuid) == NULL)
+		if (vif_by_uuid(ck->sd, s->uuid) == NULL)
 			diff(ck, "VIF", s->uuid, s->ifname, "in the store, not in switchd");
-}
-
-static struct vlan *
-vlan_in(struct switchd *sd, const char *uuid)
-{
-	struct vlan *l;
-
-	TAILQ_FOREACH(l, &sd->vlans, next)
-		if (strcmp(l->uuid, uuid) == 0)
-			return l;
-	return NULL;
 }
 
 static void
@@ -177,7 +153,7 @@ vlans_vs_store(struct check *ck, struct switchd *shadow)
 	struct vlan *l, *s;
 
 	TAILQ_FOREACH(l, &ck->sd->vlans, next) {
-		s = vlan_in(shadow, l->uuid);
+		s = vlan_by_uuid(shadow, l->uuid);
 		if (s == NULL) {
 			diff(ck, "VLAN", l->uuid, "", "in switchd, not in the store");
 			continue;
@@ -187,35 +163,35 @@ vlans_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "VLAN", "", tag, s, l);
 	}
 	TAILQ_FOREACH(s, &shadow->vlans, next)
-		if (vlan_in(ck->sd, s->uuid) == NULL)
+		if (vlan_by_uuid(ck->sd, s->uuid) == NULL)
 			diff(ck, "VLAN", s->uuid, "", "in the store, not in switchd");
 }
 
 static int
 shadow_network(struct network *n, void *arg)
 {
-	TAILQ_INSERT_TAIL(&((struct switchd *)arg)->networks, n, next);
+	network_add(arg, n);
 	return 0;
 }
 
 static int
 shadow_pif(struct pif *p, void *arg)
 {
-	TAILQ_INSERT_TAIL(&((struct switchd *)arg)->pifs, p, next);
+	pif_add(arg, p);
 	return 0;
 }
 
 static int
 shadow_vif(struct vif *v, void *arg)
 {
-	TAILQ_INSERT_TAIL(&((struct switchd *)arg)->vifs, v, next);
+	vif_add(arg, v);
 	return 0;
 }
 
 static int
 shadow_vlan(struct vlan *l, void *arg)
 {
-	TAILQ_INSERT_TAIL(&((struct switchd *)arg)->vlans, l, next);
+	vlan_add(arg, l);
 	return 0;
 }
 

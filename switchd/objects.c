@@ -3,105 +3,233 @@
  * objects.c - the daemon's objects: loaded from the store, kept in lists
  * with indexes, looked up by uuid and by name.
  */
-#include <search.h>
+/* An index insertion that finds no memory leaves the object out (and the
+ * lookups then search the lists) rather than ending the process. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) index_oom()
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uthash.h>
 
 #include "../datapath/datapath.h"
 #include "store.h"
 #include "switchd.h"
 
-/* Lookups. */
-
-static int
-key_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The indexes (tsearch trees of pointers to the key inside each object)
- * make lookups by uuid O(log n); they are kept with the lists by
- * network_add() and friends. After a failed insertion (out of memory) a
- * miss falls back to the list: it costs time, never an object. */
-/* Set when an insertion failed: lookups that miss then search the lists. */
+/* The lists keep the order objects were made in (listings, start-up:
+ * parents before their pseudo-PIFs); hash indexes (uthash, one handle per
+ * key in each object) make every lookup by uuid or name O(1), so that no
+ * loop over objects becomes quadratic. Both are kept by the *_add() and
+ * *_remove() functions below, the only ones that change them. An
+ * insertion that finds no memory leaves the object out of the index: a
+ * lookup that misses then searches the list (slower, never wrong). */
 static bool index_incomplete;
 
+static void index_oom(void);
+
 static void
-index_add(void **root, const char *key)
+index_oom(void)
 {
-	if (tsearch(key, root, key_cmp) == NULL) {
-		index_incomplete = true;
+	if (!index_incomplete)
 		LOG_WARN("out of memory for an index entry: lookups search the lists");
-	}
+	index_incomplete = true;
 }
 
-static void
-index_del(void **root, const char *key)
-{
-	const char *const *found = tfind(key, root, key_cmp);
-
-	/* Only the object's own key, not an equal one of another object. */
-	if (found != NULL && *found == key)
-		tdelete(key, root, key_cmp);
-}
+#define INDEX_ADD(hh, head, obj, field) \
+	HASH_ADD_KEYPTR(hh, head, (obj)->field, strlen((obj)->field), obj)
+#define INDEX_FIND(hh, head, key, out) HASH_FIND(hh, head, key, strlen(key), out)
 
 void
 network_add(struct switchd *sd, struct network *n)
 {
 	TAILQ_INSERT_TAIL(&sd->networks, n, next);
-	index_add(&sd->network_index, n->uuid);
+	INDEX_ADD(hh_uuid, sd->networks_by_uuid, n, uuid);
+	INDEX_ADD(hh_bridge, sd->networks_by_bridge, n, bridge);
 }
 
 void
 network_remove(struct switchd *sd, struct network *n)
 {
-	index_del(&sd->network_index, n->uuid);
+	struct network *found;
+
+	/* Deleting an object the index lacks (after an insertion failed)
+	 * would corrupt it: only the one found. */
+	INDEX_FIND(hh_uuid, sd->networks_by_uuid, n->uuid, found);
+	if (found == n)
+		HASH_DELETE(hh_uuid, sd->networks_by_uuid, n);
+	INDEX_FIND(hh_bridge, sd->networks_by_bridge, n->bridge, found);
+	if (found == n)
+		HASH_DELETE(hh_bridge, sd->networks_by_bridge, n);
 	TAILQ_REMOVE(&sd->networks, n, next);
+}
+
+void
+pif_add(struct switchd *sd, struct pif *p)
+{
+	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	INDEX_ADD(hh_uuid, sd->pifs_by_uuid, p, uuid);
+	INDEX_ADD(hh_device, sd->pifs_by_device, p, device);
+}
+
+void
+pif_remove(struct switchd *sd, struct pif *p)
+{
+	struct pif *found;
+
+	INDEX_FIND(hh_uuid, sd->pifs_by_uuid, p->uuid, found);
+	if (found == p)
+		HASH_DELETE(hh_uuid, sd->pifs_by_uuid, p);
+	INDEX_FIND(hh_device, sd->pifs_by_device, p->device, found);
+	if (found == p)
+		HASH_DELETE(hh_device, sd->pifs_by_device, p);
+	TAILQ_REMOVE(&sd->pifs, p, next);
+}
+
+void
+vif_add(struct switchd *sd, struct vif *v)
+{
+	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
+	INDEX_ADD(hh_uuid, sd->vifs_by_uuid, v, uuid);
+}
+
+void
+vif_remove(struct switchd *sd, struct vif *v)
+{
+	struct vif *found;
+
+	INDEX_FIND(hh_uuid, sd->vifs_by_uuid, v->uuid, found);
+	if (found == v)
+		HASH_DELETE(hh_uuid, sd->vifs_by_uuid, v);
+	TAILQ_REMOVE(&sd->vifs, v, next);
 }
 
 void
 vlan_add(struct switchd *sd, struct vlan *v)
 {
 	TAILQ_INSERT_TAIL(&sd->vlans, v, next);
-	index_add(&sd->vlan_index, v->untagged_pif);
+	INDEX_ADD(hh_uuid, sd->vlans_by_uuid, v, uuid);
+	INDEX_ADD(hh_untagged, sd->vlans_by_untagged, v, untagged_pif);
 }
 
 void
 vlan_remove(struct switchd *sd, struct vlan *v)
 {
-	index_del(&sd->vlan_index, v->untagged_pif);
+	struct vlan *found;
+
+	INDEX_FIND(hh_uuid, sd->vlans_by_uuid, v->uuid, found);
+	if (found == v)
+		HASH_DELETE(hh_uuid, sd->vlans_by_uuid, v);
+	INDEX_FIND(hh_untagged, sd->vlans_by_untagged, v->untagged_pif, found);
+	if (found == v)
+		HASH_DELETE(hh_untagged, sd->vlans_by_untagged, v);
 	TAILQ_REMOVE(&sd->vlans, v, next);
 }
 
 struct network *
 network_by_uuid(struct switchd *sd, const char *uuid)
 {
-	const char *const *found;
-	struct network *n;
+	struct network *n = NULL;
 
 	if (uuid == NULL)
 		return NULL;
-	found = tfind(uuid, &sd->network_index, key_cmp);
-	if (found != NULL)
-		return (struct network *)(*found - offsetof(struct network, uuid));
-	if (!index_incomplete && sd->network_index != NULL)
-		return NULL;
-	TAILQ_FOREACH(n, &sd->networks, next)
-		if (strcmp(n->uuid, uuid) == 0)
-			return n;
-	return NULL;
+	INDEX_FIND(hh_uuid, sd->networks_by_uuid, uuid, n);
+	if (n == NULL && index_incomplete)
+		TAILQ_FOREACH(n, &sd->networks, next)
+			if (strcmp(n->uuid, uuid) == 0)
+				break;
+	return n;
 }
 
 struct network *
 network_by_bridge(struct switchd *sd, const char *bridge)
 {
-	struct network *n;
+	struct network *n = NULL;
 
-	TAILQ_FOREACH(n, &sd->networks, next)
-		if (strcmp(n->bridge, bridge) == 0)
-			return n;
-	return NULL;
+	if (bridge == NULL)
+		return NULL;
+	INDEX_FIND(hh_bridge, sd->networks_by_bridge, bridge, n);
+	if (n == NULL && index_incomplete)
+		TAILQ_FOREACH(n, &sd->networks, next)
+			if (strcmp(n->bridge, bridge) == 0)
+				break;
+	return n;
+}
+
+struct pif *
+pif_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct pif *p = NULL;
+
+	if (uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_uuid, sd->pifs_by_uuid, uuid, p);
+	if (p == NULL && index_incomplete)
+		TAILQ_FOREACH(p, &sd->pifs, next)
+			if (strcmp(p->uuid, uuid) == 0)
+				break;
+	return p;
+}
+
+struct pif *
+pif_by_device(struct switchd *sd, const char *device)
+{
+	struct pif *p = NULL;
+
+	if (device == NULL)
+		return NULL;
+	INDEX_FIND(hh_device, sd->pifs_by_device, device, p);
+	if (p == NULL && index_incomplete)
+		TAILQ_FOREACH(p, &sd->pifs, next)
+			if (strcmp(p->device, device) == 0)
+				break;
+	return p;
+}
+
+struct vif *
+vif_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct vif *v = NULL;
+
+	if (uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_uuid, sd->vifs_by_uuid, uuid, v);
+	if (v == NULL && index_incomplete)
+		TAILQ_FOREACH(v, &sd->vifs, next)
+			if (strcmp(v->uuid, uuid) == 0)
+				break;
+	return v;
+}
+
+struct vlan *
+vlan_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct vlan *v = NULL;
+
+	if (uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_uuid, sd->vlans_by_uuid, uuid, v);
+	if (v == NULL && index_incomplete)
+		TAILQ_FOREACH(v, &sd->vlans, next)
+			if (strcmp(v->uuid, uuid) == 0)
+				break;
+	return v;
+}
+
+struct vlan *
+vlan_by_untagged(struct switchd *sd, const char *pif_uuid)
+{
+	struct vlan *v = NULL;
+
+	if (pif_uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_untagged, sd->vlans_by_untagged, pif_uuid, v);
+	if (v == NULL && index_incomplete)
+		TAILQ_FOREACH(v, &sd->vlans, next)
+			if (strcmp(v->untagged_pif, pif_uuid) == 0)
+				break;
+	return v;
 }
 
 struct network *
@@ -115,39 +243,6 @@ network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge)
 	return NULL;
 }
 
-struct pif *
-pif_by_uuid(struct switchd *sd, const char *uuid)
-{
-	struct pif *p;
-
-	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (strcmp(p->uuid, uuid) == 0)
-			return p;
-	return NULL;
-}
-
-struct pif *
-pif_by_device(struct switchd *sd, const char *device)
-{
-	struct pif *p;
-
-	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (strcmp(p->device, device) == 0)
-			return p;
-	return NULL;
-}
-
-struct vif *
-vif_by_uuid(struct switchd *sd, const char *uuid)
-{
-	struct vif *v;
-
-	TAILQ_FOREACH(v, &sd->vifs, next)
-		if (strcmp(v->uuid, uuid) == 0)
-			return v;
-	return NULL;
-}
-
 struct vif *
 vif_by_ifname(struct switchd *sd, const char *ifname)
 {
@@ -155,33 +250,6 @@ vif_by_ifname(struct switchd *sd, const char *ifname)
 
 	TAILQ_FOREACH(v, &sd->vifs, next)
 		if ((v->attached || v->pending) && strcmp(v->ifname, ifname) == 0)
-			return v;
-	return NULL;
-}
-
-struct vlan *
-vlan_by_uuid(struct switchd *sd, const char *uuid)
-{
-	struct vlan *v;
-
-	TAILQ_FOREACH(v, &sd->vlans, next)
-		if (strcmp(v->uuid, uuid) == 0)
-			return v;
-	return NULL;
-}
-
-struct vlan *
-vlan_by_untagged(struct switchd *sd, const char *pif_uuid)
-{
-	const char *const *found = tfind(pif_uuid, &sd->vlan_index, key_cmp);
-	struct vlan *v;
-
-	if (found != NULL)
-		return (struct vlan *)(*found - offsetof(struct vlan, untagged_pif));
-	if (!index_incomplete && sd->vlan_index != NULL)
-		return NULL;
-	TAILQ_FOREACH(v, &sd->vlans, next)
-		if (strcmp(v->untagged_pif, pif_uuid) == 0)
 			return v;
 	return NULL;
 }
@@ -213,7 +281,7 @@ load_pif(struct pif *p, void *arg)
 {
 	struct switchd *sd = arg;
 
-	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	pif_add(sd, p);
 	return 0;
 }
 
@@ -222,7 +290,7 @@ load_vif(struct vif *v, void *arg)
 {
 	struct switchd *sd = arg;
 
-	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
+	vif_add(sd, v);
 	return 0;
 }
 
@@ -256,11 +324,11 @@ sd_objects_free(struct switchd *sd)
 		free(vlan);
 	}
 	while ((v = TAILQ_FIRST(&sd->vifs)) != NULL) {
-		TAILQ_REMOVE(&sd->vifs, v, next);
+		vif_remove(sd, v);
 		free(v);
 	}
 	while ((p = TAILQ_FIRST(&sd->pifs)) != NULL) {
-		TAILQ_REMOVE(&sd->pifs, p, next);
+		pif_remove(sd, p);
 		if (p->dpdk_open)
 			dp_device_close(p->ethdev); /* its port is closed already */
 		free(p);

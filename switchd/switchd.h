@@ -36,8 +36,11 @@ struct switchd {
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;
 	TAILQ_HEAD(, vlan) vlans;
-	void *network_index; /* tsearch tree: networks by uuid */
-	void *vlan_index;    /* tsearch tree: VLANs by pseudo-PIF uuid */
+	/* Hash indexes (uthash heads, see objects.c). */
+	struct network *networks_by_uuid, *networks_by_bridge;
+	struct pif *pifs_by_uuid, *pifs_by_device;
+	struct vif *vifs_by_uuid;
+	struct vlan *vlans_by_uuid, *vlans_by_untagged;
 };
 
 /* Name of an error ("MAC_INVALID"), or NULL. */
@@ -66,11 +69,15 @@ void sd_retry_pending(struct switchd *sd);
 /* Free every object; the datapath is left to the caller. */
 void sd_objects_free(struct switchd *sd);
 
-/* The objects (objects.c): in lists, networks and VLANs indexed too.
- * Adding or removing a network or a VLAN goes through these, which keep
- * the indexes; the lookups return NULL for no such object. */
+/* The objects (objects.c): in lists, and in hash indexes by uuid and by
+ * name. Adding or removing an object goes through these, which keep both;
+ * the lookups return NULL for no such object. */
 void network_add(struct switchd *sd, struct network *n);
 void network_remove(struct switchd *sd, struct network *n);
+void pif_add(struct switchd *sd, struct pif *p);
+void pif_remove(struct switchd *sd, struct pif *p);
+void vif_add(struct switchd *sd, struct vif *v);
+void vif_remove(struct switchd *sd, struct vif *v);
 void vlan_add(struct switchd *sd, struct vlan *v);
 void vlan_remove(struct switchd *sd, struct vlan *v);
 struct network *network_by_uuid(struct switchd *sd, const char *uuid);

@@ -132,7 +132,7 @@ verb_vif_create(struct switchd *sd, struct sd_call *c)
 		free(v);
 		return sd_store_err(c);
 	}
-	TAILQ_INSERT_TAIL(&sd->vifs, v, next);
+	vif_add(sd, v);
 	c->result = json_string(v->uuid);
 	return 0;
 }
@@ -150,7 +150,7 @@ verb_vif_destroy(struct switchd *sd, struct sd_call *c)
 			       "VIF %s is plugged (%s); vif-unplug it first", v->uuid, v->ifname);
 	if (store_vif_del(sd->store, v->uuid) != 0)
 		return sd_store_err(c);
-	TAILQ_REMOVE(&sd->vifs, v, next);
+	vif_remove(sd, v);
 	free(v);
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <uthash.h>
+
 #include "../lib/mac.h"
 
 #define VIF_UUID_LEN 37
@@ -38,6 +40,7 @@ struct vif {
 	/* runtime: plugged in the store (ifname, vhost_path kept) but not
 	 * realised at start-up for a passing reason; retried every second */
 	bool pending;
+	UT_hash_handle hh_uuid; /* switchd's index (switchd/objects.c) */
 };
 
 /* Parse a device index "0".."15". Returns 0 or EINVAL. */

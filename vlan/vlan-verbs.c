@@ -85,7 +85,7 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 		free(vlan);
 		return sd_store_err(c);
 	}
-	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
+	pif_add(sd, p);
 	vlan_add(sd, vlan);
 	c->result = json_string(vlan->uuid);
 	return 0;
@@ -114,7 +114,7 @@ verb_vlan_destroy(struct switchd *sd, struct sd_call *c)
 			return sd_dp_fail(c, err, p->device);
 	}
 	if (p != NULL) {
-		TAILQ_REMOVE(&sd->pifs, p, next);
+		pif_remove(sd, p);
 		free(p);
 	}
 	vlan_remove(sd, vlan);

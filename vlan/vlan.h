@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <uthash.h>
+
 #include "../pif/pif.h"
 
 #define VLAN_TAG_MIN 1
@@ -24,6 +26,7 @@ struct vlan {
 	char tagged_pif[PIF_UUID_LEN];	 /* the parent PIF (eth0) */
 	char untagged_pif[PIF_UUID_LEN]; /* the pseudo-PIF (eth0.10) */
 	uint16_t tag;
+	UT_hash_handle hh_uuid, hh_untagged; /* switchd's indexes (switchd/objects.c) */
 };
 
 /* Parse a tag "1".."4094" (decimal, nothing else). Returns 0 or EINVAL. */
