@@ -184,6 +184,8 @@ bench: setup
 	@echo
 	@bench/vlan-scale.sh 4094
 	@echo
+	@bench/plug-scale.sh 200 4093 1000
+	@echo
 	@$(B)/bench-dp-vlan
 
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
