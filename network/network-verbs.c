@@ -60,34 +60,59 @@ next_xapi_name(struct switchd *sd, char *out, size_t len)
 	return err;
 }
 
-/* "uuid1; uuid2; ..." as xe prints a set, or NULL if out of memory. */
-static char *
-uuid_set(struct switchd *sd, const struct network *n, bool vifs)
+/* Append @uuid to list @which (0: PIFs, 1: VIFs) of network @network in
+ * @all. */
+static int
+member_add(json_t *all, const char *network, size_t which, const char *uuid)
 {
-	size_t len = 0;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, &len);
-	const char *sep = "";
+	json_t *m = json_object_get(all, network);
+
+	if (m == NULL) {
+		m = json_pack("[[][]]");
+		if (m == NULL || json_object_set_new(all, network, m) != 0)
+			return -1;
+	}
+	return json_array_append_new(json_array_get(m, which), json_string(uuid));
+}
+
+/* Each network's PIFs and VIFs, in one pass over them (not one per
+ * network): {network uuid: [[PIF uuids], [VIF uuids]]}, a jansson object
+ * being a hash table. NULL if out of memory. */
+static json_t *
+members_of_networks(struct switchd *sd)
+{
+	json_t *all = json_object();
 	struct pif *p;
 	struct vif *v;
 
+	if (all == NULL)
+		return NULL;
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (member_add(all, p->network_uuid, 0, p->uuid) != 0)
+			goto oom;
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if (member_add(all, v->network_uuid, 1, v->uuid) != 0)
+			goto oom;
+	return all;
+oom:
+	json_decref(all);
+	return NULL;
+}
+
+/* "uuid1; uuid2; ..." as xe prints a set, from a JSON array of strings.
+ * NULL if out of memory. */
+static char *
+uuid_set(const json_t *uuids)
+{
+	size_t len = 0, i;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *u;
+
 	if (f == NULL)
 		return NULL;
-	if (!vifs) {
-		TAILQ_FOREACH(p, &sd->pifs, next) {
-			if (strcmp(p->network_uuid, n->uuid) == 0) {
-				fprintf(f, "%s%s", sep, p->uuid);
-				sep = "; ";
-			}
-		}
-	} else {
-		TAILQ_FOREACH(v, &sd->vifs, next) {
-			if (strcmp(v->network_uuid, n->uuid) == 0) {
-				fprintf(f, "%s%s", sep, v->uuid);
-				sep = "; ";
-			}
-		}
-	}
+	json_array_foreach(uuids, i, u)
+		fprintf(f, "%s%s", i ? "; " : "", json_string_value(u));
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -96,10 +121,11 @@ uuid_set(struct switchd *sd, const struct network *n, bool vifs)
 }
 
 static json_t *
-network_record(struct switchd *sd, const struct network *n)
+network_record(const struct network *n, const json_t *members)
 {
+	const json_t *m = json_object_get(members, n->uuid);
 	json_t *rec = json_object();
-	char *pifs = uuid_set(sd, n, false), *vifs = uuid_set(sd, n, true);
+	char *pifs = uuid_set(json_array_get(m, 0)), *vifs = uuid_set(json_array_get(m, 1));
 	char mask[8];
 
 	sd_rec_str(rec, "uuid", n->uuid);
@@ -225,13 +251,17 @@ verb_network_destroy(struct switchd *sd, struct sd_call *c)
 int
 verb_network_list(struct switchd *sd, struct sd_call *c)
 {
+	json_t *members = members_of_networks(sd);
 	struct network *n;
 
+	if (members == NULL)
+		return sd_fail(c, SD_E_INTERNAL_ERROR, "out of memory");
 	c->result = json_array();
 	TAILQ_FOREACH(n, &sd->networks, next)
 		if (sd_prefilter(c, "uuid", n->uuid) && sd_prefilter(c, "bridge", n->bridge) &&
 		    sd_prefilter(c, "name-label", n->name_label))
-			json_array_append_new(c->result, network_record(sd, n));
+			json_array_append_new(c->result, network_record(n, members));
+	json_decref(members);
 	return 0;
 }
 
