@@ -152,7 +152,8 @@ network_adopt_begin(const char *instance)
 		network_adopt_end_quiet();
 		return err;
 	}
-	qsort(left.taps, left.n, sizeof(left.taps[0]), left_tap_cmp);
+	if (left.n > 0) /* no array at all when there are none */
+		qsort(left.taps, left.n, sizeof(left.taps[0]), left_tap_cmp);
 	left.active = true;
 	return 0;
 }
@@ -162,6 +163,8 @@ left_tap_find(const char *name)
 {
 	struct left_tap key;
 
+	if (left.n == 0)
+		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	return bsearch(&key, left.taps, left.n, sizeof(left.taps[0]), left_tap_cmp);
 }
