@@ -23,8 +23,10 @@
 
 /* DPDK's log lines (the EAL's, drivers', the vhost library's) come through
  * a stream of our own: each line to the logger, at its DPDK level. A
- * driver or a guest can make many: rate-limited. */
+ * driver or a guest can make many: rate-limited, errors and warnings apart
+ * from the rest, so that a flood of the one hides none of the other. */
 static struct log_rate_limit dpdk_rl = LOG_RATE_LIMIT_INIT(600, 600);
+static struct log_rate_limit dpdk_err_rl = LOG_RATE_LIMIT_INIT(600, 600);
 
 /* What a thread's message has so far (rte_log writes a message in pieces,
  * then flushes). */
@@ -55,9 +57,12 @@ stream_write(void *cookie, const char *buf, size_t size)
 		if (buf[i] != '\n') /* too long: the rest is lost */
 			continue;
 		msg_line[msg_len] = '\0';
-		if (msg_len > 0)
-			log_msg_rl(&dpdk_rl, level_of(rte_log_cur_msg_loglevel()), "dpdk: %s",
-				   msg_line);
+		if (msg_len > 0) {
+			enum log_level level = level_of(rte_log_cur_msg_loglevel());
+
+			log_msg_rl(level <= LOG_LEVEL_WARNING ? &dpdk_err_rl : &dpdk_rl, level,
+				   "dpdk: %s", msg_line);
+		}
 		msg_len = 0;
 	}
 	return (ssize_t)size;
@@ -69,7 +74,14 @@ log_stream_open(void)
 	static const cookie_io_functions_t io = {.write = stream_write};
 	FILE *f = fopencookie(NULL, "w", io);
 
-	if (f != NULL && rte_openlog_stream(f) != 0)
+	if (f == NULL)
+		return;
+	/* Unbuffered: each thread's pieces reach stream_write() from that
+	 * thread, so a line is assembled and given its level where it was
+	 * logged (a shared buffer would hand one thread's message to
+	 * another's flush). */
+	setvbuf(f, NULL, _IONBF, 0);
+	if (rte_openlog_stream(f) != 0)
 		fclose(f);
 }
 

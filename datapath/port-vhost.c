@@ -61,8 +61,11 @@
 #include "dp-private.h"
 #include "port.h"
 
-/* A guest that connects and goes in a loop must not fill the log. */
-static struct log_rate_limit vhost_rl = LOG_RATE_LIMIT_INIT(120, 200);
+/* A guest that connects and goes in a loop must not fill the log; one
+ * limit per kind of message, so that one kind does not hide another. */
+static struct log_rate_limit vhost_conn_rl = LOG_RATE_LIMIT_INIT(120, 200);
+static struct log_rate_limit vhost_refused_rl = LOG_RATE_LIMIT_INIT(60, 20);
+static struct log_rate_limit vhost_mtu_rl = LOG_RATE_LIMIT_INIT(60, 20);
 
 /* Offloads a switch port does not negotiate (see the top of this file). */
 #define VHOST_OFFLOADS_OFF                                                    \
@@ -161,8 +164,8 @@ vhost_new_device(int vid)
 	if (vh != NULL && vh->vid >= 0) {
 		/* A server socket accepts more than one connection; a port has
 		 * one guest. */
-		LOG_WARN_RL(&vhost_rl, "%s: vhost-user %s: a second guest refused", vh->port->name,
-			    vh->path);
+		LOG_WARN_RL(&vhost_refused_rl, "%s: vhost-user %s: a second guest refused",
+			    vh->port->name, vh->path);
 		pthread_mutex_unlock(&vhosts_lock);
 		return -1;
 	}
@@ -183,11 +186,11 @@ vhost_new_device(int vid)
 		__atomic_store_n(&vh->vid, vid, __ATOMIC_RELEASE);
 		dp_workers_wake(vh->port->dp); /* a blocked worker has not armed it */
 		if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu > vh->mtu)
-			LOG_WARN_RL(&vhost_rl,
+			LOG_WARN_RL(&vhost_mtu_rl,
 				    "%s: the guest's MTU %u exceeds the network's %u; "
 				    "larger frames are dropped",
 				    vh->port->name, mtu, vh->mtu);
-		LOG_INFO_RL(&vhost_rl, "%s: vhost-user %s connected, %u vrings, offloads %s",
+		LOG_INFO_RL(&vhost_conn_rl, "%s: vhost-user %s connected, %u vrings, offloads %s",
 			    vh->port->name, vh->path, rte_vhost_get_vring_num(vid), ol);
 	}
 	pthread_mutex_unlock(&vhosts_lock);
@@ -210,7 +213,8 @@ vhost_destroy_device(int vid)
 		dp_port_set_offloads(vh->port, 0, 0);
 		vh->enabled = 0;
 		qsv = vh->port->qsv;
-		LOG_INFO_RL(&vhost_rl, "%s: vhost-user %s disconnected", vh->port->name, vh->path);
+		LOG_INFO_RL(&vhost_conn_rl, "%s: vhost-user %s disconnected", vh->port->name,
+			    vh->path);
 	}
 	pthread_mutex_unlock(&vhosts_lock);
 	/* The library frees the device when this returns: no worker may be

@@ -242,7 +242,10 @@ pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 		return err;
 	err = dp_device_open(devargs, &dev, msg, sizeof(msg));
 	if (err) {
-		LOG_WARN("PIF %s: %s", p->device, msg);
+		/* A pending PIF's device is tried every second. */
+		static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(6, 10);
+
+		LOG_WARN_RL(&rl, "PIF %s: %s", p->device, msg);
 		return err;
 	}
 	if (pif_by_ethdev(sd, dev.ethdev) != NULL)
@@ -430,21 +433,28 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
  * gave the bridge's host interface). On a bridge that stays, that
  * configuration stays as pif-unplug leaves it: it was there before. */
 static void
-unplug_undo(struct switchd *sd, struct pif *p, bool made)
+unplug_undo(struct switchd *sd, struct pif *p, bool made, bool was_pending)
 {
-	if (pif_detach(p, sd->dp) != 0)
+	if (pif_detach(p, sd->dp) != 0) {
 		LOG_ERR("%s: cannot detach again", p->device);
-	else
-		realise_undo(sd, network_by_uuid(sd, p->network_uuid), made);
+		return;
+	}
+	realise_undo(sd, network_by_uuid(sd, p->network_uuid), made);
+	/* A pending PIF's record was not written (it says attached): it is
+	 * retried. Any other's is put back, for a caller without a
+	 * transaction to roll back (a start-up). */
+	p->pending = was_pending;
+	if (!was_pending && store_pif_put(sd->store, p) != 0)
+		LOG_ERR("%s: cannot record that it is not attached", p->device);
 }
 
 void
 plug_pif_undo(struct switchd *sd, const struct pif_plugged *done)
 {
 	if (done->pif != NULL)
-		unplug_undo(sd, done->pif, done->made);
+		unplug_undo(sd, done->pif, done->made, done->was_pending);
 	if (done->parent != NULL)
-		unplug_undo(sd, done->parent, done->parent_made);
+		unplug_undo(sd, done->parent, done->parent_made, done->parent_was_pending);
 }
 
 /* Plug @p, and first its parent if @p is a pseudo-PIF whose parent is not
@@ -456,8 +466,8 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 {
 	struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
 	struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
-	struct pif_plugged parent_done = {NULL, NULL, false, false};
-	bool made = false;
+	struct pif_plugged parent_done = {.pif = NULL};
+	bool made = false, was_pending = p->pending;
 	struct network *n;
 	struct pif rec;
 	int err;
@@ -480,12 +490,12 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 		goto undo_parent;
 	}
 	if (realise_network(sd, c, n, &made) != 0)
-		goto undo_parent;
+		goto undo_record;
 	err = attach_pif(sd, p, n);
 	if (err) {
 		realise_undo(sd, n, made);
 		sd_dp_fail(c, err, p->device);
-		goto undo_parent;
+		goto undo_record;
 	}
 	p->pending = false;
 	err = apply_ip(sd, p, n);
@@ -494,10 +504,16 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 	if (done != NULL) {
 		done->pif = p;
 		done->made = made;
+		done->was_pending = was_pending;
 		done->parent = parent_done.pif;
 		done->parent_made = parent_done.made;
+		done->parent_was_pending = parent_done.was_pending;
 	}
 	return 0;
+undo_record:
+	/* A verb's rollback would do; a start-up has no transaction. */
+	if (!p->pending && store_pif_put(sd->store, p) != 0)
+		LOG_ERR("%s: cannot record that it is not attached", p->device);
 undo_parent:
 	plug_pif_undo(sd, &parent_done);
 	return -1;
@@ -645,7 +661,15 @@ static int
 realise_pif(struct switchd *sd, struct pif *p, bool retry)
 {
 	struct sd_call c = {.params = NULL};
+	char devargs[PIF_BACKEND_MAX];
+	const char *why;
 
+	/* A NIC on AF_PACKET that is not there (yet): not worth bringing its
+	 * bridge up and down again every second. */
+	if (retry && p->vlan < 0 &&
+	    pif_backend_parse(p->backend, devargs, sizeof(devargs), &why) == 0 &&
+	    devargs[0] == '\0' && if_nametoindex(p->device) == 0)
+		return -1;
 	if (plug_pif(sd, &c, p, NULL) == 0) {
 		if (retry)
 			LOG_INFO("PIF %s: re-attached", p->device);

@@ -28,9 +28,12 @@ struct pif_plugged {
 	struct pif *parent; /* its parent, if this call plugged that too */
 	bool made;	    /* it realised the PIF's network */
 	bool parent_made;   /* it realised the parent's network */
+	bool was_pending;   /* the PIF was pending before: it is again once undone */
+	bool parent_was_pending;
 };
 
-/* Take back what plug_pif() did (the store is rolled back by the caller). */
+/* Take back what plug_pif() did, store records included (a start-up has no
+ * transaction to roll back). */
 void plug_pif_undo(struct switchd *sd, const struct pif_plugged *done);
 
 /* xapi's attach_for_vif: a VIF plugged on @n needs the network's uplink, so

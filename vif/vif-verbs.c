@@ -498,6 +498,7 @@ realise_vif(struct switchd *sd, struct vif *v, bool retry)
 	/* A vhost-user client port waits for its VM's socket; an af_packet
 	 * port needs its netdev now (an ioctl, not a netlink query: a
 	 * start-up asks this of every VIF). */
+	memset(&uplink, 0, sizeof(uplink));
 	if (!vhost && if_nametoindex(ifname) == 0) {
 		err = ENODEV;
 	} else if (n == NULL) {
@@ -527,6 +528,9 @@ realise_vif(struct switchd *sd, struct vif *v, bool retry)
 		v->pending = false;
 		return 0;
 	}
+	/* As a failed plug: the uplink it brought up goes down again (the
+	 * VM may never come back to use it). */
+	plug_pif_undo(sd, &uplink);
 	if (err != ENODEV && err != ENOENT) {
 		if (!v->pending)
 			LOG_WARN("VIF %s (%s): not re-attached yet, retrying: %s", v->uuid,
