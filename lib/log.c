@@ -2,6 +2,7 @@
 /* log.c - see log.h. */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -50,6 +51,15 @@ const char *
 log_level_name(enum log_level level)
 {
 	return (unsigned int)level <= LOG_LEVEL_DEBUG ? level_names[level] : NULL;
+}
+
+int
+log_level_parse(const char *name)
+{
+	for (int i = LOG_LEVEL_ERROR; i <= LOG_LEVEL_DEBUG; i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 int

@@ -50,6 +50,9 @@ void log_set_level(enum log_level level);
 /* The level's name ("warning"), or NULL. */
 const char *log_level_name(enum log_level level);
 
+/* The level called @name; -1 if none is. */
+int log_level_parse(const char *name);
+
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

@@ -139,6 +139,14 @@ parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case O_LOGLEVEL:
+			if (log_level_parse(optarg) < 0) {
+				fprintf(stderr, "switchd: --log-level wants error, warning, info "
+						"or debug\n");
+				return 2;
+			}
+			log_set_level((enum log_level)log_level_parse(optarg));
+			break;
 		case O_MBUFS:
 			o->mbufs = (unsigned int)strtoul(optarg, NULL, 10);
 			if (o->mbufs < 1024) {

@@ -258,6 +258,7 @@ sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 			list_filter(&c, v->flags & SD_VERB_LIST);
 	}
 	if (rc == 0) {
+		LOG_DBG("%s: done", name);
 		reply = json_pack("{s:b, s:o}", "ok", 1, "result",
 				  c.result ? c.result : json_null());
 	} else {

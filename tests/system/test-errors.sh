@@ -15,7 +15,15 @@ check_err "netctl without switchd" SWITCHD_NOT_RUNNING nctl network-list
 check "netctl without switchd answers within a second" \
 	test $((($(date +%s%N) - start) / 1000000)) -lt 1000
 
-check "switchd starts" sd_start
+bad_log_level() {
+	local out
+	out=$("$SWITCHD" --log-level=loud 2>&1)
+	[ $? -eq 2 ] && grep -q "log-level wants error, warning, info or debug" <<<"$out"
+}
+check "switchd --log-level=loud is refused, naming the levels" bad_log_level
+check "switchd starts" sd_start --log-level=debug
+check "at --log-level=debug each verb served is logged" \
+	bash -c "$NETCTL --socket $SOCK network-list >/dev/null && grep -q 'switchd debug: network-list: done' $LOG"
 second_instance_refused() {
 	local out rc
 	out=$(ip netns exec "$NS_HOST" "$SWITCHD" --socket "$SOCK" --db "$WORK/other.db" \
