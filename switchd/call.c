@@ -161,3 +161,12 @@ sd_prefilter(struct sd_call *c, const char *key, const char *value)
 
 	return want == NULL || strcmp(want, value) == 0;
 }
+
+int64_t
+sd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -74,15 +74,6 @@ server_reserve_fd(void)
 	return reserve_fd >= 0;
 }
 
-int64_t
-sd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 sockaddr_set(struct sockaddr_un *sa, const char *path)
 {

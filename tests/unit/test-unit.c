@@ -24,7 +24,9 @@
 #include "../../lib/mac.h"
 #include "../../pif/pif.h"
 #include "../../network/network.h"
+#include "../../network/network-verbs.h"
 #include "../../switchd/store.h"
+#include "../../switchd/switchd.h"
 #include "../../vif/vif.h"
 
 static int64_t fake_ms;
@@ -86,6 +88,134 @@ test_log_rate_limit(void **state)
 	fake_ms += 3600 * 1000;
 	assert_int_equal(log_lines(&rl, 10, buf, sizeof(buf)), 6);
 	log_set_clock(NULL);
+}
+
+/* The control plane without a datapath: a switchd with a store only, as
+ * network verbs need nothing more until a port joins. */
+struct cp {
+	char dir[64];
+	struct switchd sd;
+};
+
+static void
+cp_open(struct cp *cp)
+{
+	char path[128], msg[256];
+
+	snprintf(cp->dir, sizeof(cp->dir), "/tmp/sdtest-cp-XXXXXX");
+	assert_non_null(mkdtemp(cp->dir));
+	snprintf(path, sizeof(path), "%s/db", cp->dir);
+	memset(&cp->sd, 0, sizeof(cp->sd));
+	TAILQ_INIT(&cp->sd.networks);
+	TAILQ_INIT(&cp->sd.pifs);
+	TAILQ_INIT(&cp->sd.vifs);
+	TAILQ_INIT(&cp->sd.vlans);
+	assert_int_equal(store_open(path, &cp->sd.store, msg, sizeof(msg)), 0);
+}
+
+static void
+cp_close(struct cp *cp)
+{
+	char cmd[160];
+
+	sd_objects_free(&cp->sd);
+	store_close(cp->sd.store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cp->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Call @verb with @params (stolen); the error name, or "OK" and the
+ * result's JSON text in @out. */
+static const char *
+cp_call(struct cp *cp, const char *verb, json_t *params, char *out, size_t len)
+{
+	json_t *reply = sd_call_verb(&cp->sd, verb, params);
+	static char err[64];
+	char *text;
+
+	json_decref(params);
+	assert_non_null(reply);
+	if (json_is_true(json_object_get(reply, "ok"))) {
+		text = json_dumps(json_object_get(reply, "result"),
+				  JSON_ENCODE_ANY | JSON_SORT_KEYS);
+		snprintf(out, len, "%s", text ? text : "");
+		free(text);
+		snprintf(err, sizeof(err), "OK");
+	} else {
+		snprintf(err, sizeof(err), "%s",
+			 json_string_value(json_object_get(reply, "error")));
+	}
+	json_decref(reply);
+	return err;
+}
+
+/* The dispatcher's refusals, and the network verbs on a store: each
+ * refusal named, and nothing changed (the listing compared whole). */
+static void
+test_control_plane_networks(void **state)
+{
+	char before[8192], after[8192], out[8192], uuid[64];
+	struct cp cp;
+
+	(void)state;
+	log_set_level(LOG_LEVEL_ERROR); /* the refusals' lines */
+	cp_open(&cp);
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n0"),
+				    uuid, sizeof(uuid)),
+			    "OK");
+	assert_string_equal(cp_call(&cp, "network-list", json_object(), before, sizeof(before)),
+			    "OK");
+	assert_non_null(strstr(before, "\"bridge\": \"xapi0\""));
+	assert_string_equal(cp_call(&cp, "no-such-verb", json_object(), out, sizeof(out)),
+			    "UNKNOWN_VERB");
+	assert_string_equal(cp_call(&cp, "network-create", json_object(), out, sizeof(out)),
+			    "MISSING_PARAMETER");
+	assert_string_equal(cp_call(&cp, "network-create",
+				    json_pack("{s:s, s:s}", "name-label", "x", "colour", "red"),
+				    out, sizeof(out)),
+			    "UNKNOWN_PARAMETER");
+	assert_string_equal(cp_call(&cp, "network-create",
+				    json_pack("{s:s, s:s}", "name-label", "x", "MTU", "9001"), out,
+				    sizeof(out)),
+			    "MTU_INVALID");
+	assert_string_equal(cp_call(&cp, "network-create",
+				    json_pack("{s:s, s:s}", "name-label", "x", "bridge", "xapi0"),
+				    out, sizeof(out)),
+			    "BRIDGE_NAME_INVALID");
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "a\nb"),
+				    out, sizeof(out)),
+			    "CONTROL_CHARACTER");
+	assert_string_equal(
+		cp_call(&cp, "network-destroy",
+			json_pack("{s:s}", "uuid", "2f0c6f4e-0000-4000-8000-000000000000"), out,
+			sizeof(out)),
+		"UUID_INVALID");
+	assert_string_equal(cp_call(&cp, "network-list", json_object(), after, sizeof(after)),
+			    "OK");
+	assert_string_equal(before, after);
+	/* The smallest free xapiN: xapi1 next, then xapi0 again once free. */
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n1"),
+				    out, sizeof(out)),
+			    "OK");
+	assert_string_equal(cp_call(&cp, "network-list",
+				    json_pack("{s:s, s:s}", "name-label", "n1", "params", "bridge"),
+				    out, sizeof(out)),
+			    "OK");
+	assert_string_equal(out, "[{\"bridge\": \"xapi1\"}]");
+	uuid[strlen(uuid) - 1] = '\0'; /* the JSON string's quotes */
+	assert_string_equal(cp_call(&cp, "network-destroy", json_pack("{s:s}", "uuid", uuid + 1),
+				    out, sizeof(out)),
+			    "OK");
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n2"),
+				    out, sizeof(out)),
+			    "OK");
+	assert_string_equal(cp_call(&cp, "network-list",
+				    json_pack("{s:s, s:s}", "name-label", "n2", "params", "bridge"),
+				    out, sizeof(out)),
+			    "OK");
+	assert_string_equal(out, "[{\"bridge\": \"xapi0\"}]");
+	cp_close(&cp);
+	log_set_level(LOG_LEVEL_INFO);
 }
 
 static void
@@ -738,6 +868,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_rate_limit),
+		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_mac_parse_format),
 		cmocka_unit_test(test_mac_policy),
 		cmocka_unit_test(test_mac_generate),
