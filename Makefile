@@ -15,7 +15,7 @@ B := build
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-LIB_SRC := lib/mac.c lib/text.c lib/log.c
+LIB_SRC := lib/mac.c lib/text.c lib/log.c lib/fault.c
 DP_SRC := $(wildcard datapath/*.c)
 OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c)
 SWITCHD_SRC := $(wildcard switchd/*.c)

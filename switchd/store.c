@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/fault.h"
 
 /* Space kept next to the database for the commit that finds the disk full
  * (see store_commit()): far more than one verb writes. */
@@ -333,6 +334,8 @@ store_commit(struct store *st)
 	if (statvfs(st->path, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_RESERVE_BYTES / 2)
 		unlink(st->reserve);
+	if (fault_hit(FAULT_STORE_COMMIT))
+		return EIO;
 	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : (rc & 0xff) == SQLITE_FULL ? ENOSPC : EIO;
 }
@@ -351,7 +354,8 @@ run(struct store *st, const char *sql, const char *fmt, ...)
 	va_list ap;
 	int i, rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (fault_hit(FAULT_STORE_WRITE) ||
+	    sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	va_start(ap, fmt);
 	for (i = 0; fmt[i] != '\0'; i++) {

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../ctl/args.h"
+#include "../../lib/fault.h"
 #include "../../lib/log.h"
 #include "../../lib/mac.h"
 #include "../../pif/pif.h"
@@ -214,6 +215,106 @@ test_control_plane_networks(void **state)
 				    out, sizeof(out)),
 			    "OK");
 	assert_string_equal(out, "[{\"bridge\": \"xapi0\"}]");
+	cp_close(&cp);
+	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* Everything switchd lists, as one text. */
+static void
+cp_snapshot(struct cp *cp, char *out, size_t len)
+{
+	static const char *const lists[] = {"network-list", "pif-list", "vif-list", "vlan-list"};
+	char part[16384];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		assert_string_equal(cp_call(cp, lists[i], json_object(), part, sizeof(part)), "OK");
+		used += (size_t)snprintf(out + used, len - used, "%s\n", part);
+		assert_true(used < len);
+	}
+}
+
+/* Each store write a verb makes fails in turn (the first, then the
+ * second, ... until the verb makes no more): each time the verb is refused
+ * with STORE_ERROR and nothing changed, in switchd or in the store (what a
+ * restart would load). Then it succeeds. */
+static void
+test_control_plane_store_faults(void **state)
+{
+	static char before[65536], after[65536];
+	char net[64], vif[64], out[4096];
+	static const struct {
+		const char *verb;
+	} cases[] = {
+		{"network-create"}, {"network-param-set"}, {"vif-create"},
+		{"vif-param-set"},  {"vif-destroy"},	   {"network-destroy"},
+	};
+	struct cp cp;
+
+	(void)state;
+	log_set_level(LOG_LEVEL_ERROR);
+	cp_open(&cp);
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n0"),
+				    net, sizeof(net)),
+			    "OK");
+	memmove(net, net + 1, strlen(net)); /* the JSON string's quotes */
+	net[strlen(net) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned int nth;
+
+		for (nth = 1;; nth++) {
+			json_t *p;
+			const char *err;
+
+			if (strcmp(cases[i].verb, "network-create") == 0)
+				p = json_pack("{s:s, s:s}", "name-label", "n1", "MTU", "9000");
+			else if (strcmp(cases[i].verb, "network-param-set") == 0)
+				p = json_pack("{s:s, s:s, s:s}", "uuid", net, "name-label",
+					      "renamed", "mac-limit", "100");
+			else if (strcmp(cases[i].verb, "vif-create") == 0)
+				p = json_pack("{s:s, s:s, s:s}", "vm-uuid",
+					      "6f1c0e2a-0000-4000-8000-000000000001", "device", "0",
+					      "network-uuid", net);
+			else if (strcmp(cases[i].verb, "vif-param-set") == 0)
+				p = json_pack("{s:s, s:s}", "uuid", vif, "mac-limit", "64");
+			else if (strcmp(cases[i].verb, "vif-destroy") == 0)
+				p = json_pack("{s:s}", "uuid", vif);
+			else
+				p = json_pack("{s:s}", "uuid", net);
+			cp_snapshot(&cp, before, sizeof(before));
+			fault_arm(FAULT_STORE_WRITE, nth);
+			err = cp_call(&cp, cases[i].verb, p, out, sizeof(out));
+			if (fault_armed(FAULT_STORE_WRITE)) { /* fewer writes than nth */
+				fault_arm(FAULT_STORE_WRITE, 0);
+				assert_string_equal(err, "OK");
+				break;
+			}
+			assert_string_equal(err, "STORE_ERROR");
+			cp_snapshot(&cp, after, sizeof(after));
+			assert_string_equal(before, after);
+			/* And the store: as a restart would find it. */
+			sd_objects_free(&cp.sd);
+			assert_int_equal(sd_load(&cp.sd), 0);
+			cp_snapshot(&cp, after, sizeof(after));
+			assert_string_equal(before, after);
+		}
+		assert_true(nth > 1); /* each of these verbs writes */
+		if (strcmp(cases[i].verb, "vif-create") == 0)
+			snprintf(vif, sizeof(vif), "%.36s", out + 1);
+	}
+	/* A commit that fails: the verb is refused and switchd takes no
+	 * change until a restart (its live change stays, not stored). */
+	fault_arm(FAULT_STORE_COMMIT, 1);
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n2"),
+				    out, sizeof(out)),
+			    "STORE_ERROR");
+	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n3"),
+				    out, sizeof(out)),
+			    "STORE_ERROR");
+	assert_string_equal(cp_call(&cp, "network-list", json_pack("{s:s}", "params", "uuid"), out,
+				    sizeof(out)),
+			    "OK");
 	cp_close(&cp);
 	log_set_level(LOG_LEVEL_INFO);
 }
@@ -869,6 +970,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_rate_limit),
 		cmocka_unit_test(test_control_plane_networks),
+		cmocka_unit_test(test_control_plane_store_faults),
 		cmocka_unit_test(test_mac_parse_format),
 		cmocka_unit_test(test_mac_policy),
 		cmocka_unit_test(test_mac_generate),
