@@ -20,13 +20,31 @@
 #include "pif-verbs.h"
 #include "pif.h"
 
+/* Carrier of kernel netdev @device: from @seen (device -> true/false)
+ * if a record of this listing asked already, else from the kernel. A
+ * listing of 4,094 pseudo-PIFs asks once, not once per pseudo-PIF. */
+static bool
+netdev_carrier(const char *device, json_t *seen)
+{
+	json_t *known = json_object_get(seen, device);
+	struct pif_netdev nd;
+	bool up;
+
+	if (known != NULL)
+		return json_is_true(known);
+	up = pif_netdev_get(device, &nd) == 0 && nd.carrier;
+	if (seen != NULL)
+		json_object_set_new(seen, device, json_boolean(up));
+	return up;
+}
+
+/* @seen: carriers known to this listing (see netdev_carrier()), or NULL. */
 static json_t *
-pif_record(struct switchd *sd, const struct pif *p)
+pif_record(struct switchd *sd, const struct pif *p, json_t *seen)
 {
 	const struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
 	const struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
 	json_t *rec = json_object();
-	struct pif_netdev nd;
 	char mac[MAC_STRLEN];
 
 	sd_rec_str(rec, "uuid", p->uuid);
@@ -53,8 +71,7 @@ pif_record(struct switchd *sd, const struct pif *p)
 	if (p->dpdk_open)
 		sd_rec_str(rec, "carrier", dp_device_link_up(p->ethdev) ? "true" : "false");
 	else
-		sd_rec_str(rec, "carrier",
-			   pif_netdev_get(p->device, &nd) == 0 && nd.carrier ? "true" : "false");
+		sd_rec_str(rec, "carrier", netdev_carrier(p->device, seen) ? "true" : "false");
 	return rec;
 }
 
@@ -368,12 +385,14 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 int
 verb_pif_list(struct switchd *sd, struct sd_call *c)
 {
+	json_t *seen = json_object();
 	struct pif *p;
 
 	c->result = json_array();
 	TAILQ_FOREACH(p, &sd->pifs, next)
 		if (sd_prefilter(c, "uuid", p->uuid) && sd_prefilter(c, "device", p->device))
-			json_array_append_new(c->result, pif_record(sd, p));
+			json_array_append_new(c->result, pif_record(sd, p, seen));
+	json_decref(seen);
 	return 0;
 }
 
@@ -389,7 +408,7 @@ verb_pif_param_get(struct switchd *sd, struct sd_call *c)
 		return sd_no_such(c, "PIF", "uuid");
 	if (param == NULL)
 		return sd_fail(c, SD_E_MISSING_PARAMETER, "pif-param-get needs param=FIELD");
-	rec = pif_record(sd, p);
+	rec = pif_record(sd, p, NULL);
 	val = json_object_get(rec, param);
 	if (val == NULL) {
 		json_decref(rec);
