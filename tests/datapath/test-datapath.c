@@ -561,6 +561,53 @@ test_batch_publishes_at_end(void **state)
 	assert_int_equal(drain(p2, &mac_b), 1);
 }
 
+/* More receive queues than a worker reads between two quiescent-state
+ * reports (256): vhost-user ports without a guest fill the first 600 (300
+ * a worker with two), and
+ * frames between two ring ports read after them still cross, in the same
+ * pass, across a change published meanwhile. */
+static void
+test_quiescent_in_long_passes(void **state)
+{
+	struct fixture *fx = *state;
+	static char path[600][48];
+	char dir[] = "/tmp/sdtest-vh-XXXXXX";
+	uint16_t vh[600];
+	struct tport *p0, *p1;
+	unsigned int i;
+
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 600; i++) {
+		struct dp_port_params pp = {.kind = DP_PORT_VHOST_USER,
+					    .bridge = fx->br1,
+					    .mtu = 1500,
+					    .vhost_server = true};
+		char name[16];
+
+		snprintf(path[i], sizeof(path[i]), "%s/%u.sock", dir, i);
+		snprintf(name, sizeof(name), "vh%u", i);
+		pp.name = name;
+		pp.vhost_path = path[i];
+		assert_int_equal(dp_port_add(dp, &pp, &vh[i]), 0);
+	}
+	p0 = tport_add(fx->br0);
+	p1 = tport_add(fx->br0);
+	inject(p0, &mac_b, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 1);
+	/* A change between passes, then a pass: still forwarded. */
+	assert_int_equal(dp_port_del(dp, vh[10]), 0);
+	inject(p1, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(p0, &mac_b), 1);
+	for (i = 0; i < 600; i++)
+		if (i != 10)
+			assert_int_equal(dp_port_del(dp, vh[i]), 0);
+	for (i = 0; i < 600; i++)
+		unlink(path[i]);
+	rmdir(dir);
+}
+
 static void
 test_lone_port_counts_no_destination(void **state)
 {
@@ -1813,6 +1860,7 @@ main(int argc, char **argv)
 		T(test_aging),
 		T(test_port_del_keeps_others),
 		T(test_batch_publishes_at_end),
+		T(test_quiescent_in_long_passes),
 		T(test_lone_port_counts_no_destination),
 		T(test_counters),
 		T(test_move_port_between_bridges),
