@@ -546,15 +546,13 @@ attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
 	char msg[sizeof(c->msg)];
 
 	memset(done, 0, sizeof(*done));
-	TAILQ_FOREACH(p, &sd->pifs, next) {
-		if (p->attached || strcmp(p->network_uuid, n->uuid) != 0)
-			continue;
-		if (plug_pif(sd, c, p, done) != 0) {
-			snprintf(msg, sizeof(msg), "%s", c->msg);
-			return sd_fail(c, c->err, "%s: its PIF %s cannot be plugged: %s", n->bridge,
-				       p->device, msg);
-		}
-		return 0; /* a network has at most one PIF */
+	p = pif_by_network(sd, n->uuid);
+	if (p == NULL || p->attached)
+		return 0;
+	if (plug_pif(sd, c, p, done) != 0) {
+		snprintf(msg, sizeof(msg), "%s", c->msg);
+		return sd_fail(c, c->err, "%s: its PIF %s cannot be plugged: %s", n->bridge,
+			       p->device, msg);
 	}
 	return 0;
 }

@@ -58,7 +58,7 @@ struct pif {
 	uint16_t dp_port; /* runtime: datapath port while attached */
 	bool dpdk_open;	  /* runtime: a DPDK backend's ethdev is probed */
 	uint16_t ethdev;  /* runtime: that ethdev */
-	UT_hash_handle hh_uuid, hh_device; /* switchd's indexes (switchd/objects.c) */
+	UT_hash_handle hh_uuid, hh_device, hh_network; /* switchd's indexes (switchd/objects.c) */
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -301,6 +302,7 @@ main(int argc, char **argv)
 	char msg[256];
 	struct server *srv = NULL;
 	int64_t next_tick = 0; /* of the once-a-second work */
+	int64_t t[5];	       /* start-up phases, for the log */
 	int ready_fd = -1, sfd, err, rc = 1;
 	struct dp_eal_params ep = {0};
 	sigset_t sigs;
@@ -364,6 +366,7 @@ main(int argc, char **argv)
 	ep.no_huge_default_mb = DEFAULT_NO_HUGE_MB;
 	ep.n_extra = o.n_extra;
 	ep.extra = o.extra;
+	t[0] = sd_now_ms();
 	if (dp_eal_start(&ep) != 0) {
 		LOG_ERR("DPDK initialisation failed");
 		goto out;
@@ -380,11 +383,13 @@ main(int argc, char **argv)
 	dpp.n_mbufs = o.mbufs;
 	dpp.name = "sd";
 	dpp.state_dir = sd.rundir;
+	t[1] = sd_now_ms();
 	err = dp_create(&dpp, &sd.dp);
 	if (err) {
 		LOG_ERR("datapath: %s", strerror(err));
 		goto out;
 	}
+	t[2] = sd_now_ms();
 	err = store_open(o.db, &sd.store, msg, sizeof(msg));
 	if (err) {
 		LOG_ERR("database %s: %s", o.db, msg);
@@ -395,10 +400,15 @@ main(int argc, char **argv)
 		LOG_ERR("database %s: cannot load: %s", o.db, strerror(err));
 		goto out;
 	}
+	t[3] = sd_now_ms();
 	sd_realise_all(&sd);
+	t[4] = sd_now_ms();
 	if (o.pidfile && (err = write_pidfile(o.pidfile)) != 0)
 		LOG_WARN("pidfile %s: %s", o.pidfile, strerror(err));
 	LOG_INFO("ready: socket %s, database %s, %u worker(s)", o.socket, o.db, dpp.n_workers);
+	LOG_INFO("start-up took %" PRId64 " ms: DPDK %" PRId64 ", datapath %" PRId64
+		 ", database %" PRId64 ", realising the objects %" PRId64,
+		 t[4] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3]);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) != 1)
 			LOG_WARN("cannot tell the parent we are ready");

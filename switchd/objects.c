@@ -68,9 +68,16 @@ network_remove(struct switchd *sd, struct network *n)
 void
 pif_add(struct switchd *sd, struct pif *p)
 {
+	struct pif *found;
+
 	TAILQ_INSERT_TAIL(&sd->pifs, p, next);
 	INDEX_ADD(hh_uuid, sd->pifs_by_uuid, p, uuid);
 	INDEX_ADD(hh_device, sd->pifs_by_device, p, device);
+	/* A network has one PIF (pif-introduce makes it, vlan-create refuses
+	 * a second); the store does not enforce that: keep the first. */
+	INDEX_FIND(hh_network, sd->pifs_by_network, p->network_uuid, found);
+	if (found == NULL)
+		INDEX_ADD(hh_network, sd->pifs_by_network, p, network_uuid);
 }
 
 void
@@ -84,6 +91,9 @@ pif_remove(struct switchd *sd, struct pif *p)
 	INDEX_FIND(hh_device, sd->pifs_by_device, p->device, found);
 	if (found == p)
 		HASH_DELETE(hh_device, sd->pifs_by_device, p);
+	INDEX_FIND(hh_network, sd->pifs_by_network, p->network_uuid, found);
+	if (found == p)
+		HASH_DELETE(hh_network, sd->pifs_by_network, p);
 	TAILQ_REMOVE(&sd->pifs, p, next);
 }
 
@@ -183,6 +193,21 @@ pif_by_device(struct switchd *sd, const char *device)
 	if (p == NULL && index_incomplete)
 		TAILQ_FOREACH(p, &sd->pifs, next)
 			if (strcmp(p->device, device) == 0)
+				break;
+	return p;
+}
+
+struct pif *
+pif_by_network(struct switchd *sd, const char *network_uuid)
+{
+	struct pif *p = NULL;
+
+	if (network_uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_network, sd->pifs_by_network, network_uuid, p);
+	if (p == NULL && index_incomplete)
+		TAILQ_FOREACH(p, &sd->pifs, next)
+			if (strcmp(p->network_uuid, network_uuid) == 0)
 				break;
 	return p;
 }

@@ -38,7 +38,7 @@ struct switchd {
 	TAILQ_HEAD(, vlan) vlans;
 	/* Hash indexes (uthash heads, see objects.c). */
 	struct network *networks_by_uuid, *networks_by_bridge;
-	struct pif *pifs_by_uuid, *pifs_by_device;
+	struct pif *pifs_by_uuid, *pifs_by_device, *pifs_by_network;
 	struct vif *vifs_by_uuid;
 	struct vlan *vlans_by_uuid, *vlans_by_untagged;
 };
@@ -86,6 +86,8 @@ struct network *network_by_bridge(struct switchd *sd, const char *bridge);
 struct network *network_by_dp_bridge(struct switchd *sd, uint16_t dp_bridge);
 struct pif *pif_by_uuid(struct switchd *sd, const char *uuid);
 struct pif *pif_by_device(struct switchd *sd, const char *device);
+/* The PIF of network @network_uuid (a network has at most one). */
+struct pif *pif_by_network(struct switchd *sd, const char *network_uuid);
 struct vif *vif_by_uuid(struct switchd *sd, const char *uuid);
 /* The plugged (or pending) VIF whose port is the netdev @ifname. */
 struct vif *vif_by_ifname(struct switchd *sd, const char *ifname);

@@ -42,10 +42,10 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 	n = network_by_uuid(sd, sd_arg(c, "network-uuid"));
 	if (n == NULL)
 		return sd_no_such(c, "network", "network-uuid");
-	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (strcmp(p->network_uuid, n->uuid) == 0)
-			return sd_fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
-				       n->bridge, p->device);
+	p = pif_by_network(sd, n->uuid);
+	if (p != NULL)
+		return sd_fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
+			       n->bridge, p->device);
 	/* The parent's port is sized for its own network's MTU (and its
 	 * netdev for the netdev's): a VLAN's frames must fit both. */
 	parent_net = network_by_uuid(sd, parent->network_uuid);

@@ -82,6 +82,7 @@ echo "# $NVLAN VLANs, $NVIF af_packet VIFs + 2 vhost-user VMs:" \
 	"kill -9 -> ready $(secs "$t_kill" "$t_ready") s," \
 	"-> vm1's ping answered $(secs "$t_kill" "$t_ping") s," \
 	"-> killed switchd gone $(secs "$t_kill" "$t_gone") s"
+grep "start-up took" "$LOG" | tail -1 | sed 's/^.*start-up/# the new switchd: start-up/'
 check "vm1's ping is answered again" test -n "$t_ping"
 check "every VIF is plugged again" test "$(plugged)" -eq $((NVIF + 2))
 check "every object is listed again, unchanged" test "$before" = "$(snapshot)"
