@@ -15,8 +15,10 @@ B := build
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-LIB_SRC := lib/mac.c lib/text.c lib/log.c lib/fault.c
+LIB_SRC := lib/mac.c lib/text.c lib/log.c lib/fault.c lib/netdev.c
 DP_SRC := $(wildcard datapath/*.c)
+# What the datapath uses of lib/ (binaries without the rest of it).
+DP_LIB_SRC := lib/log.c lib/fault.c lib/netdev.c
 OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c)
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c switchd/verb-table.c
@@ -78,12 +80,12 @@ $(UNIT_TESTS): $(call obj,tests/unit/test-unit.c ctl/args.c \
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
 # Datapath tests: the real datapath on DPDK ring ports, driven frame by frame.
-$(DP_TEST): $(call obj,tests/datapath/test-datapath.c lib/log.c $(DP_SRC))
+$(DP_TEST): $(call obj,tests/datapath/test-datapath.c $(DP_SRC) $(DP_LIB_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring -lcmocka
 
 # In-process datapath benchmark (no root): VLAN forwarding, 1 vs 4094 VLANs.
-$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c lib/log.c $(DP_SRC))
+$(B)/bench-dp-vlan: $(call obj,bench/dp-vlan.c bench/ring-port.c $(DP_SRC) $(DP_LIB_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
@@ -94,7 +96,7 @@ $(B)/bench-afp-rx: $(call obj,bench/afp-rx.c)
 
 # In-process benchmark of the switching work: MAC scaling, Mpps and (under
 # callgrind, bench/dp-instructions.sh) instructions per frame.
-$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c lib/log.c $(DP_SRC))
+$(B)/bench-dp-fwd: $(call obj,bench/dp-fwd.c bench/ring-port.c $(DP_SRC) $(DP_LIB_SRC))
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lrte_net_ring
 
@@ -112,7 +114,7 @@ $(B)/bench-trafgen: $(call obj,bench/trafgen.c)
 # Fuzz targets (tests/fuzz): linked with replay.c to run the saved corpus
 # once (make check), or with libFuzzer to search (make fuzz).
 FUZZ_TARGETS := frame request args
-FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c lib/log.c $(DP_SRC))
+FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c $(DP_SRC) $(DP_LIB_SRC))
 FUZZ_OBJ_request := $(call obj,tests/fuzz/fuzz-request.c tests/fuzz/fuzz-eal.c $(filter-out switchd/main.c,$(SWITCHD_SRC)) \
 	$(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
 FUZZ_OBJ_args := $(call obj,tests/fuzz/fuzz-args.c ctl/args.c lib/text.c)

@@ -55,6 +55,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "../lib/netdev.h"
 #include "dp-private.h"
 #include "port.h"
 
@@ -85,12 +86,6 @@ struct dp_afp {
 	int fd[]; /* [n_socks]; fd[q] is rx queue q, tx queue t uses fd[t % n_socks] */
 };
 
-static int
-netdev_ioctl(int fd, unsigned long req, struct ifreq *ifr)
-{
-	return ioctl(fd, req, ifr) < 0 ? errno : 0;
-}
-
 /* An empty request for netdev @dev. */
 static void
 ifreq_for(struct ifreq *ifr, const char *dev)
@@ -101,18 +96,18 @@ ifreq_for(struct ifreq *ifr, const char *dev)
 
 /* ETHTOOL_G* @cmd's value, or -1 if the driver has no such setting. */
 static int
-ethtool_get(int fd, const char *dev, uint32_t cmd)
+ethtool_get(const char *dev, uint32_t cmd)
 {
 	struct ethtool_value ev = {.cmd = cmd};
 	struct ifreq ifr;
 
 	ifreq_for(&ifr, dev);
 	ifr.ifr_data = (void *)&ev;
-	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : (int)ev.data;
+	return netdev_ioctl(SIOCETHTOOL, &ifr) != 0 ? -1 : (int)ev.data;
 }
 
 static void
-ethtool_set(int fd, const char *dev, uint32_t cmd, uint32_t value)
+ethtool_set(const char *dev, uint32_t cmd, uint32_t value)
 {
 	struct ethtool_value ev = {.cmd = cmd, .data = value};
 	struct ifreq ifr;
@@ -120,19 +115,19 @@ ethtool_set(int fd, const char *dev, uint32_t cmd, uint32_t value)
 	ifreq_for(&ifr, dev);
 	ifr.ifr_data = (void *)&ev;
 	/* Not every driver has every offload; what it lacks is already off. */
-	(void)ioctl(fd, SIOCETHTOOL, &ifr);
+	(void)netdev_ioctl(SIOCETHTOOL, &ifr);
 }
 
 /* Set or clear LRO alone: ETHTOOL_SFLAGS sets every legacy flag at once
  * (VLAN offloads, n-tuple filters, RX hashing too). True if it changed. */
 static bool
-lro_set(int fd, const char *dev, bool on)
+lro_set(const char *dev, bool on)
 {
-	int flags = ethtool_get(fd, dev, ETHTOOL_GFLAGS);
+	int flags = ethtool_get(dev, ETHTOOL_GFLAGS);
 
 	if (flags < 0 || !!(flags & ETH_FLAG_LRO) == on)
 		return false; /* no flags, or as asked already */
-	ethtool_set(fd, dev, ETHTOOL_SFLAGS,
+	ethtool_set(dev, ETHTOOL_SFLAGS,
 		    on ? (uint32_t)flags | ETH_FLAG_LRO
 		       : (uint32_t)flags & ~(uint32_t)ETH_FLAG_LRO);
 	return true;
@@ -162,23 +157,19 @@ static int
 netdev_prepare(const char *dev, struct netdev_saved *saved)
 {
 	struct ifreq ifr;
-	int fd, err;
+	int err;
 
 	memset(saved, 0, sizeof(*saved));
-	saved->ifindex = (int)if_nametoindex(dev);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
+	saved->ifindex = (int)netdev_index(dev);
 	ifreq_for(&ifr, dev);
-	err = netdev_ioctl(fd, SIOCGIFFLAGS, &ifr);
+	err = netdev_ioctl(SIOCGIFFLAGS, &ifr);
 	if (err == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
-		err = netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
+		err = netdev_ioctl(SIOCSIFFLAGS, &ifr);
 		saved->set_up = err == 0;
 	}
 	if (err == 0)
-		saved->lro_off = lro_set(fd, dev, false);
-	close(fd);
+		saved->lro_off = lro_set(dev, false);
 	if (err == 0)
 		saved->ipv6_disabled = ipv6_disable_set(dev, true);
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
@@ -189,22 +180,18 @@ static int
 netdev_mtu_set(const char *dev, uint16_t mtu, struct netdev_saved *saved)
 {
 	struct ifreq ifr;
-	int fd, err;
+	int err;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
 	ifreq_for(&ifr, dev);
-	err = netdev_ioctl(fd, SIOCGIFMTU, &ifr);
+	err = netdev_ioctl(SIOCGIFMTU, &ifr);
 	if (err == 0 && ifr.ifr_mtu != mtu) {
 		int was = ifr.ifr_mtu;
 
 		ifr.ifr_mtu = mtu;
-		err = netdev_ioctl(fd, SIOCSIFMTU, &ifr);
+		err = netdev_ioctl(SIOCSIFMTU, &ifr);
 		if (err == 0 && saved->mtu == 0)
 			saved->mtu = was;
 	}
-	close(fd);
 	return err;
 }
 
@@ -214,29 +201,24 @@ static void
 netdev_restore(const char *dev, const struct netdev_saved *saved)
 {
 	struct ifreq ifr;
-	int fd;
 
-	if (saved->ifindex != 0 && (int)if_nametoindex(dev) != saved->ifindex)
+	if (saved->ifindex != 0 && (int)netdev_index(dev) != saved->ifindex)
 		return; /* gone, or another netdev of that name since */
 	if (saved->ipv6_disabled)
 		ipv6_disable_set(dev, false);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
 	if (saved->lro_off)
-		lro_set(fd, dev, true);
+		lro_set(dev, true);
 	if (saved->gro_off)
-		ethtool_set(fd, dev, ETHTOOL_SGRO, 1);
+		ethtool_set(dev, ETHTOOL_SGRO, 1);
 	ifreq_for(&ifr, dev);
 	if (saved->mtu != 0) {
 		ifr.ifr_mtu = saved->mtu;
-		(void)netdev_ioctl(fd, SIOCSIFMTU, &ifr);
+		(void)netdev_ioctl(SIOCSIFMTU, &ifr);
 	}
-	if (saved->set_up && netdev_ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+	if (saved->set_up && netdev_ioctl(SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags &= ~IFF_UP;
-		(void)netdev_ioctl(fd, SIOCSIFFLAGS, &ifr);
+		(void)netdev_ioctl(SIOCSIFFLAGS, &ifr);
 	}
-	close(fd);
 }
 
 /*

@@ -41,6 +41,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "../lib/netdev.h"
 #include "dp-private.h"
 #include "port.h"
 
@@ -52,19 +53,6 @@
 #define TUN_F_USO4 0x20
 #define TUN_F_USO6 0x40
 #endif
-
-static int
-ifreq_ioctl(unsigned long req, struct ifreq *ifr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (ioctl(fd, req, ifr) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
 
 /* Tell the kernel what the tap takes unfinished: what a virtio-net header
  * can say to this kernel; @port then takes the same from the bridge. */
@@ -97,7 +85,7 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 		return EINVAL;
 	/* Never adopt someone else's interface of that name: the caller
 	 * says when it is a tap it made. */
-	if (!params->adopt && if_nametoindex(params->name) != 0)
+	if (!params->adopt && netdev_index(params->name) != 0)
 		return EEXIST;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -117,19 +105,20 @@ tap_open(struct dp_port *port, const struct dp_port_params *params, struct rte_m
 	 * IPv6 walks its whole routing table when an interface comes up. */
 	err = tap_offloads(fd, port);
 	if (err == 0 && !mac_is_zero(&params->mac) &&
-	    (err = ifreq_ioctl(SIOCGIFHWADDR, &ifr)) == 0 &&
+	    (err = netdev_ioctl(SIOCGIFHWADDR, &ifr)) == 0 &&
 	    memcmp(ifr.ifr_hwaddr.sa_data, params->mac.b, MAC_LEN) != 0) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, params->mac.b, MAC_LEN);
-		err = ifreq_ioctl(SIOCSIFHWADDR, &ifr);
+		err = netdev_ioctl(SIOCSIFHWADDR, &ifr);
 	}
-	if (err == 0 && (err = ifreq_ioctl(SIOCGIFMTU, &ifr)) == 0 && ifr.ifr_mtu != params->mtu) {
+	if (err == 0 && (err = netdev_ioctl(SIOCGIFMTU, &ifr)) == 0 && ifr.ifr_mtu != params->mtu) {
 		ifr.ifr_mtu = params->mtu;
-		err = ifreq_ioctl(SIOCSIFMTU, &ifr);
+		err = netdev_ioctl(SIOCSIFMTU, &ifr);
 	}
-	if (err == 0 && (err = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+	if (err == 0 && (err = netdev_ioctl(SIOCGIFFLAGS, &ifr)) == 0 &&
+	    !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
-		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+		err = netdev_ioctl(SIOCSIFFLAGS, &ifr);
 	}
 	if (err) {
 		close(fd);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/netdev.h"
 #include "../switchd/call.h"
 #include "../switchd/store.h"
 #include "../switchd/switchd.h"
@@ -34,7 +35,7 @@ xapi_taken(const char *bridge, void *arg)
 	/* A host interface of that name may still exist: that of a network
 	 * just destroyed, still being torn down, or someone else's. */
 	return (sscanf(bridge, "xapi%u", &i) == 1 && i < u->n && u->used[i]) ||
-	       if_nametoindex(bridge) != 0;
+	       netdev_index(bridge) != 0;
 }
 
 int
@@ -192,7 +193,7 @@ verb_network_create(struct switchd *sd, struct sd_call *c)
 	if (bridge != NULL && network_by_bridge(sd, bridge) != NULL)
 		return sd_fail(c, SD_E_BRIDGE_NAME_EXISTS, "bridge %s belongs to another network",
 			       bridge);
-	if (bridge != NULL && if_nametoindex(bridge) != 0)
+	if (bridge != NULL && netdev_index(bridge) != 0)
 		return sd_fail(c, SD_E_NETDEV_IN_USE,
 			       "a host interface named %s exists; the bridge's would be another",
 			       bridge);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/netdev.h"
 #include "../pif/pif.h"
 
 static const char *const reserved_prefixes[] = {"xen", "xapi", "vif", "tap", "eth"};
@@ -222,7 +223,7 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 
 	if (net->realised)
 		return 0;
-	ifindex = if_nametoindex(net->bridge);
+	ifindex = netdev_index(net->bridge);
 	pp.adopt = ifindex != 0 && host_tap_ours(net, instance);
 	if (ifindex != 0 && !pp.adopt)
 		return EEXIST; /* someone else's: before the datapath is touched */
@@ -238,7 +239,7 @@ network_realise(struct network *net, struct dp *dp, const char *instance)
 		err = dp_port_add(dp, &pp, &port);
 	/* The tap to adopt may have gone since it was found (the attach then
 	 * made a new one): mark it as a new one. */
-	if (err == 0 && pp.adopt && if_nametoindex(net->bridge) != ifindex)
+	if (err == 0 && pp.adopt && netdev_index(net->bridge) != ifindex)
 		pp.adopt = false;
 	/* Marked as ours, without a queue discipline, and only then
 	 * persistent: a switchd killed before that leaves no tap that its

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/netdev.h"
 #include "../network/network-verbs.h"
 #include "../switchd/call.h"
 #include "../switchd/store.h"
@@ -685,7 +686,7 @@ realise_pif(struct switchd *sd, struct pif *p, bool retry)
 	 * bridge up and down again every second. */
 	if (retry && p->vlan < 0 &&
 	    pif_backend_parse(p->backend, devargs, sizeof(devargs), &why) == 0 &&
-	    devargs[0] == '\0' && if_nametoindex(p->device) == 0)
+	    devargs[0] == '\0' && netdev_index(p->device) == 0)
 		return -1;
 	if (plug_pif(sd, &c, p, NULL) == 0) {
 		if (retry)

@@ -20,6 +20,7 @@
 #include <netlink/route/route.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/netdev.h"
 
 extern char **environ;
 
@@ -144,7 +145,7 @@ pif_netdev_set_noqueue(const char *name)
 {
 	struct rtnl_qdisc *q;
 	struct nl_sock *sk;
-	unsigned int ifindex = if_nametoindex(name);
+	unsigned int ifindex = netdev_index(name);
 	int err;
 
 	if (ifindex == 0)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/netdev.h"
 #include "../network/network-verbs.h"
 #include "../pif/pif-verbs.h"
 #include "../switchd/call.h"
@@ -499,7 +500,7 @@ realise_vif(struct switchd *sd, struct vif *v, bool retry)
 	 * port needs its netdev now (an ioctl, not a netlink query: a
 	 * start-up asks this of every VIF). */
 	memset(&uplink, 0, sizeof(uplink));
-	if (!vhost && if_nametoindex(ifname) == 0) {
+	if (!vhost && netdev_index(ifname) == 0) {
 		err = ENODEV;
 	} else if (n == NULL) {
 		err = ENOENT;
