@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "../lib/fault.h"
 #include "dp-private.h"
 
 #define DP_DEFAULT_FDB_SIZE (1u << 20)
@@ -211,7 +212,9 @@ dp_publish_now(struct dp *dp)
 	/* Each port appears once in a flood list and once per rx queue in the
 	 * rx lists. */
 	members_sz = RTE_ALIGN_CEIL(n_members * sizeof(uint16_t), sizeof(struct dp_rxq));
-	cfg = calloc(1, sizeof(*cfg) + members_sz + n_rxqs * sizeof(struct dp_rxq));
+	cfg = fault_hit(FAULT_DP_PUBLISH)
+		      ? NULL
+		      : calloc(1, sizeof(*cfg) + members_sz + n_rxqs * sizeof(struct dp_rxq));
 	if (cfg == NULL)
 		return ENOMEM;
 	cfg->gen = ++dp->cfg_gen;
@@ -484,6 +487,8 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 
 	if (!mtu_valid(mtu))
 		return EINVAL;
+	if (fault_hit(FAULT_DP_ADD))
+		return ENOMEM;
 	for (b = 0; b < DP_MAX_BRIDGES; b++)
 		if (!dp->bridges[b].used)
 			break;
@@ -663,6 +668,8 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		if (err)
 			return err;
 	}
+	if (fault_hit(FAULT_DP_ADD))
+		return ENOMEM;
 	/* Ids below the hint are taken. */
 	for (p = dp->port_hint; p < DP_MAX_PORTS; p++)
 		if (dp->ports[p] == NULL)
@@ -755,6 +762,39 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 	}
 	/* After the grace period no worker polls the port or holds its frames. */
 	fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
+	port->cls->close(port);
+	port_free(port);
+	return 0;
+}
+
+int
+dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port_id)
+{
+	struct dp_port *port;
+	unsigned int p;
+	int err;
+
+	if (!bridge_valid(dp, bridge) || !port_valid(dp, port_id) ||
+	    dp->port_bridge[port_id] != bridge)
+		return ENOENT;
+	port = dp->ports[port_id];
+	if (port->kind == DP_PORT_VLAN || port->n_vlans > 0)
+		return EBUSY;
+	for (p = 0; p < DP_MAX_PORTS; p++)
+		if (p != port_id && dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
+			return EBUSY;
+	dp->ports[port_id] = NULL;
+	dp->bridges[bridge].used = false;
+	err = dp_publish_now(dp);
+	if (err) {
+		dp->ports[port_id] = port;
+		dp->bridges[bridge].used = true;
+		return err;
+	}
+	if (port_id < dp->port_hint)
+		dp->port_hint = port_id;
+	fdb_port_flush(&dp->fdb, port_id, bridge);
+	fdb_bridge_flush(&dp->fdb, bridge);
 	port->cls->close(port);
 	port_free(port);
 	return 0;

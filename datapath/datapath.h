@@ -181,6 +181,11 @@ int dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridg
 /* Remove a bridge. EBUSY while ports are on it. */
 int dp_bridge_del(struct dp *dp, uint16_t bridge);
 
+/* Remove a bridge and @port, the last port on it, in one change (a
+ * network's host interface): either both go, or (an error) neither. EBUSY
+ * if another port is on it. */
+int dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port);
+
 /* Change the MTU a bridge enforces on frames entering it. */
 int dp_bridge_set_mtu(struct dp *dp, uint16_t bridge, uint16_t mtu);
 

@@ -13,6 +13,9 @@
 enum fault_point {
 	FAULT_STORE_WRITE,  /* a row written or deleted (switchd/store.c) */
 	FAULT_STORE_COMMIT, /* a transaction's commit */
+	FAULT_DP_ADD,	    /* a datapath bridge or port added (datapath/datapath.c) */
+	FAULT_DP_PUBLISH,   /* a datapath snapshot built: every change, removals too */
+	FAULT_NETLINK,	    /* a change requested by rtnetlink (pif/pif.c) */
 	FAULT__N,
 };
 

@@ -275,10 +275,7 @@ network_unrealise(struct network *net, struct dp *dp)
 
 	if (!net->realised)
 		return 0;
-	err = dp_port_del(dp, net->host_port);
-	if (err)
-		return err;
-	err = dp_bridge_del(dp, net->dp_bridge);
+	err = dp_bridge_del_with_port(dp, net->dp_bridge, net->host_port);
 	if (err)
 		return err;
 	net->realised = false;

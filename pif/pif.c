@@ -20,6 +20,7 @@
 #include <netlink/route/route.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/fault.h"
 #include "../lib/netdev.h"
 
 extern char **environ;
@@ -131,7 +132,7 @@ pif_netdev_set_alias(const char *name, const char *alias)
 		err = ENOMEM;
 	} else {
 		rtnl_link_set_ifalias(change, alias);
-		err = rtnl_link_change(sk, link, change, 0);
+		err = fault_hit(FAULT_NETLINK) ? -NLE_NOMEM : rtnl_link_change(sk, link, change, 0);
 		err = err < 0 ? nl_err(err) : 0;
 		rtnl_link_put(change);
 	}
@@ -158,7 +159,9 @@ pif_netdev_set_noqueue(const char *name)
 		rtnl_tc_set_ifindex(TC_CAST(q), (int)ifindex);
 		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
 		rtnl_tc_set_kind(TC_CAST(q), "noqueue");
-		err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+		err = fault_hit(FAULT_NETLINK)
+			      ? -NLE_NOMEM
+			      : rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
 		err = err < 0 ? nl_err(err) : 0;
 		nl_socket_free(sk);
 	}
@@ -178,7 +181,7 @@ pif_netdev_delete(const char *name)
 	err = nl_open(&sk);
 	if (err == 0) {
 		rtnl_link_set_name(link, name);
-		err = rtnl_link_delete(sk, link);
+		err = fault_hit(FAULT_NETLINK) ? -NLE_NOMEM : rtnl_link_delete(sk, link);
 		err = err < 0 ? nl_err(err) : 0;
 		nl_socket_free(sk);
 	}
@@ -335,7 +338,7 @@ addr_flush(struct nl_sock *sk, int ifindex)
 
 		if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET)
 			continue;
-		if (rtnl_addr_delete(sk, a, 0) < 0)
+		if (fault_hit(FAULT_NETLINK) || rtnl_addr_delete(sk, a, 0) < 0)
 			err = EIO;
 	}
 	nl_cache_free(cache);
@@ -360,7 +363,7 @@ static_apply(struct nl_sock *sk, int ifindex, const struct pif_ip *ip)
 	}
 	rtnl_addr_set_ifindex(addr, ifindex);
 	rtnl_addr_set_local(addr, local);
-	ret = rtnl_addr_add(sk, addr, 0);
+	ret = fault_hit(FAULT_NETLINK) ? -NLE_NOMEM : rtnl_addr_add(sk, addr, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(addr);
 	if (ret < 0)
@@ -381,7 +384,8 @@ static_apply(struct nl_sock *sk, int ifindex, const struct pif_ip *ip)
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_add_nexthop(route, nh);
 	nh = NULL; /* owned by the route now */
-	ret = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
+	ret = fault_hit(FAULT_NETLINK) ? -NLE_NOMEM
+				       : rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
 out:
 	if (nh != NULL)
 		rtnl_route_nh_free(nh);
@@ -501,7 +505,7 @@ pif_ip_apply(const char *ifname, const struct pif_ip *ip, const char *rundir)
 		goto out;
 	}
 	rtnl_link_set_flags(change, IFF_UP);
-	if (rtnl_link_change(sk, link, change, 0) < 0) {
+	if (fault_hit(FAULT_NETLINK) || rtnl_link_change(sk, link, change, 0) < 0) {
 		err = EIO;
 		goto out;
 	}

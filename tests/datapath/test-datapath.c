@@ -29,6 +29,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "../../lib/fault.h"
 #include "../../datapath/datapath.h"
 #include "../../datapath/fdb.h"
 #include "../../datapath/offload.h"
@@ -525,6 +526,30 @@ test_port_del_keeps_others(void **state)
 	/* A bridge with ports cannot be deleted; one without can. */
 	assert_int_equal(dp_bridge_del(dp, fx->br0), EBUSY);
 	assert_int_equal(dp_bridge_del(dp, fx->br1), 0);
+}
+
+/* A network's bridge and its host interface go in one change: refused
+ * while another port is on it; a change that fails (no memory for the
+ * snapshot) leaves both, still forwarding; then both go. */
+static void
+test_bridge_del_with_port(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *host = tport_add(fx->br1), *other = tport_add(fx->br1);
+
+	assert_int_equal(dp_bridge_del_with_port(dp, fx->br1, host->id), EBUSY);
+	assert_int_equal(dp_bridge_del_with_port(dp, fx->br0, host->id), ENOENT);
+	assert_int_equal(dp_port_del(dp, other->id), 0);
+	fault_arm(FAULT_DP_PUBLISH, 1);
+	assert_int_equal(dp_bridge_del_with_port(dp, fx->br1, host->id), ENOMEM);
+	assert_false(fault_armed(FAULT_DP_PUBLISH));
+	assert_non_null(dp_port_name(dp, host->id));
+	inject(host, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(fdb_port(fx->br1, &mac_a), host->id);
+	assert_int_equal(dp_bridge_del_with_port(dp, fx->br1, host->id), 0);
+	assert_null(dp_port_name(dp, host->id));
+	assert_int_equal(dp_bridge_del(dp, fx->br1), ENOENT);
 }
 
 static void
@@ -1859,6 +1884,7 @@ main(int argc, char **argv)
 		T(test_flush_port_and_bridge),
 		T(test_aging),
 		T(test_port_del_keeps_others),
+		T(test_bridge_del_with_port),
 		T(test_batch_publishes_at_end),
 		T(test_quiescent_in_long_passes),
 		T(test_lone_port_counts_no_destination),
