@@ -32,6 +32,7 @@ NETCTL_OBJ := $(call obj,$(CTL_SRC))
 
 UNIT_TESTS := $(B)/test-unit
 DP_TEST := $(B)/test-datapath
+RB_TEST := $(B)/test-rollback
 
 .PHONY: all bench check check-asan demo fuzz soak fuzz-targets install uninstall format format-check \
 	help clean setup tests
@@ -73,7 +74,15 @@ $(B)/netctl.bash-completion: $(B)/gen-doc
 # Unit tests: no root, no DPDK start-up.
 # The control plane is linked whole (its verbs run on a store; no
 # datapath for those that need none), the daemon's main and socket aside.
-$(UNIT_TESTS): $(call obj,tests/unit/test-unit.c ctl/args.c \
+$(UNIT_TESTS): $(call obj,tests/unit/test-unit.c tests/cp.c ctl/args.c \
+		$(filter-out switchd/main.c switchd/server.c,$(SWITCHD_SRC)) \
+		$(OBJ_MODULE_SRC) $(LIB_SRC) $(DP_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+# Rollback tests: the control plane over the real datapath (root: it makes
+# namespaces, veths and taps), every step of each verb failed in turn.
+$(RB_TEST): $(call obj,tests/datapath/test-rollback.c tests/cp.c \
 		$(filter-out switchd/main.c switchd/server.c,$(SWITCHD_SRC)) \
 		$(OBJ_MODULE_SRC) $(LIB_SRC) $(DP_SRC))
 	@$(if $(Q),echo "  LD      $@")
@@ -131,7 +140,7 @@ $(B)/fuzzer-%: $$(FUZZ_OBJ_$$*)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_$*)
 
-tests: all $(UNIT_TESTS) $(DP_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen \
+tests: all $(UNIT_TESTS) $(DP_TEST) $(RB_TEST) $(B)/bench-dp-vlan $(B)/bench-dp-fwd $(B)/bench-trafgen \
 	$(B)/bench-wake $(FUZZ_REPLAY)
 
 setup:

@@ -30,6 +30,7 @@ run() { # NAME TIMEOUT-SECONDS COMMAND...
 
 run unit 120 "$B/test-unit"
 run datapath 300 "$B/test-datapath"
+run rollback 300 "$B/test-rollback"
 run "fuzz corpus" 300 tests/fuzz/replay.sh
 if [ "$(id -u)" -eq 0 ]; then
 	for t in tests/system/test-*.sh; do

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../ctl/args.h"
+#include "../cp.h"
 #include "../../lib/fault.h"
 #include "../../lib/log.h"
 #include "../../lib/mac.h"
@@ -91,65 +92,6 @@ test_log_rate_limit(void **state)
 	log_set_clock(NULL);
 }
 
-/* The control plane without a datapath: a switchd with a store only, as
- * network verbs need nothing more until a port joins. */
-struct cp {
-	char dir[64];
-	struct switchd sd;
-};
-
-static void
-cp_open(struct cp *cp)
-{
-	char path[128], msg[256];
-
-	snprintf(cp->dir, sizeof(cp->dir), "/tmp/sdtest-cp-XXXXXX");
-	assert_non_null(mkdtemp(cp->dir));
-	snprintf(path, sizeof(path), "%s/db", cp->dir);
-	memset(&cp->sd, 0, sizeof(cp->sd));
-	TAILQ_INIT(&cp->sd.networks);
-	TAILQ_INIT(&cp->sd.pifs);
-	TAILQ_INIT(&cp->sd.vifs);
-	TAILQ_INIT(&cp->sd.vlans);
-	assert_int_equal(store_open(path, &cp->sd.store, msg, sizeof(msg)), 0);
-}
-
-static void
-cp_close(struct cp *cp)
-{
-	char cmd[160];
-
-	sd_objects_free(&cp->sd);
-	store_close(cp->sd.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", cp->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-/* Call @verb with @params (stolen); the error name, or "OK" and the
- * result's JSON text in @out. */
-static const char *
-cp_call(struct cp *cp, const char *verb, json_t *params, char *out, size_t len)
-{
-	json_t *reply = sd_call_verb(&cp->sd, verb, params);
-	static char err[64];
-	char *text;
-
-	json_decref(params);
-	assert_non_null(reply);
-	if (json_is_true(json_object_get(reply, "ok"))) {
-		text = json_dumps(json_object_get(reply, "result"),
-				  JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		snprintf(out, len, "%s", text ? text : "");
-		free(text);
-		snprintf(err, sizeof(err), "OK");
-	} else {
-		snprintf(err, sizeof(err), "%s",
-			 json_string_value(json_object_get(reply, "error")));
-	}
-	json_decref(reply);
-	return err;
-}
-
 /* The dispatcher's refusals, and the network verbs on a store: each
  * refusal named, and nothing changed (the listing compared whole). */
 static void
@@ -160,7 +102,7 @@ test_control_plane_networks(void **state)
 
 	(void)state;
 	log_set_level(LOG_LEVEL_ERROR); /* the refusals' lines */
-	cp_open(&cp);
+	cp_open(&cp, NULL);
 	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n0"),
 				    uuid, sizeof(uuid)),
 			    "OK");
@@ -219,22 +161,6 @@ test_control_plane_networks(void **state)
 	log_set_level(LOG_LEVEL_INFO);
 }
 
-/* Everything switchd lists, as one text. */
-static void
-cp_snapshot(struct cp *cp, char *out, size_t len)
-{
-	static const char *const lists[] = {"network-list", "pif-list", "vif-list", "vlan-list"};
-	char part[16384];
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		assert_string_equal(cp_call(cp, lists[i], json_object(), part, sizeof(part)), "OK");
-		used += (size_t)snprintf(out + used, len - used, "%s\n", part);
-		assert_true(used < len);
-	}
-}
-
 /* Each store write a verb makes fails in turn (the first, then the
  * second, ... until the verb makes no more): each time the verb is refused
  * with STORE_ERROR and nothing changed, in switchd or in the store (what a
@@ -254,7 +180,7 @@ test_control_plane_store_faults(void **state)
 
 	(void)state;
 	log_set_level(LOG_LEVEL_ERROR);
-	cp_open(&cp);
+	cp_open(&cp, NULL);
 	assert_string_equal(cp_call(&cp, "network-create", json_pack("{s:s}", "name-label", "n0"),
 				    net, sizeof(net)),
 			    "OK");
