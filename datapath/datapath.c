@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -261,7 +262,8 @@ dp_publish_now(struct dp *dp)
 			uint16_t queue;
 			struct dp_rxq *q;
 
-			if (port == NULL || port->n_rxq == 0)
+			/* Kernel ports' queues: by readiness (ready_add()). */
+			if (port == NULL || port->n_rxq == 0 || port->cls->rx_fd != NULL)
 				continue;
 			queue = port->n_rxq == 1 ? 0 : (uint16_t)w;
 			if (dp_port_rx_worker(port, queue) != w)
@@ -429,6 +431,54 @@ port_free(struct dp_port *port)
 	rte_free(port);
 }
 
+/* A kernel port's rx queues in (or out of) their workers' readiness sets
+ * (rx_fd in port.h), keyed by port id and queue. In before the port is
+ * published, out once no worker polls it any more. */
+static void
+ready_del(struct dp *dp, struct dp_port *port, uint16_t n_queues)
+{
+	uint16_t q;
+
+	for (q = 0; q < n_queues; q++) {
+		struct dp_worker *w = dp->workers[dp_port_rx_worker(port, q)];
+
+		(void)epoll_ctl(w->ready_epfd, EPOLL_CTL_DEL, port->cls->rx_fd(port, q), NULL);
+		__atomic_sub_fetch(&w->n_ready, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static int
+ready_add(struct dp *dp, struct dp_port *port)
+{
+	uint16_t q;
+
+	if (port->cls->rx_fd == NULL)
+		return 0;
+	for (q = 0; q < port->n_rxq; q++) {
+		struct dp_worker *w = dp->workers[dp_port_rx_worker(port, q)];
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u64 = (uint64_t)port->id << 16 | q};
+
+		if (epoll_ctl(w->ready_epfd, EPOLL_CTL_ADD, port->cls->rx_fd(port, q), &ev) != 0) {
+			int err = errno;
+
+			ready_del(dp, port, q);
+			return err;
+		}
+		__atomic_add_fetch(&w->n_ready, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static void
+port_close(struct dp *dp, struct dp_port *port)
+{
+	if (port->cls->rx_fd != NULL)
+		ready_del(dp, port, port->n_rxq);
+	port->cls->close(port);
+	port_free(port);
+}
+
 void
 dp_stop(struct dp *dp)
 {
@@ -444,8 +494,7 @@ dp_stop(struct dp *dp)
 	for (p = 0; p < DP_MAX_PORTS; p++) {
 		if (dp->ports[p] == NULL)
 			continue;
-		dp->ports[p]->cls->close(dp->ports[p]);
-		port_free(dp->ports[p]);
+		port_close(dp, dp->ports[p]);
 		dp->ports[p] = NULL;
 	}
 	dp_afpacket_drain();
@@ -658,7 +707,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 {
 	const struct dp_port_class *cls = port_class(params->kind);
 	struct dp_port *port;
-	unsigned int p, w;
+	unsigned int p;
 	int err;
 
 	if (cls == NULL || params->name == NULL || !bridge_valid(dp, params->bridge))
@@ -687,8 +736,6 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return ENOMEM;
 	}
-	for (w = 0; w < dp->n_workers; w++)
-		port->pw[w].wait_epfd = -1;
 	port->id = (uint16_t)p;
 	port->kind = params->kind;
 	port->cls = cls;
@@ -709,11 +756,16 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
+	err = ready_add(dp, port);
+	if (err) {
+		cls->close(port);
+		port_free(port);
+		return err;
+	}
 	/* Entries left by an earlier port with this id become dead. */
 	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
 	if (port->kind == DP_PORT_VLAN && vlan_port_link(port, true) != 0) {
-		cls->close(port);
-		port_free(port);
+		port_close(dp, port);
 		return ENOMEM;
 	}
 	dp->ports[p] = port;
@@ -723,8 +775,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		dp->ports[p] = NULL;
 		if (port->kind == DP_PORT_VLAN)
 			vlan_port_link(port, false);
-		cls->close(port);
-		port_free(port);
+		port_close(dp, port);
 		return err;
 	}
 	*port_id = (uint16_t)p;
@@ -762,8 +813,7 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 	}
 	/* After the grace period no worker polls the port or holds its frames. */
 	fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
-	port->cls->close(port);
-	port_free(port);
+	port_close(dp, port);
 	return 0;
 }
 
@@ -795,8 +845,7 @@ dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port_id)
 		dp->port_hint = port_id;
 	fdb_port_flush(&dp->fdb, port_id, bridge);
 	fdb_bridge_flush(&dp->fdb, bridge);
-	port->cls->close(port);
-	port_free(port);
+	port_close(dp, port);
 	return 0;
 }
 

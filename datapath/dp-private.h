@@ -68,6 +68,8 @@ struct dp_worker {
 	unsigned int lcore;
 	uint64_t next_age_tsc;
 	int epfd;	       /* where an idle worker blocks: its ports' descriptors and wake_fd */
+	int ready_epfd;	       /* its kernel ports' rx queues, level-triggered (rx_fd, port.h) */
+	uint32_t n_ready;      /* how many are in it */
 	int wake_fd;	       /* eventfd: a new snapshot, a new peer, or stop */
 	uint64_t cannot_block; /* gen of a snapshot with a port that cannot signal, or 0 */
 	struct dp_worker_stats st;

@@ -732,12 +732,9 @@ afp_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 }
 
 static int
-afp_rx_wait(struct dp_port *port, uint16_t queue, int epfd, bool arm)
+afp_rx_fd(const struct dp_port *port, uint16_t queue)
 {
-	struct dp_port_worker *pw = &port->pw[dp_port_rx_worker(port, queue)];
-
-	/* A socket signals by itself; it stays in the set while open. */
-	return arm ? dp_wait_add(epfd, port->afp->fd[queue], &pw->wait_epfd) : 0;
+	return port->afp->fd[queue];
 }
 
 const struct dp_port_class dp_port_class_afpacket = {
@@ -746,6 +743,6 @@ const struct dp_port_class dp_port_class_afpacket = {
 	.close = afp_close,
 	.rx_burst = afp_rx,
 	.tx_burst = afp_tx,
-	.rx_wait = afp_rx_wait,
+	.rx_fd = afp_rx_fd,
 	.set_netdev_mtu = afp_set_netdev_mtu,
 };

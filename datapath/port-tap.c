@@ -246,11 +246,10 @@ tap_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 }
 
 static int
-tap_rx_wait(struct dp_port *port, uint16_t queue, int epfd, bool arm)
+tap_rx_fd(const struct dp_port *port, uint16_t queue)
 {
-	struct dp_port_worker *pw = &port->pw[dp_port_rx_worker(port, queue)];
-
-	return arm ? dp_wait_add(epfd, port->fd, &pw->wait_epfd) : 0;
+	(void)queue;
+	return port->fd;
 }
 
 const struct dp_port_class dp_port_class_tap = {
@@ -259,5 +258,5 @@ const struct dp_port_class dp_port_class_tap = {
 	.close = tap_close,
 	.rx_burst = tap_rx,
 	.tx_burst = tap_tx,
-	.rx_wait = tap_rx_wait,
+	.rx_fd = tap_rx_fd,
 };

@@ -31,7 +31,6 @@ struct dp_port_worker {
 	uint64_t out_bytes; /* of the frames in out[] */
 	struct rte_mbuf *out[DP_BURST];
 	uint32_t out_len[DP_BURST]; /* their lengths when enqueued */
-	int wait_epfd;		    /* rx_wait: the epoll set this worker's rx fd is in, or -1 */
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -128,6 +127,13 @@ struct dp_port_class {
 	 * port that gets a peer later calls dp_workers_wake(). Worker only.
 	 * NULL: cannot signal (ethdev ports: rings, NIC PMDs). */
 	int (*rx_wait)(struct dp_port *port, uint16_t queue, int epfd, bool arm);
+
+	/* Optional, for kernel ports (af_packet, tap): a descriptor readable
+	 * while rx queue @queue has frames. Such queues are not polled each
+	 * pass: their worker keeps them in an epoll set and reads the ones it
+	 * reports ready, so that thousands of idle ones cost one system call
+	 * rather than one each. Such a kind needs no rx_wait. */
+	int (*rx_fd)(const struct dp_port *port, uint16_t queue);
 };
 
 /* Set what @port's device finishes (offload.h): @caps for untagged frames,

@@ -479,6 +479,46 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
  * ports, one system call each, a pass takes about 9 ms). */
 #define DP_RX_CHUNK 256
 
+static void
+input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *port, struct rte_mbuf **pkts,
+      uint16_t n, uint16_t now)
+{
+	if (port->trunk)
+		trunk_input(w, cfg, port, pkts, n, now);
+	else
+		bridge_input(w, cfg, port, pkts, n, now);
+}
+
+/* Kernel ports' rx queues that have frames (at most DP_RX_CHUNK of them:
+ * epoll hands out the rest next time, in turn). */
+static unsigned int
+rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
+{
+	struct epoll_event ev[DP_RX_CHUNK];
+	unsigned int total = 0;
+	int n, i;
+
+	if (__atomic_load_n(&w->n_ready, __ATOMIC_RELAXED) == 0)
+		return 0;
+	n = epoll_wait(w->ready_epfd, ev, DP_RX_CHUNK, 0);
+	for (i = 0; i < n; i++) {
+		uint16_t id = (uint16_t)(ev[i].data.u64 >> 16), queue = (uint16_t)ev[i].data.u64;
+		struct dp_port *port = id < DP_MAX_PORTS ? cfg->port[id] : NULL;
+		struct rte_mbuf *pkts[DP_BURST];
+		uint16_t got;
+
+		/* Not in this snapshot yet, or any more. */
+		if (port == NULL || queue >= port->n_rxq || dp_port_rx_worker(port, queue) != w->id)
+			continue;
+		got = port->cls->rx_burst(port, queue, pkts, DP_BURST);
+		if (got == 0)
+			continue;
+		total += got;
+		input(w, cfg, port, pkts, got, now);
+	}
+	return total;
+}
+
 unsigned int
 dp_worker_iteration(struct dp_worker *w)
 {
@@ -486,9 +526,10 @@ dp_worker_iteration(struct dp_worker *w)
 	const struct dp_cfg *cfg = __atomic_load_n(&dp->cfg, __ATOMIC_ACQUIRE);
 	const struct dp_cfg_rx *rx = &cfg->rx[w->id];
 	uint16_t now = dp_now_sec(dp);
-	unsigned int total = 0;
+	unsigned int total;
 	uint16_t i;
 
+	total = rx_ready(w, cfg, now);
 	for (i = 0; i < rx->n; i++) {
 		struct dp_port *port;
 		struct rte_mbuf *pkts[DP_BURST];
@@ -510,10 +551,7 @@ dp_worker_iteration(struct dp_worker *w)
 		if (n == 0)
 			continue;
 		total += n;
-		if (port->trunk)
-			trunk_input(w, cfg, port, pkts, n, now);
-		else
-			bridge_input(w, cfg, port, pkts, n, now);
+		input(w, cfg, port, pkts, n, now);
 	}
 	out_flush_all(w);
 
@@ -551,9 +589,12 @@ dp_worker_init(struct dp_worker *w)
 	struct epoll_event ev = {.events = EPOLLIN};
 
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->ready_epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->epfd < 0 || w->wake_fd < 0 ||
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0) {
+	/* Blocked, the worker wakes when a kernel port is ready too. */
+	if (w->epfd < 0 || w->ready_epfd < 0 || w->wake_fd < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ready_epfd, &ev) != 0) {
 		int err = errno;
 
 		dp_worker_fini(w);
@@ -573,9 +614,11 @@ dp_worker_fini(struct dp_worker *w)
 	}
 	if (w->epfd >= 0)
 		close(w->epfd);
+	if (w->ready_epfd >= 0)
+		close(w->ready_epfd);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
-	w->epfd = w->wake_fd = -1;
+	w->epfd = w->ready_epfd = w->wake_fd = -1;
 }
 
 void

@@ -82,4 +82,3 @@ cp_snapshot(struct cp *cp, char *out, size_t len)
 		assert_true(used < len);
 	}
 }
-

@@ -46,11 +46,11 @@ static struct dp *dp;
 
 /* The objects of the base topology and of a case. */
 struct ctx {
-	char eth0[UUID_LEN];  /* PIF eth0: its bridge xenbr0 realised, unplugged */
-	char net[UUID_LEN];   /* the case's network */
-	char net2[UUID_LEN];  /* a second one (vif-move) */
-	char vif[UUID_LEN];   /* the case's VIF */
-	char pif[UUID_LEN];   /* the case's PIF (eth1) */
+	char eth0[UUID_LEN]; /* PIF eth0: its bridge xenbr0 realised, unplugged */
+	char net[UUID_LEN];  /* the case's network */
+	char net2[UUID_LEN]; /* a second one (vif-move) */
+	char vif[UUID_LEN];  /* the case's VIF */
+	char pif[UUID_LEN];  /* the case's PIF (eth1) */
 };
 
 /* Run @verb (params as json_pack(@fmt, ...)); it must succeed. Its result,
@@ -84,11 +84,11 @@ ok(struct cp *cp, char *uuid, const char *verb, const char *fmt, ...)
 static void
 host_snapshot(char *out, size_t len)
 {
-	static const char cmd[] =
-		"ip -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z_]+//; s/NO-CARRIER,//; s/,M-DOWN//; s/ link-netnsid [0-9]+//';"
-		"ip -o -4 addr show | sed -E 's/^[0-9]+: //';"
-		"ip -4 route show;"
-		"grep -H . /proc/sys/net/ipv6/conf/*/disable_ipv6";
+	static const char cmd[] = "ip -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z_]+//; "
+				  "s/NO-CARRIER,//; s/,M-DOWN//; s/ link-netnsid [0-9]+//';"
+				  "ip -o -4 addr show | sed -E 's/^[0-9]+: //';"
+				  "ip -4 route show;"
+				  "grep -H . /proc/sys/net/ipv6/conf/*/disable_ipv6";
 	FILE *p = popen(cmd, "r");
 	size_t n;
 
@@ -307,8 +307,8 @@ p_network(const struct ctx *x)
 static json_t *
 p_network_live(const struct ctx *x)
 {
-	return json_pack("{s:s, s:s, s:s}", "uuid", x->net, "group-fwd-mask", "16384",
-			 "mac-limit", "100");
+	return json_pack("{s:s, s:s, s:s}", "uuid", x->net, "group-fwd-mask", "16384", "mac-limit",
+			 "100");
 }
 
 static const struct rollback_case {
@@ -316,28 +316,28 @@ static const struct rollback_case {
 	void (*setup)(struct cp *cp, struct ctx *x);
 	const char *verb;
 	json_t *(*params)(const struct ctx *x);
-	bool live; /* makes datapath changes: the datapath points must be reached */
+	bool live;    /* makes datapath changes: the datapath points must be reached */
 	bool netlink; /* makes rtnetlink changes: that point must be reached */
 } cases[] = {
 	{"vif-plug: a new internal network's bridge and host interface, the VIF's port",
 	 internal_vif, "vif-plug", p_vif_plug, true, true},
 	{"vif-plug: a VLAN's bridge, its pseudo-PIF, the parent NIC and its bridge", vlan_vif,
 	 "vif-plug", p_vif_plug, true, true},
-	{"vif-plug replace=true: the VIF moved to another netdev", internal_vif_plugged,
-	 "vif-plug", p_vif_replace, true, false},
+	{"vif-plug replace=true: the VIF moved to another netdev", internal_vif_plugged, "vif-plug",
+	 p_vif_replace, true, false},
 	{"vif-unplug", internal_vif_plugged, "vif-unplug", p_vif, true, false},
-	{"vif-move: to a network not yet realised", vif_plugged_and_network, "vif-move",
-	 p_vif_move, true, true},
+	{"vif-move: to a network not yet realised", vif_plugged_and_network, "vif-move", p_vif_move,
+	 true, true},
 	{"vif-param-set mac-limit on a plugged VIF (a datapath change that cannot fail)",
 	 internal_vif_plugged, "vif-param-set", p_vif_mac_limit, false, false},
-	{"network-param-set group-fwd-mask, mac-limit on a realised network",
-	 internal_vif_plugged, "network-param-set", p_network_live, true, false},
+	{"network-param-set group-fwd-mask, mac-limit on a realised network", internal_vif_plugged,
+	 "network-param-set", p_network_live, true, false},
 	{"network-destroy of a realised network", realised_empty_network, "network-destroy",
 	 p_network, true, false},
 	{"pif-plug: a NIC's bridge, host interface, port and IP configuration", nic_with_ip,
 	 "pif-plug", p_pif, true, true},
-	{"pif-reconfigure-ip on a plugged NIC", nic_with_ip_plugged, "pif-reconfigure-ip",
-	 p_pif_ip, false, true},
+	{"pif-reconfigure-ip on a plugged NIC", nic_with_ip_plugged, "pif-reconfigure-ip", p_pif_ip,
+	 false, true},
 	{"pif-unplug", nic_with_ip_plugged, "pif-unplug", p_pif, true, false},
 };
 
@@ -409,8 +409,8 @@ test_case(void **state)
 			snprintf(err, sizeof(err), "%s",
 				 cp_call(&cp, tc->verb, tc->params(&x), out, sizeof(out)));
 			done = fault_armed(points[i].point); /* fewer such steps than nth */
-			snprintf(what, sizeof(what), "%s, %s %u failing (%s)", tc->verb, points[i].name,
-				 nth, err);
+			snprintf(what, sizeof(what), "%s, %s %u failing (%s)", tc->verb,
+				 points[i].name, nth, err);
 			if (done) {
 				fault_arm(points[i].point, 0);
 				if (strcmp(err, "OK") != 0)
@@ -438,8 +438,8 @@ test_case(void **state)
 		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s %u", i ? ", " : "",
 					 points[i].name, failed[i]);
 		if (ridden[i])
-			used += (size_t)snprintf(line + used, sizeof(line) - used, " (+%u ridden out)",
-						 ridden[i]);
+			used += (size_t)snprintf(line + used, sizeof(line) - used,
+						 " (+%u ridden out)", ridden[i]);
 	}
 	printf("# %s: steps failed: %s\n", tc->verb, line);
 	assert_true(failed[0] > 0); /* every verb here writes the store */
@@ -462,7 +462,8 @@ private_namespaces(void)
 		"ip link add eth1 type veth peer name up1 && ip link set up1 up",
 		"ip link add vif1.0 type veth peer name vm1 && ip link set vm1 up",
 		"ip link add vif2.0 type veth peer name vm2 && ip link set vm2 up",
-		"for d in eth0 eth1 vif1.0 vif2.0; do ip link set $d up && ip link set $d down; done",
+		"for d in eth0 eth1 vif1.0 vif2.0; do ip link set $d up && ip link set $d down; "
+		"done",
 	};
 
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
