@@ -161,6 +161,13 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 
 	memset(saved, 0, sizeof(*saved));
 	saved->ifindex = (int)netdev_index(dev);
+	if (saved->ifindex == 0)
+		return ENODEV;
+	/* IPv6 off before the netdev comes up: it then never configures a
+	 * link-local address and its route, which costs the kernel a walk
+	 * of its routing table (thousands of entries with thousands of
+	 * bridges). */
+	saved->ipv6_disabled = ipv6_disable_set(dev, true);
 	ifreq_for(&ifr, dev);
 	err = netdev_ioctl(SIOCGIFFLAGS, &ifr);
 	if (err == 0 && !(ifr.ifr_flags & IFF_UP)) {
@@ -170,8 +177,6 @@ netdev_prepare(const char *dev, struct netdev_saved *saved)
 	}
 	if (err == 0)
 		saved->lro_off = lro_set(dev, false);
-	if (err == 0)
-		saved->ipv6_disabled = ipv6_disable_set(dev, true);
 	return err == ENODEV || err == ENXIO ? ENODEV : err;
 }
 
@@ -204,8 +209,6 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 
 	if (saved->ifindex != 0 && (int)netdev_index(dev) != saved->ifindex)
 		return; /* gone, or another netdev of that name since */
-	if (saved->ipv6_disabled)
-		ipv6_disable_set(dev, false);
 	if (saved->lro_off)
 		lro_set(dev, true);
 	if (saved->gro_off)
@@ -219,6 +222,8 @@ netdev_restore(const char *dev, const struct netdev_saved *saved)
 		ifr.ifr_flags &= ~IFF_UP;
 		(void)netdev_ioctl(SIOCSIFFLAGS, &ifr);
 	}
+	if (saved->ipv6_disabled)
+		ipv6_disable_set(dev, false);
 }
 
 /*
