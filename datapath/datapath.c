@@ -58,7 +58,7 @@ dp_cfg_free(struct dp_cfg *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (p = 0; p < DP_MAX_PORTS; p++)
+	for (p = 0; p < cfg->port_end; p++)
 		free(cfg->vlan_map[p]);
 	free(cfg);
 }
@@ -69,7 +69,7 @@ build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
 {
 	unsigned int p, v;
 
-	for (p = 0; p < DP_MAX_PORTS; p++) {
+	for (p = 0; p < dp->port_end; p++) {
 		const struct dp_port *port = dp->ports[p];
 		uint16_t **map;
 
@@ -102,13 +102,13 @@ fdb_limits_apply(struct dp *dp)
 	struct fdb *f = &dp->fdb;
 	unsigned int b, p;
 
-	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+	for (b = 0; b < dp->bridge_end; b++) {
 		uint32_t max = dp->bridges[b].fdb_max ? dp->bridges[b].fdb_max
 						      : dp_fdb_bridge_default_max(dp);
 
 		__atomic_store_n(&f->bridge_max[b], max, __ATOMIC_RELAXED);
 	}
-	for (p = 0; p < DP_MAX_PORTS; p++) {
+	for (p = 0; p < dp->port_end; p++) {
 		const struct dp_port *port = dp->ports[p];
 		uint32_t max;
 
@@ -204,7 +204,7 @@ dp_publish_now(struct dp *dp)
 	struct dp_cfg *cfg, *old;
 	unsigned int p, b, w;
 
-	for (p = 0; p < DP_MAX_PORTS; p++) {
+	for (p = 0; p < dp->port_end; p++) {
 		if (dp->ports[p] != NULL) {
 			n_members++;
 			n_rxqs += dp->ports[p]->n_rxq;
@@ -219,19 +219,20 @@ dp_publish_now(struct dp *dp)
 	if (cfg == NULL)
 		return ENOMEM;
 	cfg->gen = ++dp->cfg_gen;
+	cfg->port_end = dp->port_end;
 	cfg->rxqs = (struct dp_rxq *)((char *)cfg->members + members_sz);
 	if (build_vlan_maps(dp, cfg) != 0) {
 		dp_cfg_free(cfg);
 		return ENOMEM;
 	}
 
-	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+	for (b = 0; b < dp->bridge_end; b++) {
 		if (!dp->bridges[b].used)
 			continue;
 		cfg->bridge[b].max_len = (uint16_t)(dp->bridges[b].mtu + RTE_ETHER_HDR_LEN);
 		cfg->bridge[b].group_fwd_mask = dp->bridges[b].group_fwd_mask;
 	}
-	for (p = 0; p < DP_MAX_PORTS; p++) {
+	for (p = 0; p < dp->port_end; p++) {
 		cfg->port_bridge[p] = DP_BRIDGE_NONE;
 		if (dp->ports[p] == NULL)
 			continue;
@@ -239,12 +240,12 @@ dp_publish_now(struct dp *dp)
 		cfg->port_bridge[p] = dp->port_bridge[p];
 		cfg->bridge[dp->port_bridge[p]].n_ports++;
 	}
-	for (b = 0; b < DP_MAX_BRIDGES; b++) {
+	for (b = 0; b < dp->bridge_end; b++) {
 		cfg->bridge[b].ports = &cfg->members[off];
 		off += cfg->bridge[b].n_ports;
 		cfg->bridge[b].n_ports = 0;
 	}
-	for (p = 0; p < DP_MAX_PORTS; p++) {
+	for (p = 0; p < dp->port_end; p++) {
 		struct dp_cfg_bridge *br;
 
 		if (dp->ports[p] == NULL)
@@ -257,7 +258,7 @@ dp_publish_now(struct dp *dp)
 	off = 0;
 	for (w = 0; w < dp->n_workers; w++) {
 		cfg->rx[w].q = &cfg->rxqs[off];
-		for (p = 0; p < DP_MAX_PORTS; p++) {
+		for (p = 0; p < dp->port_end; p++) {
 			const struct dp_port *port = dp->ports[p];
 			uint16_t queue;
 			struct dp_rxq *q;
@@ -538,11 +539,14 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 		return EINVAL;
 	if (fault_hit(FAULT_DP_ADD))
 		return ENOMEM;
-	for (b = 0; b < DP_MAX_BRIDGES; b++)
+	for (b = dp->bridge_hint; b < DP_MAX_BRIDGES; b++)
 		if (!dp->bridges[b].used)
 			break;
 	if (b == DP_MAX_BRIDGES)
 		return ENOSPC;
+	dp->bridge_hint = (uint16_t)b;
+	if (b >= dp->bridge_end)
+		dp->bridge_end = b + 1;
 	dp->bridges[b].used = true;
 	dp->bridges[b].mtu = mtu;
 	dp->bridges[b].group_fwd_mask = 0;
@@ -569,15 +573,23 @@ int
 dp_bridge_del(struct dp *dp, uint16_t bridge)
 {
 	unsigned int p;
+	int err;
 
 	if (!bridge_valid(dp, bridge))
 		return ENOENT;
-	for (p = 0; p < DP_MAX_PORTS; p++)
+	for (p = 0; p < dp->port_end; p++)
 		if (dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
 			return EBUSY;
 	dp->bridges[bridge].used = false;
+	err = dp_publish_now(dp); /* even in a batch: the id may be reused */
+	if (err) {
+		dp->bridges[bridge].used = true;
+		return err;
+	}
+	if (bridge < dp->bridge_hint)
+		dp->bridge_hint = bridge;
 	fdb_bridge_flush(&dp->fdb, bridge);
-	return dp_publish_now(dp); /* even in a batch: the id may be reused */
+	return 0;
 }
 
 int
@@ -726,6 +738,8 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	if (p == DP_MAX_PORTS)
 		return ENOSPC;
 	dp->port_hint = (uint16_t)p;
+	if (p >= dp->port_end)
+		dp->port_end = p + 1;
 
 	port = rte_zmalloc("dp_port", sizeof(*port), RTE_CACHE_LINE_SIZE);
 	if (port == NULL)
@@ -830,7 +844,7 @@ dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port_id)
 	port = dp->ports[port_id];
 	if (port->kind == DP_PORT_VLAN || port->n_vlans > 0)
 		return EBUSY;
-	for (p = 0; p < DP_MAX_PORTS; p++)
+	for (p = 0; p < dp->port_end; p++)
 		if (p != port_id && dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
 			return EBUSY;
 	dp->ports[port_id] = NULL;
@@ -843,6 +857,8 @@ dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port_id)
 	}
 	if (port_id < dp->port_hint)
 		dp->port_hint = port_id;
+	if (bridge < dp->bridge_hint)
+		dp->bridge_hint = bridge;
 	fdb_port_flush(&dp->fdb, port_id, bridge);
 	fdb_bridge_flush(&dp->fdb, bridge);
 	port_close(dp, port);

@@ -43,6 +43,7 @@ struct dp_cfg_rx {
  * datapath.h). Built by dp_publish(), freed after a grace period. */
 struct dp_cfg {
 	uint64_t gen;			    /* 1, 2, ...: which snapshot this is */
+	uint32_t port_end;		    /* dp->port_end when it was built */
 	struct dp_port *port[DP_MAX_PORTS]; /* NULL: unused id */
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_cfg_bridge bridge[DP_MAX_BRIDGES];
@@ -103,10 +104,14 @@ struct dp_bridge {
 #define DP_GSO_CACHE 16
 
 struct dp {
-	struct dp_cfg *cfg;	  /* published snapshot; workers load it */
-	uint64_t cfg_gen;	  /* gen of the last snapshot built */
-	bool batch;		  /* dp_batch_begin(): additions wait for dp_batch_end() */
-	uint16_t port_hint;	  /* every port id below it is taken */
+	struct dp_cfg *cfg; /* published snapshot; workers load it */
+	uint64_t cfg_gen;   /* gen of the last snapshot built */
+	bool batch;	    /* dp_batch_begin(): additions wait for dp_batch_end() */
+	uint16_t port_hint; /* every port id below it is taken */
+	/* One past the highest port and bridge id used yet: loops over
+	 * ports and bridges stop there (ids are taken lowest first). */
+	uint32_t port_end, bridge_end;
+	uint16_t bridge_hint;	  /* every bridge id below it is taken */
 	bool batch_dirty;	  /* something waits to be published */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;

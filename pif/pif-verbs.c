@@ -581,11 +581,16 @@ verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 		return sd_no_such(c, "PIF", "uuid");
 	if (!p->attached && !p->pending)
 		return sd_fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+	/* A pseudo-PIF carries no VLANs; a NIC's are looked at. */
 	TAILQ_FOREACH(vlan, &sd->vlans, next) {
-		const struct pif *vp = pif_by_uuid(sd, vlan->untagged_pif);
+		const struct pif *vp;
 
-		if (strcmp(vlan->tagged_pif, p->uuid) == 0 && vp != NULL &&
-		    (vp->attached || vp->pending))
+		if (p->vlan >= 0)
+			break;
+		if (strcmp(vlan->tagged_pif, p->uuid) != 0)
+			continue;
+		vp = pif_by_uuid(sd, vlan->untagged_pif);
+		if (vp != NULL && (vp->attached || vp->pending))
 			return sd_fail(c, SD_E_PIF_VLAN_ATTACHED, "%s is attached; unplug it first",
 				       vp->device);
 	}
