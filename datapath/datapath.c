@@ -70,12 +70,11 @@ build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
 	unsigned int p, v;
 
 	for (p = 0; p < dp->port_end; p++) {
-		const struct dp_port *port = dp->ports[p];
 		uint16_t **map;
 
-		if (port == NULL || port->kind != DP_PORT_VLAN)
+		if (dp->ports[p] == NULL || dp->port_vid[p] == 0)
 			continue;
-		map = &cfg->vlan_map[port->parent->id];
+		map = &cfg->vlan_map[dp->port_parent[p]];
 		if (*map == NULL) {
 			*map = malloc(DP_VLAN_IDS * sizeof(uint16_t));
 			if (*map == NULL)
@@ -83,7 +82,7 @@ build_vlan_maps(const struct dp *dp, struct dp_cfg *cfg)
 			for (v = 0; v < DP_VLAN_IDS; v++)
 				(*map)[v] = DP_PORT_NONE;
 		}
-		(*map)[port->vid] = (uint16_t)p;
+		(*map)[dp->port_vid[p]] = (uint16_t)p;
 	}
 	return 0;
 }
@@ -94,35 +93,44 @@ dp_fdb_bridge_default_max(const struct dp *dp)
 	return RTE_MAX(dp->fdb.capacity / 4, 1u);
 }
 
-/* The MAC limits in force, from what was set (see dp_bridge_set_fdb_max()):
- * written where workers read them. */
+/* The MAC limit in force for bridge @b, from what was set (see
+ * dp_bridge_set_fdb_max()): written where workers read it. */
+static void
+fdb_bridge_limit_apply(struct dp *dp, unsigned int b)
+{
+	uint32_t max =
+		dp->bridges[b].fdb_max ? dp->bridges[b].fdb_max : dp_fdb_bridge_default_max(dp);
+
+	__atomic_store_n(&dp->fdb.bridge_max[b], max, __ATOMIC_RELAXED);
+}
+
+/* The same for port @p, whose bridge's limit is in force already. */
+static void
+fdb_port_limit_apply(struct dp *dp, unsigned int p)
+{
+	const struct dp_port *port = dp->ports[p];
+	uint32_t max = dp->fdb.bridge_max[dp->port_bridge[p]];
+
+	if (port->fdb_frozen)
+		max = 0; /* dp_port_set_bridge() */
+	else if (port->fdb_max != 0)
+		max = port->fdb_max;
+	else if (!port->trunk && port->kind != DP_PORT_VLAN)
+		max = RTE_MAX(max / 4, 1u);
+	__atomic_store_n(&dp->fdb.port_max[p], max, __ATOMIC_RELAXED);
+}
+
+/* Every bridge's and port's (a bridge's limit changed, or a batch ends). */
 static void
 fdb_limits_apply(struct dp *dp)
 {
-	struct fdb *f = &dp->fdb;
 	unsigned int b, p;
 
-	for (b = 0; b < dp->bridge_end; b++) {
-		uint32_t max = dp->bridges[b].fdb_max ? dp->bridges[b].fdb_max
-						      : dp_fdb_bridge_default_max(dp);
-
-		__atomic_store_n(&f->bridge_max[b], max, __ATOMIC_RELAXED);
-	}
-	for (p = 0; p < dp->port_end; p++) {
-		const struct dp_port *port = dp->ports[p];
-		uint32_t max;
-
-		if (port == NULL)
-			continue;
-		max = f->bridge_max[dp->port_bridge[p]];
-		if (port->fdb_frozen)
-			max = 0; /* dp_port_set_bridge() */
-		else if (port->fdb_max != 0)
-			max = port->fdb_max;
-		else if (!port->trunk && port->kind != DP_PORT_VLAN)
-			max = RTE_MAX(max / 4, 1u);
-		__atomic_store_n(&f->port_max[p], max, __ATOMIC_RELAXED);
-	}
+	for (b = 0; b < dp->bridge_end; b++)
+		fdb_bridge_limit_apply(dp, b);
+	for (p = 0; p < dp->port_end; p++)
+		if (dp->ports[p] != NULL)
+			fdb_port_limit_apply(dp, p);
 }
 
 /* Put @mp among the pools to free once their buffers are all back. A pool
@@ -207,7 +215,7 @@ dp_publish_now(struct dp *dp)
 	for (p = 0; p < dp->port_end; p++) {
 		if (dp->ports[p] != NULL) {
 			n_members++;
-			n_rxqs += dp->ports[p]->n_rxq;
+			n_rxqs += dp->port_rxq[p];
 		}
 	}
 	/* Each port appears once in a flood list and once per rx queue in the
@@ -259,15 +267,15 @@ dp_publish_now(struct dp *dp)
 	for (w = 0; w < dp->n_workers; w++) {
 		cfg->rx[w].q = &cfg->rxqs[off];
 		for (p = 0; p < dp->port_end; p++) {
-			const struct dp_port *port = dp->ports[p];
 			uint16_t queue;
 			struct dp_rxq *q;
 
-			/* Kernel ports' queues: by readiness (ready_add()). */
-			if (port == NULL || port->n_rxq == 0 || port->cls->rx_fd != NULL)
+			/* Kernel ports' queues: by readiness (ready_add()).
+			 * As dp_port_rx_worker(). */
+			if (dp->ports[p] == NULL || dp->port_rxq[p] == 0)
 				continue;
-			queue = port->n_rxq == 1 ? 0 : (uint16_t)w;
-			if (dp_port_rx_worker(port, queue) != w)
+			queue = dp->port_rxq[p] == 1 ? 0 : (uint16_t)w;
+			if ((dp->port_rxq[p] == 1 ? p % dp->n_workers : queue) != w)
 				continue;
 			q = &cfg->rx[w].q[cfg->rx[w].n++];
 			q->port = (uint16_t)p;
@@ -276,7 +284,6 @@ dp_publish_now(struct dp *dp)
 		off += cfg->rx[w].n;
 	}
 
-	fdb_limits_apply(dp);
 	dp_pools_sweep(dp);
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
@@ -313,6 +320,7 @@ dp_batch_end(struct dp *dp)
 	dp->batch = false;
 	if (!dp->batch_dirty)
 		return 0;
+	fdb_limits_apply(dp); /* the batch's limits, as set */
 	err = dp_publish_now(dp);
 	if (err == 0)
 		dp->batch_dirty = false; /* else the next change publishes it all */
@@ -552,6 +560,7 @@ dp_bridge_add(struct dp *dp, const char *name, uint16_t mtu, uint16_t *bridge)
 	dp->bridges[b].group_fwd_mask = 0;
 	dp->bridges[b].fdb_max = 0;
 	snprintf(dp->bridges[b].name, sizeof(dp->bridges[b].name), "%s", name);
+	fdb_bridge_limit_apply(dp, b);
 	/* Entries left by an earlier bridge with this id become dead. */
 	fdb_bridge_flush(&dp->fdb, (uint16_t)b);
 	err = dp_publish(dp);
@@ -784,6 +793,10 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	}
 	dp->ports[p] = port;
 	dp->port_bridge[p] = params->bridge;
+	dp->port_rxq[p] = cls->rx_fd != NULL ? 0 : port->n_rxq;
+	dp->port_vid[p] = port->kind == DP_PORT_VLAN ? port->vid : 0;
+	dp->port_parent[p] = port->kind == DP_PORT_VLAN ? port->parent->id : 0;
+	fdb_port_limit_apply(dp, p);
 	err = dp_publish(dp);
 	if (err) {
 		dp->ports[p] = NULL;
@@ -882,14 +895,14 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 	 * bridge: its count then holds only what it learns there, and its
 	 * flush takes all it learned on the old one off that bridge's. */
 	dp->ports[port_id]->fdb_frozen = true;
-	fdb_limits_apply(dp);
+	fdb_port_limit_apply(dp, port_id);
 	fdb_port_flush(&dp->fdb, port_id, old);
 	dp->port_bridge[port_id] = bridge;
 	err = dp_publish(dp);
 	if (err)
 		dp->port_bridge[port_id] = old;
 	dp->ports[port_id]->fdb_frozen = false;
-	fdb_limits_apply(dp);
+	fdb_port_limit_apply(dp, port_id);
 	return err;
 }
 
@@ -912,7 +925,7 @@ dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max)
 	if (dp->batch)
 		dp->batch_dirty = true;
 	else
-		fdb_limits_apply(dp);
+		fdb_port_limit_apply(dp, port);
 	return 0;
 }
 

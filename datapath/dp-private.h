@@ -127,6 +127,11 @@ struct dp {
 	struct dp_port *ports[DP_MAX_PORTS];
 	uint16_t port_bridge[DP_MAX_PORTS];
 	struct dp_bridge bridges[DP_MAX_BRIDGES];
+	/* What a snapshot needs of each port, side by side: building one
+	 * reads no port structure (thousands of cache misses). */
+	uint16_t port_rxq[DP_MAX_PORTS];    /* rx queues polled each pass (not rx_fd ones) */
+	uint16_t port_vid[DP_MAX_PORTS];    /* vlan kind: its tag; else 0 */
+	uint16_t port_parent[DP_MAX_PORTS]; /* vlan kind: its trunk's id */
 
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	char name[16];	       /* prefix of DPDK object names */
