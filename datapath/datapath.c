@@ -109,8 +109,13 @@ static void
 fdb_port_limit_apply(struct dp *dp, unsigned int p)
 {
 	const struct dp_port *port = dp->ports[p];
-	uint32_t max = dp->fdb.bridge_max[dp->port_bridge[p]];
+	uint32_t max;
 
+	if (dp->port_bridge[p] == DP_BRIDGE_NONE) { /* a bond member learns nothing */
+		__atomic_store_n(&dp->fdb.port_max[p], 0, __ATOMIC_RELAXED);
+		return;
+	}
+	max = dp->fdb.bridge_max[dp->port_bridge[p]];
 	if (port->fdb_frozen)
 		max = 0; /* dp_port_set_bridge() */
 	else if (port->fdb_max != 0)
@@ -246,7 +251,8 @@ dp_publish_now(struct dp *dp)
 			continue;
 		cfg->port[p] = dp->ports[p];
 		cfg->port_bridge[p] = dp->port_bridge[p];
-		cfg->bridge[dp->port_bridge[p]].n_ports++;
+		if (dp->port_bridge[p] != DP_BRIDGE_NONE) /* bond members are on none */
+			cfg->bridge[dp->port_bridge[p]].n_ports++;
 	}
 	for (b = 0; b < dp->bridge_end; b++) {
 		cfg->bridge[b].ports = &cfg->members[off];
@@ -256,7 +262,7 @@ dp_publish_now(struct dp *dp)
 	for (p = 0; p < dp->port_end; p++) {
 		struct dp_cfg_bridge *br;
 
-		if (dp->ports[p] == NULL)
+		if (dp->ports[p] == NULL || dp->port_bridge[p] == DP_BRIDGE_NONE)
 			continue;
 		br = &cfg->bridge[dp->port_bridge[p]];
 		br->ports[br->n_ports++] = (uint16_t)p;
@@ -672,6 +678,8 @@ port_class(enum dp_port_kind kind)
 		return &dp_port_class_ethdev;
 	case DP_PORT_VLAN:
 		return &dp_port_class_vlan;
+	case DP_PORT_BOND:
+		return &dp_port_class_bond;
 	case DP_PORT_VHOST_USER:
 		return &dp_port_class_vhost;
 	}
@@ -731,8 +739,17 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	unsigned int p;
 	int err;
 
-	if (cls == NULL || params->name == NULL || !bridge_valid(dp, params->bridge))
+	if (cls == NULL || params->name == NULL)
 		return EINVAL;
+	if (params->bond_member) {
+		/* A member joins its bond, not a bridge. */
+		if ((params->kind != DP_PORT_AF_PACKET && params->kind != DP_PORT_ETHDEV) ||
+		    params->bond >= DP_MAX_PORTS || dp->ports[params->bond] == NULL ||
+		    dp->ports[params->bond]->kind != DP_PORT_BOND)
+			return EINVAL;
+	} else if (!bridge_valid(dp, params->bridge)) {
+		return EINVAL;
+	}
 	if (params->kind == DP_PORT_VLAN) {
 		err = vlan_params_check(dp, params);
 		if (err)
@@ -765,10 +782,11 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	if (params->kind == DP_PORT_VLAN) {
 		port->parent = dp->ports[params->parent];
 		port->vid = params->vid;
-	} else {
+	} else if (!params->bond_member) {
 		port->trunk = params->trunk;
 	}
-	port->access = params->access && !port->trunk;
+	port->bond_port = params->bond_member ? params->bond : DP_PORT_NONE;
+	port->access = params->access && !port->trunk && !params->bond_member;
 	port->fdb_max = params->fdb_max;
 	port->n_txq = (uint16_t)dp->n_workers;
 	port->qsv = dp->qsv;
@@ -785,14 +803,20 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
-	/* Entries left by an earlier port with this id become dead. */
-	fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
+	/* Entries left by an earlier port with this id become dead. A
+	 * member learns nothing: what it receives is the bond's. */
+	if (!params->bond_member)
+		fdb_port_flush(&dp->fdb, (uint16_t)p, params->bridge);
 	if (port->kind == DP_PORT_VLAN && vlan_port_link(port, true) != 0) {
 		port_close(dp, port);
 		return ENOMEM;
 	}
+	if (params->bond_member && (err = dp_bond_member_link(dp, port, true)) != 0) {
+		port_close(dp, port);
+		return err;
+	}
 	dp->ports[p] = port;
-	dp->port_bridge[p] = params->bridge;
+	dp->port_bridge[p] = params->bond_member ? DP_BRIDGE_NONE : params->bridge;
 	dp->port_rxq[p] = cls->rx_fd != NULL ? 0 : port->n_rxq;
 	dp->port_vid[p] = port->kind == DP_PORT_VLAN ? port->vid : 0;
 	dp->port_parent[p] = port->kind == DP_PORT_VLAN ? port->parent->id : 0;
@@ -802,6 +826,8 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		dp->ports[p] = NULL;
 		if (port->kind == DP_PORT_VLAN)
 			vlan_port_link(port, false);
+		if (port->bond_port != DP_PORT_NONE)
+			dp_bond_member_link(dp, port, false);
 		port_close(dp, port);
 		return err;
 	}
@@ -818,6 +844,7 @@ port_valid(const struct dp *dp, uint16_t port)
 int
 dp_port_del(struct dp *dp, uint16_t port_id)
 {
+	bool was_enabled = false, was_active = false;
 	struct dp_port *port;
 	int err;
 
@@ -826,6 +853,17 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 	if (dp->ports[port_id]->n_vlans > 0)
 		return EBUSY; /* its VLANs go first */
 	port = dp->ports[port_id];
+	if (port->kind == DP_PORT_BOND)
+		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+			if (port->bond->member[s] != DP_PORT_NONE)
+				return EBUSY; /* its members go first */
+	if (port->bond_port != DP_PORT_NONE) {
+		struct dp_bond *b = dp->ports[port->bond_port]->bond;
+
+		was_enabled = b->enabled & (1u << port->bond_slot);
+		was_active = b->active == port->bond_slot;
+		dp_bond_member_link(dp, port, false);
+	}
 	dp->ports[port_id] = NULL;
 	if (port->kind == DP_PORT_VLAN)
 		vlan_port_link(port, false);
@@ -836,10 +874,19 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 		dp->ports[port_id] = port;
 		if (port->kind == DP_PORT_VLAN)
 			vlan_port_link(port, true);
+		if (port->bond_port != DP_PORT_NONE) {
+			/* Back into the slot it left, as it was. */
+			dp_bond_member_link(dp, port, true);
+			if (was_enabled)
+				dp_bond_member_enable(dp, port_id, true);
+			if (was_active)
+				dp_bond_set_active(dp, port->bond_port, port_id);
+		}
 		return err;
 	}
 	/* After the grace period no worker polls the port or holds its frames. */
-	fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
+	if (port->bond_port == DP_PORT_NONE)
+		fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
 	port_close(dp, port);
 	return 0;
 }
@@ -886,7 +933,7 @@ dp_port_set_bridge(struct dp *dp, uint16_t port_id, uint16_t bridge)
 
 	if (!port_valid(dp, port_id))
 		return ENOENT;
-	if (!bridge_valid(dp, bridge))
+	if (!bridge_valid(dp, bridge) || dp->ports[port_id]->bond_port != DP_PORT_NONE)
 		return EINVAL;
 	old = dp->port_bridge[port_id];
 	if (old == bridge)

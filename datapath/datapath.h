@@ -64,22 +64,27 @@ struct dp;
 
 /* Why a frame was dropped: one list, counted per port, named in port-stats.
  * X(enum suffix, short name, description). */
-#define DP_DROP_REASONS(X)                                                                        \
-	X(RUNT, "runt", "shorter than an Ethernet header")                                        \
-	X(OVERSIZE, "oversize", "longer than the network MTU allows")                             \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")                 \
-	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")         \
-	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")          \
-	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for")     \
-	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")         \
-	X(RESERVED_MULTICAST, "reserved_multicast",                                               \
-	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")         \
-	X(TX_FULL, "tx_full", "the output port did not accept the frame")                         \
-	X(TX_UNSENDABLE, "tx_unsendable",                                                         \
-	  "the output device can never send the frame (longer than its MTU)")                     \
-	X(LINK_DOWN, "link_down", "the output port has no peer (vhost-user guest not connected)") \
-	X(BAD_OFFLOAD, "bad_offload",                                                             \
-	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "         \
+#define DP_DROP_REASONS(X)                                                                    \
+	X(RUNT, "runt", "shorter than an Ethernet header")                                    \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")                         \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
+	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
+	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
+	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
+	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")     \
+	X(RESERVED_MULTICAST, "reserved_multicast",                                           \
+	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")     \
+	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
+	X(TX_UNSENDABLE, "tx_unsendable",                                                     \
+	  "the output device can never send the frame (longer than its MTU)")                 \
+	X(LINK_DOWN, "link_down",                                                             \
+	  "the output port has no peer (vhost-user guest not connected, bond with no member " \
+	  "enabled)")                                                                         \
+	X(BOND_STANDBY, "bond_standby",                                                       \
+	  "received on a bond member that does not take it: not enabled, a backup, or "       \
+	  "multicast on a member that is not the active one")                                 \
+	X(BAD_OFFLOAD, "bad_offload",                                                         \
+	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "     \
 	  "Linux's UFO, headers that do not match it)")
 
 enum dp_drop {
@@ -220,24 +225,49 @@ enum dp_port_kind {
 	DP_PORT_ETHDEV,	    /* an ethdev the caller created (ring, pcap, PCI) */
 	DP_PORT_VLAN,	    /* a VLAN of a trunk port: its frames tagged `vid` (see below) */
 	DP_PORT_VHOST_USER, /* a VM's virtio-net through a vhost-user socket */
+	DP_PORT_BOND,	    /* one uplink over member ports (see "Bonds" below) */
+};
+
+/* Bonds. A bond port (DP_PORT_BOND) is one logical uplink over up to
+ * DP_BOND_MAX_MEMBERS member ports: af_packet or ethdev ports added with
+ * params->bond_member, which join no bridge. What a member receives and
+ * the bond takes enters the bond's bridge as the bond's; what the bond
+ * sends leaves by one member: the active one (active-backup), or the one
+ * its SLB bucket (source MAC and VLAN hashed) is on, the active one if
+ * that member is not enabled (balance-slb). A member that is not enabled
+ * sends and takes nothing; in active-backup a member takes frames only
+ * while it is the active one, in balance-slb any enabled one takes
+ * unicast, and multicast and broadcast only the active one. The
+ * datapath does what the caller decides: which members are enabled,
+ * which is active, where each bucket goes; carrier, delays, rebalancing
+ * and announcements are the caller's (bond/). */
+#define DP_BOND_MAX_MEMBERS 4
+#define DP_BOND_BUCKETS 256
+
+enum dp_bond_mode {
+	DP_BOND_ACTIVE_BACKUP,
+	DP_BOND_BALANCE_SLB,
 };
 
 struct dp_port_params {
 	enum dp_port_kind kind;
-	const char *name;	/* netdev / tap interface name; also the port's name */
-	uint16_t bridge;	/* the bridge it joins */
-	uint16_t mtu;		/* largest payload it must carry (sizes AF_PACKET rings) */
-	struct mac mac;		/* tap: MAC of the kernel interface (zero: random) */
-	uint16_t ethdev;	/* ethdev kind: the ethdev port id, owned by the caller */
-	bool trunk;		/* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
-	uint16_t parent;	/* vlan kind: the trunk port the VLAN lives on */
-	uint16_t vid;		/* vlan kind: 1..4094 */
-	const char *vhost_path; /* vhost-user kind: the socket (absolute path) */
-	bool vhost_server;	/* vhost-user kind: create the socket (else connect to it) */
-	bool access;		/* a VM's port: tagged frames it sends are dropped */
-	uint16_t netdev_mtu;	/* af_packet: the netdev's MTU while open (0: as it is) */
-	uint32_t fdb_max;	/* most MACs learned on it; 0: the default (below) */
-	bool adopt;		/* tap: take over an existing tap of that name */
+	const char *name;	     /* netdev / tap interface name; also the port's name */
+	uint16_t bridge;	     /* the bridge it joins */
+	uint16_t mtu;		     /* largest payload it must carry (sizes AF_PACKET rings) */
+	struct mac mac;		     /* tap: MAC of the kernel interface (zero: random) */
+	uint16_t ethdev;	     /* ethdev kind: the ethdev port id, owned by the caller */
+	bool trunk;		     /* af_packet/ethdev: classify tagged frames by VLAN (a PIF) */
+	uint16_t parent;	     /* vlan kind: the trunk port the VLAN lives on */
+	uint16_t vid;		     /* vlan kind: 1..4094 */
+	const char *vhost_path;	     /* vhost-user kind: the socket (absolute path) */
+	bool vhost_server;	     /* vhost-user kind: create the socket (else connect to it) */
+	bool access;		     /* a VM's port: tagged frames it sends are dropped */
+	uint16_t netdev_mtu;	     /* af_packet: the netdev's MTU while open (0: as it is) */
+	uint32_t fdb_max;	     /* most MACs learned on it; 0: the default (below) */
+	bool adopt;		     /* tap: take over an existing tap of that name */
+	enum dp_bond_mode bond_mode; /* bond kind */
+	bool bond_member; /* af_packet, ethdev: a member of bond port @bond (no bridge) */
+	uint16_t bond;
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The
@@ -253,6 +283,25 @@ struct dp_port_params {
  * untagged to the trunk. EINVAL for a bad VID or a parent that is not a
  * trunk, EEXIST if the parent has that VLAN already. */
 int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port);
+
+/* Bonds (see above). A member is added not enabled. ENOENT: no such port;
+ * EINVAL: not a bond, or not a member of it. */
+int dp_bond_set_mode(struct dp *dp, uint16_t bond, enum dp_bond_mode mode);
+int dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled);
+/* @member: the active member (DP_PORT_NONE: none). */
+int dp_bond_set_active(struct dp *dp, uint16_t bond, uint16_t member);
+/* SLB: put bucket @bucket on @member. */
+int dp_bond_bucket_set(struct dp *dp, uint16_t bond, unsigned int bucket, uint16_t member);
+/* SLB: each bucket's member (port id) and the bytes sent through it since
+ * the bond was made. */
+int dp_bond_buckets_get(const struct dp *dp, uint16_t bond, uint16_t member[DP_BOND_BUCKETS],
+			uint64_t tx_bytes[DP_BOND_BUCKETS]);
+/* The members of @bond (port ids, DP_PORT_NONE for an empty slot), the
+ * enabled ones (a bit per slot) and the active one's slot (-1: none). */
+int dp_bond_state(const struct dp *dp, uint16_t bond, uint16_t member[DP_BOND_MAX_MEMBERS],
+		  unsigned int *enabled, int *active);
+/* The SLB bucket of source MAC @src on VLAN @vid (0: untagged). */
+unsigned int dp_bond_bucket_of(const struct mac *src, uint16_t vid);
 
 /* Make many changes at once (start-up): between dp_batch_begin() and
  * dp_batch_end(), bridges and ports added and settings changed reach the

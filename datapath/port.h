@@ -60,6 +60,27 @@ struct dp_port {
 	uint32_t ol_caps;		 /* DP_OLCAP_*: what its device finishes (offload.h) */
 	uint32_t ol_caps_vlan;		 /* the same for tagged frames (l2_len over 14) */
 	uint64_t ol_soft;		 /* ol_flags that need a look (dp_port_set_offloads()) */
+	struct dp_bond *bond;		 /* bond kind: its members and their state */
+	uint16_t bond_port; /* a bond's member: the bond's port id; else DP_PORT_NONE */
+	uint8_t bond_slot;  /* a bond's member: its slot in the bond */
+};
+
+/* What a worker counts of a bond: bytes sent per SLB bucket. */
+struct dp_bond_worker {
+	uint64_t bucket_bytes[DP_BOND_BUCKETS];
+} __rte_cache_aligned;
+
+#define DP_BOND_NO_SLOT UINT8_MAX
+
+/* A bond port's state. The control thread writes it (port-bond.c), each
+ * field with one atomic store; workers read it, a field at a time. */
+struct dp_bond {
+	uint8_t mode;			      /* enum dp_bond_mode */
+	uint8_t enabled;		      /* a bit per slot */
+	uint8_t active;			      /* a slot, or DP_BOND_NO_SLOT */
+	uint16_t member[DP_BOND_MAX_MEMBERS]; /* port ids; DP_PORT_NONE: empty slot */
+	uint8_t bucket[DP_BOND_BUCKETS];      /* SLB: each bucket's slot */
+	struct dp_bond_worker *bw;	      /* [n_workers] */
 };
 
 /* The worker that polls rx queue @queue of @port: worker w polls queue w of
@@ -164,6 +185,17 @@ extern const struct dp_port_class dp_port_class_afpacket;
 extern const struct dp_port_class dp_port_class_tap;
 extern const struct dp_port_class dp_port_class_ethdev;
 extern const struct dp_port_class dp_port_class_vlan;
+extern const struct dp_port_class dp_port_class_bond;
+
+/* Put @member into its bond's free slot (params->bond), or take it out;
+ * the bond's offloads become what every member finishes. Control thread,
+ * before the member is published and after it is not any more. Returns
+ * 0, or ENOSPC (no free slot) when putting in. */
+int dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in);
+
+/* The bucket of a frame a bond sends (its source MAC and its 802.1Q tag,
+ * if it has one). */
+unsigned int dp_bond_frame_bucket(const struct rte_mbuf *m);
 extern const struct dp_port_class dp_port_class_vhost;
 
 /* Wait until the sockets of closed af_packet ports are closed (they are

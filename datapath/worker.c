@@ -49,12 +49,18 @@ static void
 out_flush(struct dp_worker *w, struct dp_port *port)
 {
 	struct dp_port_worker *pw = &port->pw[w->id];
-	uint64_t unsendable = pw->st.drops[DP_DROP_TX_UNSENDABLE];
+	/* Frames the port dropped itself (and set to NULL): unsendable, or,
+	 * through a bond, its members' full queues and none enabled. */
+	uint64_t dropped = pw->st.drops[DP_DROP_TX_UNSENDABLE] + pw->st.drops[DP_DROP_TX_FULL] +
+			   pw->st.drops[DP_DROP_LINK_DOWN];
 	uint16_t n = pw->n_out, done, i, unsent = 0;
 
 	done = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n, &pw->st);
 	pw->n_out = 0;
-	if (likely(done == n && pw->st.drops[DP_DROP_TX_UNSENDABLE] == unsendable)) {
+	if (likely(done == n && pw->st.drops[DP_DROP_TX_UNSENDABLE] +
+						pw->st.drops[DP_DROP_TX_FULL] +
+						pw->st.drops[DP_DROP_LINK_DOWN] ==
+					dropped)) {
 		pw->st.tx_packets += n;
 		pw->st.tx_bytes += pw->out_bytes;
 		pw->out_bytes = 0;
@@ -479,14 +485,65 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
  * ports, one system call each, a pass takes about 9 ms). */
 #define DP_RX_CHUNK 256
 
+static void bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member,
+		       struct rte_mbuf **pkts, uint16_t n, uint16_t now);
+
 static void
 input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *port, struct rte_mbuf **pkts,
       uint16_t n, uint16_t now)
 {
-	if (port->trunk)
+	if (unlikely(port->bond_port != DP_PORT_NONE))
+		bond_input(w, cfg, port, pkts, n, now);
+	else if (port->trunk)
 		trunk_input(w, cfg, port, pkts, n, now);
 	else
 		bridge_input(w, cfg, port, pkts, n, now);
+}
+
+/* Frames from a bond's member: counted on the member, then those the bond
+ * takes (datapath.h, "Bonds") enter as the bond's. */
+static void
+bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member,
+	   struct rte_mbuf **pkts, uint16_t n, uint16_t now)
+{
+	struct dp_port *bond = cfg->port[member->bond_port];
+	struct dp_port_stats *st = &member->pw[w->id].st;
+	struct rte_mbuf *ok[DP_BURST];
+	uint8_t enabled, active, mode;
+	uint16_t i, k = 0;
+	bool is_active;
+
+	st->rx_packets += n;
+	for (i = 0; i < n; i++)
+		st->rx_bytes += pkts[i]->pkt_len;
+	if (unlikely(bond == NULL || bond->kind != DP_PORT_BOND)) {
+		for (i = 0; i < n; i++)
+			drop(st, DP_DROP_BOND_STANDBY, pkts[i]);
+		return;
+	}
+	enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);
+	active = __atomic_load_n(&bond->bond->active, __ATOMIC_RELAXED);
+	mode = __atomic_load_n(&bond->bond->mode, __ATOMIC_RELAXED);
+	is_active = active == member->bond_slot;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+		if (!(enabled & (1u << member->bond_slot)) ||
+		    (!is_active && (mode == DP_BOND_ACTIVE_BACKUP ||
+				    (m->data_len >= RTE_ETHER_HDR_LEN &&
+				     rte_is_multicast_ether_addr(&eth->dst_addr))))) {
+			drop(st, DP_DROP_BOND_STANDBY, m);
+			continue;
+		}
+		ok[k++] = m;
+	}
+	if (k == 0)
+		return;
+	if (bond->trunk)
+		trunk_input(w, cfg, bond, ok, k, now);
+	else
+		bridge_input(w, cfg, bond, ok, k, now);
 }
 
 /* Kernel ports' rx queues that have frames (at most DP_RX_CHUNK of them:

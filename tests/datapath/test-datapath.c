@@ -52,6 +52,7 @@ static struct tport tp[MAX_TPORTS];
 static unsigned int n_tports, ring_seq, n_workers = 1;
 static unsigned int tx_rings; /* rings a new test port sends into; 0: one per worker */
 static bool next_access;      /* the next test port is a VM's (an access port) */
+static int next_bond = -1;    /* the next test port is a member of this bond port */
 static unsigned int rx_rings; /* rings it receives from: 2, or 0 for one */
 
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
@@ -107,6 +108,11 @@ tport_add_kind(uint16_t bridge, bool trunk)
 	pp.trunk = trunk;
 	pp.access = next_access;
 	next_access = false;
+	if (next_bond >= 0) {
+		pp.bond_member = true;
+		pp.bond = (uint16_t)next_bond;
+		next_bond = -1;
+	}
 	assert_int_equal(dp_port_add(dp, &pp, &t->id), 0);
 	return t;
 }
@@ -816,6 +822,233 @@ test_vlan_pop_push(void **state)
 	poll_dp();
 	assert_int_equal(take(t, -1), 100);
 	assert_int_equal(drain(a1, NULL), 0);
+}
+
+/* Bonds */
+
+static uint16_t
+bond_add(uint16_t bridge, enum dp_bond_mode mode)
+{
+	struct dp_port_params pp = {.kind = DP_PORT_BOND,
+				    .name = "bond0",
+				    .bridge = bridge,
+				    .mtu = 1500,
+				    .trunk = true,
+				    .bond_mode = mode};
+	uint16_t id;
+
+	assert_int_equal(dp_port_add(dp, &pp, &id), 0);
+	return id;
+}
+
+static struct tport *
+member_add(uint16_t bond)
+{
+	next_bond = bond;
+	return tport_add(0);
+}
+
+static uint64_t
+port_drops(uint16_t port, enum dp_drop r)
+{
+	struct dp_port_stats st;
+
+	assert_int_equal(dp_port_stats_get(dp, port, &st), 0);
+	return st.drops[r];
+}
+
+/* Active-backup: the active member alone sends and takes frames; after a
+ * failover the other does; with none enabled the bond drops what it would
+ * send (link_down) and takes nothing. */
+static void
+test_bond_active_backup(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_ACTIVE_BACKUP), members[DP_BOND_MAX_MEMBERS];
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *vm = tport_add(fx->br0);
+	unsigned int enabled;
+	int active;
+
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, true), 0);
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m0->id), 0);
+	assert_int_equal(dp_bond_state(dp, bond, members, &enabled, &active), 0);
+	assert_int_equal(members[0], m0->id);
+	assert_int_equal(members[1], m1->id);
+	assert_int_equal(enabled, 3);
+	assert_int_equal(active, 0);
+	inject(vm, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(m0, &mac_a), 1);
+	assert_int_equal(drain(m1, NULL), 0);
+	/* The backup takes nothing; the active member's frames enter as the
+	 * bond's, and are learned on it. */
+	inject(m1, &mac_a, &mac_b, 64);
+	inject(m0, &mac_a, &mac_c, 64);
+	poll_dp();
+	assert_int_equal(drain(vm, &mac_c), 1);
+	assert_int_equal(drops(m1, DP_DROP_BOND_STANDBY), 1);
+	assert_int_equal(fdb_port(fx->br0, &mac_c), bond);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), -1);
+	assert_int_equal(pstats(m0).rx_packets, 1);
+	assert_int_equal(pstats(m0).tx_packets, 1);
+	/* Failover: m0 disabled, m1 active. */
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, false), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m1->id), 0);
+	inject(vm, &mac_c, &mac_a, 64);
+	inject(m1, &mac_a, &mac_b, 64);
+	inject(m0, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(m1, &mac_a), 1);
+	assert_int_equal(drain(m0, NULL), 0);
+	assert_int_equal(drain(vm, &mac_b), 1);
+	assert_int_equal(drops(m0, DP_DROP_BOND_STANDBY), 1);
+	/* None enabled: nothing leaves, and it is counted on the bond. */
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, false), 0);
+	inject(vm, &mac_b, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(m0, NULL) + drain(m1, NULL), 0);
+	assert_int_equal(port_drops(bond, DP_DROP_LINK_DOWN), 1);
+	assert_false(dp_port_link_up(dp, bond));
+	/* Members go before their bond; the bond's slot is free again. */
+	assert_int_equal(dp_port_del(dp, bond), EBUSY);
+	assert_int_equal(dp_port_del(dp, m0->id), 0);
+	assert_int_equal(dp_bond_state(dp, bond, members, &enabled, &active), 0);
+	assert_int_equal(members[0], DP_PORT_NONE);
+	assert_int_equal(dp_port_del(dp, m1->id), 0);
+	assert_int_equal(dp_port_del(dp, bond), 0);
+}
+
+/* balance-slb: each source MAC leaves by the member its bucket is on;
+ * buckets count their bytes; a disabled member's buckets go by the active
+ * one; a member that is not active takes unicast but no multicast. */
+static void
+test_bond_balance_slb(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB), on[DP_BOND_BUCKETS];
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *vm = tport_add(fx->br0);
+	uint64_t bytes[DP_BOND_BUCKETS], total = 0;
+	unsigned int b, i, want0 = 0, want1 = 0;
+
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, true), 0);
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m0->id), 0);
+	for (b = 0; b < DP_BOND_BUCKETS; b++)
+		assert_int_equal(dp_bond_bucket_set(dp, bond, b, b % 2 ? m1->id : m0->id), 0);
+	/* 64 VMs' MACs, one frame each, flooded (unknown destination). */
+	for (i = 0; i < 64; i++) {
+		struct rte_ether_addr src = {{0x02, 0, 0, 0, 1, (uint8_t)i}};
+		struct mac m;
+
+		memcpy(m.b, src.addr_bytes, MAC_LEN);
+		if (dp_bond_bucket_of(&m, 0) % 2)
+			want1++;
+		else
+			want0++;
+		inject(vm, &mac_c, &src, 100);
+		poll_dp();
+	}
+	assert_true(want0 > 16 && want1 > 16); /* the hash spreads them */
+	assert_int_equal(drain(m0, NULL), want0);
+	assert_int_equal(drain(m1, NULL), want1);
+	assert_int_equal(dp_bond_buckets_get(dp, bond, on, bytes), 0);
+	for (b = 0; b < DP_BOND_BUCKETS; b++) {
+		assert_int_equal(on[b], b % 2 ? m1->id : m0->id);
+		total += bytes[b];
+	}
+	assert_int_equal(total, 64 * 100);
+	/* m1 disabled: its buckets go by the active member. */
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, false), 0);
+	for (i = 0; i < 16; i++) {
+		struct rte_ether_addr src = {{0x02, 0, 0, 0, 1, (uint8_t)i}};
+
+		inject(vm, &mac_c, &src, 100);
+	}
+	poll_dp();
+	assert_int_equal(drain(m0, NULL), 16);
+	assert_int_equal(drain(m1, NULL), 0);
+	/* Enabled again, not active: unicast in, multicast dropped. */
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	inject(m1, &mac_a, &mac_b, 64);
+	inject(m1, &mac_bcast, &mac_b, 64);
+	inject(m0, &mac_bcast, &mac_c, 64);
+	poll_dp();
+	assert_int_equal(drain(vm, NULL), 2);
+	assert_int_equal(drops(m1, DP_DROP_BOND_STANDBY), 1);
+}
+
+/* A VLAN of a bond: tagged frames in through the active member reach the
+ * VLAN's bridge untagged; the VLAN's frames leave by it tagged. */
+static void
+test_bond_carries_vlans(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_ACTIVE_BACKUP);
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *a1;
+	struct dp_port_params pp = {.kind = DP_PORT_VLAN,
+				    .name = "bond0.10",
+				    .bridge = fx->br1,
+				    .mtu = 1500,
+				    .parent = bond,
+				    .vid = 10};
+	uint16_t vlan;
+
+	assert_int_equal(dp_port_add(dp, &pp, &vlan), 0);
+	a1 = tport_add(fx->br1);
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m1->id), 0);
+	inject_tagged(m1, &mac_bcast, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 100);
+	poll_dp();
+	assert_int_equal(take(a1, -1), 96);
+	inject(a1, &mac_a, &mac_b, 100);
+	poll_dp();
+	assert_int_equal(take(m1, 10), 104);
+	assert_int_equal(drain(m0, NULL), 0);
+	assert_int_equal(dp_port_del(dp, bond), EBUSY); /* its VLAN and members first */
+}
+
+/* What a bond refuses. */
+static void
+test_bond_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB), id;
+	struct tport *vm = tport_add(fx->br0), *m[DP_BOND_MAX_MEMBERS];
+	struct rte_ring *rx, *tx;
+	int ret;
+	struct dp_port_params pp = {.kind = DP_PORT_ETHDEV,
+				    .name = "m",
+				    .mtu = 1500,
+				    .bond_member = true,
+				    .bond = vm->id};
+
+	for (unsigned int i = 0; i < DP_BOND_MAX_MEMBERS; i++)
+		m[i] = member_add(bond);
+	/* A member of a port that is not a bond; of a bond that is full (on
+	 * a device of its own, which the refusal leaves stopped). */
+	rx = rte_ring_create("bond-full-rx", 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	tx = rte_ring_create("bond-full-tx", 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(rx);
+	assert_non_null(tx);
+	ret = rte_eth_from_rings("net_ring_bond_full", &rx, 1, &tx, 1, 0);
+	assert_true(ret >= 0);
+	pp.ethdev = (uint16_t)ret;
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL);
+	pp.bond = bond;
+	assert_int_equal(dp_port_add(dp, &pp, &id), ENOSPC);
+	rte_eth_dev_close(pp.ethdev);
+	rte_ring_free(rx);
+	rte_ring_free(tx);
+	/* A member joins no bridge; a non-member is no member. */
+	assert_int_equal(dp_port_set_bridge(dp, m[0]->id, fx->br1), EINVAL);
+	assert_int_equal(dp_bond_member_enable(dp, vm->id, true), EINVAL);
+	assert_int_equal(dp_bond_set_active(dp, bond, vm->id), EINVAL);
+	assert_int_equal(dp_bond_bucket_set(dp, bond, 0, vm->id), EINVAL);
+	assert_int_equal(dp_bond_bucket_set(dp, bond, DP_BOND_BUCKETS, m[0]->id), EINVAL);
+	assert_int_equal(dp_bond_set_mode(dp, vm->id, DP_BOND_ACTIVE_BACKUP), EINVAL);
+	assert_int_equal(dp_bond_set_mode(dp, bond, (enum dp_bond_mode)7), EINVAL);
+	assert_int_equal(dp_bond_set_active(dp, DP_MAX_PORTS - 1, m[0]->id), ENOENT);
 }
 
 static void
@@ -1894,6 +2127,10 @@ main(int argc, char **argv)
 		T(test_repeated_addresses_in_a_burst),
 		T(test_flood_chained_mbuf),
 		T(test_vlan_pop_push),
+		T(test_bond_active_backup),
+		T(test_bond_balance_slb),
+		T(test_bond_carries_vlans),
+		T(test_bond_refusals),
 		T(test_vlan_priority_tag_is_native),
 		T(test_vlan_unknown_tag_dropped),
 		T(test_vlan_trunk_without_vlans_drops_tags),
@@ -1926,6 +2163,8 @@ main(int argc, char **argv)
 		T(test_batch_publishes_at_end),
 		T(test_counters),
 		T(test_vlan_pop_push),
+		T(test_bond_active_backup),
+		T(test_bond_balance_slb),
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),
 		T(test_shared_tx_queue),
