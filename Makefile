@@ -190,6 +190,8 @@ bench: setup
 	@echo
 	@$(B)/bench-dp-fwd --workers 2
 	@echo
+	@bench/bond-instructions.sh
+	@echo
 	@bench/vif-plug.sh 1000 1000
 	@echo
 	@bench/tcp.sh 3 3

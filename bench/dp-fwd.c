@@ -3,9 +3,13 @@
  * dp-fwd.c - in-process benchmark of the switching work: frames from memory
  * through the real datapath code (dp_worker_poll: receive, checks, FDB
  * lookup and learning, forwarding, output batching, counters), with no I/O
- * but two DPDK ring ports on one bridge.
+ * but two DPDK ring ports on one bridge. With --trunk, port B is a trunk
+ * (a PIF's port: its frames sorted by VLAN tag). With --bond, port B is a bond of
+ * two ring ports (active-backup: the first carries everything; balance-slb:
+ * buckets split between them), its frames coming in on the first.
  *
- *   bench-dp-fwd [PAIRS...]    (default: 1 16 65536 1000000)
+ *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb] [PAIRS...]
+ *                              (default: 1 16 65536 1000000)
  *
  * For each count N of MAC pairs, N MACs sit behind port A and N behind
  * port B; frame i of a burst goes from a_k to b_k on A, and back from b_k
@@ -40,6 +44,8 @@
 
 static struct dp *dp;
 static unsigned int n_workers = 1;
+/* --bond: B's second member, whose output counts as B's too. */
+static struct ring_port *b_second;
 
 /* Each size gets MACs of its own, so that its learning pass learns new
  * entries rather than rewriting those of the size before. */
@@ -108,6 +114,8 @@ step(struct ring_port *a, struct ring_port *b, struct rte_mbuf **ma, struct rte_
 	/* What A sent went out on B, and the other way round; reuse the mbufs
 	 * (forwarding changes nothing in them). */
 	n = rte_ring_dequeue_burst(b->tx[0], out, BURST, NULL);
+	if (b_second != NULL)
+		n += rte_ring_dequeue_burst(b_second->tx[0], out + n, BURST - n, NULL);
 	memcpy(ma, out, n * sizeof(void *));
 	got += n;
 	n = rte_ring_dequeue_burst(a->tx[0], out, BURST, NULL);
@@ -203,7 +211,9 @@ main(int argc, char **argv)
 	uint64_t frames = grind ? strtoull(getenv("SD_BENCH_FRAMES"), NULL, 10) : 8u << 20;
 	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4u << 20, .name = "f"};
 	struct rte_mbuf *ma[BURST], *mb[BURST];
-	struct ring_port a, b;
+	struct ring_port a, b, members[2];
+	const char *bond = NULL;
+	bool trunk = false;
 	uint16_t bridge;
 	int i, n_sizes;
 
@@ -211,6 +221,20 @@ main(int argc, char **argv)
 		n_workers = (unsigned int)atoi(argv[2]);
 		if (n_workers != 1 && n_workers != 2) {
 			fprintf(stderr, "bench-dp-fwd: --workers takes 1 or 2\n");
+			return 1;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "--trunk") == 0) {
+		trunk = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 2 && strcmp(argv[1], "--bond") == 0) {
+		bond = argv[2];
+		if ((strcmp(bond, "ab") != 0 && strcmp(bond, "slb") != 0) || n_workers != 1) {
+			fprintf(stderr, "bench-dp-fwd: --bond takes ab or slb, with one worker\n");
 			return 1;
 		}
 		argv += 2;
@@ -229,7 +253,34 @@ main(int argc, char **argv)
 	    dp_bridge_add(dp, "xenbr0", 1500, &bridge) != 0)
 		return 1;
 	ring_port_add(dp, &a, bridge, false, n_workers);
-	ring_port_add(dp, &b, bridge, false, n_workers);
+	if (bond == NULL) {
+		ring_port_add(dp, &b, bridge, trunk, n_workers);
+	} else {
+		struct dp_port_params pp = {.kind = DP_PORT_BOND,
+					    .name = "bond0",
+					    .bridge = bridge,
+					    .mtu = 1500,
+					    .trunk = true,
+					    .bond_mode = strcmp(bond, "ab") == 0
+								 ? DP_BOND_ACTIVE_BACKUP
+								 : DP_BOND_BALANCE_SLB};
+
+		if (dp_port_add(dp, &pp, &b.id) != 0)
+			return 1;
+		ring_port_add_member(dp, &members[0], b.id, n_workers);
+		ring_port_add_member(dp, &members[1], b.id, n_workers);
+		if (dp_bond_member_enable(dp, members[0].id, true) != 0 ||
+		    dp_bond_member_enable(dp, members[1].id, true) != 0 ||
+		    dp_bond_set_active(dp, b.id, members[0].id) != 0)
+			return 1;
+		for (unsigned int k = 0; k < DP_BOND_BUCKETS; k++)
+			if (dp_bond_bucket_set(dp, b.id, k, members[k % 2].id) != 0)
+				return 1;
+		/* B receives on its first member, sends on either. */
+		b.rx = members[0].rx;
+		b.tx[0] = members[0].tx[0];
+		b_second = &members[1];
+	}
 	/* A million MACs behind each port: no MAC limit may stop learning. */
 	if (dp_bridge_set_fdb_max(dp, bridge, p.fdb_size) != 0 ||
 	    dp_port_set_fdb_max(dp, a.id, p.fdb_size) != 0 ||
@@ -243,8 +294,13 @@ main(int argc, char **argv)
 		       "both "
 		       "ways, every MAC learned first), %s, %" PRIu64
 		       " frames a run, median of %d runs\n\n",
-		       n_workers == 1 ? "1 worker on one core"
-				      : "2 workers, one direction each, on two cores",
+		       n_workers == 1
+			       ? (bond == NULL ? (trunk ? "port B a trunk, 1 worker"
+							: "1 worker on one core")
+				  : strcmp(bond, "ab") == 0
+					  ? "port B a two-member active-backup bond, 1 worker"
+					  : "port B a two-member balance-slb bond, 1 worker")
+			       : "2 workers, one direction each, on two cores",
 		       frames, RUNS);
 		printf("| MAC pairs | FDB entries | Mpps (median) | min | max | ns per frame | "
 		       "learning pass: new MACs per second |\n");

@@ -24,13 +24,10 @@ ring_make(const char *what, unsigned int seq, unsigned int q)
 	return r;
 }
 
-void
-ring_port_add(struct dp *dp, struct ring_port *p, uint16_t bridge, bool trunk,
-	      unsigned int n_workers)
+static void
+add(struct dp *dp, struct ring_port *p, struct dp_port_params pp, unsigned int n_workers)
 {
 	static unsigned int seq;
-	struct dp_port_params pp = {
-		.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500, .trunk = trunk};
 	char name[32];
 	unsigned int w;
 	int ethdev;
@@ -50,4 +47,23 @@ ring_port_add(struct dp *dp, struct ring_port *p, uint16_t bridge, bool trunk,
 		fprintf(stderr, "bench: cannot add ring port %s to the datapath\n", name);
 		exit(1);
 	}
+}
+
+void
+ring_port_add(struct dp *dp, struct ring_port *p, uint16_t bridge, bool trunk,
+	      unsigned int n_workers)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500, .trunk = trunk};
+
+	add(dp, p, pp, n_workers);
+}
+
+void
+ring_port_add_member(struct dp *dp, struct ring_port *p, uint16_t bond, unsigned int n_workers)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_ETHDEV, .mtu = 1500, .bond_member = true, .bond = bond};
+
+	add(dp, p, pp, n_workers);
 }

@@ -12,6 +12,7 @@
  * one atomic store while workers read it.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_malloc.h>
@@ -27,12 +28,13 @@ bucket_of(uint64_t mac48, uint16_t vid)
 	return (unsigned int)(((mac48 ^ ((uint64_t)vid << 48)) * 0x9e3779b97f4a7c15ULL) >> 56);
 }
 
+/* The MAC as the fast path reads it: one little-endian load. */
 unsigned int
 dp_bond_bucket_of(const struct mac *src, uint16_t vid)
 {
 	uint64_t mac48 = 0;
 
-	for (int i = 0; i < MAC_LEN; i++)
+	for (int i = MAC_LEN - 1; i >= 0; i--)
 		mac48 = mac48 << 8 | src->b[i];
 	return bucket_of(mac48, vid);
 }
@@ -41,11 +43,13 @@ unsigned int
 dp_bond_frame_bucket(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const uint8_t *s = eth->src_addr.addr_bytes;
-	uint64_t mac48 = (uint64_t)s[0] << 40 | (uint64_t)s[1] << 32 | (uint64_t)s[2] << 24 |
-			 (uint64_t)s[3] << 16 | (uint64_t)s[4] << 8 | s[5];
+	uint64_t mac48;
 	uint16_t vid = 0;
 
+	/* The source and the two bytes after it (a sent frame has its whole
+	 * header), the two masked off. */
+	memcpy(&mac48, &eth->src_addr, sizeof(mac48));
+	mac48 = rte_le_to_cpu_64(mac48) & 0xffffffffffffULL;
 	if (m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
 	    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN))
 		vid = rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) & 0xfff;
@@ -100,6 +104,41 @@ bond_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 	return 0;
 }
 
+/* Active-backup: the burst as it is to the active member, which finishes
+ * it as a port's tx does. */
+static uint16_t
+bond_tx_active(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	       struct dp_port_stats *st, uint8_t slot)
+{
+	const struct dp_cfg *cfg = __atomic_load_n(&port->dp->cfg, __ATOMIC_ACQUIRE);
+	uint16_t id = __atomic_load_n(&port->bond->member[slot], __ATOMIC_RELAXED), done, i;
+	struct dp_port *member = id < DP_MAX_PORTS ? cfg->port[id] : NULL;
+	uint32_t len[DP_BURST]; /* the member may free what it sent */
+	uint64_t unsendable = st->drops[DP_DROP_TX_UNSENDABLE], bytes = 0, sent;
+
+	if (member == NULL)
+		return 0; /* the caller counts them (a member being removed) */
+	n = RTE_MIN(n, (uint16_t)DP_BURST);
+	for (i = 0; i < n; i++) {
+		len[i] = pkts[i]->pkt_len;
+		bytes += len[i];
+	}
+	done = member->cls->tx_burst(member, queue, pkts, n, st);
+	sent = done;
+	if (unlikely(done != n || st->drops[DP_DROP_TX_UNSENDABLE] != unsendable)) {
+		/* Count only what went. */
+		for (i = 0, bytes = 0, sent = 0; i < done; i++) {
+			if (pkts[i] != NULL) {
+				sent++;
+				bytes += len[i];
+			}
+		}
+	}
+	member->pw[queue].st.tx_packets += sent;
+	member->pw[queue].st.tx_bytes += bytes;
+	return done;
+}
+
 /* Each frame to its member, the members' bursts one after the other.
  * Frames no member takes are freed here and counted on @st (LINK_DOWN:
  * no member enabled; TX_FULL: the member's queue was full), their slots
@@ -116,8 +155,12 @@ bond_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 	uint8_t active = __atomic_load_n(&b->active, __ATOMIC_RELAXED);
 	struct rte_mbuf *out[DP_BOND_MAX_MEMBERS][DP_BURST];
 	uint16_t pos[DP_BOND_MAX_MEMBERS][DP_BURST], cnt[DP_BOND_MAX_MEMBERS] = {0};
+	uint32_t len[DP_BOND_MAX_MEMBERS][DP_BURST]; /* a member may free what it sent */
 	uint16_t i, j;
 
+	if (mode == DP_BOND_ACTIVE_BACKUP && active < DP_BOND_MAX_MEMBERS &&
+	    (enabled & (1u << active)))
+		return bond_tx_active(port, queue, pkts, n, st, active);
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	for (i = 0; i < n; i++) {
 		uint8_t slot = active;
@@ -137,32 +180,36 @@ bond_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 			continue;
 		}
 		out[slot][cnt[slot]] = pkts[i];
+		len[slot][cnt[slot]] = pkts[i]->pkt_len;
 		pos[slot][cnt[slot]++] = i;
 	}
 	for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++) {
 		uint16_t id = __atomic_load_n(&b->member[s], __ATOMIC_RELAXED), done = 0;
 		struct dp_port *member = id < DP_MAX_PORTS ? cfg->port[id] : NULL;
-		struct dp_port_stats *mst;
+		uint64_t sent = 0, bytes = 0;
 
 		if (cnt[s] == 0)
 			continue;
 		if (member != NULL)
 			done = member->cls->tx_burst(member, queue, out[s], cnt[s], st);
-		mst = member != NULL ? &member->pw[queue].st : NULL;
 		for (j = 0; j < cnt[s]; j++) {
 			struct rte_mbuf *m = out[s][j];
 
 			if (j < done) {
 				pkts[pos[s][j]] = m; /* NULL if the member found it unsendable */
 				if (m != NULL) {
-					mst->tx_packets++;
-					mst->tx_bytes += m->pkt_len;
+					sent++;
+					bytes += len[s][j];
 				}
 				continue;
 			}
 			rte_pktmbuf_free(m);
 			pkts[pos[s][j]] = NULL;
 			st->drops[member != NULL ? DP_DROP_TX_FULL : DP_DROP_LINK_DOWN]++;
+		}
+		if (member != NULL) {
+			member->pw[queue].st.tx_packets += sent;
+			member->pw[queue].st.tx_bytes += bytes;
 		}
 	}
 	return n;
@@ -221,7 +268,7 @@ dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in)
 		return 0;
 	}
 	s = member->bond_slot;
-	__atomic_fetch_and(&b->enabled, (uint8_t)~(1u << s), __ATOMIC_RELAXED);
+	__atomic_fetch_and(&b->enabled, (uint8_t) ~(1u << s), __ATOMIC_RELAXED);
 	if (b->active == s)
 		__atomic_store_n(&b->active, DP_BOND_NO_SLOT, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->member[s], DP_PORT_NONE, __ATOMIC_RELEASE);

@@ -514,21 +514,29 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 	bool is_active;
 
 	st->rx_packets += n;
-	for (i = 0; i < n; i++)
-		st->rx_bytes += pkts[i]->pkt_len;
 	if (unlikely(bond == NULL || bond->kind != DP_PORT_BOND)) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			st->rx_bytes += pkts[i]->pkt_len;
 			drop(st, DP_DROP_BOND_STANDBY, pkts[i]);
+		}
 		return;
 	}
 	enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);
 	active = __atomic_load_n(&bond->bond->active, __ATOMIC_RELAXED);
 	mode = __atomic_load_n(&bond->bond->mode, __ATOMIC_RELAXED);
 	is_active = active == member->bond_slot;
+	if (likely(is_active && (enabled & (1u << active)))) {
+		/* The active member takes everything. */
+		for (i = 0; i < n; i++)
+			st->rx_bytes += pkts[i]->pkt_len;
+		k = n;
+		goto take;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
+		st->rx_bytes += m->pkt_len;
 		if (!(enabled & (1u << member->bond_slot)) ||
 		    (!is_active && (mode == DP_BOND_ACTIVE_BACKUP ||
 				    (m->data_len >= RTE_ETHER_HDR_LEN &&
@@ -538,12 +546,14 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 		}
 		ok[k++] = m;
 	}
+	pkts = ok;
+take:
 	if (k == 0)
 		return;
 	if (bond->trunk)
-		trunk_input(w, cfg, bond, ok, k, now);
+		trunk_input(w, cfg, bond, pkts, k, now);
 	else
-		bridge_input(w, cfg, bond, ok, k, now);
+		bridge_input(w, cfg, bond, pkts, k, now);
 }
 
 /* Kernel ports' rx queues that have frames (at most DP_RX_CHUNK of them:
