@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_eth_ring.h>
 
@@ -30,7 +31,7 @@ add(struct dp *dp, struct ring_port *p, struct dp_port_params pp, unsigned int n
 	static unsigned int seq;
 	char name[32];
 	unsigned int w;
-	int ethdev;
+	int ethdev, err;
 
 	p->rx = ring_make("rx", seq, 0);
 	for (w = 0; w < n_workers; w++)
@@ -43,8 +44,10 @@ add(struct dp *dp, struct ring_port *p, struct dp_port_params pp, unsigned int n
 	}
 	pp.ethdev = (uint16_t)ethdev;
 	pp.name = name;
-	if (dp_port_add(dp, &pp, &p->id) != 0) {
-		fprintf(stderr, "bench: cannot add ring port %s to the datapath\n", name);
+	err = dp_port_add(dp, &pp, &p->id);
+	if (err != 0) {
+		fprintf(stderr, "bench: cannot add ring port %s to the datapath: %s\n", name,
+			strerror(err));
 		exit(1);
 	}
 }

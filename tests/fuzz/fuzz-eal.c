@@ -26,7 +26,7 @@ int
 fuzz_eal_start(const char *argv0, const char *name)
 {
 	static char prefix[64];
-	char *eal[] = {(char *)argv0,	 "--no-huge",	  "-m",	  "256",	 "--no-pci",
+	char *eal[] = {(char *)argv0,	 "--no-huge",	  "-m",	  "512",	 "--no-pci",
 		       "--no-telemetry", "--lcores",	  "0",	  "--log-level", "*:error",
 		       "--no-shconf",	 "--file-prefix", prefix, NULL};
 

@@ -8,10 +8,14 @@
  * offloads).
  *
  * Bridges: "native" with a trunk (a PIF's port) and a port; "v10", VLAN 10
- * of the trunk, with a port. Input: byte 0 picks the port the frame comes
- * in on (bits 0-1), whether a virtio-net header follows (bit 2) and
- * whether the frame is cut into small segments (bit 3, segment size from
- * byte 1); then the header (10 bytes), then the frame.
+ * of the trunk, with a port; "bonded" with a bond of two members (VLAN 20
+ * of the bond on "v10" too) and a port. Input: byte 0 picks the port the
+ * frame comes in on (bits 0-1, and bit 4 for the bond's bridge: a member or
+ * its port), whether a virtio-net header follows (bit 2), whether the
+ * frame is cut into small segments (bit 3, segment size from byte 1), the
+ * bond's mode (bit 5: active-backup, else balance-slb) and whether its
+ * second member is enabled (bit 6); then the header (10 bytes), then the
+ * frame.
  *
  * Checks on every frame sent: a consistent mbuf chain (rte_mbuf_check)
  * and a length the port's MTU allows.
@@ -36,19 +40,28 @@
 #define MAX_SENT (MTU + RTE_ETHER_HDR_LEN + 4)
 
 static struct dp *dp;
-static struct ring_port ports[3]; /* trunk, native port, VLAN 10 port */
+/* trunk, native port, VLAN 10 port, bond members 0 and 1, bonded port */
+#define N_PORTS 6
+static struct ring_port ports[N_PORTS];
+static uint16_t bond;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "fz"};
 	struct dp_port_params vp = {.kind = DP_PORT_VLAN, .name = "eth0.10", .mtu = MTU, .vid = 10};
-	uint16_t native, v10, port;
+	struct dp_port_params bp = {.kind = DP_PORT_BOND,
+				    .name = "bond0",
+				    .mtu = MTU,
+				    .trunk = true,
+				    .bond_mode = DP_BOND_BALANCE_SLB};
+	uint16_t native, v10, bonded, port;
 
 	(void)argc;
 	if (fuzz_eal_start((*argv)[0], "frame") != 0 || dp_create(&p, &dp) != 0 ||
 	    dp_bridge_add(dp, "native", MTU, &native) != 0 ||
-	    dp_bridge_add(dp, "v10", MTU, &v10) != 0) {
+	    dp_bridge_add(dp, "v10", MTU, &v10) != 0 ||
+	    dp_bridge_add(dp, "bonded", MTU, &bonded) != 0) {
 		fprintf(stderr, "fuzz-frame: cannot start DPDK and the datapath\n");
 		return 1;
 	}
@@ -61,6 +74,25 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz-frame: cannot add VLAN 10\n");
 		return 1;
 	}
+	bp.bridge = bonded;
+	if (dp_port_add(dp, &bp, &bond) != 0) {
+		fprintf(stderr, "fuzz-frame: cannot add the bond\n");
+		return 1;
+	}
+	ring_port_add_member(dp, &ports[3], bond, 1);
+	ring_port_add_member(dp, &ports[4], bond, 1);
+	ring_port_add(dp, &ports[5], bonded, false, 1);
+	vp.name = "bond0.20";
+	vp.vid = 20;
+	vp.parent = bond;
+	if (dp_port_add(dp, &vp, &port) != 0 || dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
+	    dp_bond_set_active(dp, bond, ports[3].id) != 0) {
+		fprintf(stderr, "fuzz-frame: cannot set the bond up\n");
+		return 1;
+	}
+	for (unsigned int b = 0; b < DP_BOND_BUCKETS; b++)
+		if (dp_bond_bucket_set(dp, bond, b, ports[3 + b % 2].id) != 0)
+			return 1;
 	return 0;
 }
 
@@ -105,7 +137,7 @@ drain(void)
 	const char *why;
 	unsigned int i, k, n;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N_PORTS; i++) {
 		while ((n = rte_ring_dequeue_burst(ports[i].tx[0], (void **)out, 64, NULL)) > 0) {
 			for (k = 0; k < n; k++) {
 				if (rte_mbuf_check(out[k], 1, &why) != 0) {
@@ -156,7 +188,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rte_pktmbuf_free(m); /* BAD_OFFLOAD, as a port drops it */
 		return 0;
 	}
-	if (rte_ring_enqueue(ports[(ctl & 3) % 3].rx, m) != 0) {
+	dp_bond_set_mode(dp, bond, ctl & 0x20 ? DP_BOND_ACTIVE_BACKUP : DP_BOND_BALANCE_SLB);
+	dp_bond_member_enable(dp, ports[4].id, ctl & 0x40);
+	if (rte_ring_enqueue(ports[ctl & 0x10 ? 3 + (ctl & 3) % 3 : (ctl & 3) % 3].rx, m) != 0) {
 		rte_pktmbuf_free(m);
 		return 0;
 	}
