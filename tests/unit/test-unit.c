@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "../../bond/bond-policy.h"
 #include "../../ctl/args.h"
 #include "../cp.h"
 #include "../../lib/fault.h"
@@ -243,6 +244,136 @@ test_control_plane_store_faults(void **state)
 			    "OK");
 	cp_close(&cp);
 	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* Bonds: carrier, delays and the active member, on a simulated clock
+ * (xapi's defaults: updelay 31 s, downdelay 200 ms). */
+static void
+test_bond_policy_delays(void **state)
+{
+	struct bond_policy b;
+	unsigned int c;
+
+	(void)state;
+	bond_policy_init(&b, BOND_ACTIVE_BACKUP, 2, 0);
+	b.updelay_ms = 31000;
+	b.downdelay_ms = 200;
+	assert_int_equal(bond_policy_next_wake(&b), BOND_NEVER);
+	/* Both come up: with none enabled, the first is taken at once; the
+	 * other waits its updelay. */
+	bond_policy_carrier(&b, 0, true, 1000);
+	bond_policy_carrier(&b, 1, true, 1500);
+	c = bond_policy_run(&b, 1500);
+	assert_int_equal(c & (BOND_CHANGED_ENABLED | BOND_CHANGED_ACTIVE),
+			 BOND_CHANGED_ENABLED | BOND_CHANGED_ACTIVE);
+	assert_int_equal(b.active, 0);
+	assert_true(b.m[0].enabled);
+	assert_false(b.m[1].enabled);
+	assert_int_equal(bond_policy_next_wake(&b), 32500);
+	assert_int_equal(bond_policy_run(&b, 32499), 0);
+	assert_int_equal(bond_policy_run(&b, 32500), BOND_CHANGED_ENABLED);
+	assert_true(b.m[1].enabled);
+	assert_int_equal(b.active, 0);
+	/* The active one loses carrier: disabled after the downdelay, and the
+	 * other takes over; learning frames are due. */
+	bond_policy_carrier(&b, 0, false, 40000);
+	assert_int_equal(bond_policy_run(&b, 40199), 0);
+	assert_true(b.m[0].enabled);
+	c = bond_policy_run(&b, 40200);
+	assert_int_equal(c, BOND_CHANGED_ENABLED | BOND_CHANGED_ACTIVE | BOND_ANNOUNCE);
+	assert_false(b.m[0].enabled);
+	assert_int_equal(b.active, 1);
+	/* It comes back: enabled after the updelay, and without a primary the
+	 * active member stays. */
+	bond_policy_carrier(&b, 0, true, 50000);
+	assert_int_equal(bond_policy_run(&b, 80999), 0);
+	assert_int_equal(bond_policy_run(&b, 81000), BOND_CHANGED_ENABLED);
+	assert_int_equal(b.active, 1);
+	/* A flap shorter than the downdelay changes nothing. */
+	bond_policy_carrier(&b, 1, false, 90000);
+	bond_policy_carrier(&b, 1, true, 90100);
+	assert_int_equal(bond_policy_next_wake(&b), BOND_NEVER);
+	assert_int_equal(bond_policy_run(&b, 90300), 0);
+	assert_int_equal(b.active, 1);
+	/* With a primary: failback once it is enabled again. */
+	b.primary = 0;
+	assert_int_equal(bond_policy_run(&b, 90400), BOND_CHANGED_ACTIVE | BOND_ANNOUNCE);
+	assert_int_equal(b.active, 0);
+	bond_policy_carrier(&b, 0, false, 100000);
+	bond_policy_run(&b, 100200);
+	assert_int_equal(b.active, 1);
+	bond_policy_carrier(&b, 0, true, 110000);
+	bond_policy_run(&b, 140999);
+	assert_int_equal(b.active, 1);
+	bond_policy_run(&b, 141000);
+	assert_int_equal(b.active, 0);
+	/* Every member down: none active. */
+	b.downdelay_ms = 0;
+	bond_policy_carrier(&b, 0, false, 150000);
+	bond_policy_carrier(&b, 1, false, 150000);
+	c = bond_policy_run(&b, 150000);
+	assert_int_equal(b.active, -1);
+	assert_true(c & BOND_CHANGED_ACTIVE);
+}
+
+/* balance-slb: a disabled member's buckets go to the others in turn; load
+ * moves from the most loaded member to the least loaded, a bucket at a
+ * time, only for a gap worth it; loads then halve. */
+static void
+test_bond_policy_slb(void **state)
+{
+	uint64_t bytes[BOND_BUCKETS] = {0}, load[BOND_MAX_MEMBERS];
+	struct bond_policy b;
+	unsigned int on[3] = {0, 0, 0};
+
+	(void)state;
+	bond_policy_init(&b, BOND_BALANCE_SLB, 3, 0);
+	b.rebalance_ms = 10000;
+	for (unsigned int i = 0; i < 3; i++)
+		bond_policy_carrier(&b, i, true, 0);
+	b.updelay_ms = 0;
+	for (unsigned int i = 0; i < 3; i++)
+		bond_policy_carrier(&b, i, true, 0);
+	bond_policy_run(&b, 0);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_true(b.m[i].enabled);
+	/* Member 2 goes: its buckets are shared by 0 and 1. */
+	bond_policy_carrier(&b, 2, false, 100);
+	assert_true(bond_policy_run(&b, 100) & BOND_CHANGED_BUCKETS);
+	for (unsigned int k = 0; k < BOND_BUCKETS; k++)
+		on[b.bucket[k]]++;
+	assert_int_equal(on[2], 0);
+	assert_int_equal(on[0] + on[1], BOND_BUCKETS);
+	assert_true(on[0] >= 120 && on[1] >= 120);
+	/* Member 0's buckets 0 and 3 carry 4 MB and 2 MB, member 1's bucket 1
+	 * 1 MB: bucket 0 moves (member 1 then carries 5 MB, member 0 2 MB);
+	 * then member 1 is the loaded one, but its only other loaded bucket
+	 * stays (moving a member's one bucket just moves the imbalance). */
+	assert_int_equal(b.bucket[0], 0);
+	assert_int_equal(b.bucket[3], 0);
+	assert_int_equal(b.bucket[1], 1);
+	bytes[0] = 4000000;
+	bytes[3] = 2000000;
+	bytes[1] = 1000000;
+	bond_policy_account(&b, bytes);
+	assert_int_equal(bond_policy_rebalance(&b, 10000), BOND_CHANGED_BUCKETS);
+	assert_int_equal(bond_policy_rebalance(&b, 19999), 0); /* once an interval */
+	assert_int_equal(b.bucket[0], 1);
+	assert_int_equal(b.bucket[3], 0);
+	assert_int_equal(b.bucket[1], 1);
+	assert_int_equal(b.load[0], 2000000); /* halved */
+	bond_policy_member_loads(&b, load);
+	assert_int_equal(load[0], 1000000);
+	assert_int_equal(load[1], 2500000);
+	/* Within 1/32 of the lesser load, or under 100,000 bytes: no move. */
+	memset(bytes, 0, sizeof(bytes));
+	memset(b.load, 0, sizeof(b.load));
+	bytes[0] = 50000;
+	bytes[2] = 10;
+	bytes[1] = 10;
+	bond_policy_account(&b, bytes);
+	assert_int_equal(bond_policy_rebalance(&b, 20000), 0);
+	assert_int_equal(bond_policy_next_wake(&b), 30000);
 }
 
 static void
@@ -897,6 +1028,8 @@ main(void)
 		cmocka_unit_test(test_log_rate_limit),
 		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_control_plane_store_faults),
+		cmocka_unit_test(test_bond_policy_delays),
+		cmocka_unit_test(test_bond_policy_slb),
 		cmocka_unit_test(test_mac_parse_format),
 		cmocka_unit_test(test_mac_policy),
 		cmocka_unit_test(test_mac_generate),
