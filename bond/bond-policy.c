@@ -9,8 +9,7 @@
 #define BOND_REBALANCE_MIN_SHIFT 5 /* 1/32 of the lesser load */
 
 void
-bond_policy_init(struct bond_policy *b, enum bond_mode mode, unsigned int n_members,
-		 int64_t now)
+bond_policy_init(struct bond_policy *b, enum bond_mode mode, unsigned int n_members, int64_t now)
 {
 	memset(b, 0, sizeof(*b));
 	b->mode = mode;
@@ -148,8 +147,8 @@ bond_policy_member_loads(const struct bond_policy *b, uint64_t load[BOND_MAX_MEM
  * mean without overshooting it; -1 if none. A member with one loaded bucket
  * keeps it: moving it would only move the imbalance. */
 static int
-bucket_to_move(const struct bond_policy *b, unsigned int from, uint64_t from_load,
-	       uint64_t to_load, const bool *moved)
+bucket_to_move(const struct bond_policy *b, unsigned int from, uint64_t from_load, uint64_t to_load,
+	       const bool *moved)
 {
 	uint64_t ideal = (from_load + to_load) / 2;
 	unsigned int loaded = 0;

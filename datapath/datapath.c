@@ -208,6 +208,8 @@ pools_free(struct dp *dp)
 	rte_mempool_free(dp->mp);
 }
 
+static void ready_arm(struct dp *dp);
+
 /* Build a snapshot from the master state, make it current, wait for a grace
  * period and free the previous one. */
 static int
@@ -293,6 +295,7 @@ dp_publish_now(struct dp *dp)
 	dp_pools_sweep(dp);
 	old = dp->cfg;
 	__atomic_store_n(&dp->cfg, cfg, __ATOMIC_RELEASE);
+	ready_arm(dp);
 	/* A blocked worker must see new ports' descriptors, and is offline:
 	 * the grace period does not wait for it. */
 	dp_workers_wake(dp);
@@ -448,17 +451,29 @@ port_free(struct dp_port *port)
 
 /* A kernel port's rx queues in (or out of) their workers' readiness sets
  * (rx_fd in port.h), keyed by port id and queue. In before the port is
- * published, out once no worker polls it any more. */
+ * published, but not armed: a worker that saw a frame of a port not yet in
+ * its snapshot would see it again every pass (the set is level-triggered)
+ * and never block, at start-up for the whole batch. Armed once a snapshot
+ * with the port is published (ready_arm()); out once no worker polls the
+ * port any more. */
+static int
+ready_ctl(struct dp *dp, struct dp_port *port, uint16_t q, int op, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)port->id << 16 | q};
+
+	return epoll_ctl(dp->workers[dp_port_rx_worker(port, q)]->ready_epfd, op,
+			 port->cls->rx_fd(port, q), &ev);
+}
+
 static void
 ready_del(struct dp *dp, struct dp_port *port, uint16_t n_queues)
 {
 	uint16_t q;
 
 	for (q = 0; q < n_queues; q++) {
-		struct dp_worker *w = dp->workers[dp_port_rx_worker(port, q)];
-
-		(void)epoll_ctl(w->ready_epfd, EPOLL_CTL_DEL, port->cls->rx_fd(port, q), NULL);
-		__atomic_sub_fetch(&w->n_ready, 1, __ATOMIC_RELAXED);
+		(void)ready_ctl(dp, port, q, EPOLL_CTL_DEL, 0);
+		__atomic_sub_fetch(&dp->workers[dp_port_rx_worker(port, q)]->n_ready, 1,
+				   __ATOMIC_RELAXED);
 	}
 }
 
@@ -470,26 +485,52 @@ ready_add(struct dp *dp, struct dp_port *port)
 	if (port->cls->rx_fd == NULL)
 		return 0;
 	for (q = 0; q < port->n_rxq; q++) {
-		struct dp_worker *w = dp->workers[dp_port_rx_worker(port, q)];
-		struct epoll_event ev = {.events = EPOLLIN,
-					 .data.u64 = (uint64_t)port->id << 16 | q};
-
-		if (epoll_ctl(w->ready_epfd, EPOLL_CTL_ADD, port->cls->rx_fd(port, q), &ev) != 0) {
+		/* Not armed: no events but an error, reported once (an error is
+		 * reported whatever the events asked for). */
+		if (ready_ctl(dp, port, q, EPOLL_CTL_ADD, EPOLLET) != 0) {
 			int err = errno;
 
 			ready_del(dp, port, q);
 			return err;
 		}
-		__atomic_add_fetch(&w->n_ready, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&dp->workers[dp_port_rx_worker(port, q)]->n_ready, 1,
+				   __ATOMIC_RELAXED);
 	}
+	port->unarmed_next = dp->unarmed;
+	dp->unarmed = port;
+	port->unarmed = true;
 	return 0;
+}
+
+/* Arm the queues of the ports added since the last snapshot (ready_add()):
+ * the one just published has them. (Changing a registration allocates
+ * nothing: it does not fail for a descriptor in the set.) */
+static void
+ready_arm(struct dp *dp)
+{
+	struct dp_port *port;
+
+	while ((port = dp->unarmed) != NULL) {
+		dp->unarmed = port->unarmed_next;
+		port->unarmed = false;
+		for (uint16_t q = 0; q < port->n_rxq; q++)
+			(void)ready_ctl(dp, port, q, EPOLL_CTL_MOD, EPOLLIN);
+	}
 }
 
 static void
 port_close(struct dp *dp, struct dp_port *port)
 {
-	if (port->cls->rx_fd != NULL)
+	if (port->cls->rx_fd != NULL) {
+		if (port->unarmed) {
+			struct dp_port **pp = &dp->unarmed;
+
+			while (*pp != port)
+				pp = &(*pp)->unarmed_next;
+			*pp = port->unarmed_next;
+		}
 		ready_del(dp, port, port->n_rxq);
+	}
 	port->cls->close(port);
 	port_free(port);
 }
@@ -786,6 +827,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port->trunk = params->trunk;
 	}
 	port->bond_port = params->bond_member ? params->bond : DP_PORT_NONE;
+	port->bond_slot = DP_BOND_NO_SLOT; /* dp_bond_member_link() gives it one */
 	port->access = params->access && !port->trunk && !params->bond_member;
 	port->fdb_max = params->fdb_max;
 	port->n_txq = (uint16_t)dp->n_workers;
@@ -841,6 +883,20 @@ port_valid(const struct dp *dp, uint16_t port)
 	return port < DP_MAX_PORTS && dp->ports[port] != NULL;
 }
 
+/* Does something still go through @port: VLAN ports (a trunk's) or members
+ * (a bond's)? They go first. */
+static bool
+port_busy(const struct dp_port *port)
+{
+	if (port->n_vlans > 0)
+		return true;
+	if (port->kind == DP_PORT_BOND)
+		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+			if (port->bond->member[s] != DP_PORT_NONE)
+				return true;
+	return false;
+}
+
 int
 dp_port_del(struct dp *dp, uint16_t port_id)
 {
@@ -850,13 +906,9 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 
 	if (!port_valid(dp, port_id))
 		return ENOENT;
-	if (dp->ports[port_id]->n_vlans > 0)
-		return EBUSY; /* its VLANs go first */
 	port = dp->ports[port_id];
-	if (port->kind == DP_PORT_BOND)
-		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
-			if (port->bond->member[s] != DP_PORT_NONE)
-				return EBUSY; /* its members go first */
+	if (port_busy(port))
+		return EBUSY;
 	if (port->bond_port != DP_PORT_NONE) {
 		struct dp_bond *b = dp->ports[port->bond_port]->bond;
 
@@ -875,8 +927,12 @@ dp_port_del(struct dp *dp, uint16_t port_id)
 		if (port->kind == DP_PORT_VLAN)
 			vlan_port_link(port, true);
 		if (port->bond_port != DP_PORT_NONE) {
-			/* Back into the slot it left, as it was. */
+			/* Back into the slot it left, where its buckets are; its
+			 * offloads narrow the bond's again, and only after a grace
+			 * period (no frame finished for the wider ones in flight)
+			 * may it carry traffic. */
 			dp_bond_member_link(dp, port, true);
+			rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
 			if (was_enabled)
 				dp_bond_member_enable(dp, port_id, true);
 			if (was_active)
@@ -902,7 +958,7 @@ dp_bridge_del_with_port(struct dp *dp, uint16_t bridge, uint16_t port_id)
 	    dp->port_bridge[port_id] != bridge)
 		return ENOENT;
 	port = dp->ports[port_id];
-	if (port->kind == DP_PORT_VLAN || port->n_vlans > 0)
+	if (port->kind == DP_PORT_VLAN || port_busy(port))
 		return EBUSY;
 	for (p = 0; p < dp->port_end; p++)
 		if (p != port_id && dp->ports[p] != NULL && dp->port_bridge[p] == bridge)
@@ -1136,7 +1192,10 @@ dp_port_stats_get(const struct dp *dp, uint16_t port_id, struct dp_port_stats *s
 	}
 	if (port->cls->no_mbuf != NULL)
 		st->no_mbuf += port->cls->no_mbuf(port);
-	st->fdb_entries = fdb_cnt_port(&dp->fdb, port_id, dp->port_bridge[port_id]);
+	/* A bond's member learns nothing (its bridge is none). */
+	st->fdb_entries = dp->port_bridge[port_id] == DP_BRIDGE_NONE
+				  ? 0
+				  : fdb_cnt_port(&dp->fdb, port_id, dp->port_bridge[port_id]);
 	st->fdb_max = __atomic_load_n(&dp->fdb.port_max[port_id], __ATOMIC_RELAXED);
 	return 0;
 }

@@ -112,6 +112,7 @@ struct dp {
 	 * ports and bridges stop there (ids are taken lowest first). */
 	uint32_t port_end, bridge_end;
 	uint16_t bridge_hint;	  /* every bridge id below it is taken */
+	struct dp_port *unarmed;  /* kernel ports added since the last snapshot (ready_add()) */
 	bool batch_dirty;	  /* something waits to be published */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;

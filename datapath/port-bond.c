@@ -255,9 +255,13 @@ dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in)
 	uint8_t s;
 
 	if (in) {
-		for (s = 0; s < DP_BOND_MAX_MEMBERS; s++)
-			if (b->member[s] == DP_PORT_NONE)
-				break;
+		/* Its own slot if it had one (a removal undone: its buckets
+		 * point there), else the first free one. */
+		s = member->bond_slot;
+		if (s >= DP_BOND_MAX_MEMBERS || b->member[s] != DP_PORT_NONE)
+			for (s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+				if (b->member[s] == DP_PORT_NONE)
+					break;
 		if (s == DP_BOND_MAX_MEMBERS)
 			return ENOSPC;
 		member->bond_slot = s;

@@ -31,6 +31,7 @@ struct dp_port_worker {
 	uint64_t out_bytes; /* of the frames in out[] */
 	struct rte_mbuf *out[DP_BURST];
 	uint32_t out_len[DP_BURST]; /* their lengths when enqueued */
+	uint8_t rx_err_streak;	    /* rx_fd kinds: passes the descriptor was in error, empty */
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -61,8 +62,10 @@ struct dp_port {
 	uint32_t ol_caps_vlan;		 /* the same for tagged frames (l2_len over 14) */
 	uint64_t ol_soft;		 /* ol_flags that need a look (dp_port_set_offloads()) */
 	struct dp_bond *bond;		 /* bond kind: its members and their state */
-	uint16_t bond_port; /* a bond's member: the bond's port id; else DP_PORT_NONE */
-	uint8_t bond_slot;  /* a bond's member: its slot in the bond */
+	uint16_t bond_port;	      /* a bond's member: the bond's port id; else DP_PORT_NONE */
+	uint8_t bond_slot;	      /* a bond's member: its slot in the bond */
+	bool unarmed;		      /* rx_fd kinds: in the readiness sets, not armed yet */
+	struct dp_port *unarmed_next; /* in dp->unarmed */
 };
 
 /* What a worker counts of a bond: bytes sent per SLB bucket. */
@@ -187,7 +190,9 @@ extern const struct dp_port_class dp_port_class_ethdev;
 extern const struct dp_port_class dp_port_class_vlan;
 extern const struct dp_port_class dp_port_class_bond;
 
-/* Put @member into its bond's free slot (params->bond), or take it out;
+/* Put @member into its bond (params->bond): into member->bond_slot if that
+ * is free (DP_BOND_NO_SLOT for a new member), else the first free slot; or
+ * take it out;
  * the bond's offloads become what every member finishes. Control thread,
  * before the member is published and after it is not any more. Returns
  * 0, or ENOSPC (no free slot) when putting in. */

@@ -556,6 +556,10 @@ take:
 		bridge_input(w, cfg, bond, pkts, k, now);
 }
 
+/* Passes a kernel port's descriptor may report an error and yield nothing
+ * before it is no longer watched (rx_ready()). */
+#define DP_RX_ERR_PASSES 64
+
 /* Kernel ports' rx queues that have frames (at most DP_RX_CHUNK of them:
  * epoll hands out the rest next time, in turn). */
 static unsigned int
@@ -578,8 +582,24 @@ rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
 		if (port == NULL || queue >= port->n_rxq || dp_port_rx_worker(port, queue) != w->id)
 			continue;
 		got = port->cls->rx_burst(port, queue, pkts, DP_BURST);
-		if (got == 0)
+		if (got == 0) {
+			/* A descriptor in error that yields nothing, pass after pass
+			 * (a tap whose interface was deleted under it), would keep
+			 * the level-triggered set ready for ever: the worker would
+			 * never block. It stops being watched. One error event (a
+			 * socket's, cleared by the read) is not enough. */
+			struct dp_port_worker *pw = &port->pw[w->id];
+
+			if (!(ev[i].events & (EPOLLERR | EPOLLHUP)))
+				pw->rx_err_streak = 0;
+			else if (++pw->rx_err_streak == DP_RX_ERR_PASSES)
+				/* Out of the set: epoll reports errors whatever the
+				 * events asked for. The port's removal finds it gone. */
+				(void)epoll_ctl(w->ready_epfd, EPOLL_CTL_DEL,
+						port->cls->rx_fd(port, queue), NULL);
 			continue;
+		}
+		port->pw[w->id].rx_err_streak = 0;
 		total += got;
 		input(w, cfg, port, pkts, got, now);
 	}

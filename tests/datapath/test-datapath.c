@@ -1013,7 +1013,7 @@ static void
 test_bond_refusals(void **state)
 {
 	struct fixture *fx = *state;
-	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB), id;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB), id, lone;
 	struct tport *vm = tport_add(fx->br0), *m[DP_BOND_MAX_MEMBERS];
 	struct rte_ring *rx, *tx;
 	int ret;
@@ -1049,6 +1049,42 @@ test_bond_refusals(void **state)
 	assert_int_equal(dp_bond_set_mode(dp, vm->id, DP_BOND_ACTIVE_BACKUP), EINVAL);
 	assert_int_equal(dp_bond_set_mode(dp, bond, (enum dp_bond_mode)7), EINVAL);
 	assert_int_equal(dp_bond_set_active(dp, DP_MAX_PORTS - 1, m[0]->id), ENOENT);
+	/* A bond with members, as a trunk with VLANs, is no bridge's last port
+	 * (one alone on its bridge, so that nothing else keeps it). */
+	lone = bond_add(fx->br1, DP_BOND_ACTIVE_BACKUP);
+	member_add(lone);
+	assert_int_equal(dp_bridge_del_with_port(dp, fx->br1, lone), EBUSY);
+	/* A member learns nothing and counts no MACs. */
+	assert_int_equal(pstats(m[0]).fdb_entries, 0);
+}
+
+/* A member's removal that fails (no snapshot) leaves it as it was: in its
+ * slot, where the buckets point, enabled, still carrying its frames. */
+static void
+test_bond_member_del_undone(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB), members[DP_BOND_MAX_MEMBERS];
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *vm = tport_add(fx->br0);
+	unsigned int enabled;
+	int active;
+
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, true), 0);
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m1->id), 0);
+	assert_int_equal(dp_port_del(dp, m0->id), 0);
+	for (unsigned int b = 0; b < DP_BOND_BUCKETS; b++)
+		assert_int_equal(dp_bond_bucket_set(dp, bond, b, m1->id), 0);
+	fault_arm(FAULT_DP_PUBLISH, 1);
+	assert_int_equal(dp_port_del(dp, m1->id), ENOMEM);
+	assert_int_equal(dp_bond_state(dp, bond, members, &enabled, &active), 0);
+	assert_int_equal(members[0], DP_PORT_NONE);
+	assert_int_equal(members[1], m1->id);
+	assert_int_equal(enabled, 2);
+	assert_int_equal(active, 1);
+	inject(vm, &mac_c, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(m1, &mac_a), 1);
 }
 
 static void
@@ -2131,6 +2167,7 @@ main(int argc, char **argv)
 		T(test_bond_balance_slb),
 		T(test_bond_carries_vlans),
 		T(test_bond_refusals),
+		T(test_bond_member_del_undone),
 		T(test_vlan_priority_tag_is_native),
 		T(test_vlan_unknown_tag_dropped),
 		T(test_vlan_trunk_without_vlans_drops_tags),

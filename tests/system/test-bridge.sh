@@ -263,6 +263,16 @@ check "eth1 is not plugged by a retry" test "$(attached)" = false
 check "pif-plug plugs it" nctl pif-plug uuid="$PIF1"
 check "VM1 pings upstream" ping_until "${P}vm1" 198.18.0.254 5
 
+# A bridge's host interface deleted behind switchd's back: its tap
+# descriptor is in error from then on, and reading it yields nothing. The
+# worker stops watching it (else, the set being level-triggered, it would
+# never block again), and netctl check names what is missing.
+ip -n "$NS_HOST" link del xapi0
+check "xapi0 deleted behind switchd: idle, switchd still uses under 5% of a core" sd_idle_ok 3
+check "netctl check names xapi0's missing host interface" \
+	bash -c "$NETCTL --socket $SOCK check --json | grep -q xapi0"
+check "VM2 and VM3 still reach each other on the internal network" ping_from "${P}vm3" 198.19.0.2
+
 # A clean stop removes what switchd made.
 pid=$SD_PID
 kill -TERM "$pid"
