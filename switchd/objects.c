@@ -92,8 +92,17 @@ pif_remove(struct switchd *sd, struct pif *p)
 	if (found == p)
 		HASH_DELETE(hh_device, sd->pifs_by_device, p);
 	INDEX_FIND(hh_network, sd->pifs_by_network, p->network_uuid, found);
-	if (found == p)
+	if (found == p) {
+		struct pif *other;
+
 		HASH_DELETE(hh_network, sd->pifs_by_network, p);
+		/* Another PIF of that network (a store that had two): now it. */
+		TAILQ_FOREACH(other, &sd->pifs, next)
+			if (other != p && strcmp(other->network_uuid, p->network_uuid) == 0) {
+				INDEX_ADD(hh_network, sd->pifs_by_network, other, network_uuid);
+				break;
+			}
+	}
 	TAILQ_REMOVE(&sd->pifs, p, next);
 }
 

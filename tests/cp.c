@@ -56,7 +56,8 @@ cp_call(struct cp *cp, const char *verb, json_t *params, char *out, size_t len)
 	if (json_is_true(json_object_get(reply, "ok"))) {
 		text = json_dumps(json_object_get(reply, "result"),
 				  JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		snprintf(out, len, "%s", text ? text : "");
+		/* A result cut short would compare equal when it is not. */
+		assert_true(snprintf(out, len, "%s", text ? text : "") < (int)len);
 		free(text);
 		snprintf(err, sizeof(err), "OK");
 	} else {
