@@ -734,3 +734,31 @@ pif_retry_pending(struct switchd *sd)
 		if (p->pending)
 			sd_transaction(sd, "a pending PIF's plug", retry_pif, p);
 }
+
+void
+pif_carrier_event(struct switchd *sd, const char *name, bool carrier)
+{
+	static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(60, 20);
+	struct pif *p = pif_by_device(sd, name);
+	bool changed;
+
+	if (p == NULL || p->vlan >= 0 || (!p->attached && !p->pending))
+		return;
+	changed = p->carrier_known ? p->carrier != carrier : !carrier;
+	p->carrier_known = true;
+	p->carrier = carrier;
+	if (changed)
+		LOG_INFO_RL(&rl, "PIF %s: carrier %s", p->device, carrier ? "up" : "down");
+}
+
+void
+pif_carrier_resync(struct switchd *sd)
+{
+	struct pif_netdev nd;
+	struct pif *p;
+
+	TAILQ_FOREACH(p, &sd->pifs, next)
+		if (p->vlan < 0 && (p->attached || p->pending) && !p->dpdk_open &&
+		    pif_netdev_get(p->device, &nd) == 0)
+			pif_carrier_event(sd, p->device, nd.carrier);
+}

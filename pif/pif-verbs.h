@@ -52,4 +52,12 @@ void pif_realise_all(struct switchd *sd);
 /* Try the pending PIFs again (once a second, before the VIFs). */
 void pif_retry_pending(struct switchd *sd);
 
+/* A link event (pif-monitor.h): netdev @name's carrier is @carrier. A
+ * plugged PIF's change is logged, as Open vSwitch logs link state: a
+ * carrier seen down, then each change. */
+void pif_carrier_event(struct switchd *sd, const char *name, bool carrier);
+
+/* Link events were lost: ask the kernel for each plugged PIF's carrier. */
+void pif_carrier_resync(struct switchd *sd);
+
 #endif

@@ -52,12 +52,14 @@ struct pif {
 	bool physical;
 	char backend[PIF_BACKEND_MAX]; /* how the datapath reaches it; see pif_backend_parse() */
 	struct pif_ip ip;
-	bool attached;	  /* currently-attached: its port is on the bridge */
-	bool pending;	  /* runtime: attached in the store, but its plug at start-up
-			   * failed; retried every second (pif_retry_pending()) */
-	uint16_t dp_port; /* runtime: datapath port while attached */
-	bool dpdk_open;	  /* runtime: a DPDK backend's ethdev is probed */
-	uint16_t ethdev;  /* runtime: that ethdev */
+	bool attached;	    /* currently-attached: its port is on the bridge */
+	bool pending;	    /* runtime: attached in the store, but its plug at start-up
+			     * failed; retried every second (pif_retry_pending()) */
+	uint16_t dp_port;   /* runtime: datapath port while attached */
+	bool dpdk_open;	    /* runtime: a DPDK backend's ethdev is probed */
+	uint16_t ethdev;    /* runtime: that ethdev */
+	bool carrier_known; /* runtime: a link event told its netdev's carrier */
+	bool carrier;	    /* runtime: that carrier */
 	UT_hash_handle hh_uuid, hh_device, hh_network; /* switchd's indexes (switchd/objects.c) */
 };
 

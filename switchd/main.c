@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "../datapath/datapath.h"
+#include "../pif/pif-monitor.h"
+#include "../pif/pif-verbs.h"
 #include "server.h"
 #include "store.h"
 #include "switchd.h"
@@ -246,6 +248,13 @@ raise_nofile_limit(void)
 	}
 }
 
+static void
+monitor_event(const char *name, int ifindex, bool carrier, void *arg)
+{
+	(void)ifindex;
+	pif_carrier_event(arg, name, carrier);
+}
+
 /* Fork; the parent waits until the child says it is ready (exit 0) or dies
  * (exit 1). Returns in the child the fd to report readiness on. */
 static int
@@ -301,8 +310,9 @@ main(int argc, char **argv)
 	struct options o;
 	char msg[256];
 	struct server *srv = NULL;
-	int64_t next_tick = 0; /* of the once-a-second work */
-	int64_t t[5];	       /* start-up phases, for the log */
+	struct pif_monitor *mon = NULL; /* link events: PIFs' carrier */
+	int64_t next_tick = 0;		/* of the once-a-second work */
+	int64_t t[5];			/* start-up phases, for the log */
 	int ready_fd = -1, sfd, err, rc = 1;
 	struct dp_eal_params ep = {0};
 	sigset_t sigs;
@@ -401,7 +411,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	t[3] = sd_now_ms();
+	/* Before the PIFs are plugged: no carrier change is missed. */
+	err = pif_monitor_open(&mon);
+	if (err)
+		LOG_WARN("link events: %s: PIFs' carrier changes are not logged", strerror(err));
 	sd_realise_all(&sd);
+	if (mon != NULL)
+		pif_carrier_resync(&sd);
 	t[4] = sd_now_ms();
 	if (o.pidfile && (err = write_pidfile(o.pidfile)) != 0)
 		LOG_WARN("pidfile %s: %s", o.pidfile, strerror(err));
@@ -417,8 +433,10 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = server_fd(srv), .events = POLLIN},
-					{.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[3] = {
+			{.fd = server_fd(srv), .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
+			{.fd = mon != NULL ? pif_monitor_fd(mon) : -1, .events = POLLIN}};
 
 		int64_t now = sd_now_ms();
 		int timeout = server_timeout_ms(srv);
@@ -430,7 +448,7 @@ main(int argc, char **argv)
 		}
 		if (timeout < 0 || timeout > next_tick - now)
 			timeout = (int)(next_tick - now);
-		if (poll(pfd, 2, timeout) < 0) {
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -442,11 +460,17 @@ main(int argc, char **argv)
 				LOG_INFO("signal %u: stopping", si.ssi_signo);
 			break;
 		}
+		if (pfd[2].revents & POLLIN &&
+		    pif_monitor_run(mon, monitor_event, &sd) == ENOBUFS) {
+			LOG_WARN("link events lost (the socket overran): asking the kernel again");
+			pif_carrier_resync(&sd);
+		}
 		server_run(srv);
 	}
 	rc = 0;
 out:
 	server_stop(srv);
+	pif_monitor_close(mon);
 	/* Ports first, then the DPDK devices they used (giving their buffers
 	 * back), then the datapath and its pools. */
 	dp_stop(sd.dp);

@@ -263,6 +263,22 @@ check "eth1 is not plugged by a retry" test "$(attached)" = false
 check "pif-plug plugs it" nctl pif-plug uuid="$PIF1"
 check "VM1 pings upstream" ping_until "${P}vm1" 198.18.0.254 5
 
+# A NIC's carrier, from the kernel's link events, in switchd's log: the
+# upstream end of eth0 goes down, then up again; traffic comes back.
+log_has() { # PATTERN SECONDS
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -q "$1" "$LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ip -n "$NS_UP" link set up0 down
+check "eth0's peer down: switchd logs 'PIF eth0: carrier down'" log_has "PIF eth0: carrier down" 3
+ip -n "$NS_UP" link set up0 up
+check "... and up: 'PIF eth0: carrier up'" log_has "PIF eth0: carrier up" 3
+check "VM1 pings upstream once eth0's carrier is back" ping_until "${P}vm1" 198.18.0.254 5
+
 # A bridge's host interface deleted behind switchd's back: its tap
 # descriptor is in error from then on, and reading it yields nothing. The
 # worker stops watching it (else, the set being level-triggered, it would
