@@ -64,27 +64,30 @@ struct dp;
 
 /* Why a frame was dropped: one list, counted per port, named in port-stats.
  * X(enum suffix, short name, description). */
-#define DP_DROP_REASONS(X)                                                                    \
-	X(RUNT, "runt", "shorter than an Ethernet header")                                    \
-	X(OVERSIZE, "oversize", "longer than the network MTU allows")                         \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
-	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")     \
-	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")      \
-	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for") \
-	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")     \
-	X(RESERVED_MULTICAST, "reserved_multicast",                                           \
-	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")     \
-	X(TX_FULL, "tx_full", "the output port did not accept the frame")                     \
-	X(TX_UNSENDABLE, "tx_unsendable",                                                     \
-	  "the output device can never send the frame (longer than its MTU)")                 \
-	X(LINK_DOWN, "link_down",                                                             \
-	  "the output port has no peer (vhost-user guest not connected, bond with no member " \
-	  "enabled)")                                                                         \
-	X(BOND_STANDBY, "bond_standby",                                                       \
-	  "received on a bond member that does not take it: not enabled, a backup, or "       \
-	  "multicast on a member that is not the active one")                                 \
-	X(BAD_OFFLOAD, "bad_offload",                                                         \
-	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "     \
+#define DP_DROP_REASONS(X)                                                                     \
+	X(RUNT, "runt", "shorter than an Ethernet header")                                     \
+	X(OVERSIZE, "oversize", "longer than the network MTU allows")                          \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")              \
+	X(HAIRPIN, "hairpin", "destination was learned on the port the frame came in on")      \
+	X(NO_DESTINATION, "no_destination", "flooded, but the bridge has no other port")       \
+	X(UNKNOWN_VLAN, "unknown_vlan", "tagged with a VLAN the port carries no network for")  \
+	X(VIF_TAGGED, "vif_tagged", "802.1Q/802.1ad tagged, from an access port (a VIF)")      \
+	X(RESERVED_MULTICAST, "reserved_multicast",                                            \
+	  "to a reserved link-local group 01:80:C2:00:00:0X the bridge does not forward")      \
+	X(TX_FULL, "tx_full", "the output port did not accept the frame")                      \
+	X(TX_UNSENDABLE, "tx_unsendable",                                                      \
+	  "the output device can never send the frame (longer than its MTU)")                  \
+	X(LINK_DOWN, "link_down",                                                              \
+	  "the output port has no peer (vhost-user guest not connected, bond with no member "  \
+	  "enabled)")                                                                          \
+	X(BOND_LOOP, "bond_loop",                                                              \
+	  "multicast or broadcast into a balance-slb bond from a MAC learned on a local port " \
+	  "(a frame of ours flooded back by the upstream switch)")                             \
+	X(BOND_STANDBY, "bond_standby",                                                        \
+	  "received on a bond member that does not take it: not enabled, a backup, or "        \
+	  "multicast on a member that is not the active one")                                  \
+	X(BAD_OFFLOAD, "bad_offload",                                                          \
+	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "      \
 	  "Linux's UFO, headers that do not match it)")
 
 enum dp_drop {
@@ -237,11 +240,15 @@ enum dp_port_kind {
  * that member is not enabled (balance-slb). A member that is not enabled
  * sends and takes nothing; in active-backup a member takes frames only
  * while it is the active one, in balance-slb any enabled one takes
- * unicast, and multicast and broadcast only the active one. The
+ * unicast, and multicast and broadcast only the active one, and not from
+ * a MAC learned on one of the bridge's other ports (our own frame, flooded
+ * back: bond_loop), unless it is a gratuitous ARP from a MAC not seen
+ * locally for DP_BOND_LOCK_SEC (a VM that moved to another host). The
  * datapath does what the caller decides: which members are enabled,
  * which is active, where each bucket goes; carrier, delays, rebalancing
  * and announcements are the caller's (bond/). */
 #define DP_BOND_MAX_MEMBERS 4
+#define DP_BOND_LOCK_SEC 5
 #define DP_BOND_BUCKETS 256
 
 enum dp_bond_mode {

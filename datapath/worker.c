@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_arp.h>
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -500,6 +501,60 @@ input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *port, struc
 		bridge_input(w, cfg, port, pkts, n, now);
 }
 
+/* Is @m (to a multicast group) a gratuitous ARP: a request or reply whose
+ * sender and target addresses are the same? @l2 is its L2 header length. */
+static bool
+garp(const struct rte_mbuf *m, unsigned int l2)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *arp;
+	rte_be16_t type = l2 > RTE_ETHER_HDR_LEN
+				  ? ((const struct rte_vlan_hdr *)(eth + 1))->eth_proto
+				  : eth->ether_type;
+
+	if (type != RTE_BE16(RTE_ETHER_TYPE_ARP) || m->data_len < l2 + sizeof(*arp))
+		return false;
+	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, l2);
+	return arp->arp_data.arp_sip == arp->arp_data.arp_tip;
+}
+
+/* balance-slb: is multicast @m, which the active member took, a frame of
+ * ours the upstream switch flooded back? Its source is then learned on
+ * another port of the bridge it would enter (datapath.h, "Bonds"). */
+static bool
+bond_looped(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port *bond,
+	    const struct rte_mbuf *m, uint16_t now)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct fdb *f = &w->dp->fdb;
+	uint16_t in = bond->id, bridge;
+	unsigned int l2 = RTE_ETHER_HDR_LEN;
+	uint64_t key, v;
+
+	if (bond->trunk && m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
+	    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		const uint16_t *map = cfg->vlan_map[bond->id];
+		uint16_t vid =
+			rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) &
+			0xfff;
+
+		l2 += sizeof(struct rte_vlan_hdr);
+		if (vid != 0) {
+			in = map != NULL ? map[vid] : DP_PORT_NONE;
+			if (in == DP_PORT_NONE)
+				return false; /* dropped as an unknown VLAN anyway */
+		}
+	}
+	bridge = cfg->port_bridge[in];
+	key = fdb_key_in_frame(fdb_key_tag(bridge), &eth->src_addr);
+	if (fdb_find(f, key, fdb_bucket1(f, key), &v) == NULL ||
+	    !fdb_val_live(f, v, fdb_gen_load(&f->bridge_gen[bridge]), now) || fdb_val_port(v) == in)
+		return false;
+	/* A VM that moved announces itself: believed once not seen here for
+	 * a while. */
+	return !(garp(m, l2) && (uint16_t)(now - fdb_val_seen(v)) >= DP_BOND_LOCK_SEC);
+}
+
 /* Frames from a bond's member: counted on the member, then those the bond
  * takes (datapath.h, "Bonds") enter as the bond's. */
 static void
@@ -526,22 +581,43 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 	mode = __atomic_load_n(&bond->bond->mode, __ATOMIC_RELAXED);
 	is_active = active == member->bond_slot;
 	if (likely(is_active && (enabled & (1u << active)))) {
-		/* The active member takes everything. */
+		/* The active member takes everything, but in balance-slb a
+		 * multicast frame of ours flooded back: those bursts take the
+		 * frame by frame way below. */
+		bool mc = false;
+
+		if (mode == DP_BOND_ACTIVE_BACKUP) {
+			for (i = 0; i < n; i++)
+				st->rx_bytes += pkts[i]->pkt_len;
+			k = n;
+			goto take;
+		}
+		for (i = 0; i < n; i++) {
+			st->rx_bytes += pkts[i]->pkt_len;
+			mc |= pkts[i]->data_len != 0 &&
+			      (rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] & 1);
+		}
+		k = n;
+		if (likely(!mc))
+			goto take;
+		k = 0;
+	} else {
 		for (i = 0; i < n; i++)
 			st->rx_bytes += pkts[i]->pkt_len;
-		k = n;
-		goto take;
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		bool multicast = m->data_len >= RTE_ETHER_HDR_LEN &&
+				 rte_is_multicast_ether_addr(&eth->dst_addr);
 
-		st->rx_bytes += m->pkt_len;
 		if (!(enabled & (1u << member->bond_slot)) ||
-		    (!is_active && (mode == DP_BOND_ACTIVE_BACKUP ||
-				    (m->data_len >= RTE_ETHER_HDR_LEN &&
-				     rte_is_multicast_ether_addr(&eth->dst_addr))))) {
+		    (!is_active && (mode == DP_BOND_ACTIVE_BACKUP || multicast))) {
 			drop(st, DP_DROP_BOND_STANDBY, m);
+			continue;
+		}
+		if (multicast && mode == DP_BOND_BALANCE_SLB && bond_looped(w, cfg, bond, m, now)) {
+			drop(st, DP_DROP_BOND_LOOP, m);
 			continue;
 		}
 		ok[k++] = m;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -976,6 +977,55 @@ test_bond_balance_slb(void **state)
 	poll_dp();
 	assert_int_equal(drain(vm, NULL), 2);
 	assert_int_equal(drops(m1, DP_DROP_BOND_STANDBY), 1);
+}
+
+/* A gratuitous ARP (sender and target IP the same) from @src into @t. */
+static void
+inject_garp(struct tport *t, const struct rte_ether_addr *src)
+{
+	struct rte_mbuf *m = frame(&mac_bcast, src, RTE_ETHER_HDR_LEN + sizeof(struct rte_arp_hdr));
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = *src;
+	arp->arp_data.arp_sip = arp->arp_data.arp_tip = RTE_BE32(0xc6120005);
+	assert_int_equal(rte_ring_enqueue(t->rx, m), 0);
+}
+
+/* balance-slb: a broadcast of ours the upstream switch floods back into
+ * the active member is dropped (its source is learned on a local port),
+ * a gratuitous ARP too while that MAC is fresh here; a remote MAC's
+ * broadcast comes in; once the local entry is gone, so does ours. */
+static void
+test_bond_slb_loop(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_BALANCE_SLB);
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *vm = tport_add(fx->br0);
+
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, true), 0);
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m0->id), 0);
+	inject(vm, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	assert_int_equal(drain(m0, &mac_a) + drain(m1, &mac_a), 1);
+	inject(m0, &mac_bcast, &mac_a, 64); /* flooded back */
+	inject_garp(m0, &mac_a);
+	poll_dp();
+	assert_int_equal(drain(vm, NULL), 0);
+	assert_int_equal(drops(m0, DP_DROP_BOND_LOOP), 2);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), vm->id);
+	inject(m0, &mac_bcast, &mac_b, 64); /* a remote station */
+	poll_dp();
+	assert_int_equal(drain(vm, &mac_b), 1);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), bond);
+	sleep(4); /* aging time is 2 s: A is not local any more */
+	inject_garp(m0, &mac_a);
+	poll_dp();
+	assert_int_equal(drain(vm, &mac_a), 1);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), bond);
 }
 
 /* A VLAN of a bond: tagged frames in through the active member reach the
@@ -2166,6 +2216,7 @@ main(int argc, char **argv)
 		T(test_bond_active_backup),
 		T(test_bond_balance_slb),
 		T(test_bond_carries_vlans),
+		T(test_bond_slb_loop),
 		T(test_bond_refusals),
 		T(test_bond_member_del_undone),
 		T(test_vlan_priority_tag_is_native),
