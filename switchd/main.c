@@ -460,9 +460,10 @@ main(int argc, char **argv)
 				LOG_INFO("signal %u: stopping", si.ssi_signo);
 			break;
 		}
-		if (pfd[2].revents & POLLIN &&
+		if (pfd[2].revents & (POLLIN | POLLERR) &&
 		    pif_monitor_run(mon, monitor_event, &sd) == ENOBUFS) {
-			LOG_WARN("link events lost (the socket overran): asking the kernel again");
+			/* Thousands of bridges coming up at start overrun it. */
+			LOG_INFO("link events lost (the socket overran): asking the kernel again");
 			pif_carrier_resync(&sd);
 		}
 		server_run(srv);
