@@ -94,16 +94,6 @@ bond_close(struct dp_port *port)
 	port->bond = NULL;
 }
 
-static uint16_t
-bond_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)port;
-	(void)queue;
-	(void)pkts;
-	(void)n;
-	return 0;
-}
-
 /* Active-backup: the burst as it is to the active member, which finishes
  * it as a port's tx does. */
 static uint16_t
@@ -225,7 +215,7 @@ const struct dp_port_class dp_port_class_bond = {
 	.kind = "bond",
 	.open = bond_open,
 	.close = bond_close,
-	.rx_burst = bond_rx,
+	.rx_burst = dp_port_rx_none,
 	.tx_burst = bond_tx,
 	.link_up = bond_link_up,
 };

@@ -30,8 +30,8 @@ vlan_close(struct dp_port *port)
 	(void)port;
 }
 
-static uint16_t
-vlan_rx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+uint16_t
+dp_port_rx_none(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)port;
 	(void)queue;
@@ -91,6 +91,6 @@ const struct dp_port_class dp_port_class_vlan = {
 	.kind = "vlan",
 	.open = vlan_open,
 	.close = vlan_close,
-	.rx_burst = vlan_rx,
+	.rx_burst = dp_port_rx_none,
 	.tx_burst = vlan_tx,
 };

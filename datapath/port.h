@@ -190,6 +190,10 @@ extern const struct dp_port_class dp_port_class_ethdev;
 extern const struct dp_port_class dp_port_class_vlan;
 extern const struct dp_port_class dp_port_class_bond;
 
+/* rx_burst of the kinds without queues of their own (vlan, bond: fed
+ * through other ports; a port with no rx queue is never polled). */
+uint16_t dp_port_rx_none(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
 /* Put @member into its bond (params->bond): into member->bond_slot if that
  * is free (DP_BOND_NO_SLOT for a new member), else the first free slot; or
  * take it out;
