@@ -28,32 +28,27 @@ bucket_of(uint64_t mac48, uint16_t vid)
 	return (unsigned int)(((mac48 ^ ((uint64_t)vid << 48)) * 0x9e3779b97f4a7c15ULL) >> 56);
 }
 
-/* The MAC as the fast path reads it: one little-endian load. */
+/* The MAC read as the FDB reads it (fdb_key_in_frame(): one load). */
 unsigned int
 dp_bond_bucket_of(const struct mac *src, uint16_t vid)
 {
-	uint64_t mac48 = 0;
+	uint8_t b[8] = {0}; /* the MAC and two bytes after it */
 
-	for (int i = MAC_LEN - 1; i >= 0; i--)
-		mac48 = mac48 << 8 | src->b[i];
-	return bucket_of(mac48, vid);
+	memcpy(b, src->b, MAC_LEN);
+	return bucket_of(fdb_key_in_frame(0, b), vid);
 }
 
 unsigned int
 dp_bond_frame_bucket(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint64_t mac48;
 	uint16_t vid = 0;
 
-	/* The source and the two bytes after it (a sent frame has its whole
-	 * header), the two masked off. */
-	memcpy(&mac48, &eth->src_addr, sizeof(mac48));
-	mac48 = rte_le_to_cpu_64(mac48) & 0xffffffffffffULL;
 	if (m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
 	    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN))
 		vid = rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) & 0xfff;
-	return bucket_of(mac48, vid);
+	/* A sent frame has its whole header: the load may run past the MAC. */
+	return bucket_of(fdb_key_in_frame(0, &eth->src_addr), vid);
 }
 
 static int
