@@ -515,6 +515,8 @@ static void
 test_port_del_keeps_others(void **state)
 {
 	struct fixture *fx = *state;
+	const char *name;
+	uint16_t mtu;
 	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0), *p2 = tport_add(fx->br0);
 
 	inject(p0, &mac_bcast, &mac_a, 64);
@@ -530,8 +532,12 @@ test_port_del_keeps_others(void **state)
 	/* Deleting a port forgets its MACs. */
 	assert_int_equal(dp_port_del(dp, p1->id), 0);
 	assert_int_equal(fdb_port(fx->br0, &mac_b), -1);
-	/* A bridge with ports cannot be deleted; one without can. */
+	/* A bridge with ports cannot be deleted; one without can, unless its
+	 * snapshot cannot be built: then it stays. */
 	assert_int_equal(dp_bridge_del(dp, fx->br0), EBUSY);
+	fault_arm(FAULT_DP_PUBLISH, 1);
+	assert_int_equal(dp_bridge_del(dp, fx->br1), ENOMEM);
+	assert_int_equal(dp_bridge_info(dp, fx->br1, &name, &mtu), 0);
 	assert_int_equal(dp_bridge_del(dp, fx->br1), 0);
 }
 
