@@ -45,6 +45,8 @@ pif_record(struct switchd *sd, const struct pif *p, json_t *seen)
 {
 	const struct vlan *vlan = vlan_by_untagged(sd, p->uuid);
 	const struct pif *parent = vlan ? pif_by_uuid(sd, vlan->tagged_pif) : NULL;
+	const struct bond *slave_of = bond_by_member(sd, p->uuid);
+	const struct bond *master_of = bond_by_master(sd, p->uuid);
 	json_t *rec = json_object();
 	char mac[MAC_STRLEN];
 
@@ -64,12 +66,25 @@ pif_record(struct switchd *sd, const struct pif *p, json_t *seen)
 	sd_rec_str(rec, "netmask", p->ip.netmask);
 	sd_rec_str(rec, "gateway", p->ip.gateway);
 	sd_rec_str(rec, "DNS", p->ip.dns);
-	sd_rec_str(rec, "currently-attached", p->attached ? "true" : "false");
+	sd_rec_str(rec, "bond-slave-of", slave_of ? slave_of->uuid : "");
+	sd_rec_str(rec, "bond-master-of", master_of ? master_of->uuid : "");
+	/* A member is attached while its bond is (as xapi shows it). */
+	sd_rec_str(rec, "currently-attached",
+		   p->attached || (slave_of && slave_of->live) ? "true" : "false");
 	/* Carrier comes from the kernel (an af_packet port is always "up"),
-	 * or from the DPDK driver; a pseudo-PIF has its parent's. */
-	if (parent != NULL)
+	 * or from the DPDK driver; a pseudo-PIF has its parent's; a bond has
+	 * carrier while a member has. */
+	if (parent != NULL) {
 		p = parent;
-	if (p->dpdk_open)
+		master_of = bond_by_master(sd, p->uuid);
+	}
+	if (master_of != NULL) {
+		bool up = false;
+
+		for (unsigned int i = 0; i < master_of->n_members; i++)
+			up |= master_of->live && master_of->policy.m[i].carrier;
+		sd_rec_str(rec, "carrier", up ? "true" : "false");
+	} else if (p->dpdk_open)
 		sd_rec_str(rec, "carrier", dp_device_link_up(p->ethdev) ? "true" : "false");
 	else
 		sd_rec_str(rec, "carrier", netdev_carrier(p->device, seen) ? "true" : "false");
@@ -242,9 +257,7 @@ pif_by_ethdev(struct switchd *sd, uint16_t ethdev)
 	return NULL;
 }
 
-/* Open @p's DPDK device if it has a DPDK backend and it is not open;
- * *probed says whether this call probed it. */
-static int
+int
 pif_backend_open(struct switchd *sd, struct pif *p, bool *probed)
 {
 	char devargs[PIF_BACKEND_MAX], msg[256];
@@ -371,6 +384,9 @@ verb_pif_forget(struct switchd *sd, struct sd_call *c)
 	if (p->management)
 		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE, "%s carries the management address",
 			       p->device);
+	if (bond_by_member(sd, p->uuid) != NULL || bond_by_master(sd, p->uuid) != NULL)
+		return sd_fail(c, SD_E_PIF_ALREADY_BONDED, "%s belongs to a bond; bond-destroy it",
+			       p->device);
 	if (p->attached || p->pending)
 		return sd_fail(c, SD_E_PIF_IN_USE, "%s is attached; pif-unplug it first",
 			       p->device);
@@ -427,6 +443,11 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 	const struct pif *parent;
 	int err;
 
+	if (strcmp(p->backend, PIF_BACKEND_BOND) == 0) {
+		struct bond *b = bond_by_master(sd, p->uuid);
+
+		return b != NULL ? bond_attach(sd, b, p, n->dp_bridge, n->mtu) : ENOENT;
+	}
 	if (p->vlan < 0) {
 		bool was_open = p->dpdk_open, probed;
 
@@ -448,6 +469,14 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 	return vlan_attach(p, sd->dp, parent->dp_port, n->dp_bridge);
 }
 
+int
+detach_pif(struct switchd *sd, struct pif *p)
+{
+	struct bond *b = bond_by_master(sd, p->uuid);
+
+	return b != NULL ? bond_detach(sd, b, p) : pif_detach(p, sd->dp);
+}
+
 /* Take back one plug of @p that realised its network if @made: its port,
  * and its bridge if the plug made it (with the IP configuration the plug
  * gave the bridge's host interface). On a bridge that stays, that
@@ -455,7 +484,7 @@ attach_pif(struct switchd *sd, struct pif *p, const struct network *n)
 static void
 unplug_undo(struct switchd *sd, struct pif *p, bool made, bool was_pending)
 {
-	if (pif_detach(p, sd->dp) != 0) {
+	if (detach_pif(sd, p) != 0) {
 		LOG_ERR("%s: cannot detach again", p->device);
 		return;
 	}
@@ -496,6 +525,10 @@ plug_pif(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugge
 		*done = parent_done;
 	if (p->attached)
 		return 0; /* as xapi: plugging a plugged PIF is a no-op */
+	if (bond_by_member(sd, p->uuid) != NULL)
+		return sd_fail(c, SD_E_CANNOT_PLUG_BOND_SLAVE,
+			       "%s is a bond member: its bond's master carries its traffic",
+			       p->device);
 	n = network_by_uuid(sd, p->network_uuid);
 	if (n == NULL || (p->vlan >= 0 && parent == NULL))
 		return sd_fail(c, SD_E_INTERNAL_ERROR, "PIF %s has no network or parent", p->uuid);
@@ -540,6 +573,12 @@ undo_parent:
 }
 
 int
+pif_plug(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugged *done)
+{
+	return plug_pif(sd, c, p, done);
+}
+
+int
 attach_network(struct switchd *sd, struct sd_call *c, const struct network *n,
 	       struct pif_plugged *done)
 {
@@ -579,8 +618,16 @@ verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 	p = pif_by_uuid(sd, sd_arg(c, "uuid"));
 	if (p == NULL)
 		return sd_no_such(c, "PIF", "uuid");
+	if (bond_by_member(sd, p->uuid) != NULL)
+		return sd_fail(c, SD_E_PIF_ALREADY_BONDED,
+			       "%s is a bond member; pif-unplug its bond's master", p->device);
 	if (!p->attached && !p->pending)
 		return sd_fail(c, SD_E_DEVICE_ALREADY_DETACHED, "%s is not attached", p->device);
+	if (p->management)
+		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE,
+			       "%s carries the management address; host-management-reconfigure"
+			       " another PIF first",
+			       p->device);
 	/* A pseudo-PIF carries no VLANs; a NIC's are looked at. */
 	TAILQ_FOREACH(vlan, &sd->vlans, next) {
 		const struct pif *vp;
@@ -603,7 +650,7 @@ verb_pif_unplug(struct switchd *sd, struct sd_call *c)
 		p->pending = false;
 		return 0;
 	}
-	err = pif_detach(p, sd->dp);
+	err = detach_pif(sd, p);
 	if (err)
 		return sd_dp_fail(c, err, p->device);
 	return 0;
@@ -653,6 +700,10 @@ verb_pif_reconfigure_ip(struct switchd *sd, struct sd_call *c)
 			return sd_fail(c, SD_E_IP_CONFIGURATION_INVALID, "%s=%s is not valid", what,
 				       sd_arg(c, what));
 	}
+	if (ip.mode == PIF_IP_NONE && p->management)
+		return sd_fail(c, SD_E_PIF_IS_MANAGEMENT_IFACE,
+			       "%s carries the management address: it keeps an IP configuration",
+			       p->device);
 	if (ip.mode == PIF_IP_DHCP && !pif_dhcp_client_available())
 		return sd_fail(c, SD_E_DHCP_CLIENT_UNAVAILABLE,
 			       "mode=dhcp needs a DHCP client (isc-dhcp-client) on the host");
@@ -740,15 +791,26 @@ pif_carrier_event(struct switchd *sd, const char *name, bool carrier)
 {
 	static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(60, 20);
 	struct pif *p = pif_by_device(sd, name);
+	struct bond *b = p != NULL ? bond_by_member(sd, p->uuid) : NULL;
 	bool changed;
 
-	if (p == NULL || p->vlan >= 0 || (!p->attached && !p->pending))
+	if (p == NULL || p->vlan >= 0 || (!p->attached && !p->pending && (b == NULL || !b->live)))
 		return;
 	changed = p->carrier_known ? p->carrier != carrier : !carrier;
 	p->carrier_known = true;
 	p->carrier = carrier;
 	if (changed)
 		LOG_INFO_RL(&rl, "PIF %s: carrier %s", p->device, carrier ? "up" : "down");
+	/* A bond acts on the carrier as it is now: an event may be stale (a
+	 * member's netdev taken down and up again as its port moved into the
+	 * bond sends "down" after it is up again). */
+	if (b != NULL) {
+		struct pif_netdev nd;
+
+		if (pif_netdev_get(p->device, &nd) == 0)
+			carrier = nd.carrier;
+		bond_member_carrier(sd, b, (unsigned int)bond_member_index(b, p->uuid), carrier);
+	}
 }
 
 void
@@ -757,8 +819,54 @@ pif_carrier_resync(struct switchd *sd)
 	struct pif_netdev nd;
 	struct pif *p;
 
-	TAILQ_FOREACH(p, &sd->pifs, next)
-		if (p->vlan < 0 && (p->attached || p->pending) && !p->dpdk_open &&
-		    pif_netdev_get(p->device, &nd) == 0)
+	TAILQ_FOREACH(p, &sd->pifs, next) {
+		const struct bond *b = bond_by_member(sd, p->uuid);
+
+		if (p->vlan < 0 && (p->attached || p->pending || (b != NULL && b->live)) &&
+		    !p->dpdk_open && pif_netdev_get(p->device, &nd) == 0)
 			pif_carrier_event(sd, p->device, nd.carrier);
+	}
+}
+
+/* xapi's Host.management_reconfigure: @p becomes the management PIF, the
+ * one before it stops being it (and stays plugged). */
+int
+verb_host_management_reconfigure(struct switchd *sd, struct sd_call *c)
+{
+	struct pif *p, *old, rec;
+	bool was;
+
+	p = pif_by_uuid(sd, sd_arg(c, "pif-uuid"));
+	if (p == NULL)
+		return sd_no_such(c, "PIF", "pif-uuid");
+	if (bond_by_member(sd, p->uuid) != NULL)
+		return sd_fail(c, SD_E_CANNOT_PLUG_BOND_SLAVE,
+			       "%s is a bond member: make its bond's master the management PIF",
+			       p->device);
+	if (p->ip.mode == PIF_IP_NONE)
+		return sd_fail(c, SD_E_PIF_HAS_NO_NETWORK_CONFIGURATION,
+			       "%s has no IP configuration: pif-reconfigure-ip it first",
+			       p->device);
+	TAILQ_FOREACH(old, &sd->pifs, next) {
+		if (!old->management || old == p)
+			continue;
+		rec = *old;
+		rec.management = false;
+		if (store_pif_put(sd->store, &rec) != 0)
+			return sd_store_err(c);
+	}
+	rec = *p;
+	rec.management = true;
+	if (store_pif_put(sd->store, &rec) != 0)
+		return sd_store_err(c);
+	/* The plug writes @p's record from memory: the flag first. */
+	was = p->management;
+	p->management = true;
+	if (plug_pif(sd, c, p, NULL) != 0) {
+		p->management = was;
+		return -1;
+	}
+	TAILQ_FOREACH(old, &sd->pifs, next)
+		old->management = old == p;
+	return 0;
 }

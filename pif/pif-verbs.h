@@ -22,6 +22,13 @@ int apply_ip(struct switchd *sd, const struct pif *p, const struct network *n);
  * pseudo-PIF as a VLAN port of its parent's (attached) port. */
 int attach_pif(struct switchd *sd, struct pif *p, const struct network *n);
 
+/* Detach @p's port: a bond master's with its members' (bond_detach()). */
+int detach_pif(struct switchd *sd, struct pif *p);
+
+/* Open @p's DPDK device if it has a DPDK backend and it is not open;
+ * *probed says whether this call probed it. */
+int pif_backend_open(struct switchd *sd, struct pif *p, bool *probed);
+
 /* What plug_pif() made live, so that a later failure can take it back. */
 struct pif_plugged {
 	struct pif *pif;    /* the PIF it plugged, or NULL (it was plugged) */
@@ -31,6 +38,10 @@ struct pif_plugged {
 	bool was_pending;   /* the PIF was pending before: it is again once undone */
 	bool parent_was_pending;
 };
+
+/* Plug @p as pif-plug does (its parent first for a pseudo-PIF); on failure
+ * what it made live is undone. */
+int pif_plug(struct switchd *sd, struct sd_call *c, struct pif *p, struct pif_plugged *done);
 
 /* Take back what plug_pif() did, store records included (a start-up has no
  * transaction to roll back). */

@@ -22,6 +22,7 @@
 
 #define PIF_UUID_LEN 37 /* 36 characters and the NUL */
 #define PIF_BACKEND_MAX 256
+#define PIF_BACKEND_BOND "bond" /* a bond's master PIF (bond/) */
 
 struct dp;
 struct dp_port_params;

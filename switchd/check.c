@@ -195,17 +195,53 @@ shadow_vlan(struct vlan *l, void *arg)
 	return 0;
 }
 
+static int
+shadow_bond(struct bond *b, void *arg)
+{
+	bond_add(arg, b);
+	return 0;
+}
+
+static void
+bonds_vs_store(struct check *ck, struct switchd *shadow)
+{
+	struct bond *l, *s;
+
+	TAILQ_FOREACH(l, &ck->sd->bonds, next) {
+		s = bond_by_uuid(shadow, l->uuid);
+		if (s == NULL) {
+			diff(ck, "bond", l->uuid, "", "in switchd, not in the store");
+			continue;
+		}
+		FIELD_STR(ck, "bond", "", master, s, l);
+		FIELD_STR(ck, "bond", "", primary_member, s, l);
+		FIELD_INT(ck, "bond", "", n_members, s, l);
+		FIELD_INT(ck, "bond", "", kind, s, l);
+		for (unsigned int i = 0; i < l->n_members && i < s->n_members; i++)
+			if (strcmp(l->member[i], s->member[i]) != 0)
+				diff(ck, "bond", l->uuid, "", "member %u: %s in switchd, %s stored",
+				     i, l->member[i], s->member[i]);
+		if (memcmp(&l->props, &s->props, sizeof(l->props)) != 0)
+			diff(ck, "bond", l->uuid, "", "its properties differ from the stored ones");
+	}
+	TAILQ_FOREACH(s, &shadow->bonds, next)
+		if (bond_by_uuid(ck->sd, s->uuid) == NULL)
+			diff(ck, "bond", s->uuid, "", "in the store, not in switchd");
+}
+
 static void
 check_store(struct check *ck)
 {
 	struct switchd shadow = {.store = ck->sd->store};
-	struct store_loader ld = {shadow_network, shadow_pif, shadow_vif, shadow_vlan, &shadow};
+	struct store_loader ld = {shadow_network, shadow_pif,  shadow_vif,
+				  shadow_vlan,	  shadow_bond, &shadow};
 	int err;
 
 	TAILQ_INIT(&shadow.networks);
 	TAILQ_INIT(&shadow.pifs);
 	TAILQ_INIT(&shadow.vifs);
 	TAILQ_INIT(&shadow.vlans);
+	TAILQ_INIT(&shadow.bonds);
 	err = store_load(ck->sd->store, &ld);
 	if (err)
 		diff(ck, "store", "", store_path(ck->sd->store), "cannot be read: %s",
@@ -215,6 +251,7 @@ check_store(struct check *ck)
 		pifs_vs_store(ck, &shadow);
 		vifs_vs_store(ck, &shadow);
 		vlans_vs_store(ck, &shadow);
+		bonds_vs_store(ck, &shadow);
 	}
 	sd_objects_free(&shadow);
 }
@@ -302,9 +339,11 @@ check_pif(struct check *ck, struct pif *p)
 	}
 	if (!port_is(ck, "PIF", p->uuid, p->device, p->dp_port,
 		     vlan ? DP_PORT_VLAN
-			  : (p->backend[0] && strcmp(p->backend, "af_packet") != 0
-				     ? DP_PORT_ETHDEV
-				     : DP_PORT_AF_PACKET),
+		     : strcmp(p->backend, PIF_BACKEND_BOND) == 0
+			     ? DP_PORT_BOND
+			     : (p->backend[0] && strcmp(p->backend, "af_packet") != 0
+					? DP_PORT_ETHDEV
+					: DP_PORT_AF_PACKET),
 		     n->dp_bridge, &info))
 		return;
 	if (vlan) {
@@ -360,6 +399,7 @@ static void
 ports_owned(struct switchd *sd, bool *owned)
 {
 	struct network *n;
+	struct bond *b;
 	struct pif *p;
 	struct vif *v;
 
@@ -372,6 +412,50 @@ ports_owned(struct switchd *sd, bool *owned)
 	TAILQ_FOREACH(v, &sd->vifs, next)
 		if (v->attached && v->dp_port < DP_MAX_PORTS)
 			owned[v->dp_port] = true;
+	TAILQ_FOREACH(b, &sd->bonds, next)
+		for (unsigned int i = 0; b->live && i < b->n_members; i++)
+			if (b->dp_member[i] < DP_MAX_PORTS)
+				owned[b->dp_member[i]] = true;
+}
+
+/* A live bond: each member's port is a member of the master's bond port,
+ * named after the member; a bond whose master is attached is live. */
+static void
+check_bond(struct check *ck, struct bond *b)
+{
+	struct pif *master = pif_by_uuid(ck->sd, b->master);
+	uint16_t m[DP_BOND_MAX_MEMBERS];
+	unsigned int enabled;
+	int active;
+
+	if (master == NULL) {
+		diff(ck, "bond", b->uuid, "", "its master PIF %s does not exist", b->master);
+		return;
+	}
+	if (master->attached != b->live) {
+		diff(ck, "bond", b->uuid, master->device, "master %s, bond %s",
+		     master->attached ? "attached" : "not attached", b->live ? "live" : "not live");
+		return;
+	}
+	if (!b->live)
+		return;
+	if (dp_bond_state(ck->sd->dp, b->dp_bond, m, &enabled, &active) != 0) {
+		diff(ck, "bond", b->uuid, master->device, "its port %u is not a bond", b->dp_bond);
+		return;
+	}
+	for (unsigned int i = 0; i < b->n_members; i++) {
+		struct pif *p = pif_by_uuid(ck->sd, b->member[i]);
+		struct dp_port_info info;
+		bool found = false;
+
+		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+			found |= m[s] == b->dp_member[i];
+		if (p == NULL || !found || dp_port_info(ck->sd->dp, b->dp_member[i], &info) != 0 ||
+		    strcmp(info.name, p->device) != 0)
+			diff(ck, "bond", b->uuid, master->device,
+			     "member %s has no member port of the bond",
+			     p ? p->device : b->member[i]);
+	}
 }
 
 static void
@@ -407,6 +491,7 @@ check_realised(struct check *ck)
 	struct leftovers lo = {.ck = ck};
 	bool *owned;
 	struct network *n;
+	struct bond *b;
 	struct pif *p;
 	struct vif *v;
 	unsigned int i;
@@ -424,6 +509,8 @@ check_realised(struct check *ck)
 			diff(ck, "PIF", p->uuid, p->device,
 			     "attached in the store, not yet realised (retried every second)");
 	}
+	TAILQ_FOREACH(b, &sd->bonds, next)
+		check_bond(ck, b);
 	TAILQ_FOREACH(v, &sd->vifs, next) {
 		if (v->attached)
 			check_vif(ck, v);

@@ -356,6 +356,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&sd.pifs);
 	TAILQ_INIT(&sd.vifs);
 	TAILQ_INIT(&sd.vlans);
+	TAILQ_INIT(&sd.bonds);
 	snprintf(buf, sizeof(buf), "%s", o.socket);
 	snprintf(sd.rundir, sizeof(sd.rundir), "%s", dirname(buf));
 
@@ -438,7 +439,7 @@ main(int argc, char **argv)
 			{.fd = sfd, .events = POLLIN},
 			{.fd = mon != NULL ? pif_monitor_fd(mon) : -1, .events = POLLIN}};
 
-		int64_t now = sd_now_ms();
+		int64_t now = sd_now_ms(), bond_wake;
 		int timeout = server_timeout_ms(srv);
 
 		if (now >= next_tick) {
@@ -446,8 +447,12 @@ main(int argc, char **argv)
 			sd_retry_pending(&sd);
 			next_tick = now + 1000;
 		}
+		/* Bonds: delays that end, rebalancing, DPDK members' links. */
+		bond_wake = bond_run_all(&sd, now);
 		if (timeout < 0 || timeout > next_tick - now)
 			timeout = (int)(next_tick - now);
+		if (bond_wake - now < timeout)
+			timeout = bond_wake <= now ? 0 : (int)(bond_wake - now);
 		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

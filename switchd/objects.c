@@ -236,6 +236,39 @@ vif_by_uuid(struct switchd *sd, const char *uuid)
 	return v;
 }
 
+void
+bond_add(struct switchd *sd, struct bond *b)
+{
+	TAILQ_INSERT_TAIL(&sd->bonds, b, next);
+	INDEX_ADD(hh_uuid, sd->bonds_by_uuid, b, uuid);
+}
+
+void
+bond_remove(struct switchd *sd, struct bond *b)
+{
+	struct bond *found;
+
+	INDEX_FIND(hh_uuid, sd->bonds_by_uuid, b->uuid, found);
+	if (found == b)
+		HASH_DELETE(hh_uuid, sd->bonds_by_uuid, b);
+	TAILQ_REMOVE(&sd->bonds, b, next);
+}
+
+struct bond *
+bond_by_uuid(struct switchd *sd, const char *uuid)
+{
+	struct bond *b = NULL;
+
+	if (uuid == NULL)
+		return NULL;
+	INDEX_FIND(hh_uuid, sd->bonds_by_uuid, uuid, b);
+	if (b == NULL && index_incomplete)
+		TAILQ_FOREACH(b, &sd->bonds, next)
+			if (strcmp(b->uuid, uuid) == 0)
+				break;
+	return b;
+}
+
 struct vlan *
 vlan_by_uuid(struct switchd *sd, const char *uuid)
 {
@@ -329,6 +362,15 @@ load_vif(struct vif *v, void *arg)
 }
 
 static int
+load_bond(struct bond *b, void *arg)
+{
+	struct switchd *sd = arg;
+
+	bond_add(sd, b);
+	return 0;
+}
+
+static int
 load_vlan(struct vlan *v, void *arg)
 {
 	struct switchd *sd = arg;
@@ -340,7 +382,7 @@ load_vlan(struct vlan *v, void *arg)
 int
 sd_load(struct switchd *sd)
 {
-	struct store_loader ld = {load_network, load_pif, load_vif, load_vlan, sd};
+	struct store_loader ld = {load_network, load_pif, load_vif, load_vlan, load_bond, sd};
 
 	return store_load(sd->store, &ld);
 }
@@ -350,9 +392,14 @@ sd_objects_free(struct switchd *sd)
 {
 	struct vlan *vlan;
 	struct network *n;
+	struct bond *b;
 	struct pif *p;
 	struct vif *v;
 
+	while ((b = TAILQ_FIRST(&sd->bonds)) != NULL) {
+		bond_remove(sd, b);
+		free(b);
+	}
 	while ((vlan = TAILQ_FIRST(&sd->vlans)) != NULL) {
 		vlan_remove(sd, vlan);
 		free(vlan);

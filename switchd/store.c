@@ -50,7 +50,11 @@ static const char schema[] =
 	" mac_limit INTEGER NOT NULL DEFAULT 0, UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
-	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));";
+	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));"
+	"CREATE TABLE IF NOT EXISTS bond ("
+	" uuid TEXT PRIMARY KEY, master TEXT NOT NULL UNIQUE, members TEXT NOT NULL,"
+	" primary_member TEXT NOT NULL, mode TEXT NOT NULL, properties TEXT NOT NULL,"
+	" auto_update_mac INTEGER NOT NULL, active_member TEXT NOT NULL);";
 
 static int
 exec(struct store *st, const char *sql)
@@ -187,10 +191,11 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 	if (v > STORE_SCHEMA_VERSION)
 		return open_fail(st, EPROTO, "the database was written by a newer switchd", err,
 				 len);
-	/* Upgrades, in order: version 1 lacked the vlan table, which the
-	 * schema above just made; 1 and 2 lacked the vhost-user columns of
-	 * vif; 1 to 3 lacked the MAC limits and the group forward mask. */
-	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '4')") != 0) ||
+	/* Upgrades, in order: version 1 lacked the vlan table and 1 to 4 the
+	 * bond table, which the schema above just made; 1 and 2 lacked the
+	 * vhost-user columns of vif; 1 to 3 lacked the MAC limits and the
+	 * group forward mask. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '5')") != 0) ||
 	    ((v == 1 || v == 2) &&
 	     exec(st,
 		  "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
@@ -200,6 +205,8 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 		      "ALTER TABLE network ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
 		      "ALTER TABLE vif ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
 		      "UPDATE meta SET value='4' WHERE key='schema_version'") != 0) ||
+	    (v >= 1 && v <= 4 &&
+	     exec(st, "UPDATE meta SET value='5' WHERE key='schema_version'") != 0) ||
 	    exec(st, "COMMIT") != 0)
 		return open_fail(st, EIO, NULL, err, len);
 	if (stat(path, &sb) != 0)
@@ -456,6 +463,38 @@ store_vlan_del(struct store *st, const char *uuid)
 	return run(st, "DELETE FROM vlan WHERE uuid=?", "s", uuid);
 }
 
+int
+store_bond_put(struct store *st, const struct bond *b)
+{
+	json_t *props = bond_props_json(&b->props, b->kind);
+	char members[BOND_MAX_MEMBERS * PIF_UUID_LEN] = "", *text;
+	int err;
+
+	for (unsigned int i = 0; i < b->n_members; i++)
+		snprintf(members + strlen(members), sizeof(members) - strlen(members), "%s%s",
+			 i ? "," : "", b->member[i]);
+	text = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(props);
+	if (text == NULL)
+		return ENOMEM;
+	err = run(st,
+		  "INSERT INTO bond VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		  " master=excluded.master, members=excluded.members,"
+		  " primary_member=excluded.primary_member, mode=excluded.mode,"
+		  " properties=excluded.properties, auto_update_mac=excluded.auto_update_mac,"
+		  " active_member=excluded.active_member",
+		  "ssssssis", b->uuid, b->master, members, b->primary_member,
+		  bond_kind_str(b->kind), text, (int)b->auto_update_mac, b->active_member);
+	free(text);
+	return err;
+}
+
+int
+store_bond_del(struct store *st, const char *uuid)
+{
+	return run(st, "DELETE FROM bond WHERE uuid=?", "s", uuid);
+}
+
 static void
 col_text(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
@@ -618,6 +657,65 @@ load_vlans(struct store *st, const struct store_loader *ld)
 	return err;
 }
 
+/* The comma-separated members of a bond row into @b. */
+static void
+bond_members_parse(struct bond *b, const char *list)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	b->n_members = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL && b->n_members < BOND_MAX_MEMBERS;
+	     tok = strtok_r(NULL, ",", &save))
+		snprintf(b->member[b->n_members++], PIF_UUID_LEN, "%s", tok);
+}
+
+static int
+load_bonds(struct store *st, const struct store_loader *ld)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT uuid,master,members,primary_member,mode,properties,"
+			       "auto_update_mac,active_member FROM bond ORDER BY rowid",
+			       -1, &s, NULL) != SQLITE_OK)
+		return EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bond *b = calloc(1, sizeof(*b));
+		char buf[1024];
+		json_t *props;
+
+		if (b == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		col_text(s, 0, b->uuid, sizeof(b->uuid));
+		col_text(s, 1, b->master, sizeof(b->master));
+		col_text(s, 2, buf, sizeof(buf));
+		bond_members_parse(b, buf);
+		col_text(s, 3, b->primary_member, sizeof(b->primary_member));
+		col_text(s, 4, buf, sizeof(buf));
+		if (bond_kind_parse(buf, &b->kind) != 0 || b->n_members < 2) {
+			free(b);
+			err = EBADMSG;
+			break;
+		}
+		col_text(s, 5, buf, sizeof(buf));
+		props = json_loads(buf, 0, NULL);
+		bond_props_from_json(&b->props, b->kind, props);
+		json_decref(props);
+		b->auto_update_mac = sqlite3_column_int(s, 6) != 0;
+		col_text(s, 7, b->active_member, sizeof(b->active_member));
+		b->wake = BOND_NEVER;
+		err = ld->bond(b, ld->arg);
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = EIO;
+	sqlite3_finalize(s);
+	return err;
+}
+
 int
 store_load(struct store *st, const struct store_loader *ld)
 {
@@ -629,5 +727,7 @@ store_load(struct store *st, const struct store_loader *ld)
 		err = load_vifs(st, ld);
 	if (err == 0)
 		err = load_vlans(st, ld);
+	if (err == 0)
+		err = load_bonds(st, ld);
 	return err;
 }

@@ -10,11 +10,12 @@
 #include "../pif/pif.h"
 #include "../vif/vif.h"
 #include "../vlan/vlan.h"
+#include "../bond/bond.h"
 #include "../network/network.h"
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
- * group forward masks. Older databases are upgraded on open. */
-#define STORE_SCHEMA_VERSION 4
+ * group forward masks. 5: bonds. Older databases are upgraded on open. */
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -51,15 +52,18 @@ int store_vif_put(struct store *st, const struct vif *vif);
 int store_vif_del(struct store *st, const char *uuid);
 int store_vlan_put(struct store *st, const struct vlan *vlan);
 int store_vlan_del(struct store *st, const char *uuid);
+int store_bond_put(struct store *st, const struct bond *bond);
+int store_bond_del(struct store *st, const char *uuid);
 
 /* Load every record. Each callback receives a malloc'ed object that it
  * owns from then on. Networks come first, then PIFs (each before the
- * VLAN pseudo-PIFs made on it), then VIFs, then VLANs. */
+ * VLAN pseudo-PIFs made on it), then VIFs, then VLANs, then bonds. */
 struct store_loader {
 	int (*network)(struct network *net, void *arg);
 	int (*pif)(struct pif *pif, void *arg);
 	int (*vif)(struct vif *vif, void *arg);
 	int (*vlan)(struct vlan *vlan, void *arg);
+	int (*bond)(struct bond *bond, void *arg);
 	void *arg;
 };
 int store_load(struct store *st, const struct store_loader *ld);

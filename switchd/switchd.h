@@ -17,6 +17,7 @@
 #include "../pif/pif.h"
 #include "../vif/vif.h"
 #include "../vlan/vlan.h"
+#include "../bond/bond.h"
 #include "errors.h"
 #include "../lib/log.h"
 #include "../network/network.h"
@@ -36,11 +37,13 @@ struct switchd {
 	TAILQ_HEAD(, pif) pifs;
 	TAILQ_HEAD(, vif) vifs;
 	TAILQ_HEAD(, vlan) vlans;
+	TAILQ_HEAD(, bond) bonds;
 	/* Hash indexes (uthash heads, see objects.c). */
 	struct network *networks_by_uuid, *networks_by_bridge;
 	struct pif *pifs_by_uuid, *pifs_by_device, *pifs_by_network;
 	struct vif *vifs_by_uuid;
 	struct vlan *vlans_by_uuid, *vlans_by_untagged;
+	struct bond *bonds_by_uuid;
 };
 
 /* Name of an error ("MAC_INVALID"), or NULL. */
@@ -80,6 +83,9 @@ void vif_add(struct switchd *sd, struct vif *v);
 void vif_remove(struct switchd *sd, struct vif *v);
 void vlan_add(struct switchd *sd, struct vlan *v);
 void vlan_remove(struct switchd *sd, struct vlan *v);
+void bond_add(struct switchd *sd, struct bond *b);
+void bond_remove(struct switchd *sd, struct bond *b);
+struct bond *bond_by_uuid(struct switchd *sd, const char *uuid);
 struct network *network_by_uuid(struct switchd *sd, const char *uuid);
 struct network *network_by_bridge(struct switchd *sd, const char *bridge);
 /* The realised network whose datapath bridge is @dp_bridge. */

@@ -73,15 +73,25 @@ static const sd_handler handlers[] = {
 #undef SD_VERB
 };
 
-/* Is @key one of the comma-separated names in @list? */
+/* Is @key one of the comma-separated names in @list? A name that ends in
+ * ':' (properties:) takes every key it begins (properties:updelay), as
+ * xe's map keys. */
 static bool
 in_list(const char *list, const char *key)
 {
+	const char *colon = strchr(key, ':');
 	size_t len = strlen(key);
 	const char *p = list;
 
 	if (len == 0)
 		return false;
+	if (colon != NULL && colon[1] != '\0') {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(colon - key + 1), key);
+		if ((size_t)(colon - key + 1) < sizeof(prefix) && in_list(list, prefix))
+			return true;
+	}
 	while ((p = strstr(p, key)) != NULL) {
 		if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
 			return true;

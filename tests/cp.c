@@ -30,6 +30,7 @@ cp_open(struct cp *cp, struct dp *dp)
 	TAILQ_INIT(&cp->sd.pifs);
 	TAILQ_INIT(&cp->sd.vifs);
 	TAILQ_INIT(&cp->sd.vlans);
+	TAILQ_INIT(&cp->sd.bonds);
 	assert_int_equal(store_open(path, &cp->sd.store, msg, sizeof(msg)), 0);
 }
 

@@ -370,13 +370,41 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 }
 
 int
-verb_vif_move(struct switchd *sd, struct sd_call *c)
+vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n)
 {
+	struct network *old = network_by_uuid(sd, v->network_uuid);
 	struct pif_plugged uplink;
-	struct network *n, *old;
-	struct vif *v, rec;
 	bool made = false;
 	int err;
+
+	if (!v->attached)
+		return 0;
+	if (attach_network(sd, c, n, &uplink) != 0)
+		return -1;
+	if (realise_network(sd, c, n, &made) != 0) {
+		plug_pif_undo(sd, &uplink);
+		return -1;
+	}
+	/* The VIF's MTU, at most the new network's. */
+	err = vif_apply_mtu(v, sd->dp, v->mtu < n->mtu ? v->mtu : n->mtu);
+	if (err == 0) {
+		err = vif_move(v, sd->dp, n->dp_bridge);
+		if (err && old != NULL)
+			vif_apply_mtu(v, sd->dp, v->mtu < old->mtu ? v->mtu : old->mtu);
+	}
+	if (err) {
+		realise_undo(sd, n, made);
+		plug_pif_undo(sd, &uplink);
+		return sd_dp_fail(c, err, v->ifname);
+	}
+	return 0;
+}
+
+int
+verb_vif_move(struct switchd *sd, struct sd_call *c)
+{
+	struct network *n;
+	struct vif *v, rec;
 
 	v = vif_by_uuid(sd, sd_arg(c, "uuid"));
 	if (v == NULL)
@@ -386,31 +414,12 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 		return sd_no_such(c, "network", "network-uuid");
 	if (strcmp(v->network_uuid, n->uuid) == 0)
 		return 0;
-	old = network_by_uuid(sd, v->network_uuid);
 	rec = *v;
 	snprintf(rec.network_uuid, sizeof(rec.network_uuid), "%s", n->uuid);
 	if (store_vif_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
-	if (v->attached) {
-		if (attach_network(sd, c, n, &uplink) != 0)
-			return -1;
-		if (realise_network(sd, c, n, &made) != 0) {
-			plug_pif_undo(sd, &uplink);
-			return -1;
-		}
-		/* The VIF's MTU, at most the new network's. */
-		err = vif_apply_mtu(v, sd->dp, v->mtu < n->mtu ? v->mtu : n->mtu);
-		if (err == 0) {
-			err = vif_move(v, sd->dp, n->dp_bridge);
-			if (err && old != NULL)
-				vif_apply_mtu(v, sd->dp, v->mtu < old->mtu ? v->mtu : old->mtu);
-		}
-		if (err) {
-			realise_undo(sd, n, made);
-			plug_pif_undo(sd, &uplink);
-			return sd_dp_fail(c, err, v->ifname);
-		}
-	}
+	if (vif_relocate(sd, c, v, n) != 0)
+		return -1;
 	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vif-verbs.h - VIFs at start-up. */
+/* vif-verbs.h - what other objects' verbs use of VIFs, and their start-up. */
 #ifndef VIF_VIF_VERBS_H
 #define VIF_VIF_VERBS_H
 
@@ -18,6 +18,11 @@ struct vif;
  * one that fails for any other reason stays pending, for
  * vif_retry_pending(). */
 void vif_realise_all(struct switchd *sd);
+
+/* The live part of vif-move: a plugged VIF's port goes to network @n's
+ * bridge (its uplink plugged first, as a plug does); @v's record is the
+ * caller's to change. Nothing is left changed on failure. */
+int vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n);
 
 /* Try the pending VIFs again (once a second). */
 void vif_retry_pending(struct switchd *sd);

@@ -36,6 +36,10 @@ verb_vlan_create(struct switchd *sd, struct sd_call *c)
 	if (parent->vlan >= 0)
 		return sd_fail(c, SD_E_PIF_IS_VLAN, "%s is a VLAN pseudo-PIF already",
 			       parent->device);
+	if (bond_by_member(sd, parent->uuid) != NULL)
+		return sd_fail(c, SD_E_CANNOT_ADD_VLAN_TO_BOND_SLAVE,
+			       "%s is a bond member: put the VLAN on its bond's master",
+			       parent->device);
 	if (vlan_on(sd, parent->uuid, tag) != NULL)
 		return sd_fail(c, SD_E_PIF_VLAN_EXISTS, "%s has VLAN %u already (%s)",
 			       parent->device, tag, vlan_on(sd, parent->uuid, tag)->uuid);

@@ -84,6 +84,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	TAILQ_INIT(&sd.pifs);
 	TAILQ_INIT(&sd.vifs);
 	TAILQ_INIT(&sd.vlans);
+	TAILQ_INIT(&sd.bonds);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../bond/bond-policy.h"
+#include "../../bond/bond.h"
 #include "../../ctl/args.h"
 #include "../cp.h"
 #include "../../lib/fault.h"
@@ -244,6 +245,79 @@ test_control_plane_store_faults(void **state)
 			    "OK");
 	cp_close(&cp);
 	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* A bond's properties: xapi's defaults, each key's values, refusals. */
+static void
+test_bond_props(void **state)
+{
+	char member[2][PIF_UUID_LEN] = {"d4648836-a82f-44a4-9813-279dc0461e3c",
+					"9a2d3e4f-5a6b-4c7d-8e8f-9a0b1c2d3e4f"};
+	const char *const device[2] = {"eth0", "eth1"};
+	struct bond_props p, back;
+	enum bond_kind k;
+	char why[256];
+	json_t *m;
+
+	(void)state;
+	assert_int_equal(bond_kind_parse("balance-slb", &k), 0);
+	assert_int_equal(k, BOND_KIND_BALANCE_SLB);
+	assert_int_equal(bond_kind_parse("lacp", &k), 0);
+	assert_int_equal(bond_kind_parse("round-robin", &k), EINVAL);
+	assert_int_equal(bond_kind_parse("", &k), EINVAL);
+	bond_props_default(&p, BOND_KIND_BALANCE_SLB);
+	assert_int_equal(p.updelay_ms, 31000);
+	assert_int_equal(p.downdelay_ms, 200);
+	assert_int_equal(p.rebalance_ms, 1800000);
+	assert_true(p.lacp_fallback_ab);
+	bond_props_default(&p, BOND_KIND_ACTIVE_BACKUP);
+	assert_int_equal(p.rebalance_ms, 0);
+#define SET(kind, key, val) bond_prop_set(&p, kind, key, val, member, device, 2, why, sizeof(why))
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "updelay", "0"), 0);
+	assert_int_equal(p.updelay_ms, 0);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "downdelay", "86400000"), 0);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "downdelay", "86400001"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "updelay", "-1"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "updelay", "1e3"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "updelay", ""), EINVAL);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "updelay", "99999999999999999999"), EINVAL);
+	assert_int_equal(p.updelay_ms, 0); /* refusals change nothing */
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "miimon", "100"), EINVAL);
+	assert_non_null(strstr(why, "no property miimon"));
+	/* LACP's properties on a bond that is not lacp. */
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "hashing_algorithm", "src_mac"), EINVAL);
+	assert_non_null(strstr(why, "mode=lacp only"));
+	assert_int_equal(SET(BOND_KIND_BALANCE_SLB, "lacp-time", "fast"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_LACP, "lacp-time", "fast"), 0);
+	assert_true(p.lacp_fast);
+	assert_int_equal(SET(BOND_KIND_LACP, "lacp-time", "medium"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_LACP, "hashing_algorithm", "src_mac"), 0);
+	assert_int_equal(p.hashing, BOND_HASH_SRC_MAC);
+	assert_int_equal(SET(BOND_KIND_LACP, "hashing_algorithm", "dst_mac"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_LACP, "lacp-fallback-ab", "false"), 0);
+	assert_false(p.lacp_fallback_ab);
+	assert_int_equal(SET(BOND_KIND_LACP, "lacp-fallback-ab", "no"), EINVAL);
+	/* primary: a member, by uuid or device; "" clears it. */
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "primary", "eth1"), 0);
+	assert_string_equal(p.primary, member[1]);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "primary", member[0]), 0);
+	assert_string_equal(p.primary, member[0]);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "primary", "eth2"), EINVAL);
+	assert_int_equal(SET(BOND_KIND_ACTIVE_BACKUP, "primary", ""), 0);
+	assert_string_equal(p.primary, "");
+#undef SET
+	/* What is stored comes back. */
+	p.primary[0] = '\0';
+	snprintf(p.primary, sizeof(p.primary), "%s", member[1]);
+	m = bond_props_json(&p, BOND_KIND_LACP);
+	bond_props_from_json(&back, BOND_KIND_LACP, m);
+	json_decref(m);
+	assert_memory_equal(&back, &p, sizeof(p));
+	/* A bond that is not lacp shows no LACP keys. */
+	m = bond_props_json(&p, BOND_KIND_BALANCE_SLB);
+	assert_null(json_object_get(m, "lacp-time"));
+	assert_non_null(json_object_get(m, "rebalance-interval"));
+	json_decref(m);
 }
 
 /* Bonds: carrier, delays and the active member, on a simulated clock
@@ -582,7 +656,8 @@ test_ip_validate(void **state)
 }
 
 struct loaded {
-	int networks, pifs, vifs, vlans, vlan_tag;
+	int networks, pifs, vifs, vlans, vlan_tag, bonds;
+	struct bond bond;
 	char label[128];
 	int vif_device;
 	unsigned int net_mask, net_limit, vif_limit;
@@ -651,6 +726,17 @@ ld_vlan(struct vlan *v, void *arg)
 	return 0;
 }
 
+static int
+ld_bond(struct bond *b, void *arg)
+{
+	struct loaded *l = arg;
+
+	l->bonds++;
+	l->bond = *b;
+	free(b);
+	return 0;
+}
+
 static void
 test_store_roundtrip(void **state)
 {
@@ -673,13 +759,27 @@ test_store_roundtrip(void **state)
 			  .tagged_pif = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			  .untagged_pif = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
 			  .tag = 10};
+	struct bond bond = {.uuid = "7e0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+			    .master = "8f1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e",
+			    .member = {"d4648836-a82f-44a4-9813-279dc0461e3c",
+				       "9a2d3e4f-5a6b-4c7d-8e8f-9a0b1c2d3e4f",
+				       "ab3e4f5a-6b7c-4d8e-9f9a-0b1c2d3e4f5a"},
+			    .n_members = 3,
+			    .primary_member = "9a2d3e4f-5a6b-4c7d-8e8f-9a0b1c2d3e4f",
+			    .kind = BOND_KIND_ACTIVE_BACKUP,
+			    .auto_update_mac = true,
+			    .active_member = "ab3e4f5a-6b7c-4d8e-9f9a-0b1c2d3e4f5a"};
 	struct loaded l = {0};
-	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, &l};
+	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, ld_bond, &l};
 	struct store *st;
 	char msg[256];
 	int fd;
 
 	(void)state;
+	bond_props_default(&bond.props, bond.kind);
+	bond.props.updelay_ms = 0;
+	bond.props.downdelay_ms = 1234;
+	strcpy(bond.props.primary, bond.member[2]);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
@@ -690,6 +790,7 @@ test_store_roundtrip(void **state)
 	assert_int_equal(store_pif_put(st, &p), 0);
 	assert_int_equal(store_vif_put(st, &v), 0);
 	assert_int_equal(store_vlan_put(st, &vl), 0);
+	assert_int_equal(store_bond_put(st, &bond), 0);
 	assert_int_equal(store_commit(st), 0);
 	/* One tag once per tagged PIF. */
 	assert_int_equal(store_begin(st), 0);
@@ -724,6 +825,16 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
 	assert_string_equal(l.backend, p.backend);
+	/* A bond comes back whole: members in order, properties, active member. */
+	assert_int_equal(l.bonds, 1);
+	assert_int_equal(l.bond.n_members, 3);
+	assert_string_equal(l.bond.member[2], bond.member[2]);
+	assert_string_equal(l.bond.master, bond.master);
+	assert_string_equal(l.bond.primary_member, bond.primary_member);
+	assert_string_equal(l.bond.active_member, bond.active_member);
+	assert_int_equal(l.bond.kind, BOND_KIND_ACTIVE_BACKUP);
+	assert_true(l.bond.auto_update_mac);
+	assert_memory_equal(&l.bond.props, &bond.props, sizeof(bond.props));
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_vif_del(st, v.uuid), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -860,7 +971,7 @@ test_store_upgrades_version_3(void **state)
 			.vhost_path = "/run/vm7/vhu0.sock",
 			.mac_limit = 9};
 	struct loaded l = {0};
-	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, &l};
+	struct store_loader ld = {ld_net, ld_pif, ld_vif, ld_vlan, ld_bond, &l};
 	struct store *st;
 	char msg[256];
 	int fd;
@@ -1028,6 +1139,7 @@ main(void)
 		cmocka_unit_test(test_log_rate_limit),
 		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_control_plane_store_faults),
+		cmocka_unit_test(test_bond_props),
 		cmocka_unit_test(test_bond_policy_delays),
 		cmocka_unit_test(test_bond_policy_slb),
 		cmocka_unit_test(test_mac_parse_format),

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bond.c - a bond's properties, its datapath ports, and the policy
+ * (bond-policy.c) carried out on them as the members' carrier changes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datapath/datapath.h"
+#include "../pif/pif-verbs.h"
+#include "../switchd/call.h"
+#include "../switchd/store.h"
+#include "../switchd/switchd.h"
+#include "bond.h"
+
+/* How often a DPDK member's link state is read (DPDK's link-state
+ * interrupts are not available on every driver; reading is). */
+#define BOND_DPDK_LINK_POLL_MS 20
+
+int
+bond_kind_parse(const char *s, enum bond_kind *kind)
+{
+	if (strcmp(s, "balance-slb") == 0)
+		*kind = BOND_KIND_BALANCE_SLB;
+	else if (strcmp(s, "active-backup") == 0)
+		*kind = BOND_KIND_ACTIVE_BACKUP;
+	else if (strcmp(s, "lacp") == 0)
+		*kind = BOND_KIND_LACP;
+	else
+		return EINVAL;
+	return 0;
+}
+
+const char *
+bond_kind_str(enum bond_kind kind)
+{
+	switch (kind) {
+	case BOND_KIND_BALANCE_SLB:
+		return "balance-slb";
+	case BOND_KIND_ACTIVE_BACKUP:
+		return "active-backup";
+	case BOND_KIND_LACP:
+		return "lacp";
+	}
+	return "?";
+}
+
+void
+bond_props_default(struct bond_props *p, enum bond_kind kind)
+{
+	memset(p, 0, sizeof(*p));
+	p->hashing = BOND_HASH_TCPUDP_PORTS;
+	p->lacp_fast = false;
+	p->lacp_fallback_ab = true;
+	p->rebalance_ms = kind == BOND_KIND_BALANCE_SLB ? BOND_REBALANCE_DEFAULT_MS : 0;
+	p->updelay_ms = BOND_UPDELAY_DEFAULT_MS;
+	p->downdelay_ms = BOND_DOWNDELAY_DEFAULT_MS;
+}
+
+/* A count of milliseconds, 0..BOND_MS_MAX, in decimal. */
+static int
+ms_parse(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > BOND_MS_MAX)
+		return EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool
+lacp_only(const char *key)
+{
+	return strcmp(key, "hashing_algorithm") == 0 || strcmp(key, "lacp-time") == 0 ||
+	       strcmp(key, "lacp-fallback-ab") == 0;
+}
+
+int
+bond_prop_set(struct bond_props *p, enum bond_kind kind, const char *key, const char *value,
+	      char member[][PIF_UUID_LEN], const char *const *device, unsigned int n_members,
+	      char *why, size_t len)
+{
+	uint32_t *ms = NULL;
+
+	if (lacp_only(key) && kind != BOND_KIND_LACP) {
+		snprintf(why, len, "%s is for mode=lacp only", key);
+		return EINVAL;
+	}
+	if (strcmp(key, "hashing_algorithm") == 0) {
+		if (strcmp(value, "src_mac") == 0)
+			p->hashing = BOND_HASH_SRC_MAC;
+		else if (strcmp(value, "tcpudp_ports") == 0)
+			p->hashing = BOND_HASH_TCPUDP_PORTS;
+		else
+			goto bad_value;
+		return 0;
+	}
+	if (strcmp(key, "lacp-time") == 0) {
+		if (strcmp(value, "fast") != 0 && strcmp(value, "slow") != 0)
+			goto bad_value;
+		p->lacp_fast = strcmp(value, "fast") == 0;
+		return 0;
+	}
+	if (strcmp(key, "lacp-fallback-ab") == 0) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			goto bad_value;
+		p->lacp_fallback_ab = strcmp(value, "true") == 0;
+		return 0;
+	}
+	if (strcmp(key, "primary") == 0) {
+		if (value[0] == '\0') {
+			p->primary[0] = '\0';
+			return 0;
+		}
+		for (unsigned int i = 0; i < n_members; i++)
+			if (strcmp(value, member[i]) == 0 || strcmp(value, device[i]) == 0) {
+				snprintf(p->primary, sizeof(p->primary), "%s", member[i]);
+				return 0;
+			}
+		snprintf(why, len, "primary=%s is not a member of the bond (its uuid or device)",
+			 value);
+		return EINVAL;
+	}
+	if (strcmp(key, "rebalance-interval") == 0)
+		ms = &p->rebalance_ms;
+	else if (strcmp(key, "updelay") == 0)
+		ms = &p->updelay_ms;
+	else if (strcmp(key, "downdelay") == 0)
+		ms = &p->downdelay_ms;
+	if (ms == NULL) {
+		snprintf(why, len,
+			 "no property %s (hashing_algorithm, lacp-time, lacp-fallback-ab,"
+			 " rebalance-interval, updelay, downdelay, primary)",
+			 key);
+		return EINVAL;
+	}
+	if (ms_parse(value, ms) != 0) {
+		snprintf(why, len, "%s=%s: milliseconds, 0..%u expected", key, value, BOND_MS_MAX);
+		return EINVAL;
+	}
+	return 0;
+bad_value:
+	snprintf(why, len, "%s=%s: expected %s", key, value,
+		 strcmp(key, "hashing_algorithm") == 0 ? "src_mac or tcpudp_ports"
+		 : strcmp(key, "lacp-time") == 0       ? "fast or slow"
+						       : "true or false");
+	return EINVAL;
+}
+
+json_t *
+bond_props_json(const struct bond_props *p, enum bond_kind kind)
+{
+	json_t *m = json_object();
+	char buf[16];
+
+	if (kind == BOND_KIND_LACP) {
+		json_object_set_new(m, "hashing_algorithm",
+				    json_string(p->hashing == BOND_HASH_SRC_MAC ? "src_mac"
+										: "tcpudp_ports"));
+		json_object_set_new(m, "lacp-time", json_string(p->lacp_fast ? "fast" : "slow"));
+		json_object_set_new(m, "lacp-fallback-ab",
+				    json_string(p->lacp_fallback_ab ? "true" : "false"));
+	}
+	snprintf(buf, sizeof(buf), "%" PRIu32, p->rebalance_ms);
+	json_object_set_new(m, "rebalance-interval", json_string(buf));
+	snprintf(buf, sizeof(buf), "%" PRIu32, p->updelay_ms);
+	json_object_set_new(m, "updelay", json_string(buf));
+	snprintf(buf, sizeof(buf), "%" PRIu32, p->downdelay_ms);
+	json_object_set_new(m, "downdelay", json_string(buf));
+	if (p->primary[0] != '\0')
+		json_object_set_new(m, "primary", json_string(p->primary));
+	return m;
+}
+
+void
+bond_props_from_json(struct bond_props *p, enum bond_kind kind, const json_t *map)
+{
+	static const char *const keys[] = {"hashing_algorithm", "lacp-time", "lacp-fallback-ab",
+					   "rebalance-interval", "updelay", "downdelay"};
+	char why[128];
+	const char *v;
+	size_t i;
+
+	bond_props_default(p, kind);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = json_string_value(json_object_get(map, keys[i]));
+		if (v != NULL && (kind == BOND_KIND_LACP || !lacp_only(keys[i])))
+			bond_prop_set(p, kind, keys[i], v, NULL, NULL, 0, why, sizeof(why));
+	}
+	v = json_string_value(json_object_get(map, "primary"));
+	if (v != NULL)
+		snprintf(p->primary, sizeof(p->primary), "%s", v);
+}
+
+int
+bond_member_index(const struct bond *b, const char *pif_uuid)
+{
+	for (unsigned int i = 0; i < b->n_members; i++)
+		if (strcmp(b->member[i], pif_uuid) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct bond *
+bond_by_master(struct switchd *sd, const char *pif_uuid)
+{
+	struct bond *b;
+
+	TAILQ_FOREACH(b, &sd->bonds, next)
+		if (strcmp(b->master, pif_uuid) == 0)
+			return b;
+	return NULL;
+}
+
+struct bond *
+bond_by_member(struct switchd *sd, const char *pif_uuid)
+{
+	struct bond *b;
+
+	TAILQ_FOREACH(b, &sd->bonds, next)
+		if (bond_member_index(b, pif_uuid) >= 0)
+			return b;
+	return NULL;
+}
+
+/* The datapath's mode for @kind: LACP's fallback is active-backup. */
+static enum dp_bond_mode
+dp_mode(enum bond_kind kind)
+{
+	return kind == BOND_KIND_BALANCE_SLB ? DP_BOND_BALANCE_SLB : DP_BOND_ACTIVE_BACKUP;
+}
+
+static enum bond_mode
+policy_mode(enum bond_kind kind)
+{
+	return kind == BOND_KIND_BALANCE_SLB ? BOND_BALANCE_SLB : BOND_ACTIVE_BACKUP;
+}
+
+static const char *
+member_device(struct switchd *sd, const struct bond *b, int i)
+{
+	const struct pif *p = i >= 0 ? pif_by_uuid(sd, b->member[i]) : NULL;
+
+	return p != NULL ? p->device : "none";
+}
+
+/* A member's carrier now: its netdev's, or its DPDK device's link. */
+static bool
+member_carrier(struct switchd *sd, const struct bond *b, unsigned int i)
+{
+	const struct pif *p = pif_by_uuid(sd, b->member[i]);
+	struct pif_netdev nd;
+
+	if (p == NULL)
+		return false;
+	if (p->dpdk_open)
+		return dp_device_link_up(p->ethdev);
+	return pif_netdev_get(p->device, &nd) == 0 && nd.carrier;
+}
+
+/* Is datapath port @port enabled, by dp_bond_state()'s slots? */
+static bool
+dp_enabled(const uint16_t m[DP_BOND_MAX_MEMBERS], unsigned int enabled, uint16_t port)
+{
+	for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+		if (m[s] == port)
+			return enabled & (1u << s);
+	return false;
+}
+
+static int
+save_active(struct switchd *sd, void *arg)
+{
+	return store_bond_put(sd->store, arg) == 0 ? 0 : -1;
+}
+
+/* Make the datapath do what the policy decided: members enabled first,
+ * then the active one, then the others disabled, so that the bond never
+ * sends through a member it just took away; buckets if @bits says they
+ * moved. */
+static void
+bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
+{
+	struct pif *master = pif_by_uuid(sd, b->master);
+	const char *name = master != NULL ? master->device : b->uuid;
+	const struct bond_policy *pol = &b->policy;
+	uint16_t m[DP_BOND_MAX_MEMBERS], want;
+	unsigned int i, enabled = 0;
+	int active = -1;
+
+	dp_bond_state(sd->dp, b->dp_bond, m, &enabled, &active);
+	for (i = 0; i < b->n_members; i++)
+		if (pol->m[i].enabled && !dp_enabled(m, enabled, b->dp_member[i])) {
+			dp_bond_member_enable(sd->dp, b->dp_member[i], true);
+			LOG_INFO("bond %s: member %s enabled (carrier up)", name,
+				 member_device(sd, b, (int)i));
+		}
+	want = pol->active >= 0 ? b->dp_member[pol->active] : DP_PORT_NONE;
+	if (want != (active >= 0 ? m[active] : DP_PORT_NONE)) {
+		dp_bond_set_active(sd->dp, b->dp_bond, want);
+		LOG_INFO("bond %s: active member %s", name, member_device(sd, b, pol->active));
+		if (pol->active >= 0 && strcmp(b->active_member, b->member[pol->active]) != 0) {
+			struct bond rec = *b;
+
+			snprintf(rec.active_member, sizeof(rec.active_member), "%s",
+				 b->member[pol->active]);
+			/* Kept for a restart; a failure to store it changes nothing else. */
+			if (sd_transaction(sd, "the bond's active member", save_active, &rec) == 0)
+				snprintf(b->active_member, sizeof(b->active_member), "%s",
+					 rec.active_member);
+		}
+	}
+	for (i = 0; i < b->n_members; i++)
+		if (!pol->m[i].enabled && dp_enabled(m, enabled, b->dp_member[i])) {
+			dp_bond_member_enable(sd->dp, b->dp_member[i], false);
+			LOG_INFO("bond %s: member %s disabled (carrier down)", name,
+				 member_device(sd, b, (int)i));
+		}
+	if (bits & BOND_CHANGED_BUCKETS)
+		for (unsigned int k = 0; k < BOND_BUCKETS; k++)
+			dp_bond_bucket_set(sd->dp, b->dp_bond, k, b->dp_member[pol->bucket[k]]);
+}
+
+static void
+bond_sync(struct switchd *sd, struct bond *b, int64_t now)
+{
+	unsigned int bits = bond_policy_run(&b->policy, now);
+
+	if (b->policy.mode == BOND_BALANCE_SLB && b->policy.rebalance_ms != 0 &&
+	    now >= b->policy.next_rebalance) {
+		uint16_t member[DP_BOND_BUCKETS];
+		uint64_t bytes[DP_BOND_BUCKETS], delta[BOND_BUCKETS];
+
+		if (dp_bond_buckets_get(sd->dp, b->dp_bond, member, bytes) == 0) {
+			for (unsigned int k = 0; k < BOND_BUCKETS; k++) {
+				delta[k] = bytes[k] - b->bucket_bytes[k];
+				b->bucket_bytes[k] = bytes[k];
+			}
+			bond_policy_account(&b->policy, delta);
+		}
+		bits |= bond_policy_rebalance(&b->policy, now);
+	}
+	bond_apply(sd, b, bits);
+	b->wake = bond_policy_next_wake(&b->policy);
+}
+
+/* Take the bond's settings into the policy (after bond-param-set). */
+static void
+policy_settings(struct switchd *sd, struct bond *b)
+{
+	b->policy.updelay_ms = b->props.updelay_ms;
+	b->policy.downdelay_ms = b->props.downdelay_ms;
+	b->policy.rebalance_ms = b->props.rebalance_ms;
+	b->policy.primary = b->props.primary[0] ? bond_member_index(b, b->props.primary) : -1;
+	(void)sd;
+}
+
+static int
+member_port_add(struct switchd *sd, struct bond *b, unsigned int i, uint16_t mtu)
+{
+	struct pif *p = pif_by_uuid(sd, b->member[i]);
+	struct dp_port_params pp = {.mtu = mtu, .bond_member = true, .bond = b->dp_bond};
+	bool probed = false;
+	int err;
+
+	if (p == NULL)
+		return ENOENT;
+	err = pif_backend_open(sd, p, &probed);
+	if (err)
+		return err;
+	pp.kind = p->dpdk_open ? DP_PORT_ETHDEV : DP_PORT_AF_PACKET;
+	pp.name = p->device;
+	pp.ethdev = p->ethdev;
+	err = dp_port_add(sd->dp, &pp, &b->dp_member[i]);
+	if (err && probed) {
+		dp_device_close(p->ethdev);
+		p->dpdk_open = false;
+	}
+	b->member_probed[i] = err == 0 && probed;
+	return err;
+}
+
+static void
+member_port_del(struct switchd *sd, struct bond *b, unsigned int i)
+{
+	struct pif *p = pif_by_uuid(sd, b->member[i]);
+
+	if (b->dp_member[i] == DP_PORT_NONE)
+		return;
+	if (dp_port_del(sd->dp, b->dp_member[i]) != 0)
+		LOG_ERR("bond: member port %u cannot be removed", b->dp_member[i]);
+	b->dp_member[i] = DP_PORT_NONE;
+	if (p != NULL && b->member_probed[i]) {
+		dp_device_close(p->ethdev);
+		p->dpdk_open = false;
+	}
+	b->member_probed[i] = false;
+}
+
+int
+bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bridge, uint16_t mtu)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_BOND,
+		.name = master->device,
+		.bridge = bridge,
+		.mtu = mtu,
+		.trunk = true, /* bond0.10 is a VLAN port of it */
+		.bond_mode = dp_mode(b->kind),
+	};
+	int64_t now = sd_now_ms();
+	unsigned int i;
+	int err, saved;
+
+	for (i = 0; i < BOND_MAX_MEMBERS; i++)
+		b->dp_member[i] = DP_PORT_NONE;
+	err = pif_port_add(master, sd->dp, &pp);
+	if (err)
+		return err;
+	b->dp_bond = master->dp_port;
+	for (i = 0; i < b->n_members; i++) {
+		err = member_port_add(sd, b, i, mtu);
+		if (err) {
+			while (i-- > 0)
+				member_port_del(sd, b, i);
+			pif_detach(master, sd->dp);
+			return err;
+		}
+	}
+	bond_policy_init(&b->policy, policy_mode(b->kind), b->n_members, now);
+	policy_settings(sd, b);
+	b->policy.next_rebalance = now + b->props.rebalance_ms;
+	/* As Open vSwitch starts a member: enabled at once if its carrier is
+	 * up; the active member is the one of before a restart if it is. */
+	for (i = 0; i < b->n_members; i++) {
+		bool up = member_carrier(sd, b, i);
+
+		b->policy.m[i].carrier = up;
+		b->policy.m[i].enabled = up;
+	}
+	saved = b->active_member[0] ? bond_member_index(b, b->active_member) : -1;
+	if (saved >= 0 && b->policy.m[saved].enabled)
+		b->policy.active = saved;
+	memset(b->bucket_bytes, 0, sizeof(b->bucket_bytes));
+	b->live = true;
+	bond_apply(sd, b, BOND_CHANGED_BUCKETS);
+	bond_sync(sd, b, now);
+	return 0;
+}
+
+int
+bond_detach(struct switchd *sd, struct bond *b, struct pif *master)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->n_members; i++)
+		member_port_del(sd, b, i);
+	b->live = false;
+	b->wake = BOND_NEVER;
+	return pif_detach(master, sd->dp);
+}
+
+void
+bond_member_carrier(struct switchd *sd, struct bond *b, unsigned int i, bool up)
+{
+	int64_t now = sd_now_ms();
+
+	if (!b->live || i >= b->n_members || b->policy.m[i].carrier == up)
+		return;
+	bond_policy_carrier(&b->policy, i, up, now);
+	bond_sync(sd, b, now);
+}
+
+/* Does @b have a member on a DPDK device (whose link state is read)? */
+static bool
+has_dpdk_member(struct switchd *sd, const struct bond *b)
+{
+	for (unsigned int i = 0; i < b->n_members; i++) {
+		const struct pif *p = pif_by_uuid(sd, b->member[i]);
+
+		if (p != NULL && p->dpdk_open)
+			return true;
+	}
+	return false;
+}
+
+int64_t
+bond_run_all(struct switchd *sd, int64_t now)
+{
+	int64_t next = BOND_NEVER;
+	struct bond *b;
+
+	TAILQ_FOREACH(b, &sd->bonds, next) {
+		if (!b->live)
+			continue;
+		if (has_dpdk_member(sd, b)) {
+			for (unsigned int i = 0; i < b->n_members; i++) {
+				const struct pif *p = pif_by_uuid(sd, b->member[i]);
+				bool up;
+
+				if (p == NULL || !p->dpdk_open)
+					continue;
+				up = dp_device_link_up(p->ethdev);
+				if (up != b->policy.m[i].carrier)
+					bond_policy_carrier(&b->policy, i, up, now);
+			}
+			b->wake = now;
+		}
+		if (b->wake <= now)
+			bond_sync(sd, b, now);
+		if (has_dpdk_member(sd, b) && now + BOND_DPDK_LINK_POLL_MS < b->wake)
+			b->wake = now + BOND_DPDK_LINK_POLL_MS;
+		if (b->wake < next)
+			next = b->wake;
+	}
+	return next;
+}
+
+void
+bond_settings_changed(struct switchd *sd, struct bond *b)
+{
+	int64_t now = sd_now_ms();
+
+	if (!b->live)
+		return;
+	dp_bond_set_mode(sd->dp, b->dp_bond, dp_mode(b->kind));
+	b->policy.mode = policy_mode(b->kind);
+	policy_settings(sd, b);
+	if (b->policy.next_rebalance > now + b->props.rebalance_ms)
+		b->policy.next_rebalance = now + b->props.rebalance_ms;
+	bond_apply(sd, b, BOND_CHANGED_BUCKETS);
+	bond_sync(sd, b, now);
+}
+
+json_t *
+bond_record(struct switchd *sd, const struct bond *b)
+{
+	const struct pif *master = pif_by_uuid(sd, b->master);
+	json_t *rec = json_object(), *props = bond_props_json(&b->props, b->kind);
+	char members[BOND_MAX_MEMBERS * PIF_UUID_LEN], state[512], pbuf[512];
+	unsigned int i, links_up = 0;
+	size_t off = 0, poff = 0;
+	const char *key;
+	json_t *val;
+
+	members[0] = state[0] = pbuf[0] = '\0';
+	for (i = 0; i < b->n_members; i++) {
+		const struct bond_member_state *m = &b->policy.m[i];
+		bool up = b->live && m->carrier;
+
+		links_up += up;
+		snprintf(members + strlen(members), sizeof(members) - strlen(members), "%s%s",
+			 i ? "," : "", b->member[i]);
+		off += (size_t)snprintf(state + off, off < sizeof(state) ? sizeof(state) - off : 0,
+					"%s%s: %s, carrier %s", i ? "; " : "",
+					member_device(sd, b, (int)i),
+					b->live && m->enabled ? "enabled" : "disabled",
+					up ? "up" : "down");
+	}
+	json_object_foreach(props, key, val)
+		poff += (size_t)snprintf(pbuf + poff,
+					 poff < sizeof(pbuf) ? sizeof(pbuf) - poff : 0, "%s%s: %s",
+					 poff ? "; " : "", key, json_string_value(val));
+	json_decref(props);
+	sd_rec_str(rec, "uuid", b->uuid);
+	sd_rec_str(rec, "master", b->master);
+	sd_rec_str(rec, "master-device", master != NULL ? master->device : "");
+	sd_rec_str(rec, "slaves", members);
+	sd_rec_str(rec, "mode", bond_kind_str(b->kind));
+	sd_rec_str(rec, "primary-slave", b->primary_member);
+	sd_rec_str(rec, "active-member",
+		   b->live && b->policy.active >= 0 ? member_device(sd, b, b->policy.active) : "");
+	sd_rec_int(rec, "links-up", links_up);
+	sd_rec_str(rec, "properties", pbuf);
+	sd_rec_str(rec, "members-state", state);
+	return rec;
+}
