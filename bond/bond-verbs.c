@@ -209,9 +209,8 @@ regroup_store(struct switchd *sd, struct regroup *rg)
 {
 	size_t i;
 
-	if (rg->made_pif != NULL &&
-	    (store_pif_put(sd->store, rg->made_pif) != 0 ||
-	     store_bond_put(sd->store, rg->made_bond) != 0))
+	if (rg->made_pif != NULL && (store_pif_put(sd->store, rg->made_pif) != 0 ||
+				     store_bond_put(sd->store, rg->made_bond) != 0))
 		return EIO;
 	if (rg->mac_net != NULL) {
 		struct network rec = *rg->mac_net;
@@ -373,8 +372,7 @@ regroup_run(struct switchd *sd, struct sd_call *c, struct regroup *rg)
 	}
 	if (rg->ip_off != NULL && rg->ip_off->realised &&
 	    (err = pif_ip_apply(rg->ip_off->bridge, &none, sd->rundir)) != 0)
-		LOG_WARN("%s: IP configuration not removed: %s", rg->ip_off->bridge,
-			 strerror(err));
+		LOG_WARN("%s: IP configuration not removed: %s", rg->ip_off->bridge, strerror(err));
 	if (rg->mac_net != NULL) {
 		rg->mac_was = rg->mac_net->host_mac;
 		err = host_mac_set(rg->mac_net, &rg->mac_new);
@@ -441,8 +439,7 @@ props_from_call(struct sd_call *c, struct bond_props *props, enum bond_kind kind
 		if (strncmp(key, PROPERTIES_PREFIX, strlen(PROPERTIES_PREFIX)) != 0)
 			continue;
 		if (bond_prop_set(props, kind, key + strlen(PROPERTIES_PREFIX),
-				  json_string_value(val), member, device, n, why,
-				  sizeof(why)) != 0)
+				  json_string_value(val), member, device, n, why, sizeof(why)) != 0)
 			return sd_fail(c, SD_E_INVALID_VALUE, "%s", why);
 	}
 	return 0;
@@ -477,7 +474,8 @@ members_from_call(struct switchd *sd, struct sd_call *c, struct pif **m, unsigne
 		bool dup = false;
 
 		if (p == NULL)
-			return sd_fail(c, SD_E_UUID_INVALID, "no PIF has uuid %s (pif-uuids=)", tok);
+			return sd_fail(c, SD_E_UUID_INVALID, "no PIF has uuid %s (pif-uuids=)",
+				       tok);
 		for (unsigned int i = 0; i < *n && i < BOND_MAX_MEMBERS; i++)
 			dup |= m[i] == p;
 		if (dup)
@@ -557,8 +555,9 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 		return sd_fail(c, SD_E_NETWORK_ALREADY_CONNECTED, "%s has PIF %s already",
 			       net->bridge, pif_by_network(sd, net->uuid)->device);
 	if (net->mtu > primary->mtu)
-		return sd_fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF, "%s has MTU %u, the members only %u",
-			       net->bridge, net->mtu, primary->mtu);
+		return sd_fail(c, SD_E_NETWORK_MTU_EXCEEDS_PIF,
+			       "%s has MTU %u, the members only %u", net->bridge, net->mtu,
+			       primary->mtu);
 	/* Two members' VLANs with one tag: xapi keeps one and moves the
 	 * other's VIFs to its network; refused here (the operator chooses). */
 	for (i = 0; i < n; i++)
@@ -568,12 +567,14 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 			TAILQ_FOREACH(v, &sd->vlans, next)
 				if (strcmp(v->tagged_pif, m[i]->uuid) == 0 &&
 				    vlan_on(sd, m[j]->uuid, v->tag) != NULL)
-					return sd_fail(c, SD_E_PIF_VLAN_EXISTS,
-						       "%s and %s both have VLAN %u: vlan-destroy one",
-						       m[i]->device, m[j]->device, v->tag);
+					return sd_fail(
+						c, SD_E_PIF_VLAN_EXISTS,
+						"%s and %s both have VLAN %u: vlan-destroy one",
+						m[i]->device, m[j]->device, v->tag);
 		}
 	if (mac_s != NULL) {
-		enum mac_verdict v = mac_check_user(mac_s, sd_arg_true(c, "allow-global-mac"), &mac);
+		enum mac_verdict v =
+			mac_check_user(mac_s, sd_arg_true(c, "allow-global-mac"), &mac);
 
 		if (v != MAC_OK)
 			return sd_fail(c, SD_E_MAC_INVALID, "%s: %s", mac_s, mac_verdict_str(v));

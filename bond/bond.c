@@ -163,9 +163,9 @@ bond_props_json(const struct bond_props *p, enum bond_kind kind)
 	char buf[16];
 
 	if (kind == BOND_KIND_LACP) {
-		json_object_set_new(m, "hashing_algorithm",
-				    json_string(p->hashing == BOND_HASH_SRC_MAC ? "src_mac"
-										: "tcpudp_ports"));
+		json_object_set_new(
+			m, "hashing_algorithm",
+			json_string(p->hashing == BOND_HASH_SRC_MAC ? "src_mac" : "tcpudp_ports"));
 		json_object_set_new(m, "lacp-time", json_string(p->lacp_fast ? "fast" : "slow"));
 		json_object_set_new(m, "lacp-fallback-ab",
 				    json_string(p->lacp_fallback_ab ? "true" : "false"));
@@ -184,8 +184,8 @@ bond_props_json(const struct bond_props *p, enum bond_kind kind)
 void
 bond_props_from_json(struct bond_props *p, enum bond_kind kind, const json_t *map)
 {
-	static const char *const keys[] = {"hashing_algorithm", "lacp-time", "lacp-fallback-ab",
-					   "rebalance-interval", "updelay", "downdelay"};
+	static const char *const keys[] = {"hashing_algorithm",	 "lacp-time", "lacp-fallback-ab",
+					   "rebalance-interval", "updelay",   "downdelay"};
 	char why[128];
 	const char *v;
 	size_t i;
@@ -330,6 +330,111 @@ bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
 			dp_bond_bucket_set(sd->dp, b->dp_bond, k, b->dp_member[pol->bucket[k]]);
 }
 
+/* The member that carries frames from @mac on VLAN @vid (0: untagged),
+ * as the datapath chooses it; -1 if none. */
+static int
+member_for(const struct bond *b, const struct mac *mac, uint16_t vid)
+{
+	const struct bond_policy *pol = &b->policy;
+
+	if (pol->mode == BOND_BALANCE_SLB) {
+		int m = pol->bucket[dp_bond_bucket_of(mac, vid)];
+
+		if (pol->m[m].enabled)
+			return m;
+	}
+	return pol->active;
+}
+
+struct announce {
+	struct switchd *sd;
+	const struct bond *b;
+	uint16_t vid;  /* the bridge's VLAN on the bond, 0: untagged */
+	uint16_t skip; /* the bond's port on the bridge: MACs learned there are the world's */
+	unsigned int sent, failed;
+};
+
+/* One learning frame, as Open vSwitch's (compose_rarp()): a broadcast
+ * RARP request from the MAC, tagged with its VLAN. */
+static int
+announce_one(const struct dp_fdb_entry *e, void *arg)
+{
+	struct announce *a = arg;
+	uint8_t f[64] = {0};
+	size_t off = 12;
+	int m;
+
+	if (e->port == a->skip)
+		return 0;
+	if (a->sent + a->failed >= DP_INJECT_RING / 2) {
+		a->failed++; /* beyond what the datapath queues at once */
+		return 0;
+	}
+	m = member_for(a->b, &e->mac, a->vid);
+	if (m < 0)
+		return 0;
+	memset(f, 0xff, 6);
+	memcpy(f + 6, e->mac.b, MAC_LEN);
+	if (a->vid != 0) {
+		f[off++] = 0x81;
+		f[off++] = 0x00;
+		f[off++] = (uint8_t)(a->vid >> 8);
+		f[off++] = (uint8_t)a->vid;
+	}
+	f[off++] = 0x80; /* RARP */
+	f[off++] = 0x35;
+	f[off++] = 0; /* hardware: Ethernet */
+	f[off++] = 1;
+	f[off++] = 0x08; /* protocol: IPv4 */
+	f[off++] = 0x00;
+	f[off++] = MAC_LEN;
+	f[off++] = 4;
+	f[off++] = 0; /* reverse request */
+	f[off++] = 3;
+	memcpy(f + off, e->mac.b, MAC_LEN); /* sender: the MAC, IP 0 */
+	off += MAC_LEN + 4;
+	memcpy(f + off, e->mac.b, MAC_LEN); /* target: the MAC, IP 0 */
+	off += MAC_LEN + 4;
+	if (dp_port_send(a->sd->dp, a->b->dp_member[m], f, (uint16_t)(off < 60 ? 60 : off)) == 0)
+		a->sent++;
+	else
+		a->failed++;
+	return 0;
+}
+
+/* Traffic moved off a member: tell the upstream switch where each MAC
+ * behind the bond (learned on the bridges' other ports, untagged or on
+ * one of the bond's VLANs) is now, so that it relearns at once. */
+static void
+bond_announce(struct switchd *sd, struct bond *b)
+{
+	struct pif *master = pif_by_uuid(sd, b->master);
+	struct network *n = master != NULL ? network_by_uuid(sd, master->network_uuid) : NULL;
+	struct announce a = {.sd = sd, .b = b, .skip = b->dp_bond};
+	struct vlan *v;
+
+	if (n == NULL || !n->realised || b->policy.active < 0)
+		return;
+	dp_fdb_dump(sd->dp, n->dp_bridge, announce_one, &a);
+	TAILQ_FOREACH(v, &sd->vlans, next) {
+		struct pif *pseudo;
+		struct network *vn;
+
+		if (strcmp(v->tagged_pif, b->master) != 0)
+			continue;
+		pseudo = pif_by_uuid(sd, v->untagged_pif);
+		vn = pseudo != NULL ? network_by_uuid(sd, pseudo->network_uuid) : NULL;
+		if (pseudo == NULL || !pseudo->attached || vn == NULL || !vn->realised)
+			continue;
+		a.vid = v->tag;
+		a.skip = pseudo->dp_port;
+		dp_fdb_dump(sd->dp, vn->dp_bridge, announce_one, &a);
+	}
+	if (a.sent != 0 || a.failed != 0)
+		LOG_INFO("bond %s: %u learning frames sent%s", master->device, a.sent,
+			 a.failed != 0 ? ", some not (no room in the datapath's queue)" : "");
+}
+
 static void
 bond_sync(struct switchd *sd, struct bond *b, int64_t now)
 {
@@ -350,6 +455,8 @@ bond_sync(struct switchd *sd, struct bond *b, int64_t now)
 		bits |= bond_policy_rebalance(&b->policy, now);
 	}
 	bond_apply(sd, b, bits);
+	if (bits & BOND_ANNOUNCE)
+		bond_announce(sd, b);
 	b->wake = bond_policy_next_wake(&b->policy);
 }
 
@@ -560,16 +667,14 @@ bond_record(struct switchd *sd, const struct bond *b)
 		links_up += up;
 		snprintf(members + strlen(members), sizeof(members) - strlen(members), "%s%s",
 			 i ? "," : "", b->member[i]);
-		off += (size_t)snprintf(state + off, off < sizeof(state) ? sizeof(state) - off : 0,
-					"%s%s: %s, carrier %s", i ? "; " : "",
-					member_device(sd, b, (int)i),
-					b->live && m->enabled ? "enabled" : "disabled",
-					up ? "up" : "down");
+		off += (size_t)snprintf(
+			state + off, off < sizeof(state) ? sizeof(state) - off : 0,
+			"%s%s: %s, carrier %s", i ? "; " : "", member_device(sd, b, (int)i),
+			b->live && m->enabled ? "enabled" : "disabled", up ? "up" : "down");
 	}
 	json_object_foreach(props, key, val)
-		poff += (size_t)snprintf(pbuf + poff,
-					 poff < sizeof(pbuf) ? sizeof(pbuf) - poff : 0, "%s%s: %s",
-					 poff ? "; " : "", key, json_string_value(val));
+		poff += (size_t)snprintf(pbuf + poff, poff < sizeof(pbuf) ? sizeof(pbuf) - poff : 0,
+					 "%s%s: %s", poff ? "; " : "", key, json_string_value(val));
 	json_decref(props);
 	sd_rec_str(rec, "uuid", b->uuid);
 	sd_rec_str(rec, "master", b->master);

@@ -63,7 +63,7 @@ struct bond {
 	char primary_member[PIF_UUID_LEN];
 	enum bond_kind kind;
 	struct bond_props props;
-	bool auto_update_mac; /* the MAC is the primary member's (no mac= given) */
+	bool auto_update_mac;		  /* the MAC is the primary member's (no mac= given) */
 	char active_member[PIF_UUID_LEN]; /* last active member, kept across restarts */
 
 	/* runtime, while the master is attached */

@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "../lib/fault.h"
 #include "dp-private.h"
@@ -208,6 +209,20 @@ pools_free(struct dp *dp)
 	rte_mempool_free(dp->mp);
 }
 
+/* Free the frames dp_port_send() queued that no worker sent, and the ring. */
+static void
+inject_free(struct dp *dp)
+{
+	void *m;
+
+	if (dp->inject == NULL)
+		return;
+	while (rte_ring_dequeue(dp->inject, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(dp->inject);
+	dp->inject = NULL;
+}
+
 static void ready_arm(struct dp *dp);
 
 /* Build a snapshot from the master state, make it current, wait for a grace
@@ -384,6 +399,13 @@ dp_create(const struct dp_params *params, struct dp **out)
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
 	}
+	/* Many producers (any control thread), one consumer (worker 0). */
+	snprintf(mpname, sizeof(mpname), "%s_inj%p", dp->name, (void *)dp);
+	dp->inject = rte_ring_create(mpname, DP_INJECT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->inject == NULL) {
+		err = rte_errno ? rte_errno : ENOMEM;
+		goto fail;
+	}
 	err = fdb_init(&dp->fdb, dp->name,
 		       params->fdb_size ? params->fdb_size : DP_DEFAULT_FDB_SIZE,
 		       (uint16_t)(params->age_sec ? params->age_sec : DP_DEFAULT_AGE_SEC));
@@ -431,6 +453,7 @@ fail:
 		rte_free(dp->workers[w]);
 	}
 	fdb_fini(&dp->fdb);
+	inject_free(dp);
 	rte_mempool_free(dp->gso_mp);
 	rte_mempool_free(dp->mp);
 	dp_cfg_free(dp->cfg);
@@ -569,11 +592,36 @@ dp_destroy(struct dp *dp)
 		dp_worker_fini(dp->workers[w]);
 		rte_free(dp->workers[w]);
 	}
+	inject_free(dp);
 	pools_free(dp);
 	fdb_fini(&dp->fdb);
 	dp_cfg_free(dp->cfg);
 	rte_free(dp->qsv);
 	rte_free(dp);
+}
+
+int
+dp_port_send(struct dp *dp, uint16_t port, const void *frame, uint16_t len)
+{
+	struct rte_mbuf *m;
+	char *data;
+
+	if (port >= DP_MAX_PORTS || dp->ports[port] == NULL)
+		return ENOENT;
+	if (len < RTE_ETHER_HDR_LEN || len > DP_MBUF_DATA_ROOM - RTE_PKTMBUF_HEADROOM)
+		return EINVAL;
+	m = rte_pktmbuf_alloc(dp->mp);
+	if (m == NULL)
+		return ENOBUFS;
+	data = rte_pktmbuf_append(m, len);
+	memcpy(data, frame, len);
+	m->port = port;
+	if (rte_ring_enqueue(dp->inject, m) != 0) {
+		rte_pktmbuf_free(m);
+		return ENOBUFS;
+	}
+	dp_worker_wake(dp, 0);
+	return 0;
 }
 
 /* A frame of @mtu bytes of payload fits one mbuf. */

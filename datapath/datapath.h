@@ -310,6 +310,14 @@ int dp_bond_state(const struct dp *dp, uint16_t bond, uint16_t member[DP_BOND_MA
 /* The SLB bucket of source MAC @src on VLAN @vid (0: untagged). */
 unsigned int dp_bond_bucket_of(const struct mac *src, uint16_t vid);
 
+/* Send the @len-byte Ethernet frame @frame out of @port as it is, past
+ * every bridge and FDB: a bond's learning frames, a LACPDU on a member.
+ * Worker 0 takes it at its next pass (it is woken); counted in the port's
+ * tx counters. Any thread. ENOENT: no such port; EINVAL: a bad length;
+ * ENOBUFS: no buffer, or DP_INJECT_RING frames wait already. */
+#define DP_INJECT_RING 4096
+int dp_port_send(struct dp *dp, uint16_t port, const void *frame, uint16_t len);
+
 /* Make many changes at once (start-up): between dp_batch_begin() and
  * dp_batch_end(), bridges and ports added and settings changed reach the
  * workers together, at dp_batch_end(), after one grace period rather than

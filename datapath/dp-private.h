@@ -116,6 +116,7 @@ struct dp {
 	bool batch_dirty;	  /* something waits to be published */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
+	struct rte_ring *inject;    /* dp_port_send(): frames worker 0 sends */
 	struct rte_mempool *gso_mp; /* the large buffers (DP_GSO_DATA_ROOM) */
 	struct fdb fdb;
 	uint64_t tsc_hz;

@@ -179,6 +179,8 @@ dp_port_set_offloads(struct dp_port *port, uint32_t caps, uint32_t caps_vlan)
 /* Wake every blocked worker (they then look at their ports again). Any
  * thread. */
 void dp_workers_wake(struct dp *dp);
+/* Wake worker @worker only. */
+void dp_worker_wake(struct dp *dp, unsigned int worker);
 
 /* Add @fd to @epfd for readability, edge-triggered, if *@reg_epfd says it
  * is not there yet; *@reg_epfd is then @epfd. Returns 0 or -1. */

@@ -20,6 +20,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "dp-private.h"
 
@@ -682,6 +683,27 @@ rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
 	return total;
 }
 
+/* Worker 0: the frames dp_port_send() queued go out of their ports. A port
+ * not in this snapshot (removed since) drops them. */
+static unsigned int
+inject(struct dp_worker *w, const struct dp_cfg *cfg)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->dp->inject, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		struct dp_port *port =
+			pkts[i]->port < DP_MAX_PORTS ? cfg->port[pkts[i]->port] : NULL;
+
+		if (port == NULL)
+			rte_pktmbuf_free(pkts[i]);
+		else
+			out_queue(w, port, pkts[i]);
+	}
+	return n;
+}
+
 unsigned int
 dp_worker_iteration(struct dp_worker *w)
 {
@@ -716,6 +738,8 @@ dp_worker_iteration(struct dp_worker *w)
 		total += n;
 		input(w, cfg, port, pkts, n, now);
 	}
+	if (w->id == 0 && unlikely(!rte_ring_empty(dp->inject)))
+		total += inject(w, cfg);
 	out_flush_all(w);
 
 	if (w->id == 0) {
@@ -782,6 +806,16 @@ dp_worker_fini(struct dp_worker *w)
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	w->epfd = w->ready_epfd = w->wake_fd = -1;
+}
+
+void
+dp_worker_wake(struct dp *dp, unsigned int worker)
+{
+	const struct dp_worker *w = worker < dp->n_workers ? dp->workers[worker] : NULL;
+	uint64_t one = 1;
+
+	if (w != NULL && w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0)
+		return; /* only a full counter fails: it is awake */
 }
 
 void

@@ -281,6 +281,35 @@ test_unknown_unicast_floods_except_ingress(void **state)
 	assert_int_equal(drain(p2, &mac_a), 1);
 }
 
+/* dp_port_send(): a frame from the control plane leaves one port as it
+ * is, past the bridge (nothing learned, nothing flooded), counted as sent;
+ * refused for a port that does not exist or a frame too short or long. */
+static void
+test_port_send(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *p0 = tport_add(fx->br0), *p1 = tport_add(fx->br0);
+	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x0a, 0x80, 0x35};
+
+	assert_int_equal(dp_port_send(dp, p1->id, f, sizeof(f)), 0);
+	poll_dp();
+	assert_int_equal(drain(p1, &mac_a), 1);
+	assert_int_equal(drain(p0, NULL), 0);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
+	assert_int_equal(pstats(p1).tx_packets, 1);
+	assert_int_equal(pstats(p1).tx_bytes, sizeof(f));
+	assert_int_equal(dp_port_send(dp, DP_MAX_PORTS - 1, f, sizeof(f)), ENOENT);
+	assert_int_equal(dp_port_send(dp, p1->id, f, 13), EINVAL);
+	assert_int_equal(dp_port_send(dp, p1->id, f, 65535), EINVAL);
+	poll_dp();
+	assert_int_equal(drain(p1, NULL), 0);
+	/* Queued for a port removed before the worker came: dropped. */
+	assert_int_equal(dp_port_send(dp, p0->id, f, sizeof(f)), 0);
+	assert_int_equal(dp_port_del(dp, p0->id), 0);
+	poll_dp();
+	assert_int_equal(drain(p0, NULL), 0);
+}
+
 static void
 test_learning_then_unicast(void **state)
 {
@@ -2200,6 +2229,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_unknown_unicast_floods_except_ingress),
+		T(test_port_send),
 		T(test_learning_then_unicast),
 		T(test_broadcast_and_multicast_flood),
 		T(test_no_hairpin),
@@ -2251,6 +2281,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest two_workers[] = {
 		T(test_unknown_unicast_floods_except_ingress),
 		T(test_learning_then_unicast),
+		T(test_port_send),
 		T(test_bridges_are_separate),
 		T(test_flush_port_and_bridge),
 		T(test_port_del_keeps_others),

@@ -422,10 +422,12 @@ iperf_run() {
 }
 
 # capture NAME NS IFNAME FILTER: tcpdump in the background into
-# $WORK/NAME.pcap, full frames, at most 400; stop_capture NAME ends it.
+# $WORK/NAME.pcap, full frames, at most 400, each delivered as it comes
+# (immediate mode: a short capture loses nothing still in the kernel's
+# block); stop_capture NAME ends it.
 capture() {
 	local i
-	ip netns exec "$2" timeout 30 tcpdump -i "$3" -U -n -c 400 -w "$WORK/$1.pcap" "$4" \
+	ip netns exec "$2" timeout 30 tcpdump -i "$3" --immediate-mode -U -n -c 400 -w "$WORK/$1.pcap" "$4" \
 		>/dev/null 2>"$WORK/$1.tcpdump" &
 	echo $! >"$WORK/$1.bgpid"
 	for ((i = 0; i < 50; i++)); do

@@ -158,9 +158,23 @@ check "VLAN 10's frames leave the bond tagged 10 (tcpdump upstream on $UPA)" \
 iperf_run ab "$NS_UP" "${P}vm1" 198.18.0.254
 check "iperf3 through the active-backup bond: $(iperf_check "$WORK/ab.json" 100)" \
 	iperf_check "$WORK/ab.json" 100
+# Learning frames: the MACs behind the bond, announced on the member that
+# takes over (a RARP each, VLAN 10's tagged).
+[ "$ACTIVE" = eth0 ] && UPB=up1 || UPB=up0
+ip netns exec "${P}vm10" ping -c 1 -W 1 198.18.10.254 >/dev/null 2>&1
+capture rarp "$NS_UP" "$UPB" "rarp or (vlan 10 and rarp)"
 ip -n "$NS_UP" link set "$UPA" down
 check "the VM still reaches upstream after $ACTIVE's carrier is lost" \
 	ping_until "${P}vm1" 198.18.0.254 5
+stop_capture rarp
+
+VM1_MAC=$(nctl vif-list uuid="$VIF1" params=MAC --minimal)
+VM10_MAC=$(nctl vif-list uuid="$VIF10" params=MAC --minimal)
+tcpdump -r "$WORK/rarp.pcap" -n -e 2>/dev/null >"$WORK/rarp.txt"
+check "a RARP from the VM's MAC upstream on $UPB (tcpdump)" \
+	grep -q "^[0-9:.]* $VM1_MAC > ff:ff:ff:ff:ff:ff, ethertype Reverse ARP" "$WORK/rarp.txt"
+check "a RARP tagged 10 from the VLAN 10 VM's MAC (tcpdump)" \
+	grep -q "^[0-9:.]* $VM10_MAC > ff:ff:ff:ff:ff:ff, ethertype 802.1Q .*vlan 10,.*Reverse ARP" "$WORK/rarp.txt"
 OTHER=$(nctl bond-list uuid="$BOND" params=active-member --minimal)
 check "another member is active ($OTHER)" test -n "$OTHER" -a "$OTHER" != "$ACTIVE"
 check "bond-list shows $ACTIVE disabled, carrier down" \
