@@ -451,8 +451,6 @@ mode_from_call(struct sd_call *c, const char *s, enum bond_kind *kind)
 	if (bond_kind_parse(s, kind) != 0)
 		return sd_fail(c, SD_E_INVALID_VALUE,
 			       "mode %s: expected balance-slb, active-backup or lacp", s);
-	if (*kind == BOND_KIND_LACP)
-		return sd_fail(c, SD_E_INVALID_VALUE, "mode lacp: not available in this version");
 	return 0;
 }
 

@@ -232,17 +232,23 @@ bond_by_member(struct switchd *sd, const char *pif_uuid)
 	return NULL;
 }
 
-/* The datapath's mode for @kind: LACP's fallback is active-backup. */
+/* The datapath's and the policy's mode: a LACP bond balances once
+ * negotiated (by L4 ports, or as balance-slb with hashing_algorithm=src_mac)
+ * and is active-backup before (its fallback, or nothing enabled). */
 static enum dp_bond_mode
-dp_mode(enum bond_kind kind)
+dp_mode(const struct bond *b)
 {
-	return kind == BOND_KIND_BALANCE_SLB ? DP_BOND_BALANCE_SLB : DP_BOND_ACTIVE_BACKUP;
+	if (b->kind == BOND_KIND_LACP)
+		return !b->lacp_negotiated		       ? DP_BOND_ACTIVE_BACKUP
+		       : b->props.hashing == BOND_HASH_SRC_MAC ? DP_BOND_BALANCE_SLB
+							       : DP_BOND_BALANCE_TCP;
+	return b->kind == BOND_KIND_BALANCE_SLB ? DP_BOND_BALANCE_SLB : DP_BOND_ACTIVE_BACKUP;
 }
 
 static enum bond_mode
-policy_mode(enum bond_kind kind)
+policy_mode(const struct bond *b)
 {
-	return kind == BOND_KIND_BALANCE_SLB ? BOND_BALANCE_SLB : BOND_ACTIVE_BACKUP;
+	return dp_mode(b) == DP_BOND_ACTIVE_BACKUP ? BOND_ACTIVE_BACKUP : BOND_BALANCE_SLB;
 }
 
 static const char *
@@ -301,8 +307,9 @@ bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
 	for (i = 0; i < b->n_members; i++)
 		if (pol->m[i].enabled && !dp_enabled(m, enabled, b->dp_member[i])) {
 			dp_bond_member_enable(sd->dp, b->dp_member[i], true);
-			LOG_INFO("bond %s: member %s enabled (carrier up)", name,
-				 member_device(sd, b, (int)i));
+			LOG_INFO("bond %s: member %s enabled (%s)", name,
+				 member_device(sd, b, (int)i),
+				 b->lacp_on ? "carrier up, LACP lets it" : "carrier up");
 		}
 	want = pol->active >= 0 ? b->dp_member[pol->active] : DP_PORT_NONE;
 	if (want != (active >= 0 ? m[active] : DP_PORT_NONE)) {
@@ -322,8 +329,10 @@ bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
 	for (i = 0; i < b->n_members; i++)
 		if (!pol->m[i].enabled && dp_enabled(m, enabled, b->dp_member[i])) {
 			dp_bond_member_enable(sd->dp, b->dp_member[i], false);
-			LOG_INFO("bond %s: member %s disabled (carrier down)", name,
-				 member_device(sd, b, (int)i));
+			LOG_INFO("bond %s: member %s disabled (%s)", name,
+				 member_device(sd, b, (int)i),
+				 b->carrier[i] ? "LACP does not let it carry traffic"
+					       : "carrier down");
 		}
 	if (bits & BOND_CHANGED_BUCKETS)
 		for (unsigned int k = 0; k < BOND_BUCKETS; k++)
@@ -455,7 +464,9 @@ bond_sync(struct switchd *sd, struct bond *b, int64_t now)
 		bits |= bond_policy_rebalance(&b->policy, now);
 	}
 	bond_apply(sd, b, bits);
-	if (bits & BOND_ANNOUNCE)
+	/* Not when LACP is negotiated: the partner knows the bond (as Open
+	 * vSwitch's may_send_learning_packets()). */
+	if ((bits & BOND_ANNOUNCE) && !(b->lacp_on && b->lacp_negotiated))
 		bond_announce(sd, b);
 	b->wake = bond_policy_next_wake(&b->policy);
 }
@@ -513,6 +524,104 @@ member_port_del(struct switchd *sd, struct bond *b, unsigned int i)
 	b->member_probed[i] = false;
 }
 
+/* May member @i carry traffic as far as its link and LACP go? */
+static bool
+may_carry(const struct bond *b, unsigned int i)
+{
+	return b->carrier[i] && (!b->lacp_on || lacp_may_enable(&b->lacp, i));
+}
+
+struct lacp_send {
+	struct switchd *sd;
+	struct bond *b;
+};
+
+static void
+lacp_send(unsigned int i, const uint8_t *frame, size_t len, void *arg)
+{
+	struct lacp_send *ls = arg;
+	static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(6, 10);
+	int err = dp_port_send(ls->sd->dp, ls->b->dp_member[i], frame, (uint16_t)len);
+
+	if (err)
+		LOG_WARN_RL(&rl, "bond: a LACPDU on %s not sent: %s",
+			    member_device(ls->sd, ls->b, (int)i), strerror(err));
+}
+
+/* The aggregation key: bondN's N + 1, one per bond of the host. */
+static uint16_t
+lacp_key(struct switchd *sd, const struct bond *b)
+{
+	const struct pif *master = pif_by_uuid(sd, b->master);
+	unsigned int n = 0;
+
+	if (master != NULL)
+		sscanf(master->device, "bond%u", &n);
+	return (uint16_t)(n + 1);
+}
+
+/* A LACP bond starts (or the mode became lacp): every member defaulted,
+ * LACPDUs at once on the members that have a link. Another mode: LACP off
+ * in the datapath. */
+static void
+lacp_start(struct switchd *sd, struct bond *b, int64_t now)
+{
+	const struct pif *master = pif_by_uuid(sd, b->master);
+	struct mac macs[BOND_MAX_MEMBERS];
+
+	b->lacp_negotiated = false;
+	b->lacp_on = b->kind == BOND_KIND_LACP && master != NULL;
+	if (!b->lacp_on) {
+		dp_bond_set_lacp(sd->dp, b->dp_bond, false, false);
+		return;
+	}
+	for (unsigned int i = 0; i < b->n_members; i++) {
+		const struct pif *p = pif_by_uuid(sd, b->member[i]);
+
+		memset(&macs[i], 0, sizeof(macs[i]));
+		if (p != NULL)
+			macs[i] = p->mac;
+	}
+	lacp_init(&b->lacp, &master->mac, lacp_key(sd, b), b->n_members, macs, b->props.lacp_fast,
+		  b->props.lacp_fallback_ab);
+	for (unsigned int i = 0; i < b->n_members; i++)
+		lacp_carrier(&b->lacp, i, b->carrier[i], now);
+	dp_bond_set_lacp(sd->dp, b->dp_bond, true, false);
+}
+
+/* LACP's timers and transmissions; what it lets members do goes to the
+ * policy, the negotiated state to the datapath. */
+static void
+lacp_tick(struct switchd *sd, struct bond *b, int64_t now)
+{
+	struct lacp_send ls = {sd, b};
+	struct pif *master;
+
+	if (!b->lacp_on)
+		return;
+	lacp_run(&b->lacp, now, lacp_send, &ls);
+	if (b->lacp.negotiated != b->lacp_negotiated) {
+		master = pif_by_uuid(sd, b->master);
+		b->lacp_negotiated = b->lacp.negotiated;
+		LOG_INFO("bond %s: LACP %s", master != NULL ? master->device : b->uuid,
+			 b->lacp_negotiated ? "negotiated"
+			 : b->props.lacp_fallback_ab
+				 ? "not negotiated: active-backup until a partner answers"
+				 : "not negotiated: the bond carries nothing until a partner "
+				   "answers");
+		dp_bond_set_mode(sd->dp, b->dp_bond, dp_mode(b));
+		dp_bond_set_lacp(sd->dp, b->dp_bond, true, b->lacp_negotiated);
+		b->policy.mode = policy_mode(b);
+		bond_apply(sd, b, BOND_CHANGED_BUCKETS);
+	}
+	for (unsigned int i = 0; i < b->n_members; i++) {
+		if (may_carry(b, i) != b->policy.m[i].carrier)
+			bond_policy_carrier(&b->policy, i, may_carry(b, i), now);
+		/* The partner sends to what LACP lets collect, updelay or not. */
+		dp_bond_member_collect(sd->dp, b->dp_member[i], may_carry(b, i));
+	}
+}
+
 int
 bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bridge, uint16_t mtu)
 {
@@ -521,8 +630,8 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 		.name = master->device,
 		.bridge = bridge,
 		.mtu = mtu,
-		.trunk = true, /* bond0.10 is a VLAN port of it */
-		.bond_mode = dp_mode(b->kind),
+		.trunk = true,			    /* bond0.10 is a VLAN port of it */
+		.bond_mode = DP_BOND_ACTIVE_BACKUP, /* bond_sync() sets the mode */
 	};
 	int64_t now = sd_now_ms();
 	unsigned int i;
@@ -543,13 +652,18 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 			return err;
 		}
 	}
-	bond_policy_init(&b->policy, policy_mode(b->kind), b->n_members, now);
+	b->lacp_negotiated = false;
+	bond_policy_init(&b->policy, policy_mode(b), b->n_members, now);
 	policy_settings(sd, b);
 	b->policy.next_rebalance = now + b->props.rebalance_ms;
-	/* As Open vSwitch starts a member: enabled at once if its carrier is
-	 * up; the active member is the one of before a restart if it is. */
+	for (i = 0; i < b->n_members; i++)
+		b->carrier[i] = member_carrier(sd, b, i);
+	lacp_start(sd, b, now);
+	/* As Open vSwitch starts a member: enabled at once if it may be (its
+	 * carrier is up; LACP lets it); the active member is the one of before
+	 * a restart if it is. */
 	for (i = 0; i < b->n_members; i++) {
-		bool up = member_carrier(sd, b, i);
+		bool up = may_carry(b, i);
 
 		b->policy.m[i].carrier = up;
 		b->policy.m[i].enabled = up;
@@ -572,6 +686,7 @@ bond_detach(struct switchd *sd, struct bond *b, struct pif *master)
 	for (i = 0; i < b->n_members; i++)
 		member_port_del(sd, b, i);
 	b->live = false;
+	b->lacp_on = false;
 	b->wake = BOND_NEVER;
 	return pif_detach(master, sd->dp);
 }
@@ -581,10 +696,45 @@ bond_member_carrier(struct switchd *sd, struct bond *b, unsigned int i, bool up)
 {
 	int64_t now = sd_now_ms();
 
-	if (!b->live || i >= b->n_members || b->policy.m[i].carrier == up)
+	if (!b->live || i >= b->n_members || b->carrier[i] == up)
 		return;
-	bond_policy_carrier(&b->policy, i, up, now);
+	b->carrier[i] = up;
+	if (b->lacp_on)
+		lacp_carrier(&b->lacp, i, up, now);
+	lacp_tick(sd, b, now);
+	bond_policy_carrier(&b->policy, i, may_carry(b, i), now);
 	bond_sync(sd, b, now);
+}
+
+void
+bond_punt_input(struct switchd *sd)
+{
+	static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(6, 10);
+	uint8_t frame[256];
+	uint16_t port, len;
+	unsigned int n;
+
+	/* A bounded batch: the rest wait for the next turn of the loop. */
+	for (n = 0; n < 64 && dp_punt_recv(sd->dp, &port, frame, sizeof(frame), &len) == 0; n++) {
+		int64_t now = sd_now_ms();
+		struct bond *b;
+		int i = -1;
+
+		TAILQ_FOREACH(b, &sd->bonds, next) {
+			for (unsigned int k = 0; b->live && k < b->n_members; k++)
+				if (b->dp_member[k] == port)
+					i = (int)k;
+			if (i >= 0)
+				break;
+		}
+		if (b == NULL || !b->lacp_on)
+			continue; /* a member removed since, or no longer LACP */
+		if (lacp_rx(&b->lacp, (unsigned int)i, frame, len, now) != 0)
+			LOG_WARN_RL(&rl, "bond: an unparsable LACPDU on %s",
+				    member_device(sd, b, i));
+		lacp_tick(sd, b, now);
+		bond_sync(sd, b, now);
+	}
 }
 
 /* Does @b have a member on a DPDK device (whose link state is read)? */
@@ -617,13 +767,23 @@ bond_run_all(struct switchd *sd, int64_t now)
 				if (p == NULL || !p->dpdk_open)
 					continue;
 				up = dp_device_link_up(p->ethdev);
-				if (up != b->policy.m[i].carrier)
-					bond_policy_carrier(&b->policy, i, up, now);
+				if (up != b->carrier[i]) {
+					b->carrier[i] = up;
+					if (b->lacp_on)
+						lacp_carrier(&b->lacp, i, up, now);
+					bond_policy_carrier(&b->policy, i, may_carry(b, i), now);
+				}
 			}
+			b->wake = now;
+		}
+		if (b->lacp_on && lacp_next_wake(&b->lacp) <= now) {
+			lacp_tick(sd, b, now);
 			b->wake = now;
 		}
 		if (b->wake <= now)
 			bond_sync(sd, b, now);
+		if (b->lacp_on && lacp_next_wake(&b->lacp) < b->wake)
+			b->wake = lacp_next_wake(&b->lacp);
 		if (has_dpdk_member(sd, b) && now + BOND_DPDK_LINK_POLL_MS < b->wake)
 			b->wake = now + BOND_DPDK_LINK_POLL_MS;
 		if (b->wake < next)
@@ -639,8 +799,16 @@ bond_settings_changed(struct switchd *sd, struct bond *b)
 
 	if (!b->live)
 		return;
-	dp_bond_set_mode(sd->dp, b->dp_bond, dp_mode(b->kind));
-	b->policy.mode = policy_mode(b->kind);
+	if ((b->kind == BOND_KIND_LACP) != b->lacp_on)
+		lacp_start(sd, b, now);
+	else if (b->lacp_on)
+		lacp_configure(&b->lacp, b->props.lacp_fast, b->props.lacp_fallback_ab);
+	lacp_tick(sd, b, now);
+	dp_bond_set_mode(sd->dp, b->dp_bond, dp_mode(b));
+	b->policy.mode = policy_mode(b);
+	for (unsigned int i = 0; i < b->n_members; i++)
+		if (may_carry(b, i) != b->policy.m[i].carrier)
+			bond_policy_carrier(&b->policy, i, may_carry(b, i), now);
 	policy_settings(sd, b);
 	if (b->policy.next_rebalance > now + b->props.rebalance_ms)
 		b->policy.next_rebalance = now + b->props.rebalance_ms;
@@ -653,7 +821,7 @@ bond_record(struct switchd *sd, const struct bond *b)
 {
 	const struct pif *master = pif_by_uuid(sd, b->master);
 	json_t *rec = json_object(), *props = bond_props_json(&b->props, b->kind);
-	char members[BOND_MAX_MEMBERS * PIF_UUID_LEN], state[512], pbuf[512];
+	char members[BOND_MAX_MEMBERS * PIF_UUID_LEN], state[1536], pbuf[512];
 	unsigned int i, links_up = 0;
 	size_t off = 0, poff = 0;
 	const char *key;
@@ -662,7 +830,7 @@ bond_record(struct switchd *sd, const struct bond *b)
 	members[0] = state[0] = pbuf[0] = '\0';
 	for (i = 0; i < b->n_members; i++) {
 		const struct bond_member_state *m = &b->policy.m[i];
-		bool up = b->live && m->carrier;
+		bool up = b->live && b->carrier[i];
 
 		links_up += up;
 		snprintf(members + strlen(members), sizeof(members) - strlen(members), "%s%s",
@@ -671,6 +839,18 @@ bond_record(struct switchd *sd, const struct bond *b)
 			state + off, off < sizeof(state) ? sizeof(state) - off : 0,
 			"%s%s: %s, carrier %s", i ? "; " : "", member_device(sd, b, (int)i),
 			b->live && m->enabled ? "enabled" : "disabled", up ? "up" : "down");
+		if (b->live && b->lacp_on && off < sizeof(state)) {
+			struct lacp_info actor;
+			char as[128], ps[128];
+
+			lacp_actor(&b->lacp, i, &actor);
+			lacp_state_str(actor.state, as, sizeof(as));
+			lacp_state_str(b->lacp.m[i].partner.state, ps, sizeof(ps));
+			off += (size_t)snprintf(state + off, sizeof(state) - off,
+						", LACP %s, actor: %s, partner: %s",
+						b->lacp.m[i].attached ? "attached" : "detached", as,
+						ps[0] ? ps : "none");
+		}
 	}
 	json_object_foreach(props, key, val)
 		poff += (size_t)snprintf(pbuf + poff, poff < sizeof(pbuf) ? sizeof(pbuf) - poff : 0,
@@ -687,5 +867,9 @@ bond_record(struct switchd *sd, const struct bond *b)
 	sd_rec_int(rec, "links-up", links_up);
 	sd_rec_str(rec, "properties", pbuf);
 	sd_rec_str(rec, "members-state", state);
+	sd_rec_str(rec, "lacp",
+		   !b->live || !b->lacp_on ? ""
+		   : b->lacp_negotiated	   ? "negotiated"
+					   : "configured");
 	return rec;
 }

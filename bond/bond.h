@@ -21,6 +21,7 @@
 
 #include "../pif/pif.h"
 #include "bond-policy.h"
+#include "lacp.h"
 
 struct switchd;
 
@@ -71,9 +72,13 @@ struct bond {
 	uint16_t dp_bond;
 	uint16_t dp_member[BOND_MAX_MEMBERS];
 	bool member_probed[BOND_MAX_MEMBERS]; /* its DPDK device was opened for the bond */
-	struct bond_policy policy;
-	uint64_t bucket_bytes[BOND_BUCKETS]; /* the datapath's counts at the last rebalance */
-	int64_t wake;			     /* when bond_run() has work; BOND_NEVER: none */
+	bool carrier[BOND_MAX_MEMBERS];	      /* each member's link, as last told */
+	struct bond_policy policy;	      /* fed carrier && LACP's may_enable */
+	struct lacp lacp;		      /* mode lacp */
+	bool lacp_on;			      /* its state machines run (the mode is lacp) */
+	bool lacp_negotiated;		      /* as the datapath was last told */
+	uint64_t bucket_bytes[BOND_BUCKETS];  /* the datapath's counts at the last rebalance */
+	int64_t wake;			      /* when bond_run() has work; BOND_NEVER: none */
 	UT_hash_handle hh_uuid;
 };
 
@@ -112,8 +117,11 @@ void bond_settings_changed(struct switchd *sd, struct bond *b);
 /* Member @p's carrier is @up (a link event). */
 void bond_member_carrier(struct switchd *sd, struct bond *b, unsigned int i, bool up);
 
+/* Frames for the control plane (LACPDUs) wait: take them. */
+void bond_punt_input(struct switchd *sd);
+
 /* Carry out what is due: delays ended, rebalancing, DPDK members' link
- * state. Returns when next to call (ms, CLOCK_MONOTONIC), BOND_NEVER if
+ * state, LACP's timers. Returns when next to call (ms, CLOCK_MONOTONIC), BOND_NEVER if
  * nothing is pending. */
 int64_t bond_run_all(struct switchd *sd, int64_t now);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -209,18 +210,29 @@ pools_free(struct dp *dp)
 	rte_mempool_free(dp->mp);
 }
 
-/* Free the frames dp_port_send() queued that no worker sent, and the ring. */
+/* Free the frames that wait in @r, and the ring. */
 static void
-inject_free(struct dp *dp)
+ring_drain_free(struct rte_ring *r)
 {
 	void *m;
 
-	if (dp->inject == NULL)
+	if (r == NULL)
 		return;
-	while (rte_ring_dequeue(dp->inject, &m) == 0)
+	while (rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
-	rte_ring_free(dp->inject);
-	dp->inject = NULL;
+	rte_ring_free(r);
+}
+
+/* The rings between the control thread and the workers. */
+static void
+inject_free(struct dp *dp)
+{
+	ring_drain_free(dp->inject);
+	ring_drain_free(dp->punt);
+	dp->inject = dp->punt = NULL;
+	if (dp->punt_fd >= 0)
+		close(dp->punt_fd);
+	dp->punt_fd = -1;
 }
 
 static void ready_arm(struct dp *dp);
@@ -374,6 +386,7 @@ dp_create(const struct dp_params *params, struct dp **out)
 		 params->state_dir ? params->state_dir : "");
 	dp->n_workers = n_workers;
 	dp->tsc_hz = rte_get_tsc_hz();
+	dp->punt_fd = -1;
 
 	/* RCU: one thread id per worker plus one for the control thread. */
 	qsz = rte_rcu_qsbr_get_memsize(n_workers + 1);
@@ -402,7 +415,11 @@ dp_create(const struct dp_params *params, struct dp **out)
 	/* Many producers (any control thread), one consumer (worker 0). */
 	snprintf(mpname, sizeof(mpname), "%s_inj%p", dp->name, (void *)dp);
 	dp->inject = rte_ring_create(mpname, DP_INJECT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (dp->inject == NULL) {
+	/* Many producers (the workers), one consumer (the control thread). */
+	snprintf(mpname, sizeof(mpname), "%s_pnt%p", dp->name, (void *)dp);
+	dp->punt = rte_ring_create(mpname, DP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
+	dp->punt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dp->inject == NULL || dp->punt == NULL || dp->punt_fd < 0) {
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
 	}
@@ -621,6 +638,35 @@ dp_port_send(struct dp *dp, uint16_t port, const void *frame, uint16_t len)
 		return ENOBUFS;
 	}
 	dp_worker_wake(dp, 0);
+	return 0;
+}
+
+int
+dp_punt_fd(const struct dp *dp)
+{
+	return dp->punt_fd;
+}
+
+int
+dp_punt_recv(struct dp *dp, uint16_t *port, uint8_t *buf, uint16_t cap, uint16_t *len)
+{
+	struct rte_mbuf *m;
+	uint64_t n;
+	void *obj;
+
+	if (rte_ring_dequeue(dp->punt, &obj) != 0) {
+		/* Empty: reset the descriptor, then look once more (a worker
+		 * may have queued a frame between the two). */
+		if (read(dp->punt_fd, &n, sizeof(n)) < 0)
+			n = 0;
+		if (rte_ring_dequeue(dp->punt, &obj) != 0)
+			return EAGAIN;
+	}
+	m = obj;
+	*port = m->port;
+	*len = (uint16_t)RTE_MIN((uint32_t)cap, m->pkt_len);
+	memcpy(buf, rte_pktmbuf_read(m, 0, *len, buf), *len);
+	rte_pktmbuf_free(m);
 	return 0;
 }
 

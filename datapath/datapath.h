@@ -254,6 +254,7 @@ enum dp_port_kind {
 enum dp_bond_mode {
 	DP_BOND_ACTIVE_BACKUP,
 	DP_BOND_BALANCE_SLB,
+	DP_BOND_BALANCE_TCP, /* buckets by IP addresses and TCP/UDP ports (LACP) */
 };
 
 struct dp_port_params {
@@ -309,6 +310,24 @@ int dp_bond_state(const struct dp *dp, uint16_t bond, uint16_t member[DP_BOND_MA
 		  unsigned int *enabled, int *active);
 /* The SLB bucket of source MAC @src on VLAN @vid (0: untagged). */
 unsigned int dp_bond_bucket_of(const struct mac *src, uint16_t vid);
+
+/* LACP. With @lacp, slow-protocol frames (ethertype 0x8809) a member
+ * receives go to the control plane (dp_punt_recv()) and nowhere else, and
+ * a member takes frames only while enabled; with @negotiated too, every
+ * enabled member takes every frame (the partner is one switch that knows
+ * the bond: no loop, no backup), else only the active one does. */
+int dp_bond_set_lacp(struct dp *dp, uint16_t bond, bool lacp, bool negotiated);
+/* LACP negotiated: @member takes frames while collecting too, before it is
+ * enabled (its updelay) - its partner sends to it once LACP says so. */
+int dp_bond_member_collect(struct dp *dp, uint16_t member, bool collecting);
+
+/* Frames for the control plane (LACPDUs): a descriptor readable while
+ * some wait, and one of them: its member port and its first @cap bytes
+ * into @buf (*len: how many). EAGAIN if none waits. Control thread. At
+ * most DP_PUNT_RING wait; later ones are dropped (bond_standby). */
+#define DP_PUNT_RING 1024
+int dp_punt_fd(const struct dp *dp);
+int dp_punt_recv(struct dp *dp, uint16_t *port, uint8_t *buf, uint16_t cap, uint16_t *len);
 
 /* Send the @len-byte Ethernet frame @frame out of @port as it is, past
  * every bridge and FDB: a bond's learning frames, a LACPDU on a member.

@@ -117,6 +117,8 @@ struct dp {
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
 	struct rte_ring *inject;    /* dp_port_send(): frames worker 0 sends */
+	struct rte_ring *punt;	    /* frames for the control plane (dp_punt_recv()) */
+	int punt_fd;		    /* eventfd: written when punt gets a frame */
 	struct rte_mempool *gso_mp; /* the large buffers (DP_GSO_DATA_ROOM) */
 	struct fdb fdb;
 	uint64_t tsc_hz;

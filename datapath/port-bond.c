@@ -51,6 +51,60 @@ dp_bond_frame_bucket(const struct rte_mbuf *m)
 	return bucket_of(fdb_key_in_frame(0, &eth->src_addr), vid);
 }
 
+/* balance-tcp: the bucket of a frame by its IP addresses, protocol and
+ * TCP/UDP ports (the MACs and VLAN for anything else), as Open vSwitch's
+ * 5-tuple hash spreads conversations; other frames by source MAC and
+ * VLAN. A header cut short by the first segment counts as absent. */
+unsigned int
+dp_bond_frame_bucket_l4(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN, l4 = 0;
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	uint16_t type;
+	uint8_t proto = 0;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return 0;
+	type = (uint16_t)(p[12] << 8 | p[13]);
+	if (type == RTE_ETHER_TYPE_VLAN && len >= off + 4) {
+		type = (uint16_t)(p[16] << 8 | p[17]);
+		off += 4;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + 20) {
+		const uint8_t *ip = p + off;
+		uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+		uint64_t a, b;
+
+		memcpy(&a, ip + 12, 8); /* source and destination */
+		h ^= a;
+		proto = ip[9];
+		/* Not a fragment after the first, nor one that is cut. */
+		b = (uint64_t)(ip[6] & 0x1f) << 8 | ip[7];
+		if (b == 0 && ihl >= 20)
+			l4 = off + ihl;
+	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
+		const uint8_t *ip = p + off;
+		uint64_t w[4];
+
+		memcpy(w, ip + 8, sizeof(w));
+		h ^= w[0] ^ (w[1] * 0xff51afd7ed558ccdULL) ^ (w[2] * 0xc4ceb9fe1a85ec53ULL) ^ w[3];
+		proto = ip[6];
+		l4 = off + 40;
+	} else {
+		return dp_bond_frame_bucket(m); /* source MAC and VLAN */
+	}
+	h ^= proto;
+	if ((proto == 6 || proto == 17) && l4 != 0 && len >= l4 + 4) {
+		uint32_t ports;
+
+		memcpy(&ports, p + l4, 4);
+		h ^= (uint64_t)ports << 16;
+	}
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (unsigned int)((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL >> 56);
+}
+
 static int
 bond_open(struct dp_port *port, const struct dp_port_params *params, struct rte_mempool *mp)
 {
@@ -59,7 +113,8 @@ bond_open(struct dp_port *port, const struct dp_port_params *params, struct rte_
 	unsigned int i;
 
 	(void)mp;
-	if (params->bond_mode != DP_BOND_ACTIVE_BACKUP && params->bond_mode != DP_BOND_BALANCE_SLB)
+	if (params->bond_mode != DP_BOND_ACTIVE_BACKUP &&
+	    params->bond_mode != DP_BOND_BALANCE_SLB && params->bond_mode != DP_BOND_BALANCE_TCP)
 		return EINVAL;
 	b = rte_zmalloc("dp_bond", sizeof(*b), RTE_CACHE_LINE_SIZE);
 	if (b == NULL)
@@ -150,8 +205,10 @@ bond_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 	for (i = 0; i < n; i++) {
 		uint8_t slot = active;
 
-		if (mode == DP_BOND_BALANCE_SLB) {
-			unsigned int bucket = dp_bond_frame_bucket(pkts[i]);
+		if (mode != DP_BOND_ACTIVE_BACKUP) {
+			unsigned int bucket = mode == DP_BOND_BALANCE_SLB
+						      ? dp_bond_frame_bucket(pkts[i])
+						      : dp_bond_frame_bucket_l4(pkts[i]);
 			uint8_t s = __atomic_load_n(&b->bucket[bucket], __ATOMIC_RELAXED);
 
 			bw->bucket_bytes[bucket] += pkts[i]->pkt_len;
@@ -258,6 +315,7 @@ dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in)
 	}
 	s = member->bond_slot;
 	__atomic_fetch_and(&b->enabled, (uint8_t) ~(1u << s), __ATOMIC_RELAXED);
+	__atomic_fetch_and(&b->collecting, (uint8_t) ~(1u << s), __ATOMIC_RELAXED);
 	if (b->active == s)
 		__atomic_store_n(&b->active, DP_BOND_NO_SLOT, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->member[s], DP_PORT_NONE, __ATOMIC_RELEASE);
@@ -298,10 +356,26 @@ dp_bond_set_mode(struct dp *dp, uint16_t bond, enum dp_bond_mode mode)
 
 	if (p == NULL)
 		return ENOENT;
-	if (p->kind != DP_PORT_BOND ||
-	    (mode != DP_BOND_ACTIVE_BACKUP && mode != DP_BOND_BALANCE_SLB))
+	if (p->kind != DP_PORT_BOND || (mode != DP_BOND_ACTIVE_BACKUP &&
+					mode != DP_BOND_BALANCE_SLB && mode != DP_BOND_BALANCE_TCP))
 		return EINVAL;
 	__atomic_store_n(&p->bond->mode, (uint8_t)mode, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+dp_bond_set_lacp(struct dp *dp, uint16_t bond, bool lacp, bool negotiated)
+{
+	struct dp_port *p = bond_port(dp, bond);
+
+	if (p == NULL)
+		return ENOENT;
+	if (p->kind != DP_PORT_BOND)
+		return EINVAL;
+	__atomic_store_n(&p->bond->lacp,
+			 (uint8_t)((lacp ? DP_BOND_LACP : 0) |
+				   (lacp && negotiated ? DP_BOND_LACP_NEGOTIATED : 0)),
+			 __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -321,6 +395,27 @@ dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled)
 		__atomic_fetch_or(&dp->ports[m->bond_port]->bond->enabled, bit, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_and(&dp->ports[m->bond_port]->bond->enabled, (uint8_t)~bit,
+				   __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+dp_bond_member_collect(struct dp *dp, uint16_t member, bool collecting)
+{
+	struct dp_port *m;
+	uint8_t bit;
+
+	if (member >= DP_MAX_PORTS || dp->ports[member] == NULL)
+		return ENOENT;
+	m = dp->ports[member];
+	if (m->bond_port == DP_PORT_NONE)
+		return EINVAL;
+	bit = (uint8_t)(1u << m->bond_slot);
+	if (collecting)
+		__atomic_fetch_or(&dp->ports[m->bond_port]->bond->collecting, bit,
+				  __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&dp->ports[m->bond_port]->bond->collecting, (uint8_t)~bit,
 				   __ATOMIC_RELAXED);
 	return 0;
 }

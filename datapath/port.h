@@ -77,8 +77,13 @@ struct dp_bond_worker {
 
 /* A bond port's state. The control thread writes it (port-bond.c), each
  * field with one atomic store; workers read it, a field at a time. */
+#define DP_BOND_LACP 0x1	    /* slow protocols to the control plane */
+#define DP_BOND_LACP_NEGOTIATED 0x2 /* every enabled member takes everything */
+
 struct dp_bond {
 	uint8_t mode;			      /* enum dp_bond_mode */
+	uint8_t lacp;			      /* DP_BOND_LACP_* bits */
+	uint8_t collecting;		      /* LACP: a bit per slot that may receive */
 	uint8_t enabled;		      /* a bit per slot */
 	uint8_t active;			      /* a slot, or DP_BOND_NO_SLOT */
 	uint16_t member[DP_BOND_MAX_MEMBERS]; /* port ids; DP_PORT_NONE: empty slot */
@@ -207,6 +212,8 @@ int dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in);
 /* The bucket of a frame a bond sends (its source MAC and its 802.1Q tag,
  * if it has one). */
 unsigned int dp_bond_frame_bucket(const struct rte_mbuf *m);
+/* balance-tcp's bucket of a frame to send (port-bond.c). */
+unsigned int dp_bond_frame_bucket_l4(const struct rte_mbuf *m);
 extern const struct dp_port_class dp_port_class_vhost;
 
 /* Wait until the sockets of closed af_packet ports are closed (they are

@@ -556,6 +556,66 @@ bond_looped(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port 
 	return !(garp(m, l2) && (uint16_t)(now - fdb_val_seen(v)) >= DP_BOND_LOCK_SEC);
 }
 
+/* A slow-protocol frame (a LACPDU) for the control plane. */
+static void
+punt(struct dp_worker *w, struct dp_port *member, struct dp_port_stats *st, struct rte_mbuf *m)
+{
+	struct dp *dp = w->dp;
+	uint64_t one = 1;
+
+	m->port = member->id;
+	if (rte_ring_mp_enqueue(dp->punt, m) != 0) {
+		drop(st, DP_DROP_BOND_STANDBY, m); /* the control plane is far behind */
+		return;
+	}
+	if (write(dp->punt_fd, &one, sizeof(one)) < 0)
+		return; /* only a full counter fails: it is readable */
+}
+
+/* A LACP bond's member (datapath.h, dp_bond_set_lacp()): LACPDUs to the
+ * control plane; the rest taken, once LACP is negotiated, while the member
+ * is enabled or collecting, and before, while it is the active one. */
+static void
+bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *bond,
+		struct dp_port *member, struct rte_mbuf **pkts, uint16_t n, uint16_t now)
+{
+	struct dp_port_stats *st = &member->pw[w->id].st;
+	uint8_t lacp = __atomic_load_n(&bond->bond->lacp, __ATOMIC_RELAXED);
+	uint8_t enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);
+	uint8_t active = __atomic_load_n(&bond->bond->active, __ATOMIC_RELAXED);
+	uint8_t bit = (uint8_t)(1u << member->bond_slot);
+	bool takes =
+		(lacp & DP_BOND_LACP_NEGOTIATED)
+			? ((enabled | __atomic_load_n(&bond->bond->collecting, __ATOMIC_RELAXED)) &
+			   bit) != 0
+			: (enabled & bit) && active == member->bond_slot;
+	struct rte_mbuf *ok[DP_BURST];
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+		st->rx_bytes += m->pkt_len;
+		if (m->data_len >= RTE_ETHER_HDR_LEN &&
+		    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_SLOW)) {
+			punt(w, member, st, m);
+			continue;
+		}
+		if (!takes) {
+			drop(st, DP_DROP_BOND_STANDBY, m);
+			continue;
+		}
+		ok[k++] = m;
+	}
+	if (k == 0)
+		return;
+	if (bond->trunk)
+		trunk_input(w, cfg, bond, ok, k, now);
+	else
+		bridge_input(w, cfg, bond, ok, k, now);
+}
+
 /* Frames from a bond's member: counted on the member, then those the bond
  * takes (datapath.h, "Bonds") enter as the bond's. */
 static void
@@ -575,6 +635,10 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 			st->rx_bytes += pkts[i]->pkt_len;
 			drop(st, DP_DROP_BOND_STANDBY, pkts[i]);
 		}
+		return;
+	}
+	if (unlikely(__atomic_load_n(&bond->bond->lacp, __ATOMIC_RELAXED) != 0)) {
+		bond_input_lacp(w, cfg, bond, member, pkts, n, now);
 		return;
 	}
 	enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);

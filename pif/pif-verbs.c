@@ -82,7 +82,7 @@ pif_record(struct switchd *sd, const struct pif *p, json_t *seen)
 		bool up = false;
 
 		for (unsigned int i = 0; i < master_of->n_members; i++)
-			up |= master_of->live && master_of->policy.m[i].carrier;
+			up |= master_of->live && master_of->carrier[i];
 		sd_rec_str(rec, "carrier", up ? "true" : "false");
 	} else if (p->dpdk_open)
 		sd_rec_str(rec, "carrier", dp_device_link_up(p->ethdev) ? "true" : "false");

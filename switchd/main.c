@@ -434,10 +434,11 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{.fd = server_fd(srv), .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
-			{.fd = mon != NULL ? pif_monitor_fd(mon) : -1, .events = POLLIN}};
+			{.fd = mon != NULL ? pif_monitor_fd(mon) : -1, .events = POLLIN},
+			{.fd = dp_punt_fd(sd.dp), .events = POLLIN}};
 
 		int64_t now = sd_now_ms(), bond_wake;
 		int timeout = server_timeout_ms(srv);
@@ -453,7 +454,7 @@ main(int argc, char **argv)
 			timeout = (int)(next_tick - now);
 		if (bond_wake - now < timeout)
 			timeout = bond_wake <= now ? 0 : (int)(bond_wake - now);
-		if (poll(pfd, 3, timeout) < 0) {
+		if (poll(pfd, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -471,6 +472,8 @@ main(int argc, char **argv)
 			LOG_INFO("link events lost (the socket overran): asking the kernel again");
 			pif_carrier_resync(&sd);
 		}
+		if (pfd[3].revents & POLLIN)
+			bond_punt_input(&sd); /* LACPDUs */
 		server_run(srv);
 	}
 	rc = 0;
