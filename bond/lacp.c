@@ -176,6 +176,10 @@ lacp_rx(struct lacp *l, unsigned int i, const uint8_t *frame, size_t len, int64_
 	/* What the partner believes of us: if it is not what we say, we
 	 * send at once (lacp_run()). */
 	m->ntt = partner;
+	/* A partner that asks for fast LACPDUs gets them from now on, not at
+	 * the end of a slow period (802.3ad's periodic machine). */
+	if ((actor.state & LACP_STATE_TIMEOUT) && m->tx_next > now + LACP_FAST_MS)
+		m->tx_next = now;
 	if (memcmp(&m->partner, &actor, sizeof(actor)) != 0) {
 		m->partner = actor;
 		l->update = true;
@@ -341,17 +345,12 @@ tx_differs(const struct lacp_info *a, const struct lacp_info *b)
 	       a->sys_priority != b->sys_priority || memcmp(a->sys_id.b, b->sys_id.b, MAC_LEN);
 }
 
-bool
+void
 lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg)
 {
-	bool changed = false;
-	bool was_negotiated = l->negotiated;
-	bool before[BOND_MAX_MEMBERS];
-
 	for (unsigned int i = 0; i < l->n_members; i++) {
 		struct lacp_member *m = &l->m[i];
 
-		before[i] = may_enable(l, m);
 		if (m->rx_expires > now)
 			continue;
 		if (m->status == LACP_CURRENT)
@@ -366,7 +365,6 @@ lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg)
 		struct lacp_info actor;
 		uint8_t frame[LACP_FRAME_LEN];
 
-		changed |= before[i] != may_enable(l, m);
 		/* Always active: a LACPDU whether or not a partner answers;
 		 * none on a link that is down. */
 		if (!m->carrier)
@@ -381,7 +379,6 @@ lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg)
 		m->tx_next =
 			now + ((m->partner.state & LACP_STATE_TIMEOUT) ? LACP_FAST_MS : LACP_SLOW_MS);
 	}
-	return changed || was_negotiated != l->negotiated;
 }
 
 int64_t

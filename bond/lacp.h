@@ -108,9 +108,8 @@ int lacp_rx(struct lacp *l, unsigned int i, const uint8_t *frame, size_t len, in
  * on member @i. */
 typedef void lacp_send_cb(unsigned int i, const uint8_t *frame, size_t len, void *arg);
 
-/* Timers and selection at @now; LACPDUs that are due go to @send. Returns
- * true if a member's may_enable or the negotiated state may have changed. */
-bool lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg);
+/* Timers and selection at @now; LACPDUs that are due go to @send. */
+void lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg);
 
 /* May member @i carry traffic (attached, its partner in sync; or defaulted
  * with fallback)? */

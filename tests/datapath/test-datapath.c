@@ -9,6 +9,7 @@
 #define ALLOW_EXPERIMENTAL_API
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -953,6 +954,110 @@ test_bond_active_backup(void **state)
 	assert_int_equal(members[0], DP_PORT_NONE);
 	assert_int_equal(dp_port_del(dp, m1->id), 0);
 	assert_int_equal(dp_port_del(dp, bond), 0);
+}
+
+/* An IPv4 UDP frame from @src of flow @sport (the frame's L4 source port). */
+static struct rte_mbuf *
+udp_frame(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t sport)
+{
+	struct rte_mbuf *m = frame(dst, src, 64);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memset(p + 14, 0, 28);
+	p[14] = 0x45; /* IPv4, 20 bytes */
+	p[23] = 17;   /* UDP */
+	p[26] = 198;
+	p[27] = 18;
+	p[30] = 198;
+	p[31] = 19;
+	p[34] = (uint8_t)(sport >> 8);
+	p[35] = (uint8_t)sport;
+	p[37] = 53;
+	return m;
+}
+
+/* LACP: slow-protocol frames on a member go to the control plane whatever
+ * the member's state, and nowhere else; before negotiation only the active
+ * member takes frames, after it every enabled or collecting member;
+ * balance-tcp spreads flows of one source MAC over the members. */
+static void
+test_bond_lacp(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t bond = bond_add(fx->br0, DP_BOND_ACTIVE_BACKUP);
+	struct tport *m0 = member_add(bond), *m1 = member_add(bond), *vm = tport_add(fx->br0);
+	static const struct rte_ether_addr slow = {{0x01, 0x80, 0xc2, 0, 0, 0x02}};
+	uint8_t buf[256];
+	uint16_t port, len;
+	unsigned int on0 = 0, on1 = 0;
+	struct rte_mbuf *m;
+
+	assert_int_equal(dp_bond_set_lacp(dp, bond, true, false), 0);
+	assert_int_equal(dp_bond_member_enable(dp, m0->id, true), 0);
+	assert_int_equal(dp_bond_set_active(dp, bond, m0->id), 0);
+	assert_int_equal(dp_punt_recv(dp, &port, buf, sizeof(buf), &len), EAGAIN);
+	/* A LACPDU on the member that is neither enabled nor active. */
+	m = frame(&slow, &mac_b, 124);
+	rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *, 0)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_SLOW);
+	assert_int_equal(rte_ring_enqueue(m1->rx, m), 0);
+	inject(m1, &mac_a, &mac_b, 64); /* not active, not negotiated: dropped */
+	inject(m0, &mac_a, &mac_c, 64);
+	poll_dp();
+	assert_int_equal(drain(vm, &mac_c), 1);
+	assert_int_equal(drops(m1, DP_DROP_BOND_STANDBY), 1);
+	{
+		struct pollfd pfd = {.fd = dp_punt_fd(dp), .events = POLLIN};
+
+		assert_int_equal(poll(&pfd, 1, 0), 1);
+	}
+	assert_int_equal(dp_punt_recv(dp, &port, buf, sizeof(buf), &len), 0);
+	assert_int_equal(port, m1->id);
+	assert_int_equal(len, 124);
+	assert_int_equal(buf[12] << 8 | buf[13], 0x8809);
+	assert_int_equal(dp_punt_recv(dp, &port, buf, sizeof(buf), &len), EAGAIN);
+	assert_int_equal(fdb_port(fx->br0, &mac_b), -1); /* nothing learned from it */
+	/* Negotiated: m1 collects before it is enabled (its updelay). */
+	assert_int_equal(dp_bond_set_lacp(dp, bond, true, true), 0);
+	inject(m1, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drops(m1, DP_DROP_BOND_STANDBY), 2);
+	assert_int_equal(dp_bond_member_collect(dp, m1->id, true), 0);
+	inject(m1, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(vm, &mac_b), 1);
+	/* balance-tcp over both: flows of one MAC land on both members. */
+	assert_int_equal(dp_bond_member_enable(dp, m1->id, true), 0);
+	assert_int_equal(dp_bond_set_mode(dp, bond, DP_BOND_BALANCE_TCP), 0);
+	for (unsigned int k = 0; k < DP_BOND_BUCKETS; k++)
+		assert_int_equal(dp_bond_bucket_set(dp, bond, k, k % 2 ? m1->id : m0->id), 0);
+	for (uint16_t sport = 1000; sport < 1032; sport++) {
+		assert_int_equal(rte_ring_enqueue(vm->rx, udp_frame(&mac_c, &mac_a, sport)), 0);
+		poll_dp();
+		on0 += drain(m0, &mac_a);
+		on1 += drain(m1, &mac_a);
+	}
+	assert_int_equal(on0 + on1, 32);
+	assert_true(on0 >= 4 && on1 >= 4);
+	/* One flow stays on one member. */
+	on0 = on1 = 0;
+	for (unsigned int k = 0; k < 8; k++) {
+		assert_int_equal(rte_ring_enqueue(vm->rx, udp_frame(&mac_c, &mac_a, 4242)), 0);
+		poll_dp();
+		on0 += drain(m0, NULL);
+		on1 += drain(m1, NULL);
+	}
+	assert_true((on0 == 8 && on1 == 0) || (on0 == 0 && on1 == 8));
+	/* LACP off: slow-protocol frames are the bridge's to drop again. */
+	assert_int_equal(dp_bond_set_lacp(dp, bond, false, false), 0);
+	m = frame(&slow, &mac_b, 124);
+	rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *, 0)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_SLOW);
+	assert_int_equal(rte_ring_enqueue(m0->rx, m), 0);
+	poll_dp();
+	assert_int_equal(dp_punt_recv(dp, &port, buf, sizeof(buf), &len), EAGAIN);
+	assert_int_equal(port_drops(bond, DP_DROP_RESERVED_MULTICAST), 1);
+	assert_int_equal(dp_bond_set_mode(dp, bond, 7), EINVAL);
 }
 
 /* balance-slb: each source MAC leaves by the member its bucket is on;
@@ -2250,6 +2355,7 @@ main(int argc, char **argv)
 		T(test_flood_chained_mbuf),
 		T(test_vlan_pop_push),
 		T(test_bond_active_backup),
+		T(test_bond_lacp),
 		T(test_bond_balance_slb),
 		T(test_bond_carries_vlans),
 		T(test_bond_slb_loop),
@@ -2289,6 +2395,7 @@ main(int argc, char **argv)
 		T(test_counters),
 		T(test_vlan_pop_push),
 		T(test_bond_active_backup),
+		T(test_bond_lacp),
 		T(test_bond_balance_slb),
 		T(test_vlan_learning_per_bridge),
 		T(test_vlan_flood_copies_before_tagging),

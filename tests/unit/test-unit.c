@@ -21,6 +21,7 @@
 
 #include "../../bond/bond-policy.h"
 #include "../../bond/bond.h"
+#include "../../bond/lacp.h"
 #include "../../ctl/args.h"
 #include "../cp.h"
 #include "../../lib/fault.h"
@@ -318,6 +319,259 @@ test_bond_props(void **state)
 	assert_null(json_object_get(m, "lacp-time"));
 	assert_non_null(json_object_get(m, "rebalance-interval"));
 	json_decref(m);
+}
+
+/* LACP on a simulated clock (as Open vSwitch's tests warp time). */
+struct lacp_sent {
+	unsigned int n[BOND_MAX_MEMBERS];
+	uint8_t last[BOND_MAX_MEMBERS][LACP_FRAME_LEN];
+};
+
+static void
+lacp_sent_cb(unsigned int i, const uint8_t *frame, size_t len, void *arg)
+{
+	struct lacp_sent *s = arg;
+
+	assert_int_equal(len, LACP_FRAME_LEN);
+	s->n[i]++;
+	memcpy(s->last[i], frame, len);
+}
+
+/* A LACPDU from partner system @sys (key @key) port @port with @state, as
+ * the frame member @i would receive. */
+static void
+lacp_from(struct lacp *l, unsigned int i, uint8_t sys, uint16_t key, uint16_t port, uint8_t state,
+	  int64_t now)
+{
+	struct lacp_info actor = {.sys_priority = 100,
+				  .sys_id = {{0x02, 0, 0, 0, 0, sys}},
+				  .key = key,
+				  .port_priority = 1,
+				  .port_id = port,
+				  .state = state},
+			 partner;
+	struct mac src = {{0x02, 0, 0, 0, 1, sys}};
+	uint8_t f[LACP_FRAME_LEN];
+
+	lacp_actor(l, i, &partner);
+	lacp_compose(&actor, &partner, &src, f);
+	assert_int_equal(lacp_rx(l, i, f, sizeof(f), now), 0);
+}
+
+static bool
+lacp_info_same(const struct lacp_info *a, const struct lacp_info *b)
+{
+	return a->sys_priority == b->sys_priority && memcmp(a->sys_id.b, b->sys_id.b, MAC_LEN) == 0 &&
+	       a->key == b->key && a->port_priority == b->port_priority &&
+	       a->port_id == b->port_id && a->state == b->state;
+}
+
+static void
+test_lacp_pdu(void **state)
+{
+	struct lacp_info a = {.sys_priority = 7,
+			      .sys_id = {{0x02, 1, 2, 3, 4, 5}},
+			      .key = 0x1234,
+			      .port_priority = 9,
+			      .port_id = 3,
+			      .state = 0x3d},
+			 p = {.sys_priority = 65535, .key = 1, .port_id = 2, .state = 0x47}, a2, p2;
+	struct mac src = {{0x02, 0, 0, 0, 0, 1}};
+	uint8_t f[LACP_FRAME_LEN + 4];
+
+	(void)state;
+	lacp_compose(&a, &p, &src, f);
+	/* 802.3 Annex 43B: slow protocols group, ethertype 0x8809, subtype 1,
+	 * version 1, actor TLV 1/20, partner TLV 2/20, collector 3/16. */
+	assert_memory_equal(f, "\x01\x80\xc2\x00\x00\x02", 6);
+	assert_int_equal(f[12] << 8 | f[13], 0x8809);
+	assert_int_equal(f[14], 1);
+	assert_int_equal(f[15], 1);
+	assert_int_equal(f[16], 1);
+	assert_int_equal(f[17], 20);
+	assert_int_equal(f[36], 2);
+	assert_int_equal(f[56], 3);
+	assert_int_equal(f[57], 16);
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), 0);
+	assert_true(lacp_info_same(&a, &a2));
+	assert_true(lacp_info_same(&p, &p2));
+	/* Padded frames parse; short or malformed ones do not. */
+	assert_int_equal(lacp_parse(f, sizeof(f), &a2, &p2), 0);
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN - 1, &a2, &p2), EINVAL);
+	assert_int_equal(lacp_parse(NULL, 0, &a2, &p2), EINVAL);
+	f[14] = 2; /* marker protocol */
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), EINVAL);
+	f[14] = 1;
+	f[17] = 19;
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), EINVAL);
+	f[17] = 20;
+	f[36] = 1;
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), EINVAL);
+	f[36] = 2;
+	f[13] = 0x08;
+	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), EINVAL);
+}
+
+static void
+test_lacp_negotiation(void **state)
+{
+	const uint8_t sync = LACP_STATE_ACTIVITY | LACP_STATE_AGGREGATION | LACP_STATE_SYNC |
+			     LACP_STATE_COLLECTING | LACP_STATE_DISTRIBUTING;
+	struct mac sys = {{0x02, 0xaa, 0, 0, 0, 1}},
+		   macs[2] = {{{0x02, 0xaa, 0, 0, 0, 2}}, {{0x02, 0xaa, 0, 0, 0, 3}}};
+	struct lacp_sent sent;
+	struct lacp_info actor, a, p;
+	struct lacp l;
+
+	(void)state;
+	memset(&sent, 0, sizeof(sent));
+	lacp_init(&l, &sys, 1, 2, macs, false, true);
+	/* Without a partner: nothing negotiated; fallback lets members carry
+	 * traffic at once; LACPDUs at once on members with a link only. */
+	lacp_carrier(&l, 0, true, 0);
+	lacp_run(&l, 0, lacp_sent_cb, &sent);
+	assert_false(l.negotiated);
+	assert_true(lacp_may_enable(&l, 0));
+	assert_int_equal(sent.n[0], 1);
+	assert_int_equal(sent.n[1], 0);
+	assert_int_equal(lacp_parse(sent.last[0], LACP_FRAME_LEN, &a, &p), 0);
+	assert_memory_equal(a.sys_id.b, sys.b, MAC_LEN);
+	assert_memory_equal(sent.last[0] + 6, macs[0].b, MAC_LEN); /* from the member's MAC */
+	assert_true(a.state & LACP_STATE_ACTIVITY);
+	assert_false(a.state & LACP_STATE_TIMEOUT); /* lacp-time=slow */
+	/* A link that comes up expires the partner it may have had: taken as
+	 * fast (every second) for 3 s, then defaulted, a slow partner: the
+	 * next one 30 s later. */
+	for (int64_t t = 1000; t <= 3000; t += 1000) {
+		lacp_run(&l, t - 1, lacp_sent_cb, &sent);
+		assert_int_equal(sent.n[0], t / 1000);
+		lacp_run(&l, t, lacp_sent_cb, &sent);
+		assert_int_equal(sent.n[0], t / 1000 + 1);
+	}
+	assert_int_equal(l.m[0].status, LACP_DEFAULTED);
+	lacp_run(&l, 32999, lacp_sent_cb, &sent);
+	assert_int_equal(sent.n[0], 4);
+	lacp_run(&l, 33000, lacp_sent_cb, &sent);
+	assert_int_equal(sent.n[0], 5);
+
+	/* Both members hear the same partner, in sync: negotiated. */
+	lacp_carrier(&l, 1, true, 34000);
+	lacp_from(&l, 0, 9, 77, 1, sync | LACP_STATE_TIMEOUT, 34010);
+	lacp_from(&l, 1, 9, 77, 2, sync | LACP_STATE_TIMEOUT, 34010);
+	lacp_run(&l, 34010, lacp_sent_cb, &sent);
+	assert_true(l.negotiated);
+	assert_true(lacp_may_enable(&l, 0));
+	assert_true(lacp_may_enable(&l, 1));
+	lacp_actor(&l, 0, &actor);
+	assert_int_equal(actor.state & sync, sync);
+	assert_false(actor.state & (LACP_STATE_DEFAULTED | LACP_STATE_EXPIRED));
+	/* The partner asked for fast: a LACPDU every second. */
+	{
+		unsigned int n = sent.n[0];
+
+		lacp_run(&l, 35010, lacp_sent_cb, &sent);
+		lacp_run(&l, 36010, lacp_sent_cb, &sent);
+		assert_int_equal(sent.n[0], n + 2);
+	}
+	/* A partner out of sync: attached, but not carrying. */
+	lacp_from(&l, 1, 9, 77, 2, sync & ~LACP_STATE_SYNC, 36020);
+	lacp_run(&l, 36020, lacp_sent_cb, &sent);
+	assert_false(lacp_may_enable(&l, 1));
+	assert_true(l.m[1].attached);
+	lacp_from(&l, 1, 9, 77, 2, sync, 36030);
+	lacp_run(&l, 36030, lacp_sent_cb, &sent);
+	assert_true(lacp_may_enable(&l, 1));
+
+	/* Silence: expired after 3 of our (slow) intervals, then defaulted
+	 * 3 fast ones later; with fallback, once no member has a partner,
+	 * the bond carries traffic again (active-backup). */
+	lacp_run(&l, 34010 + 89999, lacp_sent_cb, &sent); /* member 0 heard at 34010 */
+	assert_int_equal(l.m[0].status, LACP_CURRENT);
+	lacp_run(&l, 34010 + 90000, lacp_sent_cb, &sent);
+	assert_int_equal(l.m[0].status, LACP_EXPIRED);
+	assert_false(lacp_may_enable(&l, 0));
+	lacp_actor(&l, 0, &actor);
+	assert_true(actor.state & LACP_STATE_EXPIRED);
+	assert_int_equal(l.m[0].rx_expires, 34010 + 90000 + 3000);
+	assert_true(lacp_next_wake(&l) <= l.m[0].rx_expires);
+	lacp_run(&l, 34010 + 92999, lacp_sent_cb, &sent);
+	assert_int_equal(l.m[0].status, LACP_EXPIRED);
+	lacp_run(&l, 34010 + 93000, lacp_sent_cb, &sent);
+	assert_int_equal(l.m[0].status, LACP_DEFAULTED);
+	/* Member 1 still hears its partner: the bond stays negotiated, and a
+	 * member without that partner stays out of it. */
+	assert_true(l.negotiated);
+	assert_false(lacp_may_enable(&l, 0));
+	lacp_run(&l, l.m[1].rx_expires, lacp_sent_cb, &sent); /* member 1 defaulted too */
+	assert_int_equal(l.m[1].status, LACP_DEFAULTED);
+	assert_false(l.negotiated);
+	assert_true(lacp_may_enable(&l, 0));
+	/* Without fallback a defaulted member carries nothing. */
+	lacp_configure(&l, false, false);
+	lacp_run(&l, 36030 + 93001, lacp_sent_cb, &sent);
+	assert_false(lacp_may_enable(&l, 0));
+}
+
+static void
+test_lacp_selection(void **state)
+{
+	const uint8_t sync = LACP_STATE_ACTIVITY | LACP_STATE_AGGREGATION | LACP_STATE_SYNC |
+			     LACP_STATE_COLLECTING | LACP_STATE_DISTRIBUTING;
+	struct mac sys = {{0x02, 0, 0, 0, 0, 1}},
+		   macs[3] = {{{0x02, 0, 0, 0, 0, 2}}, {{0x02, 0, 0, 0, 0, 3}}, {{0x02, 0, 0, 0, 0, 4}}};
+	struct lacp_sent sent;
+	struct lacp l;
+
+	(void)state;
+	memset(&sent, 0, sizeof(sent));
+	lacp_init(&l, &sys, 5, 3, macs, true, false);
+	for (unsigned int i = 0; i < 3; i++)
+		lacp_carrier(&l, i, true, 0);
+	/* Members 0 and 2 lead to one switch, member 1 to another: the lead
+	 * is the link of the better system (priority 100 < our 65535; of the
+	 * two switches the smaller MAC) with the best port priority and id:
+	 * member 0's, port 1 of switch 9. */
+	lacp_from(&l, 0, 9, 77, 1, sync, 10);
+	lacp_from(&l, 1, 10, 77, 1, sync, 10);
+	lacp_from(&l, 2, 9, 77, 3, sync, 10);
+	lacp_run(&l, 10, lacp_sent_cb, &sent);
+	assert_true(l.negotiated);
+	assert_true(lacp_may_enable(&l, 0));
+	assert_false(lacp_may_enable(&l, 1));
+	assert_false(l.m[1].attached);
+	assert_true(lacp_may_enable(&l, 2));
+	/* A member that hears its own bond (looped back) never attaches. */
+	{
+		struct lacp_info me, p;
+		uint8_t f[LACP_FRAME_LEN];
+
+		lacp_actor(&l, 1, &me);
+		memset(&p, 0, sizeof(p));
+		lacp_compose(&me, &p, &macs[1], f);
+		assert_int_equal(lacp_rx(&l, 1, f, sizeof(f), 20), 0);
+		lacp_run(&l, 20, lacp_sent_cb, &sent);
+		assert_false(l.m[1].attached);
+	}
+	/* Another key on the lead's switch: not in the aggregation. */
+	lacp_from(&l, 2, 9, 78, 3, sync, 30);
+	lacp_run(&l, 30, lacp_sent_cb, &sent);
+	assert_false(lacp_may_enable(&l, 2));
+	/* No LACPDU on a member without a link; a link that comes back
+	 * expires what was heard there and sends at once. */
+	lacp_carrier(&l, 0, false, 40);
+	{
+		unsigned int n = sent.n[0];
+
+		lacp_run(&l, 5000, lacp_sent_cb, &sent);
+		assert_int_equal(sent.n[0], n);
+		lacp_carrier(&l, 0, true, 5001);
+		lacp_run(&l, 5001, lacp_sent_cb, &sent);
+		assert_int_equal(sent.n[0], n + 1);
+	}
+	/* A malformed frame is counted and changes nothing. */
+	assert_int_equal(lacp_rx(&l, 2, (const uint8_t *)"short", 5, 6000), EINVAL);
+	assert_int_equal(l.m[2].rx_bad, 1);
+	assert_int_equal(lacp_rx(&l, 7, sent.last[0], LACP_FRAME_LEN, 6000), EINVAL);
 }
 
 /* Bonds: carrier, delays and the active member, on a simulated clock
@@ -1140,6 +1394,9 @@ main(void)
 		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_control_plane_store_faults),
 		cmocka_unit_test(test_bond_props),
+		cmocka_unit_test(test_lacp_pdu),
+		cmocka_unit_test(test_lacp_negotiation),
+		cmocka_unit_test(test_lacp_selection),
 		cmocka_unit_test(test_bond_policy_delays),
 		cmocka_unit_test(test_bond_policy_slb),
 		cmocka_unit_test(test_mac_parse_format),
