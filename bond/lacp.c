@@ -62,8 +62,8 @@ info_get(const uint8_t *p, struct lacp_info *out)
 }
 
 void
-lacp_compose(const struct lacp_info *actor, const struct lacp_info *partner,
-	     const struct mac *src, uint8_t frame[LACP_FRAME_LEN])
+lacp_compose(const struct lacp_info *actor, const struct lacp_info *partner, const struct mac *src,
+	     uint8_t frame[LACP_FRAME_LEN])
 {
 	memset(frame, 0, LACP_FRAME_LEN);
 	memcpy(frame, slow_protocols_dst, MAC_LEN);
@@ -82,10 +82,10 @@ lacp_compose(const struct lacp_info *actor, const struct lacp_info *partner,
 int
 lacp_parse(const uint8_t *frame, size_t len, struct lacp_info *actor, struct lacp_info *partner)
 {
-	if (frame == NULL || len < LACP_FRAME_LEN || get16(frame + OFF_ETHERTYPE) != LACP_ETHERTYPE ||
-	    frame[OFF_SUBTYPE] != LACP_SUBTYPE || frame[OFF_ACTOR] != 1 ||
-	    frame[OFF_ACTOR + 1] != TLV_INFO_LEN || frame[OFF_PARTNER] != 2 ||
-	    frame[OFF_PARTNER + 1] != TLV_INFO_LEN)
+	if (frame == NULL || len < LACP_FRAME_LEN ||
+	    get16(frame + OFF_ETHERTYPE) != LACP_ETHERTYPE || frame[OFF_SUBTYPE] != LACP_SUBTYPE ||
+	    frame[OFF_ACTOR] != 1 || frame[OFF_ACTOR + 1] != TLV_INFO_LEN ||
+	    frame[OFF_PARTNER] != 2 || frame[OFF_PARTNER + 1] != TLV_INFO_LEN)
 		return EINVAL;
 	info_get(frame + OFF_ACTOR, actor);
 	info_get(frame + OFF_PARTNER, partner);
@@ -324,8 +324,7 @@ update_attached(struct lacp *l)
 	for (unsigned int i = 0; i < l->n_members; i++) {
 		struct lacp_member *m = &l->m[i];
 
-		if ((l->fallback_ab && no_partner(m)) ||
-		    m->partner.key != lead->partner.key ||
+		if ((l->fallback_ab && no_partner(m)) || m->partner.key != lead->partner.key ||
 		    memcmp(m->partner.sys_id.b, lead->partner.sys_id.b, MAC_LEN) != 0)
 			m->attached = false;
 	}
@@ -337,8 +336,8 @@ update_attached(struct lacp *l)
 static bool
 tx_differs(const struct lacp_info *a, const struct lacp_info *b)
 {
-	const uint8_t bits = LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT | LACP_STATE_SYNC |
-			     LACP_STATE_AGGREGATION;
+	const uint8_t bits =
+		LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT | LACP_STATE_SYNC | LACP_STATE_AGGREGATION;
 
 	return ((a->state ^ b->state) & bits) || a->port_id != b->port_id ||
 	       a->port_priority != b->port_priority || a->key != b->key ||
@@ -376,8 +375,8 @@ lacp_run(struct lacp *l, int64_t now, lacp_send_cb *send, void *arg)
 		lacp_compose(&actor, &m->partner, &m->mac, frame);
 		send(i, frame, sizeof(frame), arg);
 		m->tx_pdus++;
-		m->tx_next =
-			now + ((m->partner.state & LACP_STATE_TIMEOUT) ? LACP_FAST_MS : LACP_SLOW_MS);
+		m->tx_next = now + ((m->partner.state & LACP_STATE_TIMEOUT) ? LACP_FAST_MS
+									    : LACP_SLOW_MS);
 	}
 }
 
@@ -400,9 +399,9 @@ lacp_next_wake(const struct lacp *l)
 void
 lacp_state_str(uint8_t state, char *buf, size_t len)
 {
-	static const char *const names[] = {"activity",	  "timeout",	 "aggregation",
+	static const char *const names[] = {"activity",	    "timeout",	  "aggregation",
 					    "synchronized", "collecting", "distributing",
-					    "defaulted",	  "expired"};
+					    "defaulted",    "expired"};
 	size_t off = 0;
 
 	buf[0] = '\0';

@@ -361,9 +361,10 @@ lacp_from(struct lacp *l, unsigned int i, uint8_t sys, uint16_t key, uint16_t po
 static bool
 lacp_info_same(const struct lacp_info *a, const struct lacp_info *b)
 {
-	return a->sys_priority == b->sys_priority && memcmp(a->sys_id.b, b->sys_id.b, MAC_LEN) == 0 &&
-	       a->key == b->key && a->port_priority == b->port_priority &&
-	       a->port_id == b->port_id && a->state == b->state;
+	return a->sys_priority == b->sys_priority &&
+	       memcmp(a->sys_id.b, b->sys_id.b, MAC_LEN) == 0 && a->key == b->key &&
+	       a->port_priority == b->port_priority && a->port_id == b->port_id &&
+	       a->state == b->state;
 }
 
 static void
@@ -517,8 +518,9 @@ test_lacp_selection(void **state)
 {
 	const uint8_t sync = LACP_STATE_ACTIVITY | LACP_STATE_AGGREGATION | LACP_STATE_SYNC |
 			     LACP_STATE_COLLECTING | LACP_STATE_DISTRIBUTING;
-	struct mac sys = {{0x02, 0, 0, 0, 0, 1}},
-		   macs[3] = {{{0x02, 0, 0, 0, 0, 2}}, {{0x02, 0, 0, 0, 0, 3}}, {{0x02, 0, 0, 0, 0, 4}}};
+	struct mac sys = {{0x02, 0, 0, 0, 0, 1}}, macs[3] = {{{0x02, 0, 0, 0, 0, 2}},
+							     {{0x02, 0, 0, 0, 0, 3}},
+							     {{0x02, 0, 0, 0, 0, 4}}};
 	struct lacp_sent sent;
 	struct lacp l;
 
