@@ -194,6 +194,8 @@ bench: setup
 	@echo
 	@bench/bond-instructions.sh
 	@echo
+	@bench/bond-failover.sh
+	@echo
 	@bench/vif-plug.sh 1000 1000
 	@echo
 	@bench/tcp.sh 3 3

@@ -12,7 +12,8 @@
  * becomes bond0.10); the VIFs on the members' networks move to the bond's
  * network; the members lose their IP configuration and cannot be plugged on
  * their own (CANNOT_PLUG_BOND_SLAVE). The master is plugged if a member
- * was. bond-destroy gives all of it back to the primary member, which is
+ * was, or (as a VIF plug brings its network's uplink up) if the network
+ * has plugged VIFs. bond-destroy gives all of it back to the primary member, which is
  * plugged if the master was.
  *
  * Both are one regrouping (struct regroup): records planned and stored;
@@ -540,6 +541,15 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 		if (m[i]->management)
 			primary = m[i];
 		plug |= m[i]->attached || m[i]->pending;
+	}
+	/* A VIF plugged on the network has its uplink plugged (xapi's
+	 * attach_for_vif): the network may have plugged VIFs already. */
+	{
+		struct vif *v;
+
+		TAILQ_FOREACH(v, &sd->vifs, next)
+			plug |= (v->attached || v->pending) &&
+				strcmp(v->network_uuid, net->uuid) == 0;
 	}
 	if (with_ip > 1)
 		return sd_fail(c, SD_E_PIF_BOND_MORE_THAN_ONE_IP,
