@@ -30,8 +30,15 @@ print_keys(FILE *f, const char *list, bool optional)
 	char buf[512], *tok, *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		fprintf(f, optional ? " [%s=]" : " %s=", tok);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(tok);
+
+		/* A map key (properties:) takes any KEY under it, as xe's. */
+		if (len > 0 && tok[len - 1] == ':')
+			fprintf(f, optional ? " [%sKEY=VALUE ...]" : " %sKEY=VALUE ...", tok);
+		else
+			fprintf(f, optional ? " [%s=]" : " %s=", tok);
+	}
 }
 
 static void

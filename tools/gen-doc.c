@@ -78,9 +78,12 @@ roff_keys(const char *list, bool optional)
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool map = tok[0] != '\0' && tok[strlen(tok) - 1] == ':'; /* properties: */
+
 		fputs(optional ? " [\\fB" : " \\fB", stdout);
 		roff(tok);
-		fputs(optional ? "=\\fR]" : "=\\fR", stdout);
+		fputs(map ? "\\fIKEY\\fR=\\fIVALUE\\fR ..." : "=\\fR", stdout);
+		fputs(optional ? "]" : "", stdout);
 	}
 }
 

@@ -124,6 +124,24 @@ test_control_plane_networks(void **state)
 				    json_pack("{s:s, s:s}", "name-label", "x", "MTU", "9001"), out,
 				    sizeof(out)),
 			    "MTU_INVALID");
+	/* Map keys (xe's properties:KEY=VALUE): any key under a verb's map,
+	 * none elsewhere, and not a prefix alone. */
+	assert_string_equal(cp_call(&cp, "network-create",
+				    json_pack("{s:s, s:s}", "name-label", "x", "properties:a", "b"),
+				    out, sizeof(out)),
+			    "UNKNOWN_PARAMETER");
+	assert_string_equal(cp_call(&cp, "bond-param-set",
+				    json_pack("{s:s, s:s}", "uuid", uuid, "properties:updelay", "0"),
+				    out, sizeof(out)),
+			    "UUID_INVALID"); /* the key passed; no bond has that uuid */
+	assert_string_equal(cp_call(&cp, "bond-param-set",
+				    json_pack("{s:s, s:s}", "uuid", uuid, "propertiesx:updelay", "0"),
+				    out, sizeof(out)),
+			    "UNKNOWN_PARAMETER");
+	assert_string_equal(cp_call(&cp, "bond-create",
+				    json_pack("{s:s, s:s}", "network-uuid", uuid, "pif-uuids", "a,b"),
+				    out, sizeof(out)),
+			    "UUID_INVALID");
 	assert_string_equal(cp_call(&cp, "network-create",
 				    json_pack("{s:s, s:s}", "name-label", "x", "bridge", "xapi0"),
 				    out, sizeof(out)),
