@@ -68,6 +68,7 @@ struct regroup {
 	/* a bridge whose IP configuration goes to another (put back on failure) */
 	struct network *ip_off;
 	struct pif_ip ip_off_was;
+	struct network *ip_on; /* the bridge it goes to (cleared on failure) */
 	/* objects made (added at the change) and removed (after success) */
 	struct pif *made_pif, *gone_pif;
 	struct bond *made_bond, *gone_bond;
@@ -287,8 +288,7 @@ regroup_change(struct switchd *sd, struct regroup *rg)
 
 		rg->pif_old[i] = *rg->pif[i];
 		val.attached = rg->pif[i]->attached;
-		/* A pending PIF planned detached (a member) is no longer pending. */
-		val.pending = rg->pif[i]->pending && rg->pif_new[i].attached;
+		val.pending = rg->pif_new[i].pending; /* a member's is planned false */
 		val.dp_port = rg->pif[i]->dp_port;
 		val.dpdk_open = rg->pif[i]->dpdk_open;
 		val.ethdev = rg->pif[i]->ethdev;
@@ -389,25 +389,32 @@ regroup_run(struct switchd *sd, struct sd_call *c, struct regroup *rg)
 	for (rg->n_vif_moved = 0; rg->n_vif_moved < rg->n_vif; rg->n_vif_moved++) {
 		struct vif *v = rg->vif[rg->n_vif_moved];
 
-		if (vif_relocate(sd, c, v, rg->to) != 0)
+		if (vif_relocate(sd, c, v, rg->to, true) != 0)
 			goto undo;
 		snprintf(rg->vif_from[rg->n_vif_moved], PIF_UUID_LEN, "%s", v->network_uuid);
 		snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", rg->to->uuid);
 	}
 	return 0;
 undo:
+	/* The VIFs back to their bridges first (those are still there; their
+	 * uplinks come back below), then the plugs, then the records. */
 	while (rg->n_vif_moved-- > 0) {
 		struct vif *v = rg->vif[rg->n_vif_moved];
 		struct network *from = network_by_uuid(sd, rg->vif_from[rg->n_vif_moved]);
 		struct sd_call back = {.params = NULL};
 
-		if (from != NULL && vif_relocate(sd, &back, v, from) != 0)
+		if (from != NULL && vif_relocate(sd, &back, v, from, false) != 0)
 			LOG_ERR("VIF %s: cannot be moved back: %s", v->uuid, back.msg);
 		snprintf(v->network_uuid, sizeof(v->network_uuid), "%s",
 			 rg->vif_from[rg->n_vif_moved]);
 	}
 	while (rg->n_up_done-- > 0)
 		plug_pif_undo(sd, &rg->up_done[rg->n_up_done]);
+	/* The plug gave the new owner's bridge the IP configuration; a bridge
+	 * that stays keeps it otherwise. */
+	if (rg->ip_on != NULL && rg->ip_on->realised &&
+	    pif_ip_apply(rg->ip_on->bridge, &none, sd->rundir) != 0)
+		LOG_ERR("%s: IP configuration not removed", rg->ip_on->bridge);
 	regroup_unchange(sd, rg);
 	if (rg->mac_net != NULL && host_mac_set(rg->mac_net, &rg->mac_was) != 0)
 		LOG_ERR("%s: its MAC cannot be set back", rg->mac_net->bridge);
@@ -542,14 +549,19 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 			primary = m[i];
 		plug |= m[i]->attached || m[i]->pending;
 	}
-	/* A VIF plugged on the network has its uplink plugged (xapi's
-	 * attach_for_vif): the network may have plugged VIFs already. */
+	/* A VIF plugged on a network has its uplink plugged (xapi's
+	 * attach_for_vif): the bond's network, or a member's whose VIFs move
+	 * to it, may have plugged VIFs already. */
 	{
 		struct vif *v;
 
-		TAILQ_FOREACH(v, &sd->vifs, next)
-			plug |= (v->attached || v->pending) &&
-				strcmp(v->network_uuid, net->uuid) == 0;
+		TAILQ_FOREACH(v, &sd->vifs, next) {
+			bool moves = strcmp(v->network_uuid, net->uuid) == 0;
+
+			for (i = 0; i < n; i++)
+				moves |= strcmp(v->network_uuid, m[i]->network_uuid) == 0;
+			plug |= (v->attached || v->pending) && moves;
+		}
 	}
 	if (with_ip > 1)
 		return sd_fail(c, SD_E_PIF_BOND_MORE_THAN_ONE_IP,
@@ -624,6 +636,8 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 	snprintf(b->primary_member, sizeof(b->primary_member), "%s", primary->uuid);
 	b->auto_update_mac = mac_s == NULL;
 	b->wake = BOND_NEVER;
+	for (i = 0; i < BOND_MAX_MEMBERS; i++)
+		b->dp_member[i] = DP_PORT_NONE;
 	master->mac = mac;
 	master->mtu = primary->mtu;
 	master->vlan = -1;
@@ -667,6 +681,7 @@ verb_bond_create(struct switchd *sd, struct sd_call *c)
 	if (primary->ip.mode != PIF_IP_NONE || primary->ip.ip[0] != '\0') {
 		rg.ip_off = network_by_uuid(sd, primary->network_uuid);
 		rg.ip_off_was = primary->ip;
+		rg.ip_on = net;
 	}
 	err = regroup_store(sd, &rg);
 	if (err) {
@@ -734,6 +749,7 @@ verb_bond_destroy(struct switchd *sd, struct sd_call *c)
 	if (master->ip.mode != PIF_IP_NONE || master->ip.ip[0] != '\0') {
 		rg.ip_off = network_by_uuid(sd, master->network_uuid);
 		rg.ip_off_was = master->ip;
+		rg.ip_on = pnet;
 	}
 	if (regroup_store(sd, &rg) != 0) {
 		regroup_free(&rg);

@@ -118,11 +118,12 @@ bond_prop_set(struct bond_props *p, enum bond_kind kind, const char *key, const 
 	}
 	if (strcmp(key, "primary") == 0) {
 		if (value[0] == '\0') {
-			p->primary[0] = '\0';
+			memset(p->primary, 0, sizeof(p->primary));
 			return 0;
 		}
 		for (unsigned int i = 0; i < n_members; i++)
 			if (strcmp(value, member[i]) == 0 || strcmp(value, device[i]) == 0) {
+				memset(p->primary, 0, sizeof(p->primary));
 				snprintf(p->primary, sizeof(p->primary), "%s", member[i]);
 				return 0;
 			}
@@ -245,6 +246,12 @@ dp_mode(const struct bond *b)
 	return b->kind == BOND_KIND_BALANCE_SLB ? DP_BOND_BALANCE_SLB : DP_BOND_ACTIVE_BACKUP;
 }
 
+enum dp_bond_mode
+bond_dp_mode(const struct bond *b)
+{
+	return dp_mode(b);
+}
+
 static enum bond_mode
 policy_mode(const struct bond *b)
 {
@@ -303,7 +310,8 @@ bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
 	unsigned int i, enabled = 0;
 	int active = -1;
 
-	dp_bond_state(sd->dp, b->dp_bond, m, &enabled, &active);
+	if (dp_bond_state(sd->dp, b->dp_bond, m, &enabled, &active) != 0)
+		return; /* not live: nothing to carry out */
 	for (i = 0; i < b->n_members; i++)
 		if (pol->m[i].enabled && !dp_enabled(m, enabled, b->dp_member[i])) {
 			dp_bond_member_enable(sd->dp, b->dp_member[i], true);
@@ -315,16 +323,10 @@ bond_apply(struct switchd *sd, struct bond *b, unsigned int bits)
 	if (want != (active >= 0 ? m[active] : DP_PORT_NONE)) {
 		dp_bond_set_active(sd->dp, b->dp_bond, want);
 		LOG_INFO("bond %s: active member %s", name, member_device(sd, b, pol->active));
-		if (pol->active >= 0 && strcmp(b->active_member, b->member[pol->active]) != 0) {
-			struct bond rec = *b;
-
-			snprintf(rec.active_member, sizeof(rec.active_member), "%s",
-				 b->member[pol->active]);
-			/* Kept for a restart; a failure to store it changes nothing else. */
-			if (sd_transaction(sd, "the bond's active member", save_active, &rec) == 0)
-				snprintf(b->active_member, sizeof(b->active_member), "%s",
-					 rec.active_member);
-		}
+		/* Kept for a restart: stored from the poll loop (bond_run_all()),
+		 * not inside a verb's transaction. */
+		if (pol->active >= 0 && strcmp(b->active_member, b->member[pol->active]) != 0)
+			b->active_dirty = true;
 	}
 	for (i = 0; i < b->n_members; i++)
 		if (!pol->m[i].enabled && dp_enabled(m, enabled, b->dp_member[i])) {
@@ -631,7 +633,7 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 		.bridge = bridge,
 		.mtu = mtu,
 		.trunk = true,			    /* bond0.10 is a VLAN port of it */
-		.bond_mode = DP_BOND_ACTIVE_BACKUP, /* bond_sync() sets the mode */
+		.bond_mode = DP_BOND_ACTIVE_BACKUP, /* its own once LACP's state is known */
 	};
 	int64_t now = sd_now_ms();
 	unsigned int i;
@@ -659,6 +661,7 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 	for (i = 0; i < b->n_members; i++)
 		b->carrier[i] = member_carrier(sd, b, i);
 	lacp_start(sd, b, now);
+	dp_bond_set_mode(sd->dp, b->dp_bond, dp_mode(b));
 	/* As Open vSwitch starts a member: enabled at once if it may be (its
 	 * carrier is up; LACP lets it); the active member is the one of before
 	 * a restart if it is. */
@@ -681,14 +684,30 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 int
 bond_detach(struct switchd *sd, struct bond *b, struct pif *master)
 {
+	const struct network *n = network_by_uuid(sd, master->network_uuid);
 	unsigned int i;
+	int err;
 
+	/* The members first: a bond port with members is busy. */
 	for (i = 0; i < b->n_members; i++)
 		member_port_del(sd, b, i);
+	err = pif_detach(master, sd->dp);
+	if (err) {
+		/* As it was: the members back, enabled and active as the policy
+		 * says, their buckets on their new port ids. */
+		for (i = 0; i < b->n_members; i++)
+			if (n == NULL || member_port_add(sd, b, i, n->mtu) != 0)
+				LOG_ERR("bond %s: member %s cannot be added back", master->device,
+					member_device(sd, b, (int)i));
+		bond_apply(sd, b, BOND_CHANGED_BUCKETS);
+		for (i = 0; b->lacp_on && i < b->n_members; i++)
+			dp_bond_member_collect(sd->dp, b->dp_member[i], may_carry(b, i));
+		return err;
+	}
 	b->live = false;
 	b->lacp_on = false;
 	b->wake = BOND_NEVER;
-	return pif_detach(master, sd->dp);
+	return 0;
 }
 
 void
@@ -729,6 +748,13 @@ bond_punt_input(struct switchd *sd)
 		}
 		if (b == NULL || !b->lacp_on)
 			continue; /* a member removed since, or no longer LACP */
+		if (frame[14] == LACP_SUBTYPE_MARKER && len >= LACP_FRAME_LEN) {
+			uint8_t resp[LACP_FRAME_LEN];
+
+			if (lacp_marker_response(frame, len, &b->lacp.m[i].mac, resp) != 0)
+				dp_port_send(sd->dp, b->dp_member[i], resp, sizeof(resp));
+			continue;
+		}
 		if (lacp_rx(&b->lacp, (unsigned int)i, frame, len, now) != 0)
 			LOG_WARN_RL(&rl, "bond: an unparsable LACPDU on %s",
 				    member_device(sd, b, i));
@@ -759,7 +785,21 @@ bond_run_all(struct switchd *sd, int64_t now)
 	TAILQ_FOREACH(b, &sd->bonds, next) {
 		if (!b->live)
 			continue;
-		if (has_dpdk_member(sd, b)) {
+		if (b->active_dirty && b->policy.active >= 0) {
+			struct bond rec = *b;
+
+			snprintf(rec.active_member, sizeof(rec.active_member), "%s",
+				 b->member[b->policy.active]);
+			/* A failure to store it changes nothing else; tried again. */
+			if (sd_transaction(sd, "the bond's active member", save_active, &rec) ==
+			    0) {
+				snprintf(b->active_member, sizeof(b->active_member), "%s",
+					 rec.active_member);
+				b->active_dirty = false;
+			}
+		}
+		if (has_dpdk_member(sd, b) && now >= b->link_poll_at) {
+			b->link_poll_at = now + BOND_DPDK_LINK_POLL_MS;
 			for (unsigned int i = 0; i < b->n_members; i++) {
 				const struct pif *p = pif_by_uuid(sd, b->member[i]);
 				bool up;
@@ -784,8 +824,10 @@ bond_run_all(struct switchd *sd, int64_t now)
 			bond_sync(sd, b, now);
 		if (b->lacp_on && lacp_next_wake(&b->lacp) < b->wake)
 			b->wake = lacp_next_wake(&b->lacp);
-		if (has_dpdk_member(sd, b) && now + BOND_DPDK_LINK_POLL_MS < b->wake)
-			b->wake = now + BOND_DPDK_LINK_POLL_MS;
+		if (has_dpdk_member(sd, b) && b->link_poll_at < b->wake)
+			b->wake = b->link_poll_at;
+		if (b->active_dirty && now + 1000 < b->wake)
+			b->wake = now + 1000; /* the store refused: try again */
 		if (b->wake < next)
 			next = b->wake;
 	}

@@ -22,6 +22,7 @@
 #include "../pif/pif.h"
 #include "bond-policy.h"
 #include "lacp.h"
+#include "../datapath/datapath.h"
 
 struct switchd;
 
@@ -79,6 +80,8 @@ struct bond {
 	bool lacp_negotiated;		      /* as the datapath was last told */
 	uint64_t bucket_bytes[BOND_BUCKETS];  /* the datapath's counts at the last rebalance */
 	int64_t wake;			      /* when bond_run() has work; BOND_NEVER: none */
+	int64_t link_poll_at;		      /* DPDK members: the next read of their links */
+	bool active_dirty;		      /* the active member changed: to be stored */
 	UT_hash_handle hh_uuid;
 };
 
@@ -124,6 +127,10 @@ void bond_punt_input(struct switchd *sd);
  * state, LACP's timers. Returns when next to call (ms, CLOCK_MONOTONIC), BOND_NEVER if
  * nothing is pending. */
 int64_t bond_run_all(struct switchd *sd, int64_t now);
+
+/* The datapath's mode for @b as it is now (a LACP bond's depends on the
+ * negotiation). */
+enum dp_bond_mode bond_dp_mode(const struct bond *b);
 
 /* Member index of PIF @pif_uuid in @b, or -1. */
 int bond_member_index(const struct bond *b, const char *pif_uuid);

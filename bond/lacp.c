@@ -92,6 +92,20 @@ lacp_parse(const uint8_t *frame, size_t len, struct lacp_info *actor, struct lac
 	return 0;
 }
 
+size_t
+lacp_marker_response(const uint8_t *frame, size_t len, const struct mac *src, uint8_t *out)
+{
+	if (frame == NULL || len < LACP_FRAME_LEN ||
+	    get16(frame + OFF_ETHERTYPE) != LACP_ETHERTYPE ||
+	    frame[OFF_SUBTYPE] != LACP_SUBTYPE_MARKER || frame[16] != 1 || frame[17] != 16)
+		return 0;
+	memcpy(out, frame, LACP_FRAME_LEN);
+	memcpy(out, slow_protocols_dst, MAC_LEN);
+	memcpy(out + MAC_LEN, src->b, MAC_LEN);
+	out[16] = 2; /* Marker Response Information, the requester's fields as they came */
+	return LACP_FRAME_LEN;
+}
+
 static void
 set_defaulted(struct lacp *l, struct lacp_member *m)
 {

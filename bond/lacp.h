@@ -47,6 +47,7 @@
 #define LACP_FRAME_LEN 124
 #define LACP_ETHERTYPE 0x8809 /* slow protocols */
 #define LACP_SUBTYPE 1
+#define LACP_SUBTYPE_MARKER 2
 
 /* What a system says of one of its ports (actor or partner information). */
 struct lacp_info {
@@ -127,6 +128,12 @@ void lacp_state_str(uint8_t state, char *buf, size_t len);
 /* Build the LACPDU frame for @actor and @partner from source MAC @src. */
 void lacp_compose(const struct lacp_info *actor, const struct lacp_info *partner,
 		  const struct mac *src, uint8_t frame[LACP_FRAME_LEN]);
+
+/* 802.3 43.5's Marker Responder: if @frame (@len bytes) is a Marker PDU
+ * (slow protocols subtype 2, Marker Information), write the Marker
+ * Response a member of MAC @src sends back into @out (LACP_FRAME_LEN
+ * bytes) and return its length; else return 0. */
+size_t lacp_marker_response(const uint8_t *frame, size_t len, const struct mac *src, uint8_t *out);
 
 /* Parse a LACPDU frame: 0 with the actor's and partner's information, or
  * EINVAL. */

@@ -651,6 +651,7 @@ int
 dp_punt_recv(struct dp *dp, uint16_t *port, uint8_t *buf, uint16_t cap, uint16_t *len)
 {
 	struct rte_mbuf *m;
+	const void *data;
 	uint64_t n;
 	void *obj;
 
@@ -665,7 +666,9 @@ dp_punt_recv(struct dp *dp, uint16_t *port, uint8_t *buf, uint16_t cap, uint16_t
 	m = obj;
 	*port = m->port;
 	*len = (uint16_t)RTE_MIN((uint32_t)cap, m->pkt_len);
-	memcpy(buf, rte_pktmbuf_read(m, 0, *len, buf), *len);
+	data = rte_pktmbuf_read(m, 0, *len, buf); /* copies into @buf if segmented */
+	if (data != buf)
+		memcpy(buf, data, *len);
 	rte_pktmbuf_free(m);
 	return 0;
 }

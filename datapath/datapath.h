@@ -295,6 +295,7 @@ int dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *po
 /* Bonds (see above). A member is added not enabled. ENOENT: no such port;
  * EINVAL: not a bond, or not a member of it. */
 int dp_bond_set_mode(struct dp *dp, uint16_t bond, enum dp_bond_mode mode);
+int dp_bond_get_mode(const struct dp *dp, uint16_t bond, enum dp_bond_mode *mode);
 int dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled);
 /* @member: the active member (DP_PORT_NONE: none). */
 int dp_bond_set_active(struct dp *dp, uint16_t bond, uint16_t member);

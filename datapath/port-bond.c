@@ -151,17 +151,27 @@ bond_tx_active(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uin
 	       struct dp_port_stats *st, uint8_t slot)
 {
 	const struct dp_cfg *cfg = __atomic_load_n(&port->dp->cfg, __ATOMIC_ACQUIRE);
+	const struct dp_port_worker *pw = &port->pw[queue];
 	uint16_t id = __atomic_load_n(&port->bond->member[slot], __ATOMIC_RELAXED), done, i;
 	struct dp_port *member = id < DP_MAX_PORTS ? cfg->port[id] : NULL;
-	uint32_t len[DP_BURST]; /* the member may free what it sent */
+	uint32_t own[DP_BURST]; /* the member may free what it sent */
+	const uint32_t *len = own;
 	uint64_t unsendable = st->drops[DP_DROP_TX_UNSENDABLE], bytes = 0, sent;
 
 	if (member == NULL)
 		return 0; /* the caller counts them (a member being removed) */
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
-	for (i = 0; i < n; i++) {
-		len[i] = pkts[i]->pkt_len;
-		bytes += len[i];
+	if (likely(pkts == pw->out && n == pw->n_out)) {
+		/* The bond's own output batch (out_flush()): its lengths and
+		 * their sum were kept as the frames were queued. */
+		len = pw->out_len;
+		bytes = pw->out_bytes;
+	} else {
+		/* A VLAN port's frames, tagged on their way through. */
+		for (i = 0; i < n; i++) {
+			own[i] = pkts[i]->pkt_len;
+			bytes += own[i];
+		}
 	}
 	done = member->cls->tx_burst(member, queue, pkts, n, st);
 	sent = done;
@@ -360,6 +370,19 @@ dp_bond_set_mode(struct dp *dp, uint16_t bond, enum dp_bond_mode mode)
 					mode != DP_BOND_BALANCE_SLB && mode != DP_BOND_BALANCE_TCP))
 		return EINVAL;
 	__atomic_store_n(&p->bond->mode, (uint8_t)mode, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+dp_bond_get_mode(const struct dp *dp, uint16_t bond, enum dp_bond_mode *mode)
+{
+	const struct dp_port *p = bond_port(dp, bond);
+
+	if (p == NULL)
+		return ENOENT;
+	if (p->kind != DP_PORT_BOND)
+		return EINVAL;
+	*mode = (enum dp_bond_mode)__atomic_load_n(&p->bond->mode, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -556,20 +556,16 @@ bond_looped(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port 
 	return !(garp(m, l2) && (uint16_t)(now - fdb_val_seen(v)) >= DP_BOND_LOCK_SEC);
 }
 
-/* A slow-protocol frame (a LACPDU) for the control plane. */
-static void
+/* A slow-protocol frame (a LACPDU) for the control plane; true if queued. */
+static bool
 punt(struct dp_worker *w, struct dp_port *member, struct dp_port_stats *st, struct rte_mbuf *m)
 {
-	struct dp *dp = w->dp;
-	uint64_t one = 1;
-
 	m->port = member->id;
-	if (rte_ring_mp_enqueue(dp->punt, m) != 0) {
+	if (rte_ring_mp_enqueue(w->dp->punt, m) != 0) {
 		drop(st, DP_DROP_BOND_STANDBY, m); /* the control plane is far behind */
-		return;
+		return false;
 	}
-	if (write(dp->punt_fd, &one, sizeof(one)) < 0)
-		return; /* only a full counter fails: it is readable */
+	return true;
 }
 
 /* A LACP bond's member (datapath.h, dp_bond_set_lacp()): LACPDUs to the
@@ -590,7 +586,8 @@ bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *b
 			   bit) != 0
 			: (enabled & bit) && active == member->bond_slot;
 	struct rte_mbuf *ok[DP_BURST];
-	uint16_t i, k = 0;
+	uint16_t i, k = 0, punted = 0;
+	uint64_t one = 1;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -599,7 +596,7 @@ bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *b
 		st->rx_bytes += m->pkt_len;
 		if (m->data_len >= RTE_ETHER_HDR_LEN &&
 		    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_SLOW)) {
-			punt(w, member, st, m);
+			punted += punt(w, member, st, m);
 			continue;
 		}
 		if (!takes) {
@@ -608,6 +605,9 @@ bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *b
 		}
 		ok[k++] = m;
 	}
+	/* One wake-up a burst; only a full counter fails: it is readable. */
+	if (punted != 0 && write(w->dp->punt_fd, &one, sizeof(one)) < 0)
+		punted = 0;
 	if (k == 0)
 		return;
 	if (bond->trunk)

@@ -425,6 +425,7 @@ check_bond(struct check *ck, struct bond *b)
 {
 	struct pif *master = pif_by_uuid(ck->sd, b->master);
 	uint16_t m[DP_BOND_MAX_MEMBERS];
+	enum dp_bond_mode mode;
 	unsigned int enabled;
 	int active;
 
@@ -439,10 +440,17 @@ check_bond(struct check *ck, struct bond *b)
 	}
 	if (!b->live)
 		return;
-	if (dp_bond_state(ck->sd->dp, b->dp_bond, m, &enabled, &active) != 0) {
+	if (dp_bond_state(ck->sd->dp, b->dp_bond, m, &enabled, &active) != 0 ||
+	    dp_bond_get_mode(ck->sd->dp, b->dp_bond, &mode) != 0) {
 		diff(ck, "bond", b->uuid, master->device, "its port %u is not a bond", b->dp_bond);
 		return;
 	}
+	if (mode != bond_dp_mode(b))
+		diff(ck, "bond", b->uuid, master->device, "the datapath runs it in mode %d, not %d",
+		     (int)mode, (int)bond_dp_mode(b));
+	if (b->policy.active >= 0 && (active < 0 || m[active] != b->dp_member[b->policy.active]))
+		diff(ck, "bond", b->uuid, master->device,
+		     "its active member is not the one the datapath uses");
 	for (unsigned int i = 0; i < b->n_members; i++) {
 		struct pif *p = pif_by_uuid(ck->sd, b->member[i]);
 		struct dp_port_info info;

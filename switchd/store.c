@@ -708,6 +708,8 @@ load_bonds(struct store *st, const struct store_loader *ld)
 		b->auto_update_mac = sqlite3_column_int(s, 6) != 0;
 		col_text(s, 7, b->active_member, sizeof(b->active_member));
 		b->wake = BOND_NEVER;
+		for (unsigned int i = 0; i < BOND_MAX_MEMBERS; i++)
+			b->dp_member[i] = DP_PORT_NONE;
 		err = ld->bond(b, ld->arg);
 	}
 	if (err == 0 && rc != SQLITE_DONE)

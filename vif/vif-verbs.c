@@ -370,19 +370,19 @@ verb_vif_unplug(struct switchd *sd, struct sd_call *c)
 }
 
 int
-vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n)
+vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n, bool uplink)
 {
 	struct network *old = network_by_uuid(sd, v->network_uuid);
-	struct pif_plugged uplink;
+	struct pif_plugged plugged = {.pif = NULL};
 	bool made = false;
 	int err;
 
 	if (!v->attached)
 		return 0;
-	if (attach_network(sd, c, n, &uplink) != 0)
+	if (uplink && attach_network(sd, c, n, &plugged) != 0)
 		return -1;
 	if (realise_network(sd, c, n, &made) != 0) {
-		plug_pif_undo(sd, &uplink);
+		plug_pif_undo(sd, &plugged);
 		return -1;
 	}
 	/* The VIF's MTU, at most the new network's. */
@@ -394,7 +394,7 @@ vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct networ
 	}
 	if (err) {
 		realise_undo(sd, n, made);
-		plug_pif_undo(sd, &uplink);
+		plug_pif_undo(sd, &plugged);
 		return sd_dp_fail(c, err, v->ifname);
 	}
 	return 0;
@@ -418,7 +418,7 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	snprintf(rec.network_uuid, sizeof(rec.network_uuid), "%s", n->uuid);
 	if (store_vif_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
-	if (vif_relocate(sd, c, v, n) != 0)
+	if (vif_relocate(sd, c, v, n, true) != 0)
 		return -1;
 	snprintf(v->network_uuid, sizeof(v->network_uuid), "%s", n->uuid);
 	return 0;

@@ -20,9 +20,11 @@ struct vif;
 void vif_realise_all(struct switchd *sd);
 
 /* The live part of vif-move: a plugged VIF's port goes to network @n's
- * bridge (its uplink plugged first, as a plug does); @v's record is the
+ * bridge (with @uplink, its uplink plugged first, as a plug does; without,
+ * the bridge must be there, as when a move is undone); @v's record is the
  * caller's to change. Nothing is left changed on failure. */
-int vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n);
+int vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct network *n,
+		 bool uplink);
 
 /* Try the pending VIFs again (once a second). */
 void vif_retry_pending(struct switchd *sd);

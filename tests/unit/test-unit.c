@@ -130,18 +130,21 @@ test_control_plane_networks(void **state)
 				    json_pack("{s:s, s:s}", "name-label", "x", "properties:a", "b"),
 				    out, sizeof(out)),
 			    "UNKNOWN_PARAMETER");
-	assert_string_equal(cp_call(&cp, "bond-param-set",
-				    json_pack("{s:s, s:s}", "uuid", uuid, "properties:updelay", "0"),
-				    out, sizeof(out)),
-			    "UUID_INVALID"); /* the key passed; no bond has that uuid */
-	assert_string_equal(cp_call(&cp, "bond-param-set",
-				    json_pack("{s:s, s:s}", "uuid", uuid, "propertiesx:updelay", "0"),
-				    out, sizeof(out)),
-			    "UNKNOWN_PARAMETER");
-	assert_string_equal(cp_call(&cp, "bond-create",
-				    json_pack("{s:s, s:s}", "network-uuid", uuid, "pif-uuids", "a,b"),
-				    out, sizeof(out)),
-			    "UUID_INVALID");
+	assert_string_equal(
+		cp_call(&cp, "bond-param-set",
+			json_pack("{s:s, s:s}", "uuid", uuid, "properties:updelay", "0"), out,
+			sizeof(out)),
+		"UUID_INVALID"); /* the key passed; no bond has that uuid */
+	assert_string_equal(
+		cp_call(&cp, "bond-param-set",
+			json_pack("{s:s, s:s}", "uuid", uuid, "propertiesx:updelay", "0"), out,
+			sizeof(out)),
+		"UNKNOWN_PARAMETER");
+	assert_string_equal(
+		cp_call(&cp, "bond-create",
+			json_pack("{s:s, s:s}", "network-uuid", uuid, "pif-uuids", "a,b"), out,
+			sizeof(out)),
+		"UUID_INVALID");
 	assert_string_equal(cp_call(&cp, "network-create",
 				    json_pack("{s:s, s:s}", "name-label", "x", "bridge", "xapi0"),
 				    out, sizeof(out)),
@@ -429,6 +432,25 @@ test_lacp_pdu(void **state)
 	f[36] = 2;
 	f[13] = 0x08;
 	assert_int_equal(lacp_parse(f, LACP_FRAME_LEN, &a2, &p2), EINVAL);
+	/* Marker PDUs are answered (802.3 43.5), from the member's MAC, the
+	 * requester's fields unchanged; a LACPDU is not a Marker PDU. */
+	{
+		uint8_t mk[LACP_FRAME_LEN] = {0x01, 0x80, 0xc2, 0,    0, 2, 0x02, 9,  9, 9,
+					      9,    9,	  0x88, 0x09, 2, 1, 1,	  16, 0, 7,
+					      0x02, 8,	  8,	8,    8, 8, 0,	  0,  0, 42};
+		uint8_t out[LACP_FRAME_LEN];
+		struct mac me = {{0x02, 0, 0, 0, 0, 0x33}};
+
+		assert_int_equal(lacp_marker_response(mk, sizeof(mk), &me, out), LACP_FRAME_LEN);
+		assert_int_equal(out[16], 2);
+		assert_memory_equal(out + 6, me.b, MAC_LEN);
+		assert_memory_equal(out + 17, mk + 17, sizeof(mk) - 17);
+		f[13] = 0x09;
+		assert_int_equal(lacp_marker_response(f, LACP_FRAME_LEN, &me, out), 0);
+		assert_int_equal(lacp_marker_response(mk, LACP_FRAME_LEN - 1, &me, out), 0);
+		mk[16] = 2; /* a response is not answered */
+		assert_int_equal(lacp_marker_response(mk, sizeof(mk), &me, out), 0);
+	}
 }
 
 static void
@@ -512,7 +534,7 @@ test_lacp_negotiation(void **state)
 	lacp_actor(&l, 0, &actor);
 	assert_true(actor.state & LACP_STATE_EXPIRED);
 	assert_int_equal(l.m[0].rx_expires, 34010 + 90000 + 3000);
-	assert_true(lacp_next_wake(&l) <= l.m[0].rx_expires);
+	assert_true(lacp_next_wake(&l) > 34010 + 90000 && lacp_next_wake(&l) <= l.m[0].rx_expires);
 	lacp_run(&l, 34010 + 92999, lacp_sent_cb, &sent);
 	assert_int_equal(l.m[0].status, LACP_EXPIRED);
 	lacp_run(&l, 34010 + 93000, lacp_sent_cb, &sent);
