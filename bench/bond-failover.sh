@@ -19,21 +19,10 @@ STREAM="$SD_TOP/bench/stream.py"
 export LC_ALL=C
 
 ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}vm1" || exit 1
-for i in 0 1; do
-	ip link add "eth$i" netns "$NS_HOST" type veth peer name "up$i" netns "$NS_UP" || exit 1
-	ip -n "$NS_UP" link set "up$i" up
-done
+nics_upstream 2 || exit 1
 vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 || exit 1
 ip -n "$NS_HOST" link set vif1.0 up
-upstream_bridge() {
-	ip -n "$NS_UP" link add ubr type bridge
-	ip -n "$NS_UP" link set ubr type bridge stp_state 0 forward_delay 0
-	ip -n "$NS_UP" link set up0 master ubr
-	ip -n "$NS_UP" link set up1 master ubr
-	ip -n "$NS_UP" addr add 198.18.0.254/24 dev ubr
-	ip -n "$NS_UP" link set ubr up
-}
-upstream_bridge
+upstream_bridge up0 up1
 
 # The upstream port the stream arrives on now (its received packets grow).
 busy_port() {
@@ -138,7 +127,7 @@ ip -n "$NS_UP" link del obr0 2>/dev/null
 ip -n "$NS_UP" link del ovs-netdev 2>/dev/null
 
 # Open vSwitch's userspace bond on the same veths -------------------------
-upstream_bridge
+upstream_bridge up0 up1
 ip -n "$NS_HOST" link set eth0 up # as switchd found them: down
 ip -n "$NS_HOST" link set eth1 up
 ip -n "${P}vm1" neigh flush all

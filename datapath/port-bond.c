@@ -402,8 +402,10 @@ dp_bond_set_lacp(struct dp *dp, uint16_t bond, bool lacp, bool negotiated)
 	return 0;
 }
 
-int
-dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled)
+/* Set or clear @member's bit in one of its bond's slot masks (@mask_of
+ * picks enabled or collecting). ENOENT: no such port; EINVAL: no bond's. */
+static int
+member_mask_set(struct dp *dp, uint16_t member, uint8_t *(*mask_of)(struct dp_bond *b), bool on)
 {
 	struct dp_port *m;
 	uint8_t bit;
@@ -414,33 +416,36 @@ dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled)
 	if (m->bond_port == DP_PORT_NONE)
 		return EINVAL;
 	bit = (uint8_t)(1u << m->bond_slot);
-	if (enabled)
-		__atomic_fetch_or(&dp->ports[m->bond_port]->bond->enabled, bit, __ATOMIC_RELAXED);
+	if (on)
+		__atomic_fetch_or(mask_of(dp->ports[m->bond_port]->bond), bit, __ATOMIC_RELAXED);
 	else
-		__atomic_fetch_and(&dp->ports[m->bond_port]->bond->enabled, (uint8_t)~bit,
+		__atomic_fetch_and(mask_of(dp->ports[m->bond_port]->bond), (uint8_t)~bit,
 				   __ATOMIC_RELAXED);
 	return 0;
+}
+
+static uint8_t *
+enabled_mask(struct dp_bond *b)
+{
+	return &b->enabled;
+}
+
+static uint8_t *
+collecting_mask(struct dp_bond *b)
+{
+	return &b->collecting;
+}
+
+int
+dp_bond_member_enable(struct dp *dp, uint16_t member, bool enabled)
+{
+	return member_mask_set(dp, member, enabled_mask, enabled);
 }
 
 int
 dp_bond_member_collect(struct dp *dp, uint16_t member, bool collecting)
 {
-	struct dp_port *m;
-	uint8_t bit;
-
-	if (member >= DP_MAX_PORTS || dp->ports[member] == NULL)
-		return ENOENT;
-	m = dp->ports[member];
-	if (m->bond_port == DP_PORT_NONE)
-		return EINVAL;
-	bit = (uint8_t)(1u << m->bond_slot);
-	if (collecting)
-		__atomic_fetch_or(&dp->ports[m->bond_port]->bond->collecting, bit,
-				  __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_and(&dp->ports[m->bond_port]->bond->collecting, (uint8_t)~bit,
-				   __ATOMIC_RELAXED);
-	return 0;
+	return member_mask_set(dp, member, collecting_mask, collecting);
 }
 
 int

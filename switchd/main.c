@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../datapath/datapath.h"
@@ -455,8 +456,20 @@ main(int argc, char **argv)
 		if (bond_wake - now < timeout)
 			timeout = bond_wake <= now ? 0 : (int)(bond_wake - now);
 		if (poll(pfd, 4, timeout) < 0) {
+			static struct log_rate_limit rl = LOG_RATE_LIMIT_INIT(6, 1);
+
 			if (errno == EINTR)
 				continue;
+			if (errno == EINVAL) {
+				/* The descriptor limit was lowered below the
+				 * descriptors polled (prlimit): nothing can be
+				 * watched until it is raised; timers go on. */
+				LOG_WARN_RL(&rl, "poll: %s (the descriptor limit is below %d)",
+					    strerror(errno), 4);
+				nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+				continue;
+			}
+			LOG_ERR("poll: %s: stopping", strerror(errno));
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {

@@ -222,6 +222,29 @@ topo_create() {
 		vm_link "${P}vm3" eth0 vif3.0 198.19.0.3/24 198.18.0.3/24
 }
 
+# nics_upstream N: NICs eth0..eth<N-1> in the host namespace, veths whose
+# peers up0.. are up in the upstream namespace (bonds' members).
+nics_upstream() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		ip link add "eth$i" netns "$NS_HOST" type veth peer name "up$i" netns "$NS_UP" || return 1
+		ip -n "$NS_UP" link set "up$i" up
+	done
+}
+
+# upstream_bridge PORT...: a Linux bridge (ubr, STP off) over those upstream
+# ports with 198.18.0.254/24 on it, as a switch a bond leads to.
+upstream_bridge() {
+	local port
+	ip -n "$NS_UP" link add ubr type bridge || return 1
+	ip -n "$NS_UP" link set ubr type bridge stp_state 0 forward_delay 0
+	for port in "$@"; do
+		ip -n "$NS_UP" link set "$port" master ubr
+	done
+	ip -n "$NS_UP" addr add 198.18.0.254/24 dev ubr
+	ip -n "$NS_UP" link set ubr up
+}
+
 # vif_for VM-NS VM-IFNAME NETWORK-UUID DEVICE: a VIF record whose MAC the
 # VM's interface takes, as the toolstack would configure the guest.
 vif_for() {
@@ -476,6 +499,17 @@ sys.exit(0 if s and all(p["drop_bad_offload"] == "0" for p in s) else 1)'
 }
 
 # ping_until NS ADDRESS SECONDS: true once one ping is answered.
+# wait_for FUNCTION SECONDS: true once FUNCTION succeeds, tried every
+# 100 ms for at most SECONDS.
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		"$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 ping_until() {
 	local deadline=$((SECONDS + $3))
 	while [ $SECONDS -lt $deadline ]; do

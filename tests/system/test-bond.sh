@@ -19,17 +19,9 @@ r = json.load(sys.stdin)[0]
 print(",".join(r[k] for k in sys.argv[1].split(",")))' "$3"
 }
 
-ip -n "$NS_UP" link add ubr type bridge
-ip -n "$NS_UP" link set ubr type bridge stp_state 0 forward_delay 0
-for i in 0 1 2 3 4; do
-	ip link add "eth$i" netns "$NS_HOST" type veth peer name "up$i" netns "$NS_UP" ||
-		{ not_ok "create the NICs"; exit 1; }
-	[ "$i" -lt 4 ] && ip -n "$NS_UP" link set "up$i" master ubr
-	ip -n "$NS_UP" link set "up$i" up
-done
+nics_upstream 5 || { not_ok "create the NICs"; exit 1; }
 ip -n "$NS_HOST" link set eth4 mtu 9000
-ip -n "$NS_UP" addr add 198.18.0.254/24 dev ubr
-ip -n "$NS_UP" link set ubr up
+upstream_bridge up0 up1 up2 up3
 vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 &&
 	vm_link "${P}vm10" eth0 vif2.0 198.18.10.1/24 || { not_ok "create the VMs"; exit 1; }
 
@@ -238,7 +230,8 @@ check "iperf3 through four members: $(iperf_check "$WORK/slb4.json" 100)" \
 ip -n "$NS_UP" link set up0 down
 ip -n "$NS_UP" link set up2 down
 check "two members down: the VM still reaches upstream" ping_until "${P}vm1" 198.18.0.254 5
-check "links-up says 2" test "$(nctl bond-list uuid="$BOND4" params=links-up --minimal)" = 2
+links_up_2() { [ "$(nctl bond-list uuid="$BOND4" params=links-up --minimal)" = 2 ]; }
+check "links-up says 2 (the link events within 2 s)" wait_for links_up_2 2
 ip -n "$NS_UP" link set up0 up
 ip -n "$NS_UP" link set up2 up
 check "netctl check finds nothing" test -z "$(nctl check --minimal)"

@@ -16,11 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 command -v dpdk-testpmd >/dev/null || { not_ok "dpdk-testpmd is not installed (scripts/setup.sh)"; exit 1; }
 ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}vm1" || { not_ok "create the namespaces"; exit 1; }
-for i in 0 1; do
-	ip link add "eth$i" netns "$NS_HOST" type veth peer name "up$i" netns "$NS_UP" ||
-		{ not_ok "create the NICs"; exit 1; }
-	ip -n "$NS_UP" link set "up$i" up
-done
+nics_upstream 2 || { not_ok "create the NICs"; exit 1; }
 vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 || { not_ok "create the VM"; exit 1; }
 
 check "switchd starts" sd_start
@@ -58,14 +54,6 @@ tp "set txpkts 1500"
 tp "start"
 
 negotiated() { [ "$(nctl bond-list uuid="$BOND" params=lacp --minimal)" = negotiated ]; }
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		"$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # testpmd's view: one report per call, appended to the log.
 tp_lacp() {
 	local before

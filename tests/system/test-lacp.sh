@@ -11,17 +11,8 @@ source "$(dirname "$0")/lib.sh"
 
 command -v ovs-vsctl >/dev/null || { echo "1..0 # SKIP Open vSwitch is not installed"; exit 0; }
 ns_add "$NS_HOST" && ns_add "$NS_UP" && ns_add "${P}vm1" || { not_ok "create the namespaces"; exit 1; }
-for i in 0 1; do
-	ip link add "eth$i" netns "$NS_HOST" type veth peer name "up$i" netns "$NS_UP" ||
-		{ not_ok "create the NICs"; exit 1; }
-	ip -n "$NS_UP" link set "up$i" up
-done
-ip -n "$NS_UP" link add ubr type bridge
-ip -n "$NS_UP" link set ubr type bridge stp_state 0 forward_delay 0
-ip -n "$NS_UP" link set up0 master ubr
-ip -n "$NS_UP" link set up1 master ubr
-ip -n "$NS_UP" addr add 198.18.0.254/24 dev ubr
-ip -n "$NS_UP" link set ubr up
+nics_upstream 2 || { not_ok "create the NICs"; exit 1; }
+upstream_bridge up0 up1
 vm_link "${P}vm1" eth0 vif1.0 198.18.0.1/24 || { not_ok "create the VM"; exit 1; }
 
 check "switchd starts" sd_start
@@ -89,14 +80,6 @@ ip -n "${P}vm1" neigh flush all
 negotiated() {
 	[ "$(nctl bond-list uuid="$BOND" params=lacp --minimal)" = negotiated ] &&
 		$APPCTL lacp/show obond | grep -q "status: active negotiated"
-}
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		"$1" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 check "both sides negotiate within 5 s" wait_for negotiated 5
 $APPCTL lacp/show obond >"$WORK/lacp-show.txt"
