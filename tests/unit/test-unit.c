@@ -27,6 +27,7 @@
 #include "../../lib/fault.h"
 #include "../../lib/log.h"
 #include "../../lib/mac.h"
+#include "../../lib/token-bucket.h"
 #include "../../pif/pif.h"
 #include "../../network/network.h"
 #include "../../network/network-verbs.h"
@@ -267,6 +268,55 @@ test_control_plane_store_faults(void **state)
 			    "OK");
 	cp_close(&cp);
 	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* The token bucket (lib/token-bucket.h) on a nanosecond clock. */
+static void
+test_token_bucket(void **state)
+{
+	const uint64_t ns = 1000000000ull;
+	struct token_bucket tb;
+	uint64_t t = 5 * ns;
+
+	(void)state;
+	/* xapi's lowest rate, 1 KiB/s: a burst of 128 KiB passes at once,
+	 * then a byte about every millisecond, none lost to rounding. */
+	token_bucket_init(&tb, 1024, 131072, ns, t);
+	assert_true(token_bucket_take(&tb, t, 131072));
+	assert_false(token_bucket_take(&tb, t, 1));
+	assert_int_equal(token_bucket_wait(&tb, t, 1024), ns);
+	for (int i = 0; i < 1000; i++) {
+		t += ns / 1000;
+		token_bucket_refill(&tb, t);
+	}
+	assert_int_equal(token_bucket_available(&tb, t), 1024);
+	assert_int_equal(token_bucket_wait(&tb, t, 1024), 0);
+	assert_int_equal(token_bucket_wait(&tb, t, 1025), ns / 1024 + 1); /* rounded up */
+	/* A clock that goes back gives nothing, takes nothing. */
+	assert_int_equal(token_bucket_available(&tb, t - ns), 1024);
+	/* Credit stops at the burst; a long idle (2^62 ns) overflows nothing. */
+	t += (uint64_t)1 << 62;
+	assert_int_equal(token_bucket_available(&tb, t), 131072);
+	assert_true(token_bucket_take(&tb, t, 131072));
+	assert_false(token_bucket_take(&tb, t + 1, 2)); /* 1 ns: a thousandth of a byte */
+	/* A full bucket does not save idle time beyond the burst. */
+	token_bucket_init(&tb, 1000, 2000, ns, 0);
+	assert_int_equal(token_bucket_available(&tb, 10 * ns), 2000);
+	assert_true(token_bucket_take(&tb, 10 * ns, 2000));
+	assert_int_equal(token_bucket_available(&tb, 10 * ns + ns / 2), 500);
+	/* 1 Tbit/s on a 3 GHz clock: 41 bytes and a third a tick, exact over a
+	 * second's ticks taken one by one at first, then in one step. */
+	token_bucket_init(&tb, 125000000000ull, 1ull << 40, 3000000000ull, 0);
+	assert_true(token_bucket_take(&tb, 0, 1ull << 40));
+	for (uint64_t k = 1; k <= 3; k++)
+		token_bucket_refill(&tb, k);
+	assert_int_equal(token_bucket_available(&tb, 3), 125);
+	assert_int_equal(token_bucket_available(&tb, 3000000000ull), 125000000000ull);
+	/* Rate 0: no limit. */
+	token_bucket_init(&tb, 0, 0, ns, 0);
+	assert_true(token_bucket_take(&tb, 0, UINT64_MAX));
+	assert_int_equal(token_bucket_available(&tb, 0), UINT64_MAX);
+	assert_int_equal(token_bucket_wait(&tb, 0, 1 << 20), 0);
 }
 
 /* A bond's properties: xapi's defaults, each key's values, refusals. */
@@ -1435,6 +1485,7 @@ main(void)
 		cmocka_unit_test(test_log_rate_limit),
 		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_control_plane_store_faults),
+		cmocka_unit_test(test_token_bucket),
 		cmocka_unit_test(test_bond_props),
 		cmocka_unit_test(test_lacp_pdu),
 		cmocka_unit_test(test_lacp_negotiation),
