@@ -25,8 +25,7 @@ struct token_bucket {
 
 /* A full bucket at @now. */
 static inline void
-token_bucket_init(struct token_bucket *tb, uint64_t rate, uint64_t burst, uint64_t hz,
-		  uint64_t now)
+token_bucket_init(struct token_bucket *tb, uint64_t rate, uint64_t burst, uint64_t hz, uint64_t now)
 {
 	tb->rate = rate;
 	tb->burst = burst;
