@@ -475,13 +475,12 @@ bond_sync(struct switchd *sd, struct bond *b, int64_t now)
 
 /* Take the bond's settings into the policy (after bond-param-set). */
 static void
-policy_settings(struct switchd *sd, struct bond *b)
+policy_settings(struct bond *b)
 {
 	b->policy.updelay_ms = b->props.updelay_ms;
 	b->policy.downdelay_ms = b->props.downdelay_ms;
 	b->policy.rebalance_ms = b->props.rebalance_ms;
 	b->policy.primary = b->props.primary[0] ? bond_member_index(b, b->props.primary) : -1;
-	(void)sd;
 }
 
 static int
@@ -656,7 +655,7 @@ bond_attach(struct switchd *sd, struct bond *b, struct pif *master, uint16_t bri
 	}
 	b->lacp_negotiated = false;
 	bond_policy_init(&b->policy, policy_mode(b), b->n_members, now);
-	policy_settings(sd, b);
+	policy_settings(b);
 	b->policy.next_rebalance = now + b->props.rebalance_ms;
 	for (i = 0; i < b->n_members; i++)
 		b->carrier[i] = member_carrier(sd, b, i);
@@ -851,7 +850,7 @@ bond_settings_changed(struct switchd *sd, struct bond *b)
 	for (unsigned int i = 0; i < b->n_members; i++)
 		if (may_carry(b, i) != b->policy.m[i].carrier)
 			bond_policy_carrier(&b->policy, i, may_carry(b, i), now);
-	policy_settings(sd, b);
+	policy_settings(b);
 	if (b->policy.next_rebalance > now + b->props.rebalance_ms)
 		b->policy.next_rebalance = now + b->props.rebalance_ms;
 	bond_apply(sd, b, BOND_CHANGED_BUCKETS);
