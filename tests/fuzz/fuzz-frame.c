@@ -14,11 +14,14 @@
  * its port), whether a virtio-net header follows (bit 2), whether the
  * frame is cut into small segments (bit 3, segment size from byte 1), the
  * bond's mode (bit 5: active-backup, else balance-slb) and whether its
- * second member is enabled (bit 6); then the header (10 bytes), then the
- * frame.
+ * second member is enabled (bit 6), or with bit 7 a LACP bond (bit 5:
+ * negotiated, balance-tcp, else not, active-backup; bit 6: the second
+ * member collecting); then the header (10 bytes), then the frame.
  *
  * Checks on every frame sent: a consistent mbuf chain (rte_mbuf_check)
- * and a length the port's MTU allows.
+ * and a length the port's MTU allows; every frame handed to the control
+ * plane (a LACP bond's slow-protocol frames) came in on a member, is a
+ * slow-protocol frame, and is copied whole up to the room given.
  */
 #include <linux/virtio_net.h>
 #include <stdio.h>
@@ -156,6 +159,19 @@ drain(void)
 	}
 }
 
+/* The frames handed to the control plane. */
+static void
+punted(void)
+{
+	uint8_t buf[128];
+	uint16_t port, len;
+
+	while (dp_punt_recv(dp, &port, buf, sizeof(buf), &len) == 0)
+		if ((port != ports[3].id && port != ports[4].id) || len > sizeof(buf) ||
+		    len < RTE_ETHER_HDR_LEN || buf[12] != 0x88 || buf[13] != 0x09)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -188,13 +204,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rte_pktmbuf_free(m); /* BAD_OFFLOAD, as a port drops it */
 		return 0;
 	}
-	dp_bond_set_mode(dp, bond, ctl & 0x20 ? DP_BOND_ACTIVE_BACKUP : DP_BOND_BALANCE_SLB);
-	dp_bond_member_enable(dp, ports[4].id, ctl & 0x40);
+	if (ctl & 0x80) {
+		dp_bond_set_lacp(dp, bond, true, ctl & 0x20);
+		dp_bond_set_mode(dp, bond,
+				 ctl & 0x20 ? DP_BOND_BALANCE_TCP : DP_BOND_ACTIVE_BACKUP);
+		dp_bond_member_enable(dp, ports[4].id, false);
+		dp_bond_member_collect(dp, ports[4].id, ctl & 0x40);
+	} else {
+		dp_bond_set_lacp(dp, bond, false, false);
+		dp_bond_set_mode(dp, bond,
+				 ctl & 0x20 ? DP_BOND_ACTIVE_BACKUP : DP_BOND_BALANCE_SLB);
+		dp_bond_member_enable(dp, ports[4].id, ctl & 0x40);
+	}
 	if (rte_ring_enqueue(ports[ctl & 0x10 ? 3 + (ctl & 3) % 3 : (ctl & 3) % 3].rx, m) != 0) {
 		rte_pktmbuf_free(m);
 		return 0;
 	}
 	dp_worker_poll(dp, 0);
 	drain();
+	punted();
 	return 0;
 }
