@@ -459,10 +459,19 @@ check_bond(struct check *ck, struct bond *b)
 		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
 			found |= m[s] == b->dp_member[i];
 		if (p == NULL || !found || dp_port_info(ck->sd->dp, b->dp_member[i], &info) != 0 ||
-		    strcmp(info.name, p->device) != 0)
+		    strcmp(info.name, p->device) != 0) {
 			diff(ck, "bond", b->uuid, master->device,
 			     "member %s has no member port of the bond",
 			     p ? p->device : b->member[i]);
+			continue;
+		}
+		for (unsigned int s = 0; s < DP_BOND_MAX_MEMBERS; s++)
+			if (m[s] == b->dp_member[i] &&
+			    ((enabled >> s) & 1) != (unsigned int)b->policy.m[i].enabled)
+				diff(ck, "bond", b->uuid, master->device,
+				     "member %s is %s in the datapath, %s in switchd", p->device,
+				     (enabled >> s) & 1 ? "enabled" : "disabled",
+				     b->policy.m[i].enabled ? "enabled" : "disabled");
 	}
 }
 

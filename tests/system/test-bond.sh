@@ -171,6 +171,8 @@ OTHER=$(nctl bond-list uuid="$BOND" params=active-member --minimal)
 check "another member is active ($OTHER)" test -n "$OTHER" -a "$OTHER" != "$ACTIVE"
 check "bond-list shows $ACTIVE disabled, carrier down" \
 	grep -q "$ACTIVE: disabled, carrier down" <<<"$(nctl bond-list uuid="$BOND" params=members-state --minimal)"
+check "netctl check finds nothing with $ACTIVE down (the datapath disabled it too)" \
+	test -z "$(nctl check --minimal)"
 ip -n "$NS_UP" link set "$UPA" up
 check "without primary, no failback when $ACTIVE is back" \
 	test "$(sleep 1; nctl bond-list uuid="$BOND" params=active-member --minimal)" = "$OTHER"
