@@ -485,6 +485,7 @@ port_free(struct dp_port *port)
 	if (port == NULL)
 		return;
 	free(port->vid_port);
+	dp_qos_free(port->qos);
 	rte_free(port->pw);
 	rte_free(port);
 }
@@ -936,6 +937,14 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
+	if (params->qos_rate != 0 &&
+	    (err = port->n_rxq == 0
+			   ? EINVAL
+			   : dp_qos_set(dp, port, params->qos_rate, params->qos_burst)) != 0) {
+		cls->close(port);
+		port_free(port);
+		return err;
+	}
 	err = ready_add(dp, port);
 	if (err) {
 		cls->close(port);
@@ -1126,6 +1135,27 @@ dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max)
 		dp->batch_dirty = true;
 	else
 		fdb_port_limit_apply(dp, port);
+	return 0;
+}
+
+int
+dp_port_set_qos(struct dp *dp, uint16_t port, uint64_t rate, uint64_t burst)
+{
+	if (!port_valid(dp, port))
+		return ENOENT;
+	if (dp->ports[port]->n_rxq == 0)
+		return EINVAL; /* fed through other ports */
+	return dp_qos_set(dp, dp->ports[port], rate, burst);
+}
+
+int
+dp_port_get_qos(const struct dp *dp, uint16_t port, uint64_t *rate, uint64_t *burst,
+		uint32_t *waiting)
+{
+	if (!port_valid(dp, port))
+		return ENOENT;
+	dp_qos_get(dp->ports[port], rate, burst);
+	*waiting = dp_qos_waiting(dp->ports[port]);
 	return 0;
 }
 

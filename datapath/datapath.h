@@ -88,7 +88,10 @@ struct dp;
 	  "multicast on a member that is not the active one")                                  \
 	X(BAD_OFFLOAD, "bad_offload",                                                          \
 	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "      \
-	  "Linux's UFO, headers that do not match it)")
+	  "Linux's UFO, headers that do not match it)")                                        \
+	X(QOS, "qos_drop",                                                                     \
+	  "over the port's rate limit, from a kernel netdev, with its queue full (frames "     \
+	  "from vhost-user wait in the guest's queue instead)")
 
 enum dp_drop {
 #define DP_DROP_ENUM(e, name, desc) DP_DROP_##e,
@@ -215,6 +218,22 @@ int dp_bridge_set_group_fwd_mask(struct dp *dp, uint16_t bridge, uint16_t mask);
 int dp_bridge_set_fdb_max(struct dp *dp, uint16_t bridge, uint32_t max);
 int dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max);
 
+/* Receive limit (QoS) of a port: the frames it receives, which on a VM's
+ * port are what the VM transmits, enter the bridge at @rate bytes a second
+ * (frames counted whole, Ethernet header included), after a burst of at
+ * most @burst bytes. The excess waits: frames read from a vhost-user
+ * guest's (or an ethdev's) queue only as they are let in, so that the
+ * guest's queue holds it and nothing is dropped; frames from a kernel
+ * netdev (af_packet, tap), read as they come, wait up to
+ * max(128 KiB, 10 ms of the rate) and beyond that are dropped (QOS).
+ * @rate 0 clears the limit (what waits goes at once). Live: a new rate
+ * holds from the next burst. ENOENT, EINVAL (a bond or VLAN port, which
+ * receive nothing of their own; a rate without a burst), ENOMEM. */
+int dp_port_set_qos(struct dp *dp, uint16_t port, uint64_t rate, uint64_t burst);
+/* The limit set, and the frames waiting for credit now. */
+int dp_port_get_qos(const struct dp *dp, uint16_t port, uint64_t *rate, uint64_t *burst,
+		    uint32_t *waiting);
+
 /* The default of dp_bridge_set_fdb_max(): a quarter of the table. */
 uint32_t dp_fdb_bridge_default_max(const struct dp *dp);
 
@@ -276,6 +295,8 @@ struct dp_port_params {
 	enum dp_bond_mode bond_mode; /* bond kind */
 	bool bond_member; /* af_packet, ethdev: a member of bond port @bond (no bridge) */
 	uint16_t bond;
+	uint64_t qos_rate;  /* receive limit, bytes a second (dp_port_set_qos()); 0: none */
+	uint64_t qos_burst; /* its burst, bytes */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The

@@ -13,6 +13,9 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <rte_spinlock.h>
+
+#include "../lib/token-bucket.h"
 #include "datapath.h"
 #include "fdb.h"
 #include "port.h"
@@ -53,6 +56,35 @@ struct dp_cfg {
 	uint16_t members[];  /* the flood lists */
 };
 
+/* A limited port's frames that one worker received and holds until the
+ * credit lets them in (qos.c), in order: a ring. */
+#define DP_QOS_QUEUE 256
+
+struct dp_qos_queue {
+	uint16_t head;
+	uint16_t n;  /* written by its worker; control reads it (dp_qos_waiting()) */
+	bool listed; /* in its worker's qos_wait */
+	uint64_t bytes;
+	struct rte_mbuf *m[DP_QOS_QUEUE];
+} __rte_cache_aligned;
+
+/* A port's receive limit (qos.c). */
+struct dp_qos {
+	rte_spinlock_t lock;	/* over tb; workers only try it */
+	struct token_bucket tb; /* bytes per second; rate 0: no limit */
+	uint64_t rate;		/* tb.rate, for a look without the lock */
+	uint64_t queue_max;	/* bounded: the bytes a worker holds at most */
+	bool bounded;		/* a kernel port: read whatever waits, drop the excess */
+	unsigned int n_workers;
+	struct dp_qos_queue *q; /* [n_workers] */
+};
+
+/* A port whose frames a worker holds (struct dp_worker.qos_wait). */
+struct dp_qos_wait {
+	uint16_t port;
+	const struct dp_qos *qos; /* the port's when listed: compared, never followed */
+};
+
 /* Counters a worker keeps outside any port. */
 struct dp_worker_stats {
 	uint64_t learned;
@@ -79,6 +111,10 @@ struct dp_worker {
 	struct rte_mbuf *spare[DP_BURST];
 	uint16_t n_dirty;
 	struct dp_port *dirty[DP_MAX_PORTS]; /* ports with queued output */
+	/* Limited ports whose frames it holds: looked at every pass, and it
+	 * does not block while there are any. */
+	uint32_t n_qos_wait;
+	struct dp_qos_wait qos_wait[DP_MAX_PORTS];
 } __rte_cache_aligned;
 
 /* Control-side view of a bridge. */
@@ -164,6 +200,31 @@ void dp_pools_sweep(struct dp *dp);
 
 /* Free a snapshot and what it owns. */
 void dp_cfg_free(struct dp_cfg *cfg);
+
+/* qos.c: a port's receive limit. */
+
+/* Set @port's limit: @rate bytes a second, @burst bytes of credit saved at
+ * most; rate 0 clears it. Live. Returns 0, EINVAL (a rate without a burst)
+ * or ENOMEM. */
+int dp_qos_set(struct dp *dp, struct dp_port *port, uint64_t rate, uint64_t burst);
+void dp_qos_get(const struct dp_port *port, uint64_t *rate, uint64_t *burst);
+/* Frames its workers hold now. */
+uint32_t dp_qos_waiting(const struct dp_port *port);
+/* Bytes a worker holds at most for a kernel port limited to @rate. */
+uint64_t dp_qos_queue_max(uint64_t rate);
+/* With the port, after its last grace period. */
+void dp_qos_free(struct dp_qos *qos);
+/* Worker @w reads rx queue @queue of limited @port (port->qos set): the
+ * frames the credit lets in go to @pkts (DP_BURST slots), the others wait
+ * or, from a kernel port over its bound, are dropped (qos_drop). Returns
+ * how many are in @pkts. */
+uint16_t dp_qos_rx(struct dp_worker *w, struct dp_port *port, uint16_t queue,
+		   struct rte_mbuf **pkts);
+/* Entry @i of w->qos_wait: the frames the credit now lets in, to @pkts,
+ * and their port in *@port (NULL if it is gone); *@done if nothing of it
+ * waits any more (the entry goes). */
+uint16_t dp_qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, unsigned int i,
+			struct dp_port **port, struct rte_mbuf **pkts, bool *done);
 
 /* worker.c */
 int dp_worker_init(struct dp_worker *w);

@@ -722,7 +722,10 @@ rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
 		/* Not in this snapshot yet, or any more. */
 		if (port == NULL || queue >= port->n_rxq || dp_port_rx_worker(port, queue) != w->id)
 			continue;
-		got = port->cls->rx_burst(port, queue, pkts, DP_BURST);
+		if (unlikely(port->qos != NULL))
+			got = dp_qos_rx(w, port, queue, pkts);
+		else
+			got = port->cls->rx_burst(port, queue, pkts, DP_BURST);
 		if (got == 0) {
 			/* A descriptor in error that yields nothing, pass after pass
 			 * (a tap whose interface was deleted under it), would keep
@@ -743,6 +746,31 @@ rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
 		port->pw[w->id].rx_err_streak = 0;
 		total += got;
 		input(w, cfg, port, pkts, got, now);
+	}
+	return total;
+}
+
+/* Frames of limited ports that waited for credit (qos.c), as it lets
+ * them in. */
+static unsigned int
+qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
+{
+	unsigned int i = 0, total = 0;
+
+	while (i < w->n_qos_wait) {
+		struct rte_mbuf *pkts[DP_BURST];
+		struct dp_port *port;
+		bool done;
+		uint16_t n = dp_qos_pending(w, cfg, i, &port, pkts, &done);
+
+		if (n != 0) {
+			total += n;
+			input(w, cfg, port, pkts, n, now);
+		}
+		if (done)
+			w->qos_wait[i] = w->qos_wait[--w->n_qos_wait];
+		else
+			i++;
 	}
 	return total;
 }
@@ -779,6 +807,8 @@ dp_worker_iteration(struct dp_worker *w)
 	uint16_t i;
 
 	total = rx_ready(w, cfg, now);
+	if (unlikely(w->n_qos_wait != 0))
+		total += qos_pending(w, cfg, now);
 	for (i = 0; i < rx->n; i++) {
 		struct dp_port *port;
 		struct rte_mbuf *pkts[DP_BURST];
@@ -796,7 +826,10 @@ dp_worker_iteration(struct dp_worker *w)
 				break;
 		}
 		port = cfg->port[rx->q[i].port];
-		n = port->cls->rx_burst(port, rx->q[i].queue, pkts, DP_BURST);
+		if (unlikely(port->qos != NULL))
+			n = dp_qos_rx(w, port, rx->q[i].queue, pkts);
+		else
+			n = port->cls->rx_burst(port, rx->q[i].queue, pkts, DP_BURST);
 		if (n == 0)
 			continue;
 		total += n;
@@ -947,6 +980,9 @@ worker_block(struct dp_worker *w)
 	/* By generation, not address: a later snapshot may be allocated
 	 * where this one was. */
 	if (cfg->gen == w->cannot_block)
+		return false;
+	/* Frames wait for credit: it comes with time, not with a signal. */
+	if (w->n_qos_wait != 0)
 		return false;
 	if (!wait_arm(w, cfg, true)) {
 		wait_arm(w, cfg, false);

@@ -2330,6 +2330,172 @@ test_ol_sizes_and_bad_metadata(void **state)
 	assert_int_equal(drain(b, NULL), 0);
 }
 
+/* QoS (a port's receive limit) ------------------------------------------- */
+
+static uint32_t
+qos_waiting(struct tport *t)
+{
+	uint64_t rate, burst;
+	uint32_t waiting;
+
+	assert_int_equal(dp_port_get_qos(dp, t->id, &rate, &burst, &waiting), 0);
+	return waiting;
+}
+
+/* A burst's worth passes at once; the rest waits, in order, and none is
+ * dropped. A port that is pulled from (a ring, as a vhost-user guest's
+ * queue) is not read while its frames wait: the ring keeps the excess. */
+static void
+test_qos_burst_then_wait(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	uint64_t rate, burst, t0;
+	unsigned int i, n;
+	uint32_t waiting;
+
+	/* 1,000 bytes a second: nothing more comes during the test. */
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 10000), 0);
+	assert_int_equal(dp_port_get_qos(dp, a->id, &rate, &burst, &waiting), 0);
+	assert_int_equal(rate, 1000);
+	assert_int_equal(burst, 10000);
+	for (i = 0; i < 100; i++)
+		inject(a, &mac_bcast, &mac_a, 1000);
+	poll_dp();
+	assert_int_equal(drain(b, &mac_a), 10);	   /* the burst: 10 x 1,000 bytes */
+	assert_int_equal(qos_waiting(a), 32 - 10); /* one burst of 32 read */
+	assert_int_equal(rte_ring_count(a->rx), 100 - 32);
+	for (i = 0; i < 5; i++)
+		poll_dp();
+	assert_int_equal(drain(b, NULL), 0);
+	assert_int_equal(rte_ring_count(a->rx), 100 - 32);
+	assert_int_equal(pstats(a).rx_packets, 10); /* counted as they enter */
+	/* A higher rate holds at once: a full bucket's worth more. */
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 30000), 0);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 0); /* the credit does not grow with the burst */
+	/* 1 GB/s: the 90 left pass within 90 us (at most a second). */
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000000000, 30000), 0);
+	t0 = rte_rdtsc();
+	for (n = 0; n < 90 && rte_rdtsc() - t0 < rte_get_tsc_hz(); n += drain(b, &mac_a))
+		poll_dp();
+	assert_int_equal(n, 90);
+	assert_int_equal(qos_waiting(a), 0);
+	assert_int_equal(drops(a, DP_DROP_QOS), 0);
+	assert_int_equal(pstats(a).rx_packets, 100);
+}
+
+/* Clearing the limit lets what waits go at once, then everything; a
+ * limit of 0 on a port that never had one changes nothing. */
+static void
+test_qos_clear(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	uint64_t rate, burst;
+	uint32_t waiting;
+	unsigned int i;
+
+	assert_int_equal(dp_port_set_qos(dp, b->id, 0, 0), 0);
+	assert_int_equal(dp_port_get_qos(dp, b->id, &rate, &burst, &waiting), 0);
+	assert_int_equal(rate, 0);
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 2000), 0);
+	for (i = 0; i < 20; i++)
+		inject(a, &mac_bcast, &mac_a, 500);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 4);
+	assert_int_equal(qos_waiting(a), 16);
+	assert_int_equal(dp_port_set_qos(dp, a->id, 0, 0), 0);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 16);
+	assert_int_equal(qos_waiting(a), 0);
+	for (i = 0; i < 200; i++)
+		inject(a, &mac_bcast, &mac_a, 500);
+	for (i = 0; i < 10; i++)
+		poll_dp();
+	assert_int_equal(drain(b, NULL), 200);
+	/* Limited again, from a full bucket. */
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 2000), 0);
+	for (i = 0; i < 20; i++)
+		inject(a, &mac_bcast, &mac_a, 500);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 4);
+	assert_int_equal(drops(a, DP_DROP_QOS), 0);
+}
+
+/* A port deleted while frames wait takes them with it; the worker that
+ * listed it lets go; the port's id used again has no limit. */
+static void
+test_qos_port_del_with_waiting(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	unsigned int avail = rte_mempool_avail_count(dp_mempool(dp)), i;
+	uint16_t id = a->id;
+
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 1000), 0);
+	for (i = 0; i < 20; i++)
+		inject(a, &mac_bcast, &mac_a, 1000);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 1);
+	assert_int_equal(dp_port_del(dp, a->id), 0);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 0);
+	a = tport_add(fx->br0);
+	assert_int_equal(a->id, id);
+	for (i = 0; i < 40; i++)
+		inject(a, &mac_bcast, &mac_a, 1000);
+	poll_dp();
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 40);
+	assert_int_equal(rte_mempool_avail_count(dp_mempool(dp)) + rte_ring_count(tp[0].rx), avail);
+}
+
+/* Over time the rate holds: with the ring kept full for 200 ms at 1 MB/s
+ * and a 10,000-byte burst, about 210,000 bytes pass. */
+static void
+test_qos_rate(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	uint64_t t0, hz = rte_get_tsc_hz(), bytes = 0;
+
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000000, 10000), 0);
+	t0 = rte_rdtsc();
+	while (rte_rdtsc() - t0 < hz / 5) {
+		while (rte_ring_count(a->rx) < 64)
+			inject(a, &mac_bcast, &mac_a, 1000);
+		poll_dp();
+		bytes += 1000 * drain(b, NULL);
+	}
+	print_message("1 MB/s for 200 ms: %" PRIu64 " bytes\n", bytes);
+	assert_true(bytes >= 200000 && bytes <= 212000);
+}
+
+/* Refusals: a port fed through others, a rate without a burst, no port. */
+static void
+test_qos_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0);
+	uint16_t v = vlan_add(t, 10, fx->br1);
+	struct dp_port_params pp = {.kind = DP_PORT_VLAN,
+				    .name = "vlan",
+				    .bridge = fx->br1,
+				    .mtu = 1500,
+				    .parent = t->id,
+				    .vid = 11,
+				    .qos_rate = 1000,
+				    .qos_burst = 1000};
+	uint16_t id;
+
+	assert_int_equal(dp_port_set_qos(dp, v, 1000, 1000), EINVAL);
+	assert_int_equal(dp_port_add(dp, &pp, &id), EINVAL);
+	assert_int_equal(dp_port_set_qos(dp, t->id, 1000, 0), EINVAL);
+	assert_int_equal(dp_port_set_qos(dp, DP_MAX_PORTS - 1, 1000, 1000), ENOENT);
+	assert_int_equal(qos_waiting(t), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2342,6 +2508,11 @@ main(int argc, char **argv)
 		T(test_unknown_unicast_floods_except_ingress),
 		T(test_port_send),
 		T(test_learning_then_unicast),
+		T(test_qos_burst_then_wait),
+		T(test_qos_clear),
+		T(test_qos_port_del_with_waiting),
+		T(test_qos_rate),
+		T(test_qos_refused),
 		T(test_broadcast_and_multicast_flood),
 		T(test_no_hairpin),
 		T(test_drops_by_reason),

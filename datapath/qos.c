@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * qos.c - a port's receive limit: the rate at which a VM's transmitted
+ * frames enter the switch (xapi's "ratelimit" QoS, as netback applies it).
+ *
+ * A limited port has a token bucket (lib/token-bucket.h) on the TSC and,
+ * for each worker that polls it, a queue of frames received but not yet
+ * let in. Frames enter in order as the credit allows; the bucket is read
+ * once per burst. What is done with the excess depends on where the frames
+ * come from:
+ *
+ *  - A port whose queue the switch pulls from (vhost-user: the guest's
+ *    virtqueue; an ethdev's descriptor ring) is read only while its worker
+ *    holds none of its frames: at most one burst waits here, the rest waits
+ *    in the guest's own queue, and nothing is dropped. The guest sees a
+ *    full queue, as a Xen guest sees netback stop taking requests.
+ *  - A kernel port (af_packet, tap) is read whenever the kernel has frames,
+ *    since the kernel's socket queue drops when full and, unread, keeps the
+ *    worker's readiness set busy: its frames wait here up to
+ *    dp_qos_queue_max() bytes, and those beyond are dropped, counted as
+ *    qos_drop.
+ *
+ * Workers share a port's bucket when several poll its queues (a
+ * multi-queue vhost-user guest): it has a spinlock, which a worker only
+ * tries (a worker that finds it held lets its frames wait for its next
+ * pass); the control thread takes it to change the rate. A port's qos
+ * state is made with its first limit and freed with the port: clearing a
+ * limit sets the rate to 0, which lets everything through (the frames
+ * waiting first) at the cost of one test a burst.
+ */
+#include <errno.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "dp-private.h"
+
+/* A kernel port's frames wait up to the larger of this and
+ * DP_QOS_QUEUE_MS of its rate. */
+#define DP_QOS_QUEUE_MIN_BYTES (128 * 1024)
+#define DP_QOS_QUEUE_MS 10
+
+uint64_t
+dp_qos_queue_max(uint64_t rate)
+{
+	uint64_t t = rate / (1000 / DP_QOS_QUEUE_MS);
+
+	return t > DP_QOS_QUEUE_MIN_BYTES ? t : DP_QOS_QUEUE_MIN_BYTES;
+}
+
+static struct dp_qos *
+qos_new(struct dp *dp, const struct dp_port *port)
+{
+	struct dp_qos *qos = rte_zmalloc("dp_qos", sizeof(*qos), RTE_CACHE_LINE_SIZE);
+
+	if (qos == NULL)
+		return NULL;
+	qos->q = rte_zmalloc("dp_qos_queue", dp->n_workers * sizeof(*qos->q), RTE_CACHE_LINE_SIZE);
+	if (qos->q == NULL) {
+		rte_free(qos);
+		return NULL;
+	}
+	rte_spinlock_init(&qos->lock);
+	qos->n_workers = dp->n_workers;
+	/* Kernel ports are read whatever waits (rx_fd kinds, port.h). */
+	qos->bounded = port->cls->rx_fd != NULL;
+	token_bucket_init(&qos->tb, 0, 0, dp->tsc_hz, rte_rdtsc());
+	return qos;
+}
+
+void
+dp_qos_free(struct dp_qos *qos)
+{
+	unsigned int w;
+
+	if (qos == NULL)
+		return;
+	for (w = 0; w < qos->n_workers; w++) {
+		struct dp_qos_queue *q = &qos->q[w];
+
+		while (q->n != 0) {
+			rte_pktmbuf_free(q->m[q->head]);
+			q->head = (uint16_t)((q->head + 1) % DP_QOS_QUEUE);
+			q->n--;
+		}
+	}
+	rte_free(qos->q);
+	rte_free(qos);
+}
+
+int
+dp_qos_set(struct dp *dp, struct dp_port *port, uint64_t rate, uint64_t burst)
+{
+	struct dp_qos *qos = port->qos;
+	uint64_t now;
+
+	if (rate != 0 && burst == 0)
+		return EINVAL;
+	if (qos == NULL) {
+		if (rate == 0)
+			return 0; /* never limited: nothing to clear */
+		qos = qos_new(dp, port);
+		if (qos == NULL)
+			return ENOMEM;
+		token_bucket_init(&qos->tb, rate, burst, dp->tsc_hz, rte_rdtsc());
+		qos->rate = rate;
+		qos->queue_max = dp_qos_queue_max(rate);
+		/* Workers see it whole: the release orders its fields first. */
+		__atomic_store_n(&port->qos, qos, __ATOMIC_RELEASE);
+		return 0;
+	}
+	rte_spinlock_lock(&qos->lock);
+	now = rte_rdtsc();
+	/* The time so far at the old rate; a bucket that was no limit
+	 * starts full. */
+	token_bucket_refill(&qos->tb, now);
+	if (qos->tb.rate == 0)
+		qos->tb.tokens = burst;
+	qos->tb.rate = rate;
+	qos->tb.burst = burst;
+	if (qos->tb.tokens > burst)
+		qos->tb.tokens = burst;
+	qos->tb.last = now;
+	__atomic_store_n(&qos->rate, rate, __ATOMIC_RELAXED);
+	if (rate != 0)
+		__atomic_store_n(&qos->queue_max, dp_qos_queue_max(rate), __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&qos->lock);
+	return 0;
+}
+
+void
+dp_qos_get(const struct dp_port *port, uint64_t *rate, uint64_t *burst)
+{
+	struct dp_qos *qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+
+	*rate = 0;
+	*burst = 0;
+	if (qos == NULL)
+		return;
+	rte_spinlock_lock(&qos->lock);
+	*rate = qos->tb.rate;
+	*burst = qos->tb.burst;
+	rte_spinlock_unlock(&qos->lock);
+}
+
+uint32_t
+dp_qos_waiting(const struct dp_port *port)
+{
+	struct dp_qos *qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+	uint32_t n = 0;
+	unsigned int w;
+
+	if (qos != NULL)
+		for (w = 0; w < qos->n_workers; w++)
+			n += __atomic_load_n(&qos->q[w].n, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Remember that worker @w holds frames of @port (dp_qos_pending()). */
+static void
+pending_add(struct dp_worker *w, struct dp_port *port, struct dp_qos *qos, struct dp_qos_queue *q)
+{
+	if (q->listed || w->n_qos_wait == RTE_DIM(w->qos_wait))
+		return; /* a full list: the port's next read lets them go */
+	q->listed = true;
+	w->qos_wait[w->n_qos_wait].port = port->id;
+	w->qos_wait[w->n_qos_wait].qos = qos;
+	w->n_qos_wait++;
+}
+
+/* Frames of @q that the credit lets in, at most @max, into @pkts. */
+static uint16_t
+release(struct dp_qos *qos, struct dp_qos_queue *q, struct rte_mbuf **pkts, uint16_t max)
+{
+	uint16_t n = 0;
+
+	if (q->n == 0)
+		return 0;
+	if (!rte_spinlock_trylock(&qos->lock))
+		return 0; /* another worker is at it: next pass */
+	token_bucket_refill(&qos->tb, rte_rdtsc());
+	while (n < max && q->n != 0) {
+		struct rte_mbuf *m = q->m[q->head];
+
+		if (qos->tb.rate != 0) {
+			if (qos->tb.tokens < m->pkt_len)
+				break;
+			qos->tb.tokens -= m->pkt_len;
+		}
+		pkts[n++] = m;
+		q->bytes -= m->pkt_len;
+		q->head = (uint16_t)((q->head + 1) % DP_QOS_QUEUE);
+		__atomic_store_n(&q->n, (uint16_t)(q->n - 1), __ATOMIC_RELAXED);
+	}
+	rte_spinlock_unlock(&qos->lock);
+	return n;
+}
+
+uint16_t
+dp_qos_rx(struct dp_worker *w, struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts)
+{
+	struct dp_qos *qos = port->qos;
+	struct dp_qos_queue *q = &qos->q[w->id];
+	struct dp_port_stats *st = &port->pw[w->id].st;
+	struct rte_mbuf *in[DP_BURST];
+	uint16_t got, i, n;
+
+	/* No limit (cleared), nothing waiting: straight through. */
+	if (__atomic_load_n(&qos->rate, __ATOMIC_RELAXED) == 0 && q->n == 0)
+		return port->cls->rx_burst(port, queue, pkts, DP_BURST);
+	/* The guest's queue holds the excess of a port that is pulled from:
+	 * it is read only when none of its frames wait here. */
+	if (q->n != 0 && !qos->bounded)
+		goto out;
+	got = port->cls->rx_burst(port, queue, in, DP_BURST);
+	for (i = 0; i < got; i++) {
+		struct rte_mbuf *m = in[i];
+
+		if (unlikely(q->n == DP_QOS_QUEUE ||
+			     (qos->bounded &&
+			      q->bytes + m->pkt_len >
+				      __atomic_load_n(&qos->queue_max, __ATOMIC_RELAXED)))) {
+			st->rx_packets++;
+			st->rx_bytes += m->pkt_len;
+			st->drops[DP_DROP_QOS]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		q->m[(q->head + q->n) % DP_QOS_QUEUE] = m;
+		q->bytes += m->pkt_len;
+		__atomic_store_n(&q->n, (uint16_t)(q->n + 1), __ATOMIC_RELAXED);
+	}
+out:
+	n = release(qos, q, pkts, DP_BURST);
+	if (q->n != 0)
+		pending_add(w, port, qos, q);
+	return n;
+}
+
+uint16_t
+dp_qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, unsigned int i, struct dp_port **port,
+	       struct rte_mbuf **pkts, bool *done)
+{
+	struct dp_port *p = cfg->port[w->qos_wait[i].port];
+	struct dp_qos_queue *q;
+	uint16_t n;
+
+	*port = NULL;
+	*done = true;
+	/* The port (or its qos state) may be gone since: then it is not the
+	 * one listed, and its frames went with it. */
+	if (p == NULL || __atomic_load_n(&p->qos, __ATOMIC_ACQUIRE) != w->qos_wait[i].qos)
+		return 0;
+	*port = p;
+	q = &p->qos->q[w->id];
+	n = release(p->qos, q, pkts, DP_BURST);
+	if (q->n == 0)
+		q->listed = false;
+	else
+		*done = false;
+	return n;
+}
