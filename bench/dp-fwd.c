@@ -6,9 +6,11 @@
  * but two DPDK ring ports on one bridge. With --trunk, port B is a trunk
  * (a PIF's port: its frames sorted by VLAN tag). With --bond, port B is a bond of
  * two ring ports (active-backup: the first carries everything; balance-slb:
- * buckets split between them), its frames coming in on the first.
+ * buckets split between them), its frames coming in on the first. With
+ * --qos, both ports have a receive limit (QoS) too high to hold any frame
+ * back: the cost of a limited VIF's path.
  *
- *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb] [PAIRS...]
+ *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb | --qos] [PAIRS...]
  *                              (default: 1 16 65536 1000000)
  *
  * For each count N of MAC pairs, N MACs sit behind port A and N behind
@@ -213,7 +215,7 @@ main(int argc, char **argv)
 	struct rte_mbuf *ma[BURST], *mb[BURST];
 	struct ring_port a, b, members[2];
 	const char *bond = NULL;
-	bool trunk = false;
+	bool trunk = false, qos = false;
 	uint16_t bridge;
 	int i, n_sizes;
 
@@ -228,6 +230,11 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "--trunk") == 0) {
 		trunk = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 1 && strcmp(argv[1], "--qos") == 0) {
+		qos = true;
 		argv++;
 		argc--;
 	}
@@ -281,6 +288,11 @@ main(int argc, char **argv)
 		b.tx[0] = members[0].tx[0];
 		b_second = &members[1];
 	}
+	/* 10^15 bytes a second, a burst of 10^12: every frame passes, through
+	 * the limited path. */
+	if (qos && (dp_port_set_qos(dp, a.id, 1000000000000000ULL, 1000000000000ULL) != 0 ||
+		    dp_port_set_qos(dp, b.id, 1000000000000000ULL, 1000000000000ULL) != 0))
+		return 1;
 	/* A million MACs behind each port: no MAC limit may stop learning. */
 	if (dp_bridge_set_fdb_max(dp, bridge, p.fdb_size) != 0 ||
 	    dp_port_set_fdb_max(dp, a.id, p.fdb_size) != 0 ||
@@ -296,6 +308,7 @@ main(int argc, char **argv)
 		       " frames a run, median of %d runs\n\n",
 		       n_workers == 1
 			       ? (bond == NULL ? (trunk ? "port B a trunk, 1 worker"
+						  : qos ? "both ports limited (QoS), 1 worker"
 							: "1 worker on one core")
 				  : strcmp(bond, "ab") == 0
 					  ? "port B a two-member active-backup bond, 1 worker"

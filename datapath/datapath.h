@@ -225,7 +225,7 @@ int dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max);
  * guest's (or an ethdev's) queue only as they are let in, so that the
  * guest's queue holds it and nothing is dropped; frames from a kernel
  * netdev (af_packet, tap), read as they come, wait up to
- * max(128 KiB, 10 ms of the rate) and beyond that are dropped (QOS).
+ * max(32 KiB, 10 ms of the rate) and beyond that are dropped (QOS).
  * @rate 0 clears the limit (what waits goes at once). Live: a new rate
  * holds from the next burst. ENOENT, EINVAL (a bond or VLAN port, which
  * receive nothing of their own; a rate without a burst), ENOMEM. */

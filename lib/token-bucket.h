@@ -52,13 +52,27 @@ token_bucket_refill(struct token_bucket *tb, uint64_t now)
 	}
 	add = (unsigned __int128)(now - tb->last) * tb->rate + tb->frac;
 	tb->last = now;
-	if (add / tb->hz >= tb->burst - tb->tokens) {
+	/* One division, of 64 bits when the product fits (a datapath's
+	 * refills come microseconds apart). */
+	if ((uint64_t)(add >> 64) == 0) {
+		whole = (uint64_t)add / tb->hz;
+		tb->frac = (uint64_t)add - whole * tb->hz;
+	} else {
+		unsigned __int128 w = add / tb->hz;
+
+		if (w >= tb->burst - tb->tokens) {
+			tb->tokens = tb->burst;
+			tb->frac = 0;
+			return;
+		}
+		whole = (uint64_t)w;
+		tb->frac = (uint64_t)(add - w * tb->hz);
+	}
+	if (whole >= tb->burst - tb->tokens) {
 		tb->tokens = tb->burst;
 		tb->frac = 0;
 		return;
 	}
-	whole = (uint64_t)(add / tb->hz);
-	tb->frac = (uint64_t)(add % tb->hz);
 	tb->tokens += whole;
 }
 

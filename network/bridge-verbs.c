@@ -127,6 +127,8 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		const char *name = dp_port_name(sd->dp, p);
 		const struct network *n;
 		struct dp_port_stats st;
+		uint64_t rate, burst;
+		uint32_t waiting;
 		json_t *rec;
 		char key[48], ol[32];
 		int r;
@@ -158,6 +160,11 @@ verb_port_stats(struct switchd *sd, struct sd_call *c)
 		sd_rec_int(rec, "gso_rx", (long long)st.gso_rx);
 		sd_rec_int(rec, "sw_gso", (long long)st.sw_gso);
 		sd_rec_int(rec, "sw_csum", (long long)st.sw_csum);
+		if (dp_port_get_qos(sd->dp, p, &rate, &burst, &waiting) != 0)
+			rate = burst = waiting = 0;
+		sd_rec_int(rec, "qos_rate", (long long)rate);
+		sd_rec_int(rec, "qos_burst", (long long)burst);
+		sd_rec_int(rec, "qos_waiting", waiting);
 		dp_port_offloads(sd->dp, p, ol, sizeof(ol));
 		sd_rec_str(rec, "offloads", ol);
 		json_array_append_new(c->result, rec);

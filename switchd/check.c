@@ -136,6 +136,9 @@ vifs_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "VIF", v->ifname, mtu, s, v);
 		FIELD_INT(ck, "VIF", v->ifname, domid, s, v);
 		FIELD_INT(ck, "VIF", v->ifname, mac_limit, s, v);
+		FIELD_INT(ck, "VIF", v->ifname, qos.ratelimit, s, v);
+		FIELD_INT(ck, "VIF", v->ifname, qos.kbps, s, v);
+		FIELD_INT(ck, "VIF", v->ifname, qos.timeslice_us, s, v);
 		if (s->attached != plugged)
 			diff(ck, "VIF", v->uuid, v->ifname, "plugged: store has %d, switchd %d",
 			     s->attached, plugged);
@@ -374,8 +377,10 @@ check_vif(struct check *ck, struct vif *v)
 {
 	struct network *n = network_by_uuid(ck->sd, v->network_uuid);
 	bool vhost = v->vhost_path[0] != '\0';
+	uint64_t rate, burst, dp_rate, dp_burst;
 	struct dp_port_info info;
 	struct pif_netdev nd;
+	uint32_t waiting;
 	struct stat st;
 
 	if (n == NULL || !n->realised) {
@@ -392,6 +397,14 @@ check_vif(struct check *ck, struct vif *v)
 	if (vhost && v->vhost_server && (stat(v->vhost_path, &st) != 0 || !S_ISSOCK(st.st_mode)))
 		diff(ck, "VIF", v->uuid, v->ifname, "its vhost-user socket %s does not exist",
 		     v->vhost_path);
+	qos_limit(&v->qos, &rate, &burst);
+	if (dp_port_get_qos(ck->sd->dp, v->dp_port, &dp_rate, &dp_burst, &waiting) == 0 &&
+	    (rate != dp_rate || burst != dp_burst))
+		diff(ck, "VIF", v->uuid, v->ifname,
+		     "its port is limited to %llu bytes/s (burst %llu), its QoS says %llu (burst "
+		     "%llu)",
+		     (unsigned long long)dp_rate, (unsigned long long)dp_burst,
+		     (unsigned long long)rate, (unsigned long long)burst);
 }
 
 /* Mark in @owned (DP_MAX_PORTS entries) the datapath ports some object has. */

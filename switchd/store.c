@@ -47,7 +47,9 @@ static const char schema[] =
 	" mac TEXT NOT NULL, mtu INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
 	" domid INTEGER NOT NULL, attached INTEGER NOT NULL, ifname TEXT NOT NULL,"
 	" vhost_path TEXT NOT NULL DEFAULT '', vhost_server INTEGER NOT NULL DEFAULT 0,"
-	" mac_limit INTEGER NOT NULL DEFAULT 0, UNIQUE (vm_uuid, device));"
+	" mac_limit INTEGER NOT NULL DEFAULT 0, qos_type TEXT NOT NULL DEFAULT '',"
+	" qos_kbps INTEGER NOT NULL DEFAULT 0, qos_timeslice_us INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
 	" tag INTEGER NOT NULL, UNIQUE (tagged_pif, tag));"
@@ -194,8 +196,8 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 	/* Upgrades, in order: version 1 lacked the vlan table and 1 to 4 the
 	 * bond table, which the schema above just made; 1 and 2 lacked the
 	 * vhost-user columns of vif; 1 to 3 lacked the MAC limits and the
-	 * group forward mask. */
-	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '5')") != 0) ||
+	 * group forward mask; 1 to 5 the QoS columns of vif. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '6')") != 0) ||
 	    ((v == 1 || v == 2) &&
 	     exec(st,
 		  "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
@@ -205,8 +207,11 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 		      "ALTER TABLE network ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
 		      "ALTER TABLE vif ADD COLUMN mac_limit INTEGER NOT NULL DEFAULT 0;"
 		      "UPDATE meta SET value='4' WHERE key='schema_version'") != 0) ||
-	    (v >= 1 && v <= 4 &&
-	     exec(st, "UPDATE meta SET value='5' WHERE key='schema_version'") != 0) ||
+	    (v >= 1 && v <= 5 &&
+	     exec(st, "ALTER TABLE vif ADD COLUMN qos_type TEXT NOT NULL DEFAULT '';"
+		      "ALTER TABLE vif ADD COLUMN qos_kbps INTEGER NOT NULL DEFAULT 0;"
+		      "ALTER TABLE vif ADD COLUMN qos_timeslice_us INTEGER NOT NULL DEFAULT 0;"
+		      "UPDATE meta SET value='6' WHERE key='schema_version'") != 0) ||
 	    exec(st, "COMMIT") != 0)
 		return open_fail(st, EIO, NULL, err, len);
 	if (stat(path, &sb) != 0)
@@ -353,7 +358,8 @@ store_rollback(struct store *st)
 	exec(st, "ROLLBACK");
 }
 
-/* Bind a list of values described by @fmt ('s' text, 'i' int) and step. */
+/* Bind a list of values described by @fmt ('s' text, 'i' int, 'L' long
+ * long) and step. */
 static int
 run(struct store *st, const char *sql, const char *fmt, ...)
 {
@@ -368,6 +374,8 @@ run(struct store *st, const char *sql, const char *fmt, ...)
 	for (i = 0; fmt[i] != '\0'; i++) {
 		if (fmt[i] == 's')
 			sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else if (fmt[i] == 'L')
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, long long));
 		else
 			sqlite3_bind_int(s, i + 1, va_arg(ap, int));
 	}
@@ -428,17 +436,20 @@ store_vif_put(struct store *st, const struct vif *v)
 {
 	char mac[MAC_STRLEN];
 
-	return run(
-		st,
-		"INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
-		" vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
-		" mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
-		" attached=excluded.attached, ifname=excluded.ifname,"
-		" vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
-		" mac_limit=excluded.mac_limit",
-		"ssisisiissii", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
-		(int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending), v->ifname,
-		v->vhost_path, (int)v->vhost_server, (int)v->mac_limit);
+	return run(st,
+		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
+		   "UPDATE SET"
+		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
+		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
+		   " attached=excluded.attached, ifname=excluded.ifname,"
+		   " vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
+		   " mac_limit=excluded.mac_limit, qos_type=excluded.qos_type,"
+		   " qos_kbps=excluded.qos_kbps, qos_timeslice_us=excluded.qos_timeslice_us",
+		   "ssisisiissiisLL", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		   (int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending),
+		   v->ifname, v->vhost_path, (int)v->vhost_server, (int)v->mac_limit,
+		   v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "", (long long)v->qos.kbps,
+		   (long long)v->qos.timeslice_us);
 }
 
 int
@@ -595,7 +606,8 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	if (sqlite3_prepare_v2(
 		    st->db,
 		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname,"
-		    "vhost_path,vhost_server,mac_limit FROM vif ORDER BY rowid",
+		    "vhost_path,vhost_server,mac_limit,qos_type,qos_kbps,qos_timeslice_us"
+		    " FROM vif ORDER BY rowid",
 		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -619,6 +631,9 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		col_text(s, 9, v->vhost_path, sizeof(v->vhost_path));
 		v->vhost_server = sqlite3_column_int(s, 10) != 0;
 		v->mac_limit = (uint32_t)sqlite3_column_int(s, 11);
+		v->qos.ratelimit = strcmp((const char *)sqlite3_column_text(s, 12), "") != 0;
+		v->qos.kbps = (uint64_t)sqlite3_column_int64(s, 13);
+		v->qos.timeslice_us = (uint64_t)sqlite3_column_int64(s, 14);
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

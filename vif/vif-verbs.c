@@ -25,7 +25,7 @@ static json_t *
 vif_record(struct switchd *sd, const struct vif *v)
 {
 	json_t *rec = json_object();
-	char mac[MAC_STRLEN];
+	char mac[MAC_STRLEN], qos[64];
 
 	sd_rec_str(rec, "uuid", v->uuid);
 	sd_rec_str(rec, "vm-uuid", v->vm_uuid);
@@ -42,6 +42,9 @@ vif_record(struct switchd *sd, const struct vif *v)
 		   : v->vhost_server	    ? "server"
 					    : "client");
 	sd_rec_int(rec, "mac-limit", v->mac_limit);
+	sd_rec_str(rec, "qos_algorithm_type", v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "");
+	qos_params_format(&v->qos, qos, sizeof(qos));
+	sd_rec_str(rec, "qos_algorithm_params", qos);
 	sd_rec_str(rec, "link",
 		   !v->attached				 ? ""
 		   : dp_port_link_up(sd->dp, v->dp_port) ? "up"
@@ -427,12 +430,35 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 /* Fields of a VIF record that may change at any time. The MTU and the MAC
  * limit are applied to a plugged VIF's port at once; the domid at its next
  * plug (a vhost-user port is named after it). */
+/* qos_algorithm_type= and qos_algorithm_params:KEY=VALUE of @c applied to
+ * @q, which must then be whole (qos.h). */
+static int
+qos_from_call(struct sd_call *c, struct vif_qos *q)
+{
+	const char *type = sd_arg(c, "qos_algorithm_type"), *key;
+	char why[256];
+	json_t *val;
+
+	if (type != NULL && qos_type_parse(type, &q->ratelimit, why, sizeof(why)) != 0)
+		return sd_fail(c, SD_E_INVALID_VALUE, "%s", why);
+	json_object_foreach(c->params, key, val) {
+		if (strncmp(key, QOS_PARAMS_PREFIX, strlen(QOS_PARAMS_PREFIX)) == 0 &&
+		    qos_param_set(q, key + strlen(QOS_PARAMS_PREFIX), json_string_value(val), why,
+				  sizeof(why)) != 0)
+			return sd_fail(c, SD_E_INVALID_VALUE, "%s", why);
+	}
+	if (qos_check(q, why, sizeof(why)) != 0)
+		return sd_fail(c, SD_E_INVALID_VALUE, "%s", why);
+	return 0;
+}
+
 int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {
 	const char *mtu_s = sd_arg(c, "MTU");
 	struct network *n;
 	struct vif *v, rec;
+	bool qos_changed;
 	uint16_t mtu;
 	int domid, err;
 
@@ -451,9 +477,10 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	rec = *v;
 	rec.domid = domid;
 	rec.mtu = mtu;
-	if (mac_limit_parse(c, &rec.mac_limit) != 0)
+	if (mac_limit_parse(c, &rec.mac_limit) != 0 || qos_from_call(c, &rec.qos) != 0)
 		return -1;
-	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit)
+	qos_changed = !qos_equal(&rec.qos, &v->qos);
+	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit && !qos_changed)
 		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
@@ -464,14 +491,23 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	}
 	if (v->attached && rec.mac_limit != v->mac_limit) {
 		err = dp_port_set_fdb_max(sd->dp, v->dp_port, rec.mac_limit);
+		if (err)
+			goto undo_mtu;
+	}
+	if (v->attached && qos_changed) {
+		err = vif_apply_qos(&rec, sd->dp);
 		if (err) {
-			if (rec.mtu != v->mtu)
-				vif_apply_mtu(v, sd->dp, v->mtu);
-			return sd_dp_fail(c, err, v->ifname);
+			if (rec.mac_limit != v->mac_limit)
+				dp_port_set_fdb_max(sd->dp, v->dp_port, v->mac_limit);
+			goto undo_mtu;
 		}
 	}
 	*v = rec;
 	return 0;
+undo_mtu:
+	if (rec.mtu != v->mtu)
+		vif_apply_mtu(v, sd->dp, v->mtu);
+	return sd_dp_fail(c, err, v->ifname);
 }
 
 int

@@ -31,12 +31,15 @@ vif_device_parse(const char *s, int *device)
 static int
 attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp)
 {
+	struct dp_port_params p = *pp;
 	uint16_t port;
 	int err;
 
 	if (strlen(pp->name) >= sizeof(vif->ifname))
 		return EINVAL;
-	err = dp_port_add(dp, pp, &port);
+	/* Limited from its first frame. */
+	qos_limit(&vif->qos, &p.qos_rate, &p.qos_burst);
+	err = dp_port_add(dp, &p, &port);
 	if (err)
 		return err;
 	vif->dp_port = port;
@@ -60,6 +63,15 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 	};
 
 	return attach(vif, dp, &pp);
+}
+
+int
+vif_apply_qos(const struct vif *vif, struct dp *dp)
+{
+	uint64_t rate, burst;
+
+	qos_limit(&vif->qos, &rate, &burst);
+	return dp_port_set_qos(dp, vif->dp_port, rate, burst);
 }
 
 int

@@ -15,6 +15,7 @@
 #include <uthash.h>
 
 #include "../lib/mac.h"
+#include "../qos/qos.h"
 
 #define VIF_UUID_LEN 37
 #define VIF_DEVICE_MAX 15      /* device indexes are 0..15 */
@@ -36,6 +37,7 @@ struct vif {
 	char vhost_path[VIF_VHOST_PATH_MAX]; /* vhost-user socket while attached, else "" */
 	bool vhost_server;		     /* vhost-user: switchd creates the socket */
 	uint32_t mac_limit;		     /* most MACs learned on its port; 0: default */
+	struct vif_qos qos;		     /* qos_algorithm_type and _params */
 	uint16_t dp_port;		     /* runtime: datapath port while attached */
 	/* runtime: plugged in the store (ifname, vhost_path kept) but not
 	 * realised at start-up for a passing reason; retried every second */
@@ -72,6 +74,8 @@ int vif_detach(struct vif *vif, struct dp *dp);
  * nothing to apply (virtio's MTU feature is offered by QEMU, not by the
  * switch). */
 int vif_apply_mtu(const struct vif *vif, struct dp *dp, uint16_t mtu);
+/* Apply the VIF's QoS (vif->qos) to its port: live, or cleared. */
+int vif_apply_qos(const struct vif *vif, struct dp *dp);
 /* Move an attached VIF's port to another bridge. */
 int vif_move(struct vif *vif, struct dp *dp, uint16_t bridge);
 

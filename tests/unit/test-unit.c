@@ -29,6 +29,7 @@
 #include "../../lib/mac.h"
 #include "../../lib/token-bucket.h"
 #include "../../pif/pif.h"
+#include "../../qos/qos.h"
 #include "../../network/network.h"
 #include "../../network/network-verbs.h"
 #include "../../switchd/store.h"
@@ -268,6 +269,75 @@ test_control_plane_store_faults(void **state)
 			    "OK");
 	cp_close(&cp);
 	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* A VIF's QoS record (qos/qos.c): what xapi's ratelimit parameters mean
+ * for the port, and the values refused. */
+static void
+test_qos_params(void **state)
+{
+	const char *bad[] = {"abc",	  "0",	 "-5",	 "+5",	" 5",
+			     "5 ",	  "1e3", "0x10", "5.0", "99999999999999999999999",
+			     "4294967295"};
+	struct vif_qos q = {0};
+	uint64_t rate, burst;
+	char why[256], buf[64];
+	bool rl;
+
+	(void)state;
+	assert_int_equal(qos_type_parse("ratelimit", &rl, why, sizeof(why)), 0);
+	assert_true(rl);
+	assert_int_equal(qos_type_parse("", &rl, why, sizeof(why)), 0);
+	assert_false(rl);
+	assert_int_equal(qos_type_parse("Ratelimit", &rl, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "Ratelimit"));
+	/* An empty value removes a key; others must be whole numbers. */
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(qos_param_set(&q, "kbps", bad[i], why, sizeof(why)), -1);
+		assert_int_equal(q.kbps, 0);
+	}
+	assert_int_equal(qos_param_set(&q, "burst", "5", why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "kbps and timeslice_us"));
+	assert_int_equal(qos_param_set(&q, "timeslice_us", "60000001", why, sizeof(why)), -1);
+	/* ratelimit needs kbps. */
+	q.ratelimit = true;
+	assert_int_equal(qos_check(&q, why, sizeof(why)), -1);
+	/* 10 Mbit/s: 1221 KiB/s; a timeslice's credit (62,515 bytes) is under
+	 * netback's least burst. */
+	assert_int_equal(qos_param_set(&q, "kbps", "1221", why, sizeof(why)), 0);
+	assert_int_equal(qos_check(&q, why, sizeof(why)), 0);
+	qos_limit(&q, &rate, &burst);
+	assert_int_equal(rate, 1221 * 1024);
+	assert_int_equal(burst, 131072);
+	qos_params_format(&q, buf, sizeof(buf));
+	assert_string_equal(buf, "kbps: 1221");
+	/* 1 Gbit/s: the burst is one timeslice's credit, 6,250,176 bytes. */
+	assert_int_equal(qos_param_set(&q, "kbps", "122070", why, sizeof(why)), 0);
+	qos_limit(&q, &rate, &burst);
+	assert_int_equal(burst, 122070ULL * 1024 * 50000 / 1000000);
+	/* A timeslice of a second: the most credit netback takes is
+	 * 2^32 - 2 bytes, 4,194,303 KiB/s. */
+	assert_int_equal(qos_param_set(&q, "timeslice_us", "1000000", why, sizeof(why)), 0);
+	assert_int_equal(qos_param_set(&q, "kbps", "4194303", why, sizeof(why)), 0);
+	assert_int_equal(qos_check(&q, why, sizeof(why)), 0);
+	qos_limit(&q, &rate, &burst);
+	assert_int_equal(burst, 4194303ULL * 1024);
+	qos_params_format(&q, buf, sizeof(buf));
+	assert_string_equal(buf, "kbps: 4194303; timeslice_us: 1000000");
+	assert_int_equal(qos_param_set(&q, "kbps", "4194304", why, sizeof(why)), 0);
+	assert_int_equal(qos_check(&q, why, sizeof(why)), -1);
+	/* Less than a byte per timeslice: 1 KiB/s over 100 us. */
+	assert_int_equal(qos_param_set(&q, "kbps", "1", why, sizeof(why)), 0);
+	assert_int_equal(qos_param_set(&q, "timeslice_us", "100", why, sizeof(why)), 0);
+	assert_int_equal(qos_check(&q, why, sizeof(why)), -1);
+	/* No algorithm: no limit, whatever the parameters. */
+	q.ratelimit = false;
+	assert_int_equal(qos_check(&q, why, sizeof(why)), 0);
+	qos_limit(&q, &rate, &burst);
+	assert_int_equal(rate, 0);
+	assert_int_equal(burst, 0);
+	assert_int_equal(qos_param_set(&q, "kbps", "", why, sizeof(why)), 0);
+	assert_int_equal(q.kbps, 0);
 }
 
 /* The token bucket (lib/token-bucket.h) on a nanosecond clock. */
@@ -1007,6 +1077,7 @@ struct loaded {
 	char label[128];
 	int vif_device;
 	unsigned int net_mask, net_limit, vif_limit;
+	struct vif_qos vif_qos;
 	enum pif_ip_mode mode;
 	char backend[PIF_BACKEND_MAX];
 };
@@ -1044,6 +1115,7 @@ ld_vif(struct vif *v, void *arg)
 	l->vifs++;
 	l->vif_device = v->device;
 	l->vif_limit = v->mac_limit;
+	l->vif_qos = v->qos;
 	free(v);
 	return 0;
 }
@@ -1099,8 +1171,10 @@ test_store_roundtrip(void **state)
 			.backend = "dpdk:net_vhost0,iface=/run/a-socket-path-longer-than-"
 				   "sixteen-characters.sock,client=1",
 			.ip = {.mode = PIF_IP_STATIC}};
-	struct vif v = {
-		.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318", .device = 7, .mac_limit = 64};
+	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318",
+			.device = 7,
+			.mac_limit = 64,
+			.qos = {.ratelimit = true, .kbps = 4194303, .timeslice_us = 1000000}};
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
 			  .tagged_pif = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			  .untagged_pif = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
@@ -1167,6 +1241,7 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.net_mask, 0x4008);
 	assert_int_equal(l.net_limit, 5000);
 	assert_int_equal(l.vif_limit, 64);
+	assert_true(qos_equal(&l.vif_qos, &v.qos));
 	assert_int_equal(l.vlans, 1);
 	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
@@ -1197,7 +1272,7 @@ test_store_roundtrip(void **state)
 static void
 test_store_upgrades_version_1(void **state)
 {
-	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[512];
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[1024];
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
 			  .tagged_pif = "a",
 			  .untagged_pif = "b",
@@ -1223,6 +1298,8 @@ test_store_upgrades_version_1(void **state)
 		 " ALTER TABLE vif DROP COLUMN vhost_server; ALTER TABLE vif DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
+		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
+		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
 		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
@@ -1306,7 +1383,7 @@ test_dhcp_stop_spares_others(void **state)
 static void
 test_store_upgrades_version_3(void **state)
 {
-	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[512];
+	char path[] = "/tmp/sdtest-store-XXXXXX", cmd[1024];
 	struct network n = {.uuid = "0f79d86c-f0c0-4b65-bc25-78bae8e2a261",
 			    .name_label = "n",
 			    .bridge = "xenbr0",
@@ -1336,6 +1413,8 @@ test_store_upgrades_version_3(void **state)
 		 "sqlite3 %s \"ALTER TABLE vif DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN mac_limit;"
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
+		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
+		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
 		 " UPDATE meta SET value='3' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
@@ -1347,6 +1426,8 @@ test_store_upgrades_version_3(void **state)
 	assert_int_equal(l.net_mask, 0);
 	assert_int_equal(l.net_limit, 0);
 	assert_int_equal(l.vif_limit, 0);
+	assert_false(l.vif_qos.ratelimit); /* an upgraded VIF has no QoS */
+	assert_int_equal(l.vif_qos.kbps, 0);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_network_put(st, &n), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -1486,6 +1567,7 @@ main(void)
 		cmocka_unit_test(test_control_plane_networks),
 		cmocka_unit_test(test_control_plane_store_faults),
 		cmocka_unit_test(test_token_bucket),
+		cmocka_unit_test(test_qos_params),
 		cmocka_unit_test(test_bond_props),
 		cmocka_unit_test(test_lacp_pdu),
 		cmocka_unit_test(test_lacp_negotiation),
