@@ -8,9 +8,13 @@
  * two ring ports (active-backup: the first carries everything; balance-slb:
  * buckets split between them), its frames coming in on the first. With
  * --qos, both ports have a receive limit (QoS) too high to hold any frame
- * back: the cost of a limited VIF's path.
+ * back: the cost of a limited VIF's path. With --access, both are VMs'
+ * ports, and with --lock both are locked to their MAC and IPv4 source
+ * (one MAC pair: PAIRS 1), the frames IPv4 from the allowed addresses: the
+ * cost of a locked VIF's checks.
  *
- *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb | --qos] [PAIRS...]
+ *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb | --qos | --access | --lock]
+ *                [PAIRS...]
  *                              (default: 1 16 65536 1000000)
  *
  * For each count N of MAC pairs, N MACs sit behind port A and N behind
@@ -34,6 +38,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <valgrind/callgrind.h>
@@ -82,8 +87,9 @@ address(struct rte_mbuf **m, unsigned int side, uint32_t *k, uint32_t pairs)
 	}
 }
 
+/* @n frames: an IPv4 header from @src (host order), zeros after it. */
 static void
-frames_make(struct rte_mbuf **m, unsigned int n)
+frames_make(struct rte_mbuf **m, unsigned int n, uint32_t src)
 {
 	unsigned int i;
 
@@ -95,9 +101,26 @@ frames_make(struct rte_mbuf **m, unsigned int n)
 		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], 60);
 		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
 		memset(p, 0, 60);
 		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->src_addr = rte_cpu_to_be_32(src);
 	}
+}
+
+/* --lock: @p locked to MAC 0 of @side and IPv4 source @src (host order). */
+static int
+lock_port(const struct ring_port *p, unsigned int side, uint32_t src)
+{
+	uint32_t be = rte_cpu_to_be_32(src);
+	struct dp_lock_params lp = {.mode = DP_LOCK_LOCKED, .n_ipv4 = 1, .ipv4 = &be};
+	struct rte_ether_addr mac;
+
+	mac_of(&mac, side, 0);
+	memcpy(lp.mac.b, mac.addr_bytes, 6);
+	return dp_port_set_lock(dp, p->id, &lp);
 }
 
 /* One step: both bursts in, one poll, both bursts back. Returns frames out. */
@@ -215,7 +238,7 @@ main(int argc, char **argv)
 	struct rte_mbuf *ma[BURST], *mb[BURST];
 	struct ring_port a, b, members[2];
 	const char *bond = NULL;
-	bool trunk = false, qos = false;
+	bool trunk = false, qos = false, access = false, lock = false;
 	uint16_t bridge;
 	int i, n_sizes;
 
@@ -230,6 +253,12 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "--trunk") == 0) {
 		trunk = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 1 && (strcmp(argv[1], "--access") == 0 || strcmp(argv[1], "--lock") == 0)) {
+		access = true;
+		lock = strcmp(argv[1], "--lock") == 0;
 		argv++;
 		argc--;
 	}
@@ -259,8 +288,13 @@ main(int argc, char **argv)
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0 || dp_create(&p, &dp) != 0 ||
 	    dp_bridge_add(dp, "xenbr0", 1500, &bridge) != 0)
 		return 1;
-	ring_port_add(dp, &a, bridge, false, n_workers);
-	if (bond == NULL) {
+	if (access)
+		ring_port_add_access(dp, &a, bridge, n_workers);
+	else
+		ring_port_add(dp, &a, bridge, false, n_workers);
+	if (access) {
+		ring_port_add_access(dp, &b, bridge, n_workers);
+	} else if (bond == NULL) {
 		ring_port_add(dp, &b, bridge, trunk, n_workers);
 	} else {
 		struct dp_port_params pp = {.kind = DP_PORT_BOND,
@@ -298,8 +332,8 @@ main(int argc, char **argv)
 	    dp_port_set_fdb_max(dp, a.id, p.fdb_size) != 0 ||
 	    dp_port_set_fdb_max(dp, b.id, p.fdb_size) != 0)
 		return 1;
-	frames_make(ma, BURST);
-	frames_make(mb, BURST);
+	frames_make(ma, BURST, RTE_IPV4(198, 18, 0, 1));
+	frames_make(mb, BURST, RTE_IPV4(198, 18, 0, 2));
 
 	if (!grind) {
 		printf("Switching work in process (two ring ports on one bridge, 64-byte frames "
@@ -330,6 +364,9 @@ main(int argc, char **argv)
 			return 1;
 		dp_fdb_flush(dp, bridge, DP_PORT_NONE);
 		mac_set = (unsigned int)i;
+		if (lock && (lock_port(&a, 0, RTE_IPV4(198, 18, 0, 1)) != 0 ||
+			     lock_port(&b, 1, RTE_IPV4(198, 18, 0, 2)) != 0))
+			return 1;
 		/* Learn every MAC: one pass over the pairs, every frame from a
 		 * new source (the first frames of each pair are flooded, which
 		 * with two ports is forwarding). */

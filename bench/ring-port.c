@@ -63,6 +63,15 @@ ring_port_add(struct dp *dp, struct ring_port *p, uint16_t bridge, bool trunk,
 }
 
 void
+ring_port_add_access(struct dp *dp, struct ring_port *p, uint16_t bridge, unsigned int n_workers)
+{
+	struct dp_port_params pp = {
+		.kind = DP_PORT_ETHDEV, .bridge = bridge, .mtu = 1500, .access = true};
+
+	add(dp, p, pp, n_workers);
+}
+
+void
 ring_port_add_member(struct dp *dp, struct ring_port *p, uint16_t bond, unsigned int n_workers)
 {
 	struct dp_port_params pp = {

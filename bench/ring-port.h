@@ -26,6 +26,10 @@ struct ring_port {
 void ring_port_add(struct dp *dp, struct ring_port *p, uint16_t bridge, bool trunk,
 		   unsigned int n_workers);
 
+/* The same, as a VM's port (an access port, which may be locked). */
+void ring_port_add_access(struct dp *dp, struct ring_port *p, uint16_t bridge,
+			  unsigned int n_workers);
+
 /* The same, as a member of bond port @bond (datapath.h, "Bonds"). */
 void ring_port_add_member(struct dp *dp, struct ring_port *p, uint16_t bond,
 			  unsigned int n_workers);

@@ -280,7 +280,9 @@ dp_publish_now(struct dp *dp)
 			continue;
 		cfg->port[p] = dp->ports[p];
 		cfg->port_bridge[p] = dp->port_bridge[p];
-		if (dp->port_bridge[p] != DP_BRIDGE_NONE) /* bond members are on none */
+		/* Bond members are on none; a disabled port floods nowhere
+		 * and is flooded to by none. */
+		if (dp->port_bridge[p] != DP_BRIDGE_NONE && !dp->port_off[p])
 			cfg->bridge[dp->port_bridge[p]].n_ports++;
 	}
 	for (b = 0; b < dp->bridge_end; b++) {
@@ -291,7 +293,7 @@ dp_publish_now(struct dp *dp)
 	for (p = 0; p < dp->port_end; p++) {
 		struct dp_cfg_bridge *br;
 
-		if (dp->ports[p] == NULL || dp->port_bridge[p] == DP_BRIDGE_NONE)
+		if (dp->ports[p] == NULL || dp->port_bridge[p] == DP_BRIDGE_NONE || dp->port_off[p])
 			continue;
 		br = &cfg->bridge[dp->port_bridge[p]];
 		br->ports[br->n_ports++] = (uint16_t)p;
@@ -486,6 +488,7 @@ port_free(struct dp_port *port)
 		return;
 	free(port->vid_port);
 	dp_qos_free(port->qos);
+	dp_lock_free(port->lock);
 	rte_free(port->pw);
 	rte_free(port);
 }
@@ -945,6 +948,20 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 		port_free(port);
 		return err;
 	}
+	if (params->lock != NULL && params->lock->mode != DP_LOCK_UNLOCKED) {
+		const struct dp_lock_params *lp = params->lock;
+
+		if (!port->access || lp->n_ipv4 > DP_LOCK_MAX_ADDRS ||
+		    lp->n_ipv6 > DP_LOCK_MAX_ADDRS)
+			err = EINVAL;
+		else if ((port->lock = dp_lock_new(lp)) == NULL)
+			err = ENOMEM;
+		if (err) {
+			cls->close(port);
+			port_free(port);
+			return err;
+		}
+	}
 	err = ready_add(dp, port);
 	if (err) {
 		cls->close(port);
@@ -967,6 +984,7 @@ dp_port_add(struct dp *dp, const struct dp_port_params *params, uint16_t *port_i
 	dp->port_bridge[p] = params->bond_member ? DP_BRIDGE_NONE : params->bridge;
 	dp->port_rxq[p] = cls->rx_fd != NULL ? 0 : port->n_rxq;
 	dp->port_vid[p] = port->kind == DP_PORT_VLAN ? port->vid : 0;
+	dp->port_off[p] = port->lock != NULL && port->lock->mode == DP_LOCK_DISABLED;
 	dp->port_parent[p] = port->kind == DP_PORT_VLAN ? port->parent->id : 0;
 	fdb_port_limit_apply(dp, p);
 	err = dp_publish(dp);
@@ -1146,6 +1164,63 @@ dp_port_set_qos(struct dp *dp, uint16_t port, uint64_t rate, uint64_t burst)
 	if (dp->ports[port]->n_rxq == 0)
 		return EINVAL; /* fed through other ports */
 	return dp_qos_set(dp, dp->ports[port], rate, burst);
+}
+
+int
+dp_port_set_lock(struct dp *dp, uint16_t port_id, const struct dp_lock_params *lp)
+{
+	bool off = lp != NULL && lp->mode == DP_LOCK_DISABLED;
+	struct dp_lock *l = NULL, *old;
+	struct dp_port *port;
+	int err;
+
+	if (!port_valid(dp, port_id))
+		return ENOENT;
+	port = dp->ports[port_id];
+	if (!port->access)
+		return EINVAL;
+	if (lp != NULL && lp->mode != DP_LOCK_UNLOCKED) {
+		if (lp->n_ipv4 > DP_LOCK_MAX_ADDRS || lp->n_ipv6 > DP_LOCK_MAX_ADDRS)
+			return EINVAL;
+		l = dp_lock_new(lp);
+		if (l == NULL)
+			return ENOMEM;
+	}
+	old = port->lock;
+	__atomic_store_n(&port->lock, l, __ATOMIC_RELEASE);
+	if (dp->port_off[port_id] != off) {
+		dp->port_off[port_id] = off;
+		err = dp->batch ? 0 : dp_publish_now(dp);
+		if (dp->batch)
+			dp->batch_dirty = true;
+		if (err) {
+			dp->port_off[port_id] = !off;
+			__atomic_store_n(&port->lock, old, __ATOMIC_RELEASE);
+			rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
+			dp_lock_free(l);
+			return err;
+		}
+		/* Out or back: what it had learned is forgotten. */
+		fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
+	}
+	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
+	dp_lock_free(old);
+	return 0;
+}
+
+int
+dp_port_get_lock(const struct dp *dp, uint16_t port, enum dp_lock_mode *mode,
+		 unsigned int *n_ipv4, unsigned int *n_ipv6)
+{
+	const struct dp_lock *l;
+
+	if (!port_valid(dp, port))
+		return ENOENT;
+	l = dp->ports[port]->lock;
+	*mode = l == NULL ? DP_LOCK_UNLOCKED : (enum dp_lock_mode)l->mode;
+	*n_ipv4 = l == NULL ? 0 : l->n_ipv4;
+	*n_ipv6 = l == NULL ? 0 : l->n_ipv6;
+	return 0;
 }
 
 int

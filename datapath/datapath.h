@@ -89,6 +89,17 @@ struct dp;
 	X(BAD_OFFLOAD, "bad_offload",                                                          \
 	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "      \
 	  "Linux's UFO, headers that do not match it)")                                        \
+	X(LOCK_MAC, "lock_mac",                                                                \
+	  "from a locked VIF, with another source MAC than the VIF's")                         \
+	X(LOCK_ARP, "lock_arp",                                                                \
+	  "ARP from a locked VIF whose sender is another MAC or an address not allowed")        \
+	X(LOCK_IPV4, "lock_ipv4", "IPv4 from a locked VIF, from an address not allowed")       \
+	X(LOCK_IPV6, "lock_ipv6",                                                              \
+	  "IPv6 from a locked VIF: from an address not allowed, neighbour discovery for one, " \
+	  "or a router's message (advertisement, redirect, MLD query)")                       \
+	X(LOCK_OTHER, "lock_other",                                                            \
+	  "from a locked VIF, neither ARP, IPv4 nor IPv6")                                     \
+	X(LOCK_DISABLED, "lock_disabled", "from a VIF whose locking mode is disabled")         \
 	X(QOS, "qos_drop",                                                                     \
 	  "over the port's rate limit, from a kernel netdev, with its queue full (frames "     \
 	  "from vhost-user wait in the guest's queue instead)")
@@ -234,6 +245,31 @@ int dp_port_set_qos(struct dp *dp, uint16_t port, uint64_t rate, uint64_t burst)
 int dp_port_get_qos(const struct dp *dp, uint16_t port, uint64_t *rate, uint64_t *burst,
 		    uint32_t *waiting);
 
+/* Locking of a VM's port (xapi's VIF locking_mode; datapath/lock.c says
+ * what passes). Unlocked: nothing checked. Locked: what the VM sends must
+ * come from its MAC and its allowed addresses. Disabled: nothing passes
+ * either way (the port is out of its bridge). */
+enum dp_lock_mode { DP_LOCK_UNLOCKED, DP_LOCK_LOCKED, DP_LOCK_DISABLED };
+#define DP_LOCK_MAX_ADDRS 32 /* allowed addresses of each family */
+
+struct dp_lock_params {
+	enum dp_lock_mode mode;
+	struct mac mac;		    /* the VIF's */
+	unsigned int n_ipv4, n_ipv6; /* at most DP_LOCK_MAX_ADDRS each */
+	const uint32_t *ipv4;	    /* network byte order */
+	const uint8_t (*ipv6)[16];
+};
+
+/* Lock @port as @lp says (NULL: unlocked). Live: frames of the next burst
+ * are checked against it; a port disabled or enabled again has its MACs
+ * forgotten (it learns again). ENOENT, EINVAL (a port that is not a VM's,
+ * too many addresses), ENOMEM. */
+int dp_port_set_lock(struct dp *dp, uint16_t port, const struct dp_lock_params *lp);
+/* The port's locking mode and how many addresses of each family it
+ * allows. */
+int dp_port_get_lock(const struct dp *dp, uint16_t port, enum dp_lock_mode *mode,
+		     unsigned int *n_ipv4, unsigned int *n_ipv6);
+
 /* The default of dp_bridge_set_fdb_max(): a quarter of the table. */
 uint32_t dp_fdb_bridge_default_max(const struct dp *dp);
 
@@ -297,6 +333,7 @@ struct dp_port_params {
 	uint16_t bond;
 	uint64_t qos_rate;  /* receive limit, bytes a second (dp_port_set_qos()); 0: none */
 	uint64_t qos_burst; /* its burst, bytes */
+	const struct dp_lock_params *lock; /* access ports: locked from the start; NULL: not */
 };
 
 /* Open a port and attach it to a bridge; its id is stored in *port. The

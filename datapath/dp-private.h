@@ -172,6 +172,7 @@ struct dp {
 	uint16_t port_rxq[DP_MAX_PORTS];    /* rx queues polled each pass (not rx_fd ones) */
 	uint16_t port_vid[DP_MAX_PORTS];    /* vlan kind: its tag; else 0 */
 	uint16_t port_parent[DP_MAX_PORTS]; /* vlan kind: its trunk's id */
+	bool port_off[DP_MAX_PORTS];	    /* disabled (locking): out of its bridge's flood list */
 
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	char name[16];	       /* prefix of DPDK object names */
@@ -200,6 +201,28 @@ void dp_pools_sweep(struct dp *dp);
 
 /* Free a snapshot and what it owns. */
 void dp_cfg_free(struct dp_cfg *cfg);
+
+/* lock.c: a VM's port locked to its MAC and addresses, or disabled. */
+struct dp_lock {
+	uint8_t mode; /* enum dp_lock_mode: LOCKED or DISABLED */
+	struct rte_ether_addr mac;
+	uint16_t n_ipv4, n_ipv6;
+	rte_be32_t ipv4[DP_LOCK_MAX_ADDRS];
+	uint8_t ipv6[DP_LOCK_MAX_ADDRS][16];
+};
+
+/* A lock as @lp says; NULL for an unlocked mode or no memory. */
+struct dp_lock *dp_lock_new(const struct dp_lock_params *lp);
+void dp_lock_free(struct dp_lock *l);
+/* The drop reason for frame @m (first segment) a VM sent through lock
+ * @l, or -1 if it passes; _frame: for @len bytes at @frame, read no
+ * further. */
+int dp_lock_verdict(const struct dp_lock *l, const struct rte_mbuf *m);
+int dp_lock_verdict_frame(const struct dp_lock *l, const uint8_t *frame, uint32_t len);
+/* The frames of a burst from a locked port that pass, in order, at the
+ * start of @pkts; the others freed and counted. Returns how many pass. */
+uint16_t dp_lock_filter(const struct dp_lock *l, struct dp_port_stats *st, struct rte_mbuf **pkts,
+			uint16_t n);
 
 /* qos.c: a port's receive limit. */
 

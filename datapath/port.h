@@ -64,7 +64,8 @@ struct dp_port {
 	struct dp_bond *bond;		 /* bond kind: its members and their state */
 	uint16_t bond_port; /* a bond's member: the bond's port id; else DP_PORT_NONE */
 	uint8_t bond_slot;  /* a bond's member: its slot in the bond */
-	struct dp_qos *qos; /* its receive limit (qos.c), from the first one on; else NULL */
+	struct dp_qos *qos;	  /* its receive limit (qos.c), from the first one on; else NULL */
+	struct dp_lock *lock; /* access ports: locked or disabled (lock.c); NULL: unlocked */
 	bool unarmed;	    /* rx_fd kinds: in the readiness sets, not armed yet */
 	struct dp_port *unarmed_next; /* in dp->unarmed */
 };

@@ -351,7 +351,11 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 
 	st->rx_packets += n;
 	if (unlikely(in->access)) {
+		const struct dp_lock *lock = __atomic_load_n(&in->lock, __ATOMIC_ACQUIRE);
+
 		n = access_filter(st, pkts, n);
+		if (unlikely(lock != NULL))
+			n = dp_lock_filter(lock, st, pkts, n);
 		if (n == 0)
 			return;
 	}

@@ -138,6 +138,7 @@ network_record(const struct network *n, const json_t *members)
 	snprintf(mask, sizeof(mask), "0x%04x", n->group_fwd_mask);
 	sd_rec_str(rec, "group-fwd-mask", mask);
 	sd_rec_int(rec, "mac-limit", n->mac_limit);
+	sd_rec_str(rec, "default-locking-mode", n->locking_disabled ? "disabled" : "unlocked");
 	free(pifs);
 	free(vifs);
 	return rec;
@@ -284,11 +285,25 @@ mac_limit_parse(struct sd_call *c, uint32_t *out)
 	return 0;
 }
 
+/* A VIF of @n that is plugged (or waits to be), or NULL. */
+static const struct vif *
+network_plugged_vif(struct switchd *sd, const struct network *n)
+{
+	const struct vif *v;
+
+	TAILQ_FOREACH(v, &sd->vifs, next)
+		if ((v->attached || v->pending) && strcmp(v->network_uuid, n->uuid) == 0)
+			return v;
+	return NULL;
+}
+
 int
 verb_network_param_set(struct switchd *sd, struct sd_call *c)
 {
 	const char *label = sd_arg(c, "name-label"), *mask_s = sd_arg(c, "group-fwd-mask");
+	const char *lock_s = sd_arg(c, "default-locking-mode");
 	struct network *n, rec;
+	const struct vif *v;
 	unsigned long mask;
 	char *end;
 	int err;
@@ -320,6 +335,19 @@ verb_network_param_set(struct switchd *sd, struct sd_call *c)
 	}
 	if (mac_limit_parse(c, &rec.mac_limit) != 0)
 		return -1;
+	if (lock_s != NULL) {
+		if (strcmp(lock_s, "unlocked") != 0 && strcmp(lock_s, "disabled") != 0)
+			return sd_fail(c, SD_E_INVALID_VALUE,
+				       "default-locking-mode %s: expected unlocked or disabled", lock_s);
+		rec.locking_disabled = strcmp(lock_s, "disabled") == 0;
+		/* As xapi: not under a plugged VIF, whose locking it would
+		 * change. */
+		if (rec.locking_disabled != n->locking_disabled &&
+		    (v = network_plugged_vif(sd, n)) != NULL)
+			return sd_fail(c, SD_E_VIF_IN_USE,
+				       "VIF %s on network %s is plugged; vif-unplug it first", v->uuid,
+				       n->bridge);
+	}
 	if (store_network_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
 	if (n->realised && rec.group_fwd_mask != n->group_fwd_mask) {

@@ -34,6 +34,7 @@ struct network {
 	struct mac host_mac;	 /* MAC of the bridge's host interface */
 	uint16_t group_fwd_mask; /* reserved groups 01:80:C2:00:00:0X forwarded: bit X */
 	uint32_t mac_limit;	 /* most MACs its bridge learns; 0: the datapath's default */
+	bool locking_disabled;	 /* default_locking_mode: disabled (else unlocked) */
 	bool realised;		 /* runtime: the bridge exists in the datapath */
 	uint16_t dp_bridge;	 /* runtime: its datapath id */
 	uint16_t host_port;	 /* runtime: datapath port of the host interface */

@@ -72,6 +72,7 @@ networks_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "network", n->bridge, mtu, s, n);
 		FIELD_INT(ck, "network", n->bridge, group_fwd_mask, s, n);
 		FIELD_INT(ck, "network", n->bridge, mac_limit, s, n);
+		FIELD_INT(ck, "network", n->bridge, locking_disabled, s, n);
 		if (memcmp(&s->host_mac, &n->host_mac, sizeof(n->host_mac)) != 0)
 			diff(ck, "network", n->uuid, n->bridge,
 			     "host_mac differs from the store's");
@@ -139,6 +140,9 @@ vifs_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "VIF", v->ifname, qos.ratelimit, s, v);
 		FIELD_INT(ck, "VIF", v->ifname, qos.kbps, s, v);
 		FIELD_INT(ck, "VIF", v->ifname, qos.timeslice_us, s, v);
+		FIELD_INT(ck, "VIF", v->ifname, lock.mode, s, v);
+		if (!vif_lock_equal(&s->lock, &v->lock))
+			diff(ck, "VIF", v->uuid, v->ifname, "allowed addresses differ from the store's");
 		if (s->attached != plugged)
 			diff(ck, "VIF", v->uuid, v->ifname, "plugged: store has %d, switchd %d",
 			     s->attached, plugged);
@@ -378,6 +382,9 @@ check_vif(struct check *ck, struct vif *v)
 	struct network *n = network_by_uuid(ck->sd, v->network_uuid);
 	bool vhost = v->vhost_path[0] != '\0';
 	uint64_t rate, burst, dp_rate, dp_burst;
+	struct dp_lock_params lp;
+	enum dp_lock_mode mode;
+	unsigned int n4, n6;
 	struct dp_port_info info;
 	struct pif_netdev nd;
 	uint32_t waiting;
@@ -397,6 +404,13 @@ check_vif(struct check *ck, struct vif *v)
 	if (vhost && v->vhost_server && (stat(v->vhost_path, &st) != 0 || !S_ISSOCK(st.st_mode)))
 		diff(ck, "VIF", v->uuid, v->ifname, "its vhost-user socket %s does not exist",
 		     v->vhost_path);
+	vif_lock_params(&v->lock, &v->mac, n->locking_disabled, &lp);
+	if (dp_port_get_lock(ck->sd->dp, v->dp_port, &mode, &n4, &n6) == 0 &&
+	    (mode != lp.mode || n4 != lp.n_ipv4 || n6 != lp.n_ipv6))
+		diff(ck, "VIF", v->uuid, v->ifname,
+		     "its port's locking is %d with %u and %u addresses, its locking-mode says %d "
+		     "with %u and %u",
+		     (int)mode, n4, n6, (int)lp.mode, lp.n_ipv4, lp.n_ipv6);
 	qos_limit(&v->qos, &rate, &burst);
 	if (dp_port_get_qos(ck->sd->dp, v->dp_port, &dp_rate, &dp_burst, &waiting) == 0 &&
 	    (rate != dp_rate || burst != dp_burst))

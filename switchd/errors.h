@@ -45,6 +45,8 @@
 	X(NETWORK_CONTAINS_PIF, "PIFs are still on the network")                     \
 	X(NETWORK_CONTAINS_VIF, "VIFs are still on the network")                     \
 	X(IP_CONFIGURATION_INVALID, "the IP configuration is incomplete or wrong")   \
+	X(INVALID_IP_ADDRESS_SPECIFIED, "an address is not an IPv4 or IPv6 address") \
+	X(VIF_IN_USE, "a VIF on the network is plugged")                             \
 	X(DHCP_CLIENT_UNAVAILABLE, "no DHCP client is installed")                    \
 	X(BACKEND_UNSUPPORTED, "the port backend is not supported")                  \
 	X(BACKEND_INVALID, "the backend's DPDK device arguments are malformed")      \

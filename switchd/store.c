@@ -35,7 +35,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS network ("
 	" uuid TEXT PRIMARY KEY, name_label TEXT NOT NULL, bridge TEXT NOT NULL UNIQUE,"
 	" mtu INTEGER NOT NULL, host_mac TEXT NOT NULL,"
-	" group_fwd_mask INTEGER NOT NULL DEFAULT 0, mac_limit INTEGER NOT NULL DEFAULT 0);"
+	" group_fwd_mask INTEGER NOT NULL DEFAULT 0, mac_limit INTEGER NOT NULL DEFAULT 0,"
+	" default_locking_mode TEXT NOT NULL DEFAULT 'unlocked');"
 	"CREATE TABLE IF NOT EXISTS pif ("
 	" uuid TEXT PRIMARY KEY, device TEXT NOT NULL UNIQUE, mac TEXT NOT NULL,"
 	" mtu INTEGER NOT NULL, vlan INTEGER NOT NULL, network_uuid TEXT NOT NULL,"
@@ -49,6 +50,8 @@ static const char schema[] =
 	" vhost_path TEXT NOT NULL DEFAULT '', vhost_server INTEGER NOT NULL DEFAULT 0,"
 	" mac_limit INTEGER NOT NULL DEFAULT 0, qos_type TEXT NOT NULL DEFAULT '',"
 	" qos_kbps INTEGER NOT NULL DEFAULT 0, qos_timeslice_us INTEGER NOT NULL DEFAULT 0,"
+	" locking_mode TEXT NOT NULL DEFAULT 'network_default',"
+	" ipv4_allowed TEXT NOT NULL DEFAULT '', ipv6_allowed TEXT NOT NULL DEFAULT '',"
 	" UNIQUE (vm_uuid, device));"
 	"CREATE TABLE IF NOT EXISTS vlan ("
 	" uuid TEXT PRIMARY KEY, tagged_pif TEXT NOT NULL, untagged_pif TEXT NOT NULL UNIQUE,"
@@ -196,8 +199,9 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 	/* Upgrades, in order: version 1 lacked the vlan table and 1 to 4 the
 	 * bond table, which the schema above just made; 1 and 2 lacked the
 	 * vhost-user columns of vif; 1 to 3 lacked the MAC limits and the
-	 * group forward mask; 1 to 5 the QoS columns of vif. */
-	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '6')") != 0) ||
+	 * group forward mask; 1 to 5 the QoS columns of vif; 1 to 6 the
+	 * locking columns of vif and network. */
+	if ((v == 0 && exec(st, "INSERT INTO meta VALUES ('schema_version', '7')") != 0) ||
 	    ((v == 1 || v == 2) &&
 	     exec(st,
 		  "ALTER TABLE vif ADD COLUMN vhost_path TEXT NOT NULL DEFAULT '';"
@@ -212,6 +216,14 @@ store_open(const char *path, struct store **out, char *err, size_t len)
 		      "ALTER TABLE vif ADD COLUMN qos_kbps INTEGER NOT NULL DEFAULT 0;"
 		      "ALTER TABLE vif ADD COLUMN qos_timeslice_us INTEGER NOT NULL DEFAULT 0;"
 		      "UPDATE meta SET value='6' WHERE key='schema_version'") != 0) ||
+	    (v >= 1 && v <= 6 &&
+	     exec(st, "ALTER TABLE vif ADD COLUMN locking_mode TEXT NOT NULL"
+		      " DEFAULT 'network_default';"
+		      "ALTER TABLE vif ADD COLUMN ipv4_allowed TEXT NOT NULL DEFAULT '';"
+		      "ALTER TABLE vif ADD COLUMN ipv6_allowed TEXT NOT NULL DEFAULT '';"
+		      "ALTER TABLE network ADD COLUMN default_locking_mode TEXT NOT NULL"
+		      " DEFAULT 'unlocked';"
+		      "UPDATE meta SET value='7' WHERE key='schema_version'") != 0) ||
 	    exec(st, "COMMIT") != 0)
 		return open_fail(st, EIO, NULL, err, len);
 	if (stat(path, &sb) != 0)
@@ -391,12 +403,13 @@ store_network_put(struct store *st, const struct network *n)
 	char mac[MAC_STRLEN];
 
 	return run(st,
-		   "INSERT INTO network VALUES (?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		   "INSERT INTO network VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
 		   " name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
 		   " host_mac=excluded.host_mac, group_fwd_mask=excluded.group_fwd_mask,"
-		   " mac_limit=excluded.mac_limit",
-		   "sssisii", n->uuid, n->name_label, n->bridge, (int)n->mtu,
-		   mac_format(&n->host_mac, mac), (int)n->group_fwd_mask, (int)n->mac_limit);
+		   " mac_limit=excluded.mac_limit, default_locking_mode=excluded.default_locking_mode",
+		   "sssisiis", n->uuid, n->name_label, n->bridge, (int)n->mtu,
+		   mac_format(&n->host_mac, mac), (int)n->group_fwd_mask, (int)n->mac_limit,
+		   n->locking_disabled ? "disabled" : "unlocked");
 }
 
 int
@@ -434,22 +447,26 @@ store_pif_del(struct store *st, const char *uuid)
 int
 store_vif_put(struct store *st, const struct vif *v)
 {
-	char mac[MAC_STRLEN];
+	char mac[MAC_STRLEN], v4[VIF_LOCK_MAX_ADDRS * 16], v6[VIF_LOCK_MAX_ADDRS * 40];
 
+	vif_lock_addrs_format(&v->lock, false, v4, sizeof(v4));
+	vif_lock_addrs_format(&v->lock, true, v6, sizeof(v6));
 	return run(st,
-		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
+		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
 		   "UPDATE SET"
 		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
 		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
 		   " attached=excluded.attached, ifname=excluded.ifname,"
 		   " vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
 		   " mac_limit=excluded.mac_limit, qos_type=excluded.qos_type,"
-		   " qos_kbps=excluded.qos_kbps, qos_timeslice_us=excluded.qos_timeslice_us",
-		   "ssisisiissiisLL", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		   " qos_kbps=excluded.qos_kbps, qos_timeslice_us=excluded.qos_timeslice_us,"
+		   " locking_mode=excluded.locking_mode, ipv4_allowed=excluded.ipv4_allowed,"
+		   " ipv6_allowed=excluded.ipv6_allowed",
+		   "ssisisiissiisLLsss", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
 		   (int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending),
 		   v->ifname, v->vhost_path, (int)v->vhost_server, (int)v->mac_limit,
 		   v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "", (long long)v->qos.kbps,
-		   (long long)v->qos.timeslice_us);
+		   (long long)v->qos.timeslice_us, vif_locking_mode_str(v->lock.mode), v4, v6);
 }
 
 int
@@ -521,7 +538,8 @@ load_networks(struct store *st, const struct store_loader *ld)
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT uuid,name_label,bridge,mtu,host_mac,group_fwd_mask,mac_limit"
+			       "SELECT uuid,name_label,bridge,mtu,host_mac,group_fwd_mask,mac_limit,"
+			       "default_locking_mode"
 			       " FROM network"
 			       " ORDER BY rowid",
 			       -1, &s, NULL) != SQLITE_OK)
@@ -542,6 +560,7 @@ load_networks(struct store *st, const struct store_loader *ld)
 		mac_parse(mac, &n->host_mac);
 		n->group_fwd_mask = (uint16_t)sqlite3_column_int(s, 5);
 		n->mac_limit = (uint32_t)sqlite3_column_int(s, 6);
+		n->locking_disabled = strcmp((const char *)sqlite3_column_text(s, 7), "disabled") == 0;
 		err = ld->network(n, ld->arg);
 	}
 	if (err == 0 && rc != SQLITE_DONE)
@@ -606,13 +625,13 @@ load_vifs(struct store *st, const struct store_loader *ld)
 	if (sqlite3_prepare_v2(
 		    st->db,
 		    "SELECT uuid,vm_uuid,device,mac,mtu,network_uuid,domid,attached,ifname,"
-		    "vhost_path,vhost_server,mac_limit,qos_type,qos_kbps,qos_timeslice_us"
-		    " FROM vif ORDER BY rowid",
+		    "vhost_path,vhost_server,mac_limit,qos_type,qos_kbps,qos_timeslice_us,"
+		    "locking_mode,ipv4_allowed,ipv6_allowed FROM vif ORDER BY rowid",
 		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vif *v = calloc(1, sizeof(*v));
-		char mac[MAC_STRLEN];
+		char mac[MAC_STRLEN], bad[80];
 
 		if (v == NULL) {
 			err = ENOMEM;
@@ -634,6 +653,15 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		v->qos.ratelimit = strcmp((const char *)sqlite3_column_text(s, 12), "") != 0;
 		v->qos.kbps = (uint64_t)sqlite3_column_int64(s, 13);
 		v->qos.timeslice_us = (uint64_t)sqlite3_column_int64(s, 14);
+		/* Written by us: a value that does not parse (a database
+		 * edited by hand) leaves the VIF's locking as a new one's. */
+		if (vif_locking_mode_parse((const char *)sqlite3_column_text(s, 15),
+					   &v->lock.mode) != 0 ||
+		    vif_lock_addrs_parse(&v->lock, false, (const char *)sqlite3_column_text(s, 16),
+					 bad, sizeof(bad)) != 0 ||
+		    vif_lock_addrs_parse(&v->lock, true, (const char *)sqlite3_column_text(s, 17),
+					 bad, sizeof(bad)) != 0)
+			memset(&v->lock, 0, sizeof(v->lock));
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

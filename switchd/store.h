@@ -15,7 +15,7 @@
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
  * group forward masks. 5: bonds. Older databases are upgraded on open. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 

@@ -25,7 +25,7 @@ static json_t *
 vif_record(struct switchd *sd, const struct vif *v)
 {
 	json_t *rec = json_object();
-	char mac[MAC_STRLEN], qos[64];
+	char mac[MAC_STRLEN], qos[64], addrs[VIF_LOCK_MAX_ADDRS * 40];
 
 	sd_rec_str(rec, "uuid", v->uuid);
 	sd_rec_str(rec, "vm-uuid", v->vm_uuid);
@@ -45,6 +45,11 @@ vif_record(struct switchd *sd, const struct vif *v)
 	sd_rec_str(rec, "qos_algorithm_type", v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "");
 	qos_params_format(&v->qos, qos, sizeof(qos));
 	sd_rec_str(rec, "qos_algorithm_params", qos);
+	sd_rec_str(rec, "locking-mode", vif_locking_mode_str(v->lock.mode));
+	vif_lock_addrs_format(&v->lock, false, addrs, sizeof(addrs));
+	sd_rec_str(rec, "ipv4-allowed", addrs);
+	vif_lock_addrs_format(&v->lock, true, addrs, sizeof(addrs));
+	sd_rec_str(rec, "ipv6-allowed", addrs);
 	sd_rec_str(rec, "link",
 		   !v->attached				 ? ""
 		   : dp_port_link_up(sd->dp, v->dp_port) ? "up"
@@ -164,12 +169,14 @@ static int
 attach_vif(struct switchd *sd, struct vif *v, const struct network *n, const char *ifname,
 	   const char *path, bool server, int domid)
 {
+	struct dp_lock_params lock;
 	char name[IFNAMSIZ];
 
+	vif_lock_params(&v->lock, &v->mac, n->locking_disabled, &lock);
 	if (path[0] == '\0')
-		return vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu);
+		return vif_attach(v, sd->dp, ifname, n->dp_bridge, n->mtu, &lock);
 	vif_vhost_port_name(v, domid, name);
-	return vif_attach_vhost(v, sd->dp, name, path, server, n->dp_bridge, n->mtu);
+	return vif_attach_vhost(v, sd->dp, name, path, server, n->dp_bridge, n->mtu, &lock);
 }
 
 static struct vif *
@@ -392,6 +399,11 @@ vif_relocate(struct switchd *sd, struct sd_call *c, struct vif *v, struct networ
 	err = vif_apply_mtu(v, sd->dp, v->mtu < n->mtu ? v->mtu : n->mtu);
 	if (err == 0) {
 		err = vif_move(v, sd->dp, n->dp_bridge);
+		/* network_default follows the network. */
+		if (err == 0 && v->lock.mode == VIF_LOCKING_NETWORK_DEFAULT && old != NULL &&
+		    old->locking_disabled != n->locking_disabled &&
+		    (err = vif_apply_lock(v, sd->dp, n->locking_disabled)) != 0)
+			vif_move(v, sd->dp, old->dp_bridge);
 		if (err && old != NULL)
 			vif_apply_mtu(v, sd->dp, v->mtu < old->mtu ? v->mtu : old->mtu);
 	}
@@ -452,13 +464,43 @@ qos_from_call(struct sd_call *c, struct vif_qos *q)
 	return 0;
 }
 
+/* locking-mode=, ipv4-allowed=, ipv6-allowed= of @c applied to @l. */
+static int
+lock_from_call(struct sd_call *c, struct vif_lock *l)
+{
+	const char *mode = sd_arg(c, "locking-mode");
+	const char *list[2] = {sd_arg(c, "ipv4-allowed"), sd_arg(c, "ipv6-allowed")};
+	char bad[80];
+
+	if (mode != NULL && vif_locking_mode_parse(mode, &l->mode) != 0)
+		return sd_fail(c, SD_E_INVALID_VALUE,
+			       "locking-mode %s: expected network_default, locked, unlocked or "
+			       "disabled",
+			       mode);
+	for (int v6 = 0; v6 < 2; v6++) {
+		int r;
+
+		if (list[v6] == NULL)
+			continue;
+		r = vif_lock_addrs_parse(l, v6, list[v6], bad, sizeof(bad));
+		if (r == -1)
+			return sd_fail(c, SD_E_INVALID_IP_ADDRESS_SPECIFIED,
+				       "%s: \"%s\" is not an IPv%c address", v6 ? "ipv6-allowed" : "ipv4-allowed",
+				       bad, v6 ? '6' : '4');
+		if (r != 0)
+			return sd_fail(c, SD_E_INVALID_VALUE, "%s: at most %d addresses",
+				       v6 ? "ipv6-allowed" : "ipv4-allowed", VIF_LOCK_MAX_ADDRS);
+	}
+	return 0;
+}
+
 int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {
 	const char *mtu_s = sd_arg(c, "MTU");
 	struct network *n;
+	bool qos_changed, lock_changed;
 	struct vif *v, rec;
-	bool qos_changed;
 	uint16_t mtu;
 	int domid, err;
 
@@ -477,10 +519,13 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	rec = *v;
 	rec.domid = domid;
 	rec.mtu = mtu;
-	if (mac_limit_parse(c, &rec.mac_limit) != 0 || qos_from_call(c, &rec.qos) != 0)
+	if (mac_limit_parse(c, &rec.mac_limit) != 0 || qos_from_call(c, &rec.qos) != 0 ||
+	    lock_from_call(c, &rec.lock) != 0)
 		return -1;
 	qos_changed = !qos_equal(&rec.qos, &v->qos);
-	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit && !qos_changed)
+	lock_changed = !vif_lock_equal(&rec.lock, &v->lock);
+	if (domid == v->domid && mtu == v->mtu && rec.mac_limit == v->mac_limit && !qos_changed &&
+	    !lock_changed)
 		return 0;
 	if (store_vif_put(sd->store, &rec) != 0)
 		return sd_store_err(c);
@@ -496,14 +541,22 @@ verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 	}
 	if (v->attached && qos_changed) {
 		err = vif_apply_qos(&rec, sd->dp);
+		if (err)
+			goto undo_limit;
+	}
+	if (v->attached && lock_changed) {
+		err = vif_apply_lock(&rec, sd->dp, n->locking_disabled);
 		if (err) {
-			if (rec.mac_limit != v->mac_limit)
-				dp_port_set_fdb_max(sd->dp, v->dp_port, v->mac_limit);
-			goto undo_mtu;
+			if (qos_changed)
+				vif_apply_qos(v, sd->dp);
+			goto undo_limit;
 		}
 	}
 	*v = rec;
 	return 0;
+undo_limit:
+	if (rec.mac_limit != v->mac_limit)
+		dp_port_set_fdb_max(sd->dp, v->dp_port, v->mac_limit);
 undo_mtu:
 	if (rec.mtu != v->mtu)
 		vif_apply_mtu(v, sd->dp, v->mtu);

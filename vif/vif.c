@@ -29,7 +29,8 @@ vif_device_parse(const char *s, int *device)
 
 /* Add the port @pp describes and record it in @vif (ifname = port name). */
 static int
-attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp)
+attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp,
+       const struct dp_lock_params *lock)
 {
 	struct dp_port_params p = *pp;
 	uint16_t port;
@@ -39,6 +40,7 @@ attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp)
 		return EINVAL;
 	/* Limited from its first frame. */
 	qos_limit(&vif->qos, &p.qos_rate, &p.qos_burst);
+	p.lock = lock;
 	err = dp_port_add(dp, &p, &port);
 	if (err)
 		return err;
@@ -49,7 +51,8 @@ attach(struct vif *vif, struct dp *dp, const struct dp_port_params *pp)
 }
 
 int
-vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu)
+vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu,
+	   const struct dp_lock_params *lock)
 {
 	struct dp_port_params pp = {
 		.kind = DP_PORT_AF_PACKET,
@@ -62,7 +65,16 @@ vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, 
 		.netdev_mtu = vif->mtu != 0 && vif->mtu < mtu ? vif->mtu : mtu,
 	};
 
-	return attach(vif, dp, &pp);
+	return attach(vif, dp, &pp, lock);
+}
+
+int
+vif_apply_lock(const struct vif *vif, struct dp *dp, bool net_disabled)
+{
+	struct dp_lock_params lp;
+
+	vif_lock_params(&vif->lock, &vif->mac, net_disabled, &lp);
+	return dp_port_set_lock(dp, vif->dp_port, &lp);
 }
 
 int
@@ -114,7 +126,7 @@ vif_vhost_port_name(const struct vif *vif, int domid, char name[IFNAMSIZ])
 
 int
 vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *path, bool server,
-		 uint16_t bridge, uint16_t mtu)
+		 uint16_t bridge, uint16_t mtu, const struct dp_lock_params *lock)
 {
 	struct dp_port_params pp = {
 		.kind = DP_PORT_VHOST_USER,
@@ -130,7 +142,7 @@ vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *p
 
 	if (strlen(path) >= sizeof(vif->vhost_path))
 		return EINVAL;
-	err = attach(vif, dp, &pp);
+	err = attach(vif, dp, &pp, lock);
 	if (err)
 		return err;
 	snprintf(vif->vhost_path, sizeof(vif->vhost_path), "%s", path);

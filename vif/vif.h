@@ -16,6 +16,7 @@
 
 #include "../lib/mac.h"
 #include "../qos/qos.h"
+#include "vif-lock.h"
 
 #define VIF_UUID_LEN 37
 #define VIF_DEVICE_MAX 15      /* device indexes are 0..15 */
@@ -38,6 +39,7 @@ struct vif {
 	bool vhost_server;		     /* vhost-user: switchd creates the socket */
 	uint32_t mac_limit;		     /* most MACs learned on its port; 0: default */
 	struct vif_qos qos;		     /* qos_algorithm_type and _params */
+	struct vif_lock lock;		     /* locking_mode, ipv4_allowed, ipv6_allowed */
 	uint16_t dp_port;		     /* runtime: datapath port while attached */
 	/* runtime: plugged in the store (ifname, vhost_path kept) but not
 	 * realised at start-up for a passing reason; retried every second */
@@ -48,8 +50,10 @@ struct vif {
 /* Parse a device index "0".."15". Returns 0 or EINVAL. */
 int vif_device_parse(const char *s, int *device);
 
-/* Attach the VIF's backend @ifname to datapath bridge @bridge (MTU @mtu). */
-int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu);
+/* Attach the VIF's backend @ifname to datapath bridge @bridge (MTU @mtu),
+ * locked as @lock says from its first frame (vif_lock_params()). */
+int vif_attach(struct vif *vif, struct dp *dp, const char *ifname, uint16_t bridge, uint16_t mtu,
+	       const struct dp_lock_params *lock);
 
 /* Check a vhost-user socket path (absolute, not a directory, its directory
  * exists) and write its canonical form, with the directory resolved
@@ -65,7 +69,7 @@ void vif_vhost_port_name(const struct vif *vif, int domid, char name[IFNAMSIZ]);
  * VM's socket, retrying while it is absent; server: create it), as port
  * @name on datapath bridge @bridge (MTU @mtu). */
 int vif_attach_vhost(struct vif *vif, struct dp *dp, const char *name, const char *path,
-		     bool server, uint16_t bridge, uint16_t mtu);
+		     bool server, uint16_t bridge, uint16_t mtu, const struct dp_lock_params *lock);
 /* Remove the VIF's port; other ports are not disturbed. */
 int vif_detach(struct vif *vif, struct dp *dp);
 
@@ -74,6 +78,9 @@ int vif_detach(struct vif *vif, struct dp *dp);
  * nothing to apply (virtio's MTU feature is offered by QEMU, not by the
  * switch). */
 int vif_apply_mtu(const struct vif *vif, struct dp *dp, uint16_t mtu);
+/* Lock the VIF's port as its locking says, on a network whose default
+ * locking mode is disabled if @net_disabled: live. */
+int vif_apply_lock(const struct vif *vif, struct dp *dp, bool net_disabled);
 /* Apply the VIF's QoS (vif->qos) to its port: live, or cleared. */
 int vif_apply_qos(const struct vif *vif, struct dp *dp);
 /* Move an attached VIF's port to another bridge. */

@@ -2496,6 +2496,294 @@ test_qos_refused(void **state)
 	assert_int_equal(qos_waiting(t), 0);
 }
 
+/* Locking (a VM's port locked to its MAC and addresses) ------------------ */
+
+/* A frame of @len bytes of @body after an Ethernet header (@type). */
+static struct rte_mbuf *
+raw_frame(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t type,
+	  const uint8_t *body, uint16_t len)
+{
+	struct rte_mbuf *m = frame(dst, src, (uint16_t)(RTE_ETHER_HDR_LEN + len));
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	eth->ether_type = rte_cpu_to_be_16(type);
+	memcpy(eth + 1, body, len);
+	return m;
+}
+
+static const uint8_t ip4_ok[4] = {198, 18, 0, 1}, ip4_bad[4] = {198, 18, 0, 9};
+static const uint8_t ip6_ok[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t ip6_bad[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
+static const uint8_t ip6_none[16];
+
+static uint16_t
+arp_body(uint8_t *b, const struct rte_ether_addr *sha, const uint8_t *spa)
+{
+	static const uint8_t head[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+
+	memset(b, 0, 28);
+	memcpy(b, head, 8);
+	memcpy(b + 8, sha, 6);
+	memcpy(b + 14, spa, 4);
+	memcpy(b + 24, ip4_ok, 4);
+	return 28;
+}
+
+/* IPv4 (20-byte header) carrying UDP to @dport, from @src. */
+static uint16_t
+udp4_body(uint8_t *b, const uint8_t *src, uint16_t dport)
+{
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	b[3] = 28;
+	b[8] = 64;
+	b[9] = IPPROTO_UDP;
+	memcpy(b + 12, src, 4);
+	b[22] = (uint8_t)(dport >> 8);
+	b[23] = (uint8_t)dport;
+	return 28;
+}
+
+/* IPv6 from @src carrying @proto's @len bytes of @l4, behind a hop-by-hop
+ * header if @hbh. */
+static uint16_t
+ip6_body(uint8_t *b, const uint8_t *src, uint8_t proto, const uint8_t *l4, uint16_t len, bool hbh)
+{
+	uint16_t off = 40;
+
+	memset(b, 0, 40);
+	b[0] = 0x60;
+	b[6] = hbh ? 0 : proto;
+	b[7] = 255;
+	memcpy(b + 8, src, 16);
+	b[24] = 0xff;
+	b[25] = 0x02;
+	b[39] = 1;
+	if (hbh) {
+		memset(b + off, 0, 8);
+		b[off] = proto;
+		off += 8;
+	}
+	memcpy(b + off, l4, len);
+	off = (uint16_t)(off + len);
+	b[4] = (uint8_t)((off - 40) >> 8);
+	b[5] = (uint8_t)(off - 40);
+	return off;
+}
+
+/* An ICMPv6 neighbour solicitation or advertisement (@type) for @target,
+ * with a link-layer address option (@opt 1 or 2) of @mac if non-NULL. */
+static uint16_t
+nd_body(uint8_t *b, uint8_t type, const uint8_t *target, uint8_t opt,
+	const struct rte_ether_addr *mac)
+{
+	memset(b, 0, 32);
+	b[0] = type;
+	memcpy(b + 8, target, 16);
+	if (mac == NULL)
+		return 24;
+	b[24] = opt;
+	b[25] = 1;
+	memcpy(b + 26, mac, 6);
+	return 32;
+}
+
+/* Inject @m on @in; true if it reached @out (and nothing else did). */
+static bool
+passes(struct tport *in, struct tport *out, struct rte_mbuf *m)
+{
+	assert_int_equal(rte_ring_enqueue(in->rx, m), 0);
+	poll_dp();
+	return drain(out, NULL) == 1;
+}
+
+static void
+lock_set(struct tport *t, enum dp_lock_mode mode)
+{
+	static const uint32_t v4[] = {RTE_IPV4(198, 18, 0, 1)};
+	uint32_t be4 = rte_cpu_to_be_32(v4[0]);
+	const uint8_t(*v6)[16] = &ip6_ok;
+	struct dp_lock_params lp = {
+		.mode = mode, .n_ipv4 = 1, .n_ipv6 = 1, .ipv4 = &be4, .ipv6 = v6};
+
+	memcpy(lp.mac.b, &mac_a, 6);
+	assert_int_equal(dp_port_set_lock(dp, t->id, &lp), 0);
+}
+
+/* Each of xapi's rules for a locked VIF, with a frame that passes and
+ * frames that are dropped, by reason. */
+static void
+test_lock_rules(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a, *b;
+	uint8_t body[256], l4[64] = {0};
+	uint16_t n, k;
+
+	next_access = true;
+	a = tport_add(fx->br0);
+	b = tport_add(fx->br0);
+	lock_set(a, DP_LOCK_LOCKED);
+	/* IPv4: the allowed address from the VIF's MAC; another MAC; another
+	 * address; DHCP from none; other UDP from none. */
+	n = udp4_body(body, ip4_ok, 53);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_b, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_MAC), 1);
+	n = udp4_body(body, ip4_bad, 53);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV4), 1);
+	n = udp4_body(body, (const uint8_t[4]){0}, 67);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	n = udp4_body(body, (const uint8_t[4]){0}, 68);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV4), 2);
+	/* A truncated header. */
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, 12)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV4), 3);
+
+	/* ARP: an allowed sender, a probe, another sender address, another
+	 * sender MAC, truncated. */
+	n = arp_body(body, &mac_a, ip4_ok);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_ARP, body, n)));
+	n = arp_body(body, &mac_a, (const uint8_t[4]){0});
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_ARP, body, n)));
+	n = arp_body(body, &mac_a, ip4_bad);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_ARP, body, n)));
+	n = arp_body(body, &mac_b, ip4_ok);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_ARP, body, n)));
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_ARP, body, 20)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_ARP), 3);
+
+	/* IPv6: UDP from the allowed address and from another. */
+	n = ip6_body(body, ip6_ok, IPPROTO_UDP, l4, 8, false);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	n = ip6_body(body, ip6_bad, IPPROTO_UDP, l4, 8, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV6), 1);
+	/* Neighbour solicitation: from the allowed address with our MAC; with
+	 * another MAC in its option; duplicate address detection (from ::)
+	 * for the allowed address and for another. */
+	k = nd_body(l4, 135, ip6_bad, 1, &mac_a);
+	n = ip6_body(body, ip6_ok, 58, l4, k, false);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	k = nd_body(l4, 135, ip6_bad, 1, &mac_b);
+	n = ip6_body(body, ip6_ok, 58, l4, k, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	k = nd_body(l4, 135, ip6_ok, 0, NULL);
+	n = ip6_body(body, ip6_none, 58, l4, k, false);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	k = nd_body(l4, 135, ip6_bad, 0, NULL);
+	n = ip6_body(body, ip6_none, 58, l4, k, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV6), 3);
+	/* Neighbour advertisement: for the allowed address with our MAC; for
+	 * another address; with another MAC. */
+	k = nd_body(l4, 136, ip6_ok, 2, &mac_a);
+	n = ip6_body(body, ip6_ok, 58, l4, k, false);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	k = nd_body(l4, 136, ip6_bad, 2, &mac_a);
+	n = ip6_body(body, ip6_ok, 58, l4, k, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	k = nd_body(l4, 136, ip6_ok, 2, &mac_b);
+	n = ip6_body(body, ip6_ok, 58, l4, k, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV6), 5);
+	/* A router's messages, even from the allowed address: an
+	 * advertisement, a redirect, an MLD query behind a hop-by-hop
+	 * header; an MLD report there passes. */
+	memset(l4, 0, 24);
+	l4[0] = 134;
+	n = ip6_body(body, ip6_ok, 58, l4, 16, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	l4[0] = 137;
+	n = ip6_body(body, ip6_ok, 58, l4, 24, false);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	l4[0] = 130;
+	n = ip6_body(body, ip6_ok, 58, l4, 24, true);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_IPV6), 8);
+	l4[0] = 143;
+	n = ip6_body(body, ip6_ok, 58, l4, 24, true);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+
+	/* Another ethertype. */
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, 0x88b5, body, 46)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_OTHER), 1);
+	/* Towards the VM nothing is checked. */
+	n = udp4_body(body, ip4_bad, 53);
+	assert_true(passes(b, a, raw_frame(&mac_a, &mac_c, RTE_ETHER_TYPE_IPV4, body, n)));
+	/* Unlocked: all of it passes. */
+	assert_int_equal(dp_port_set_lock(dp, a->id, NULL), 0);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_b, 0x88b5, body, 46)));
+}
+
+/* Disabled: nothing either way, and the port's MACs forgotten; enabled
+ * again, both ways again. */
+static void
+test_lock_disabled(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a, *b, *c;
+	uint8_t body[64];
+	uint16_t n = udp4_body(body, ip4_ok, 53);
+
+	next_access = true;
+	a = tport_add(fx->br0);
+	b = tport_add(fx->br0);
+	c = tport_add(fx->br0);
+	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	drain(c, NULL);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), a->id);
+	lock_set(a, DP_LOCK_DISABLED);
+	assert_int_equal(fdb_port(fx->br0, &mac_a), -1);
+	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_DISABLED), 1);
+	assert_int_equal(drain(c, NULL), 0);
+	/* Flooded and unicast to its MAC from b: to c only. */
+	assert_false(passes(b, a, raw_frame(&mac_bcast, &mac_b, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drain(c, NULL), 1);
+	assert_false(passes(b, a, raw_frame(&mac_a, &mac_b, RTE_ETHER_TYPE_IPV4, body, n)));
+	assert_int_equal(drain(c, NULL), 1);
+	/* The others still flood to each other: no destination lost. */
+	assert_int_equal(drops(b, DP_DROP_NO_DESTINATION), 0);
+	assert_int_equal(dp_port_set_lock(dp, a->id, NULL), 0);
+	assert_true(passes(b, a, raw_frame(&mac_a, &mac_b, RTE_ETHER_TYPE_IPV4, body, n)));
+	drain(c, NULL);
+	assert_true(passes(a, b, raw_frame(&mac_b, &mac_a, RTE_ETHER_TYPE_IPV4, body, n)));
+}
+
+/* Refusals: a port that is not a VM's, too many addresses, no port; a
+ * port plugged locked is locked from its first frame. */
+static void
+test_lock_refused(void **state)
+{
+	struct fixture *fx = *state;
+	static uint32_t many[DP_LOCK_MAX_ADDRS + 1];
+	struct dp_lock_params lp = {.mode = DP_LOCK_LOCKED, .n_ipv4 = 1, .ipv4 = many};
+	struct tport *t = tport_add(fx->br0), *a;
+	enum dp_lock_mode mode;
+	unsigned int n4, n6;
+
+	assert_int_equal(dp_port_set_lock(dp, t->id, &lp), EINVAL);
+	next_access = true;
+	a = tport_add(fx->br0);
+	lp.n_ipv4 = DP_LOCK_MAX_ADDRS + 1;
+	assert_int_equal(dp_port_set_lock(dp, a->id, &lp), EINVAL);
+	assert_int_equal(dp_port_set_lock(dp, DP_MAX_PORTS - 1, &lp), ENOENT);
+	assert_int_equal(dp_port_get_lock(dp, a->id, &mode, &n4, &n6), 0);
+	assert_int_equal(mode, DP_LOCK_UNLOCKED);
+	lp.n_ipv4 = DP_LOCK_MAX_ADDRS;
+	assert_int_equal(dp_port_set_lock(dp, a->id, &lp), 0);
+	assert_int_equal(dp_port_get_lock(dp, a->id, &mode, &n4, &n6), 0);
+	assert_int_equal(mode, DP_LOCK_LOCKED);
+	assert_int_equal(n4, DP_LOCK_MAX_ADDRS);
+	assert_int_equal(n6, 0);
+	/* Its MAC is 00:00:00:00:00:00: nothing of A's passes. */
+	assert_false(passes(a, t, frame(&mac_bcast, &mac_a, 64)));
+	assert_int_equal(drops(a, DP_DROP_LOCK_MAC), 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2513,6 +2801,9 @@ main(int argc, char **argv)
 		T(test_qos_port_del_with_waiting),
 		T(test_qos_rate),
 		T(test_qos_refused),
+		T(test_lock_rules),
+		T(test_lock_disabled),
+		T(test_lock_refused),
 		T(test_broadcast_and_multicast_flood),
 		T(test_no_hairpin),
 		T(test_drops_by_reason),

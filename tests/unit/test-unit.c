@@ -340,6 +340,87 @@ test_qos_params(void **state)
 	assert_int_equal(q.kbps, 0);
 }
 
+/* A VIF's locking record (vif/vif-lock.c): modes, address lists and
+ * their refusals, the datapath's lock each mode gives. */
+static void
+test_vif_lock_record(void **state)
+{
+	const char *bad4[] = {"198.18.0", "198.18.0.256", "198.18.0.1/24", " 198.18.0.1",
+			      "198.18.0.1,", ",198.18.0.1", "198.18.0.1,,198.18.0.2", "::1",
+			      "0x7f.1", "localhost"};
+	const char *bad6[] = {"2001:db8::1/64", "fe80::1%eth0", "2001:db8:::1", "198.18.0.1",
+			      "2001:db8::1,"};
+	struct mac mac = {{0x02, 0, 0, 0, 0, 1}};
+	struct vif_lock l = {0}, before;
+	struct dp_lock_params lp;
+	char bad[80], buf[2048];
+	enum vif_locking_mode m;
+
+	(void)state;
+	assert_int_equal(vif_locking_mode_parse("network_default", &m), 0);
+	assert_int_equal(m, VIF_LOCKING_NETWORK_DEFAULT);
+	assert_int_equal(vif_locking_mode_parse("disabled", &m), 0);
+	assert_int_equal(vif_locking_mode_parse("Locked", &m), -1);
+	assert_int_equal(vif_locking_mode_parse("", &m), -1);
+	/* Duplicates dropped, the order kept, canonical forms out. */
+	assert_int_equal(vif_lock_addrs_parse(&l, false, "198.18.0.2,198.18.0.1,198.18.0.2", bad,
+					      sizeof(bad)),
+			 0);
+	assert_int_equal(l.n_ipv4, 2);
+	vif_lock_addrs_format(&l, false, buf, sizeof(buf));
+	assert_string_equal(buf, "198.18.0.2,198.18.0.1");
+	assert_int_equal(vif_lock_addrs_parse(&l, true, "2001:DB8:0::1,2001:db8::1,fe80::1", bad,
+					      sizeof(bad)),
+			 0);
+	assert_int_equal(l.n_ipv6, 2);
+	vif_lock_addrs_format(&l, true, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::1,fe80::1");
+	/* Refusals leave the list as it was, and name the address. */
+	before = l;
+	for (unsigned int i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++) {
+		assert_int_equal(vif_lock_addrs_parse(&l, false, bad4[i], bad, sizeof(bad)), -1);
+		assert_true(vif_lock_equal(&l, &before));
+	}
+	assert_int_equal(vif_lock_addrs_parse(&l, false, "198.18.0.1,10.0.0.300", bad, sizeof(bad)),
+			 -1);
+	assert_string_equal(bad, "10.0.0.300");
+	for (unsigned int i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
+		assert_int_equal(vif_lock_addrs_parse(&l, true, bad6[i], bad, sizeof(bad)), -1);
+	assert_true(vif_lock_equal(&l, &before));
+	/* At most 32 of a family: 33 different ones refused, with a
+	 * duplicate after them too; 32 taken. */
+	buf[0] = '\0';
+	for (int i = 0; i < 33; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s10.0.0.%d", i ? "," : "",
+			 i);
+	assert_int_equal(vif_lock_addrs_parse(&l, false, buf, bad, sizeof(bad)), -2);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ",10.0.0.0");
+	assert_int_equal(vif_lock_addrs_parse(&l, false, buf, bad, sizeof(bad)), -2);
+	*strrchr(buf, ',') = '\0';
+	*strrchr(buf, ',') = '\0';
+	assert_int_equal(vif_lock_addrs_parse(&l, false, buf, bad, sizeof(bad)), 0);
+	assert_int_equal(l.n_ipv4, 32);
+	assert_int_equal(vif_lock_addrs_parse(&l, false, "", bad, sizeof(bad)), 0);
+	assert_int_equal(l.n_ipv4, 0);
+	/* The effective modes, as xapi resolves them. */
+	l.mode = VIF_LOCKING_NETWORK_DEFAULT;
+	vif_lock_params(&l, &mac, false, &lp);
+	assert_int_equal(lp.mode, DP_LOCK_UNLOCKED);
+	vif_lock_params(&l, &mac, true, &lp);
+	assert_int_equal(lp.mode, DP_LOCK_DISABLED);
+	l.mode = VIF_LOCKING_UNLOCKED;
+	vif_lock_params(&l, &mac, true, &lp);
+	assert_int_equal(lp.mode, DP_LOCK_UNLOCKED);
+	l.mode = VIF_LOCKING_DISABLED;
+	vif_lock_params(&l, &mac, false, &lp);
+	assert_int_equal(lp.mode, DP_LOCK_DISABLED);
+	l.mode = VIF_LOCKING_LOCKED;
+	vif_lock_params(&l, &mac, true, &lp);
+	assert_int_equal(lp.mode, DP_LOCK_LOCKED);
+	assert_int_equal(lp.n_ipv6, 2);
+	assert_memory_equal(lp.mac.b, mac.b, 6);
+}
+
 /* The token bucket (lib/token-bucket.h) on a nanosecond clock. */
 static void
 test_token_bucket(void **state)
@@ -1078,6 +1159,7 @@ struct loaded {
 	int vif_device;
 	unsigned int net_mask, net_limit, vif_limit;
 	struct vif_qos vif_qos;
+	struct vif_lock vif_lock;
 	enum pif_ip_mode mode;
 	char backend[PIF_BACKEND_MAX];
 };
@@ -1116,6 +1198,7 @@ ld_vif(struct vif *v, void *arg)
 	l->vif_device = v->device;
 	l->vif_limit = v->mac_limit;
 	l->vif_qos = v->qos;
+	l->vif_lock = v->lock;
 	free(v);
 	return 0;
 }
@@ -1174,7 +1257,12 @@ test_store_roundtrip(void **state)
 	struct vif v = {.uuid = "30d0d24f-bc2a-4178-b251-58bcc6902318",
 			.device = 7,
 			.mac_limit = 64,
-			.qos = {.ratelimit = true, .kbps = 4194303, .timeslice_us = 1000000}};
+			.qos = {.ratelimit = true, .kbps = 4194303, .timeslice_us = 1000000},
+			.lock = {.mode = VIF_LOCKING_LOCKED,
+				 .n_ipv4 = 2,
+				 .ipv4 = {0x0100a8c0, 0x0200a8c0},
+				 .n_ipv6 = 1,
+				 .ipv6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}}}};
 	struct vlan vl = {.uuid = "5a7d0c1e-7bd2-4a1f-9a0e-3d1c2b4a5f60",
 			  .tagged_pif = "d4648836-a82f-44a4-9813-279dc0461e3c",
 			  .untagged_pif = "6b8e1d2f-8ce3-4b2a-8b1f-4e2d3c5b6a71",
@@ -1242,6 +1330,7 @@ test_store_roundtrip(void **state)
 	assert_int_equal(l.net_limit, 5000);
 	assert_int_equal(l.vif_limit, 64);
 	assert_true(qos_equal(&l.vif_qos, &v.qos));
+	assert_true(vif_lock_equal(&l.vif_lock, &v.lock));
 	assert_int_equal(l.vlans, 1);
 	assert_int_equal(l.vlan_tag, 10);
 	assert_int_equal(l.mode, PIF_IP_STATIC);
@@ -1300,6 +1389,9 @@ test_store_upgrades_version_1(void **state)
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
 		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
+		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN ipv4_allowed;"
+		 " ALTER TABLE vif DROP COLUMN ipv6_allowed;"
+		 " ALTER TABLE network DROP COLUMN default_locking_mode;"
 		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
@@ -1415,6 +1507,9 @@ test_store_upgrades_version_3(void **state)
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
 		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
+		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN ipv4_allowed;"
+		 " ALTER TABLE vif DROP COLUMN ipv6_allowed;"
+		 " ALTER TABLE network DROP COLUMN default_locking_mode;"
 		 " UPDATE meta SET value='3' WHERE key='schema_version'\"",
 		 path);
 	assert_int_equal(system(cmd), 0);
@@ -1426,7 +1521,8 @@ test_store_upgrades_version_3(void **state)
 	assert_int_equal(l.net_mask, 0);
 	assert_int_equal(l.net_limit, 0);
 	assert_int_equal(l.vif_limit, 0);
-	assert_false(l.vif_qos.ratelimit); /* an upgraded VIF has no QoS */
+	assert_false(l.vif_qos.ratelimit); /* an upgraded VIF has no QoS, no locking */
+	assert_int_equal(l.vif_lock.mode, VIF_LOCKING_NETWORK_DEFAULT);
 	assert_int_equal(l.vif_qos.kbps, 0);
 	assert_int_equal(store_begin(st), 0);
 	assert_int_equal(store_network_put(st, &n), 0);
@@ -1568,6 +1664,7 @@ main(void)
 		cmocka_unit_test(test_control_plane_store_faults),
 		cmocka_unit_test(test_token_bucket),
 		cmocka_unit_test(test_qos_params),
+		cmocka_unit_test(test_vif_lock_record),
 		cmocka_unit_test(test_bond_props),
 		cmocka_unit_test(test_lacp_pdu),
 		cmocka_unit_test(test_lacp_negotiation),
