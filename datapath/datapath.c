@@ -1187,12 +1187,15 @@ dp_port_set_lock(struct dp *dp, uint16_t port_id, const struct dp_lock_params *l
 			return ENOMEM;
 	}
 	old = port->lock;
-	__atomic_store_n(&port->lock, l, __ATOMIC_RELEASE);
 	if (dp->port_off[port_id] != off) {
+		/* In or out of the bridge's flood list, published even in a
+		 * batch: flood() counts on the port a frame came in on being
+		 * in the list. Out: the port drops what it receives first;
+		 * back in: it does until it is in the list. */
+		if (off)
+			__atomic_store_n(&port->lock, l, __ATOMIC_RELEASE);
 		dp->port_off[port_id] = off;
-		err = dp->batch ? 0 : dp_publish_now(dp);
-		if (dp->batch)
-			dp->batch_dirty = true;
+		err = dp_publish_now(dp);
 		if (err) {
 			dp->port_off[port_id] = !off;
 			__atomic_store_n(&port->lock, old, __ATOMIC_RELEASE);
@@ -1200,17 +1203,20 @@ dp_port_set_lock(struct dp *dp, uint16_t port_id, const struct dp_lock_params *l
 			dp_lock_free(l);
 			return err;
 		}
-		/* Out or back: what it had learned is forgotten. */
-		fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
+		/* After the grace period no worker learns from it any more:
+		 * what it had learned is forgotten. */
+		if (off)
+			fdb_port_flush(&dp->fdb, port_id, dp->port_bridge[port_id]);
 	}
+	__atomic_store_n(&port->lock, l, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(dp->qsv, RTE_QSBR_THRID_INVALID);
 	dp_lock_free(old);
 	return 0;
 }
 
 int
-dp_port_get_lock(const struct dp *dp, uint16_t port, enum dp_lock_mode *mode,
-		 unsigned int *n_ipv4, unsigned int *n_ipv6)
+dp_port_get_lock(const struct dp *dp, uint16_t port, enum dp_lock_mode *mode, unsigned int *n_ipv4,
+		 unsigned int *n_ipv6)
 {
 	const struct dp_lock *l;
 

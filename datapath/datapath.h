@@ -10,8 +10,9 @@
  * reads):
  *
  *  1. Workers read one immutable snapshot, struct dp_cfg, through a single
- *     pointer loaded once per poll iteration. They never take locks, never
- *     allocate outside the mbuf pool and never log.
+ *     pointer loaded once per poll iteration. They never wait for a lock
+ *     (but rules 4 and 5), never allocate outside the mbuf pool and never
+ *     log.
  *  2. The control thread changes the configuration by building a complete new
  *     snapshot, storing its pointer with release semantics, and then waiting
  *     for a grace period (rte_rcu_qsbr_synchronize) before freeing the old
@@ -33,6 +34,13 @@
  *     port under the table's lock, which also keeps the per-bridge and
  *     per-port counts of the MAC limits. The control thread reads the
  *     table (fdb-show) and takes the lock only for a flush (fdb.h).
+ *  5. Per-port state that changes without a new snapshot is a pointer the
+ *     control thread replaces whole (a port's lock, lock.c) and frees after
+ *     a grace period, or a structure made once (a port's receive limit,
+ *     qos.c): its token bucket is the one state workers and the control
+ *     thread both write, under a spinlock per port that workers only try
+ *     (a worker that finds it held leaves its frames for the next pass, it
+ *     never waits), taken once per burst.
  *
  * Every function here is for the control thread unless it says otherwise.
  * Functions return 0 or a positive errno value.
@@ -89,16 +97,14 @@ struct dp;
 	X(BAD_OFFLOAD, "bad_offload",                                                          \
 	  "offload metadata the datapath cannot carry out (a GSO type it does not know, "      \
 	  "Linux's UFO, headers that do not match it)")                                        \
-	X(LOCK_MAC, "lock_mac",                                                                \
-	  "from a locked VIF, with another source MAC than the VIF's")                         \
+	X(LOCK_MAC, "lock_mac", "from a locked VIF, with another source MAC than the VIF's")   \
 	X(LOCK_ARP, "lock_arp",                                                                \
-	  "ARP from a locked VIF whose sender is another MAC or an address not allowed")        \
+	  "ARP from a locked VIF whose sender is another MAC or an address not allowed")       \
 	X(LOCK_IPV4, "lock_ipv4", "IPv4 from a locked VIF, from an address not allowed")       \
 	X(LOCK_IPV6, "lock_ipv6",                                                              \
 	  "IPv6 from a locked VIF: from an address not allowed, neighbour discovery for one, " \
-	  "or a router's message (advertisement, redirect, MLD query)")                       \
-	X(LOCK_OTHER, "lock_other",                                                            \
-	  "from a locked VIF, neither ARP, IPv4 nor IPv6")                                     \
+	  "or a router's message (advertisement, redirect, MLD query)")                        \
+	X(LOCK_OTHER, "lock_other", "from a locked VIF, neither ARP, IPv4 nor IPv6")           \
 	X(LOCK_DISABLED, "lock_disabled", "from a VIF whose locking mode is disabled")         \
 	X(QOS, "qos_drop",                                                                     \
 	  "over the port's rate limit, from a kernel netdev, with its queue full (frames "     \
@@ -236,7 +242,8 @@ int dp_port_set_fdb_max(struct dp *dp, uint16_t port, uint32_t max);
  * guest's (or an ethdev's) queue only as they are let in, so that the
  * guest's queue holds it and nothing is dropped; frames from a kernel
  * netdev (af_packet, tap), read as they come, wait up to
- * max(32 KiB, 10 ms of the rate) and beyond that are dropped (QOS).
+ * max(32 KiB, 10 ms of the rate) and at most 256 frames (per worker that
+ * reads the port), one frame always, and beyond that are dropped (QOS).
  * @rate 0 clears the limit (what waits goes at once). Live: a new rate
  * holds from the next burst. ENOENT, EINVAL (a bond or VLAN port, which
  * receive nothing of their own; a rate without a burst), ENOMEM. */
@@ -249,14 +256,18 @@ int dp_port_get_qos(const struct dp *dp, uint16_t port, uint64_t *rate, uint64_t
  * what passes). Unlocked: nothing checked. Locked: what the VM sends must
  * come from its MAC and its allowed addresses. Disabled: nothing passes
  * either way (the port is out of its bridge). */
-enum dp_lock_mode { DP_LOCK_UNLOCKED, DP_LOCK_LOCKED, DP_LOCK_DISABLED };
+enum dp_lock_mode {
+	DP_LOCK_UNLOCKED,
+	DP_LOCK_LOCKED,
+	DP_LOCK_DISABLED
+};
 #define DP_LOCK_MAX_ADDRS 32 /* allowed addresses of each family */
 
 struct dp_lock_params {
 	enum dp_lock_mode mode;
-	struct mac mac;		    /* the VIF's */
+	struct mac mac;		     /* the VIF's */
 	unsigned int n_ipv4, n_ipv6; /* at most DP_LOCK_MAX_ADDRS each */
-	const uint32_t *ipv4;	    /* network byte order */
+	const uint32_t *ipv4;	     /* network byte order */
 	const uint8_t (*ipv6)[16];
 };
 

@@ -57,7 +57,8 @@ struct dp_cfg {
 };
 
 /* A limited port's frames that one worker received and holds until the
- * credit lets them in (qos.c), in order: a ring. */
+ * credit lets them in (qos.c), in order: a ring. A kernel port's frames
+ * beyond it, or beyond its byte bound, are dropped. */
 #define DP_QOS_QUEUE 256
 
 struct dp_qos_queue {
@@ -214,10 +215,9 @@ struct dp_lock {
 /* A lock as @lp says; NULL for an unlocked mode or no memory. */
 struct dp_lock *dp_lock_new(const struct dp_lock_params *lp);
 void dp_lock_free(struct dp_lock *l);
-/* The drop reason for frame @m (first segment) a VM sent through lock
- * @l, or -1 if it passes; _frame: for @len bytes at @frame, read no
- * further. */
-int dp_lock_verdict(const struct dp_lock *l, const struct rte_mbuf *m);
+/* The drop reason for a frame a VM sent through lock @l, of which @len
+ * bytes are at @frame (its first segment; nothing past them is read), or
+ * -1 if it passes. */
 int dp_lock_verdict_frame(const struct dp_lock *l, const uint8_t *frame, uint32_t len);
 /* The frames of a burst from a locked port that pass, in order, at the
  * start of @pkts; the others freed and counted. Returns how many pass. */
@@ -237,11 +237,11 @@ uint32_t dp_qos_waiting(const struct dp_port *port);
 uint64_t dp_qos_queue_max(uint64_t rate);
 /* With the port, after its last grace period. */
 void dp_qos_free(struct dp_qos *qos);
-/* Worker @w reads rx queue @queue of limited @port (port->qos set): the
+/* Worker @w reads rx queue @queue of limited @port (its port->qos, @qos): the
  * frames the credit lets in go to @pkts (DP_BURST slots), the others wait
  * or, from a kernel port over its bound, are dropped (qos_drop). Returns
  * how many are in @pkts. */
-uint16_t dp_qos_rx(struct dp_worker *w, struct dp_port *port, uint16_t queue,
+uint16_t dp_qos_rx(struct dp_worker *w, struct dp_port *port, struct dp_qos *qos, uint16_t queue,
 		   struct rte_mbuf **pkts);
 /* Entry @i of w->qos_wait: the frames the credit now lets in, to @pkts,
  * and their port in *@port (NULL if it is gone); *@done if nothing of it

@@ -22,7 +22,9 @@
  *    anything else from an allowed address (else lock_ipv6);
  *  - nothing of another ethertype (lock_other).
  *
- * A malformed header is a drop of its kind. Disabled, everything the VM
+ * A malformed header is a drop of its kind; a runt goes on to be dropped as
+ * one. Neighbour discovery must be whole in the first segment and not a
+ * fragment (RFC 6980), so that no option escapes the check. Disabled, everything the VM
  * sends is dropped (lock_disabled), and the port is out of its bridge's
  * flood list (dp_publish_now()): nothing reaches it, as xapi leaves the
  * port off the bridge.
@@ -137,8 +139,7 @@ nd_options_ok(const struct dp_lock *l, const uint8_t *p, uint32_t len, uint8_t t
 
 		if (olen == 0 || olen > len)
 			return false; /* RFC 4861: a zero length is invalid */
-		if (p[0] == type &&
-		    (olen < 8 || memcmp(p + 2, &l->mac, RTE_ETHER_ADDR_LEN) != 0))
+		if (p[0] == type && memcmp(p + 2, &l->mac, RTE_ETHER_ADDR_LEN) != 0)
 			return false;
 		p += olen;
 		len -= olen;
@@ -146,8 +147,10 @@ nd_options_ok(const struct dp_lock *l, const uint8_t *p, uint32_t len, uint8_t t
 	return len == 0;
 }
 
+/* An ICMPv6 message at @p: @len bytes of it at hand, @whole if that is all
+ * of it (the IPv6 payload ends there, and it is not a fragment). */
 static int
-check_icmp6(const struct dp_lock *l, const uint8_t *src, const uint8_t *p, uint32_t len)
+check_icmp6(const struct dp_lock *l, const uint8_t *src, const uint8_t *p, uint32_t len, bool whole)
 {
 	/* type, code, checksum, 4 bytes, then a target for ND */
 	const uint32_t nd_len = 8 + 16;
@@ -159,6 +162,10 @@ check_icmp6(const struct dp_lock *l, const uint8_t *src, const uint8_t *p, uint3
 	if (type == ICMP6_RA || type == ICMP6_REDIRECT || type == ICMP6_MLD_QUERY ||
 	    (type >= ICMP6_MRD_FIRST && type <= ICMP6_MRD_LAST))
 		return DP_DROP_LOCK_IPV6; /* a router's messages */
+	/* Neighbour discovery is checked whole: every option, none of
+	 * them out of sight in another segment or fragment (RFC 6980). */
+	if ((type == ICMP6_NS || type == ICMP6_NA) && !whole)
+		return DP_DROP_LOCK_IPV6;
 	if (type == ICMP6_NS) {
 		if (len < nd_len || !nd_options_ok(l, p + nd_len, len - nd_len, ND_OPT_SLL))
 			return DP_DROP_LOCK_IPV6;
@@ -178,22 +185,35 @@ static int
 check_ipv6(const struct dp_lock *l, const uint8_t *p, uint32_t len)
 {
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
-	uint32_t off = sizeof(*ip);
+	uint32_t off = sizeof(*ip), end;
+	bool fragment = false;
 	uint8_t next;
 	int i;
 
 	if (len < sizeof(*ip) || (p[0] >> 4) != 6)
 		return DP_DROP_LOCK_IPV6;
+	/* Where the payload ends: past what is at hand (len + 1) if the
+	 * frame goes on in another segment or is cut short, or for a
+	 * jumbogram (a payload length of 0). */
+	end = (uint32_t)sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	if (ip->payload_len == 0 || end > len)
+		end = len + 1;
 	next = ip->proto;
 	/* Past the extension headers, to an ICMPv6 message if there is one
 	 * (an MLD message follows a hop-by-hop header). */
 	for (i = 0; i < LOCK_MAX_EXT_HEADERS; i++) {
 		uint32_t hlen;
 
-		if (next == IPPROTO_ICMP6)
-			return check_icmp6(l, ip->src_addr, p + off, len - off);
+		if (next == IPPROTO_ICMP6) {
+			uint32_t at_hand = end <= len ? end : len;
+
+			if (at_hand < off)
+				return DP_DROP_LOCK_IPV6; /* headers past the payload's end */
+			return check_icmp6(l, ip->src_addr, p + off, at_hand - off,
+					   end <= len && !fragment);
+		}
 		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS &&
-		    next != IPPROTO_FRAGMENT)
+		    next != IPPROTO_FRAGMENT && next != IPPROTO_AH)
 			break;
 		if (len - off < 8)
 			return DP_DROP_LOCK_IPV6;
@@ -201,7 +221,10 @@ check_ipv6(const struct dp_lock *l, const uint8_t *p, uint32_t len)
 			/* Not the first fragment: no ICMPv6 header to see. */
 			if ((p[off + 2] << 8 | (p[off + 3] & 0xf8)) != 0)
 				break;
+			fragment = true;
 			hlen = 8;
+		} else if (next == IPPROTO_AH) {
+			hlen = ((uint32_t)p[off + 1] + 2) * 4; /* RFC 4302 */
 		} else {
 			hlen = ((uint32_t)p[off + 1] + 1) * 8;
 		}
@@ -225,7 +248,7 @@ verdict(const struct dp_lock *l, const uint8_t *frame, uint32_t len)
 	if (l->mode == DP_LOCK_DISABLED)
 		return DP_DROP_LOCK_DISABLED;
 	if (len < RTE_ETHER_HDR_LEN)
-		return DP_DROP_LOCK_OTHER;
+		return -1; /* a runt: bridge_input() drops it as one */
 	if (!rte_is_same_ether_addr(&eth->src_addr, &l->mac))
 		return DP_DROP_LOCK_MAC;
 	len -= RTE_ETHER_HDR_LEN;
@@ -245,12 +268,6 @@ int
 dp_lock_verdict_frame(const struct dp_lock *l, const uint8_t *frame, uint32_t len)
 {
 	return verdict(l, frame, len);
-}
-
-int
-dp_lock_verdict(const struct dp_lock *l, const struct rte_mbuf *m)
-{
-	return verdict(l, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
 }
 
 uint16_t

@@ -17,8 +17,10 @@
  *  - A kernel port (af_packet, tap) is read whenever the kernel has frames,
  *    since the kernel's socket queue drops when full and, unread, keeps the
  *    worker's readiness set busy: its frames wait here up to
- *    dp_qos_queue_max() bytes (and one frame always may), and those beyond
- *    are dropped, counted as qos_drop.
+ *    dp_qos_queue_max() bytes and DP_QOS_QUEUE frames (and one frame
+ *    always may), and those beyond are dropped, counted as qos_drop. The
+ *    bound is per worker (a kernel port with a socket per worker, a trunk,
+ *    has one per socket).
  *
  * Workers share a port's bucket when several poll its queues (a
  * multi-queue vhost-user guest): it has a spinlock, which a worker only
@@ -173,6 +175,22 @@ pending_add(struct dp_worker *w, struct dp_port *port, struct dp_qos *qos, struc
 	w->n_qos_wait++;
 }
 
+/* May a frame of @len bytes go with @tokens of credit? If it is larger
+ * than the burst (a limit set through the datapath's API with a burst
+ * under the largest frame; xapi's is at least 128 KiB), once the bucket is
+ * full: it would wait for ever otherwise. */
+static inline bool
+fits(const struct token_bucket *tb, uint64_t tokens, uint32_t len)
+{
+	return tokens >= len || tokens >= tb->burst;
+}
+
+static inline uint64_t
+take(uint64_t tokens, uint32_t len)
+{
+	return tokens > len ? tokens - len : 0;
+}
+
 /* Frames of @q that the credit lets in, at most @max, into @pkts. */
 static uint16_t
 release(struct dp_qos *qos, struct dp_qos_queue *q, struct rte_mbuf **pkts, uint16_t max)
@@ -188,9 +206,9 @@ release(struct dp_qos *qos, struct dp_qos_queue *q, struct rte_mbuf **pkts, uint
 		struct rte_mbuf *m = q->m[q->head];
 
 		if (qos->tb.rate != 0) {
-			if (qos->tb.tokens < m->pkt_len)
+			if (!fits(&qos->tb, qos->tb.tokens, m->pkt_len))
 				break;
-			qos->tb.tokens -= m->pkt_len;
+			qos->tb.tokens = take(qos->tb.tokens, m->pkt_len);
 		}
 		pkts[n++] = m;
 		q->bytes -= m->pkt_len;
@@ -207,7 +225,10 @@ static void
 enqueue(struct dp_qos *qos, struct dp_qos_queue *q, struct dp_port_stats *st, struct rte_mbuf **in,
 	uint16_t n)
 {
-	uint64_t max = __atomic_load_n(&qos->queue_max, __ATOMIC_RELAXED);
+	/* No bound once the limit is cleared: what waits goes at once. */
+	uint64_t max = __atomic_load_n(&qos->rate, __ATOMIC_RELAXED) == 0
+			       ? UINT64_MAX
+			       : __atomic_load_n(&qos->queue_max, __ATOMIC_RELAXED);
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -243,8 +264,8 @@ admit(struct dp_qos *qos, struct rte_mbuf **pkts, uint16_t n)
 		k = n;
 	} else {
 		tokens = qos->tb.tokens;
-		while (k < n && tokens >= pkts[k]->pkt_len)
-			tokens -= pkts[k++]->pkt_len;
+		while (k < n && fits(&qos->tb, tokens, pkts[k]->pkt_len))
+			tokens = take(tokens, pkts[k++]->pkt_len);
 		qos->tb.tokens = tokens;
 	}
 	rte_spinlock_unlock(&qos->lock);
@@ -252,9 +273,9 @@ admit(struct dp_qos *qos, struct rte_mbuf **pkts, uint16_t n)
 }
 
 uint16_t
-dp_qos_rx(struct dp_worker *w, struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts)
+dp_qos_rx(struct dp_worker *w, struct dp_port *port, struct dp_qos *qos, uint16_t queue,
+	  struct rte_mbuf **pkts)
 {
-	struct dp_qos *qos = port->qos;
 	struct dp_qos_queue *q = &qos->q[w->id];
 	struct dp_port_stats *st = &port->pw[w->id].st;
 	struct rte_mbuf *in[DP_BURST];
@@ -274,14 +295,15 @@ dp_qos_rx(struct dp_worker *w, struct dp_port *port, uint16_t queue, struct rte_
 		}
 		return n;
 	}
-	/* Frames wait. The guest's queue holds the excess of a port that
-	 * is pulled from: it is read only when none of its frames wait
-	 * here. A kernel port's frames are taken as they come. */
+	/* Frames wait: those the credit lets in go first. The guest's
+	 * queue holds the excess of a port that is pulled from: it is read
+	 * only when none of its frames wait here. A kernel port's frames
+	 * are taken as they come, behind those that wait. */
+	n = release(qos, q, pkts, DP_BURST);
 	if (qos->bounded) {
 		got = port->cls->rx_burst(port, queue, in, DP_BURST);
 		enqueue(qos, q, st, in, got);
 	}
-	n = release(qos, q, pkts, DP_BURST);
 	if (q->n != 0)
 		pending_add(w, port, qos, q);
 	return n;
@@ -293,17 +315,19 @@ dp_qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, unsigned int i, st
 {
 	struct dp_port *p = cfg->port[w->qos_wait[i].port];
 	struct dp_qos_queue *q;
+	struct dp_qos *qos;
 	uint16_t n;
 
 	*port = NULL;
 	*done = true;
 	/* The port (or its qos state) may be gone since: then it is not the
 	 * one listed, and its frames went with it. */
-	if (p == NULL || __atomic_load_n(&p->qos, __ATOMIC_ACQUIRE) != w->qos_wait[i].qos)
+	qos = p != NULL ? __atomic_load_n(&p->qos, __ATOMIC_ACQUIRE) : NULL;
+	if (qos == NULL || qos != w->qos_wait[i].qos)
 		return 0;
 	*port = p;
-	q = &p->qos->q[w->id];
-	n = release(p->qos, q, pkts, DP_BURST);
+	q = &qos->q[w->id];
+	n = release(qos, q, pkts, DP_BURST);
 	if (q->n == 0)
 		q->listed = false;
 	else

@@ -721,13 +721,15 @@ rx_ready(struct dp_worker *w, const struct dp_cfg *cfg, uint16_t now)
 		uint16_t id = (uint16_t)(ev[i].data.u64 >> 16), queue = (uint16_t)ev[i].data.u64;
 		struct dp_port *port = id < DP_MAX_PORTS ? cfg->port[id] : NULL;
 		struct rte_mbuf *pkts[DP_BURST];
+		struct dp_qos *qos;
 		uint16_t got;
 
 		/* Not in this snapshot yet, or any more. */
 		if (port == NULL || queue >= port->n_rxq || dp_port_rx_worker(port, queue) != w->id)
 			continue;
-		if (unlikely(port->qos != NULL))
-			got = dp_qos_rx(w, port, queue, pkts);
+		qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+		if (unlikely(qos != NULL))
+			got = dp_qos_rx(w, port, qos, queue, pkts);
 		else
 			got = port->cls->rx_burst(port, queue, pkts, DP_BURST);
 		if (got == 0) {
@@ -816,6 +818,7 @@ dp_worker_iteration(struct dp_worker *w)
 	for (i = 0; i < rx->n; i++) {
 		struct dp_port *port;
 		struct rte_mbuf *pkts[DP_BURST];
+		struct dp_qos *qos;
 		uint16_t n;
 
 		if (unlikely(i != 0 && i % DP_RX_CHUNK == 0)) {
@@ -830,8 +833,9 @@ dp_worker_iteration(struct dp_worker *w)
 				break;
 		}
 		port = cfg->port[rx->q[i].port];
-		if (unlikely(port->qos != NULL))
-			n = dp_qos_rx(w, port, rx->q[i].queue, pkts);
+		qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+		if (unlikely(qos != NULL))
+			n = dp_qos_rx(w, port, qos, rx->q[i].queue, pkts);
 		else
 			n = port->cls->rx_burst(port, rx->q[i].queue, pkts, DP_BURST);
 		if (n == 0)

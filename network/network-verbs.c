@@ -338,15 +338,16 @@ verb_network_param_set(struct switchd *sd, struct sd_call *c)
 	if (lock_s != NULL) {
 		if (strcmp(lock_s, "unlocked") != 0 && strcmp(lock_s, "disabled") != 0)
 			return sd_fail(c, SD_E_INVALID_VALUE,
-				       "default-locking-mode %s: expected unlocked or disabled", lock_s);
+				       "default-locking-mode %s: expected unlocked or disabled",
+				       lock_s);
 		rec.locking_disabled = strcmp(lock_s, "disabled") == 0;
 		/* As xapi: not under a plugged VIF, whose locking it would
 		 * change. */
 		if (rec.locking_disabled != n->locking_disabled &&
 		    (v = network_plugged_vif(sd, n)) != NULL)
 			return sd_fail(c, SD_E_VIF_IN_USE,
-				       "VIF %s on network %s is plugged; vif-unplug it first", v->uuid,
-				       n->bridge);
+				       "VIF %s on network %s is plugged; vif-unplug it first",
+				       v->uuid, n->bridge);
 	}
 	if (store_network_put(sd->store, &rec) != 0)
 		return sd_store_err(c);

@@ -142,7 +142,8 @@ vifs_vs_store(struct check *ck, struct switchd *shadow)
 		FIELD_INT(ck, "VIF", v->ifname, qos.timeslice_us, s, v);
 		FIELD_INT(ck, "VIF", v->ifname, lock.mode, s, v);
 		if (!vif_lock_equal(&s->lock, &v->lock))
-			diff(ck, "VIF", v->uuid, v->ifname, "allowed addresses differ from the store's");
+			diff(ck, "VIF", v->uuid, v->ifname,
+			     "allowed addresses differ from the store's");
 		if (s->attached != plugged)
 			diff(ck, "VIF", v->uuid, v->ifname, "plugged: store has %d, switchd %d",
 			     s->attached, plugged);

@@ -17,6 +17,7 @@
 
 #include "../datapath/datapath.h"
 #include "../lib/fault.h"
+#include "../lib/log.h"
 
 /* Space kept next to the database for the commit that finds the disk full
  * (see store_commit()): far more than one verb writes. */
@@ -402,14 +403,15 @@ store_network_put(struct store *st, const struct network *n)
 {
 	char mac[MAC_STRLEN];
 
-	return run(st,
-		   "INSERT INTO network VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
-		   " name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
-		   " host_mac=excluded.host_mac, group_fwd_mask=excluded.group_fwd_mask,"
-		   " mac_limit=excluded.mac_limit, default_locking_mode=excluded.default_locking_mode",
-		   "sssisiis", n->uuid, n->name_label, n->bridge, (int)n->mtu,
-		   mac_format(&n->host_mac, mac), (int)n->group_fwd_mask, (int)n->mac_limit,
-		   n->locking_disabled ? "disabled" : "unlocked");
+	return run(
+		st,
+		"INSERT INTO network VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO UPDATE SET"
+		" name_label=excluded.name_label, bridge=excluded.bridge, mtu=excluded.mtu,"
+		" host_mac=excluded.host_mac, group_fwd_mask=excluded.group_fwd_mask,"
+		" mac_limit=excluded.mac_limit, default_locking_mode=excluded.default_locking_mode",
+		"sssisiis", n->uuid, n->name_label, n->bridge, (int)n->mtu,
+		mac_format(&n->host_mac, mac), (int)n->group_fwd_mask, (int)n->mac_limit,
+		n->locking_disabled ? "disabled" : "unlocked");
 }
 
 int
@@ -451,22 +453,23 @@ store_vif_put(struct store *st, const struct vif *v)
 
 	vif_lock_addrs_format(&v->lock, false, v4, sizeof(v4));
 	vif_lock_addrs_format(&v->lock, true, v6, sizeof(v6));
-	return run(st,
-		   "INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
-		   "UPDATE SET"
-		   " vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
-		   " mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
-		   " attached=excluded.attached, ifname=excluded.ifname,"
-		   " vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
-		   " mac_limit=excluded.mac_limit, qos_type=excluded.qos_type,"
-		   " qos_kbps=excluded.qos_kbps, qos_timeslice_us=excluded.qos_timeslice_us,"
-		   " locking_mode=excluded.locking_mode, ipv4_allowed=excluded.ipv4_allowed,"
-		   " ipv6_allowed=excluded.ipv6_allowed",
-		   "ssisisiissiisLLsss", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
-		   (int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending),
-		   v->ifname, v->vhost_path, (int)v->vhost_server, (int)v->mac_limit,
-		   v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "", (long long)v->qos.kbps,
-		   (long long)v->qos.timeslice_us, vif_locking_mode_str(v->lock.mode), v4, v6);
+	return run(
+		st,
+		"INSERT INTO vif VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO "
+		"UPDATE SET"
+		" vm_uuid=excluded.vm_uuid, device=excluded.device, mac=excluded.mac,"
+		" mtu=excluded.mtu, network_uuid=excluded.network_uuid, domid=excluded.domid,"
+		" attached=excluded.attached, ifname=excluded.ifname,"
+		" vhost_path=excluded.vhost_path, vhost_server=excluded.vhost_server,"
+		" mac_limit=excluded.mac_limit, qos_type=excluded.qos_type,"
+		" qos_kbps=excluded.qos_kbps, qos_timeslice_us=excluded.qos_timeslice_us,"
+		" locking_mode=excluded.locking_mode, ipv4_allowed=excluded.ipv4_allowed,"
+		" ipv6_allowed=excluded.ipv6_allowed",
+		"ssisisiissiisLLsss", v->uuid, v->vm_uuid, v->device, mac_format(&v->mac, mac),
+		(int)v->mtu, v->network_uuid, v->domid, (int)(v->attached || v->pending), v->ifname,
+		v->vhost_path, (int)v->vhost_server, (int)v->mac_limit,
+		v->qos.ratelimit ? QOS_TYPE_RATELIMIT : "", (long long)v->qos.kbps,
+		(long long)v->qos.timeslice_us, vif_locking_mode_str(v->lock.mode), v4, v6);
 }
 
 int
@@ -537,12 +540,13 @@ load_networks(struct store *st, const struct store_loader *ld)
 	sqlite3_stmt *s;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT uuid,name_label,bridge,mtu,host_mac,group_fwd_mask,mac_limit,"
-			       "default_locking_mode"
-			       " FROM network"
-			       " ORDER BY rowid",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT uuid,name_label,bridge,mtu,host_mac,group_fwd_mask,mac_limit,"
+		    "default_locking_mode"
+		    " FROM network"
+		    " ORDER BY rowid",
+		    -1, &s, NULL) != SQLITE_OK)
 		return EIO;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct network *n = calloc(1, sizeof(*n));
@@ -560,7 +564,8 @@ load_networks(struct store *st, const struct store_loader *ld)
 		mac_parse(mac, &n->host_mac);
 		n->group_fwd_mask = (uint16_t)sqlite3_column_int(s, 5);
 		n->mac_limit = (uint32_t)sqlite3_column_int(s, 6);
-		n->locking_disabled = strcmp((const char *)sqlite3_column_text(s, 7), "disabled") == 0;
+		n->locking_disabled =
+			strcmp((const char *)sqlite3_column_text(s, 7), "disabled") == 0;
 		err = ld->network(n, ld->arg);
 	}
 	if (err == 0 && rc != SQLITE_DONE)
@@ -654,14 +659,18 @@ load_vifs(struct store *st, const struct store_loader *ld)
 		v->qos.kbps = (uint64_t)sqlite3_column_int64(s, 13);
 		v->qos.timeslice_us = (uint64_t)sqlite3_column_int64(s, 14);
 		/* Written by us: a value that does not parse (a database
-		 * edited by hand) leaves the VIF's locking as a new one's. */
+		 * edited by hand) must not unlock a VIF that was locked: it
+		 * is disabled, with a warning. */
 		if (vif_locking_mode_parse((const char *)sqlite3_column_text(s, 15),
 					   &v->lock.mode) != 0 ||
 		    vif_lock_addrs_parse(&v->lock, false, (const char *)sqlite3_column_text(s, 16),
 					 bad, sizeof(bad)) != 0 ||
 		    vif_lock_addrs_parse(&v->lock, true, (const char *)sqlite3_column_text(s, 17),
-					 bad, sizeof(bad)) != 0)
+					 bad, sizeof(bad)) != 0) {
 			memset(&v->lock, 0, sizeof(v->lock));
+			v->lock.mode = VIF_LOCKING_DISABLED;
+			LOG_WARN("store: VIF %s: its locking does not parse: disabled", v->uuid);
+		}
 		v->dp_port = DP_PORT_NONE;
 		err = ld->vif(v, ld->arg);
 	}

@@ -14,7 +14,8 @@
 #include "../network/network.h"
 
 /* 1: networks, PIFs, VIFs. 2: VLANs. 3: vhost-user VIFs. 4: MAC limits,
- * group forward masks. 5: bonds. Older databases are upgraded on open. */
+ * group forward masks. 5: bonds. 6: VIFs' QoS. 7: VIFs' locking, networks'
+ * default locking mode. Older databases are upgraded on open. */
 #define STORE_SCHEMA_VERSION 7
 
 struct store;

@@ -29,7 +29,7 @@ const char *
 vif_locking_mode_str(enum vif_locking_mode mode)
 {
 	return (unsigned int)mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode]
-									  : "";
+									       : "";
 }
 
 int

@@ -439,9 +439,6 @@ verb_vif_move(struct switchd *sd, struct sd_call *c)
 	return 0;
 }
 
-/* Fields of a VIF record that may change at any time. The MTU and the MAC
- * limit are applied to a plugged VIF's port at once; the domid at its next
- * plug (a vhost-user port is named after it). */
 /* qos_algorithm_type= and qos_algorithm_params:KEY=VALUE of @c applied to
  * @q, which must then be whole (qos.h). */
 static int
@@ -485,8 +482,8 @@ lock_from_call(struct sd_call *c, struct vif_lock *l)
 		r = vif_lock_addrs_parse(l, v6, list[v6], bad, sizeof(bad));
 		if (r == -1)
 			return sd_fail(c, SD_E_INVALID_IP_ADDRESS_SPECIFIED,
-				       "%s: \"%s\" is not an IPv%c address", v6 ? "ipv6-allowed" : "ipv4-allowed",
-				       bad, v6 ? '6' : '4');
+				       "%s: \"%s\" is not an IPv%c address",
+				       v6 ? "ipv6-allowed" : "ipv4-allowed", bad, v6 ? '6' : '4');
 		if (r != 0)
 			return sd_fail(c, SD_E_INVALID_VALUE, "%s: at most %d addresses",
 				       v6 ? "ipv6-allowed" : "ipv4-allowed", VIF_LOCK_MAX_ADDRS);
@@ -494,6 +491,9 @@ lock_from_call(struct sd_call *c, struct vif_lock *l)
 	return 0;
 }
 
+/* Fields of a VIF record that may change at any time. The MTU, the MAC
+ * limit, the QoS and the locking are applied to a plugged VIF's port at
+ * once; the domid at its next plug (a vhost-user port is named after it). */
 int
 verb_vif_param_set(struct switchd *sd, struct sd_call *c)
 {

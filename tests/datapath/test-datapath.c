@@ -2472,6 +2472,28 @@ test_qos_rate(void **state)
 	assert_true(bytes >= 200000 && bytes <= 212000);
 }
 
+/* A frame larger than the burst (a limit set through the API with a small
+ * one) goes once the bucket is full, rather than blocking the port. */
+static void
+test_qos_frame_over_burst(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	unsigned int i;
+
+	assert_int_equal(dp_port_set_qos(dp, a->id, 1000, 500), 0);
+	for (i = 0; i < 3; i++)
+		inject(a, &mac_bcast, &mac_a, 1000);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 1);
+	assert_int_equal(qos_waiting(a), 2);
+	/* Half a second refills the 500 bytes: the next one goes. */
+	usleep(600000);
+	poll_dp();
+	assert_int_equal(drain(b, NULL), 1);
+	assert_int_equal(qos_waiting(a), 1);
+}
+
 /* Refusals: a port fed through others, a rate without a burst, no port. */
 static void
 test_qos_refused(void **state)
@@ -2617,7 +2639,7 @@ test_lock_rules(void **state)
 {
 	struct fixture *fx = *state;
 	struct tport *a, *b;
-	uint8_t body[256], l4[64] = {0};
+	uint8_t body[256], l4[160] = {0};
 	uint16_t n, k;
 
 	next_access = true;
@@ -2707,6 +2729,38 @@ test_lock_rules(void **state)
 	n = ip6_body(body, ip6_ok, 58, l4, 24, true);
 	assert_true(passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
 
+	/* Neighbour discovery that is not whole in the first segment: a
+	 * solicitation whose option (another MAC) is in a second segment,
+	 * one in a fragment, one whose payload length ends inside it. */
+	{
+		struct rte_mbuf *m, *tail;
+		uint8_t *p;
+
+		k = nd_body(l4, 135, ip6_bad, 1, &mac_b);
+		n = ip6_body(body, ip6_ok, 58, l4, k, false);
+		m = raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, (uint16_t)(n - 8));
+		tail = rte_pktmbuf_alloc(dp_mempool(dp));
+		assert_non_null(tail);
+		p = (uint8_t *)rte_pktmbuf_append(tail, 8);
+		memcpy(p, body + n - 8, 8);
+		assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+		assert_false(passes(a, b, m));
+		k = nd_body(l4, 135, ip6_bad, 1, &mac_a);
+		memset(body, 0, 8);
+		body[0] = 58; /* a fragment header, offset 0, then the message */
+		memcpy(body + 8, l4, k);
+		n = ip6_body(l4 + 32, ip6_ok, IPPROTO_FRAGMENT, body, (uint16_t)(8 + k), false);
+		assert_false(passes(
+			a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, l4 + 32, n)));
+		n = ip6_body(body, ip6_ok, 58, l4, k, false);
+		body[5] = 20; /* the payload ends in the target */
+		assert_false(
+			passes(a, b, raw_frame(&mac_bcast, &mac_a, RTE_ETHER_TYPE_IPV6, body, n)));
+		assert_int_equal(drops(a, DP_DROP_LOCK_IPV6), 11);
+	}
+	/* A runt is one, locked or not. */
+	assert_false(passes(a, b, frame(&mac_bcast, &mac_a, 10)));
+	assert_int_equal(drops(a, DP_DROP_RUNT), 1);
 	/* Another ethertype. */
 	assert_false(passes(a, b, raw_frame(&mac_bcast, &mac_a, 0x88b5, body, 46)));
 	assert_int_equal(drops(a, DP_DROP_LOCK_OTHER), 1);
@@ -2800,6 +2854,7 @@ main(int argc, char **argv)
 		T(test_qos_clear),
 		T(test_qos_port_del_with_waiting),
 		T(test_qos_rate),
+		T(test_qos_frame_over_burst),
 		T(test_qos_refused),
 		T(test_lock_rules),
 		T(test_lock_disabled),

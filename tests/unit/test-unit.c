@@ -345,9 +345,10 @@ test_qos_params(void **state)
 static void
 test_vif_lock_record(void **state)
 {
-	const char *bad4[] = {"198.18.0", "198.18.0.256", "198.18.0.1/24", " 198.18.0.1",
-			      "198.18.0.1,", ",198.18.0.1", "198.18.0.1,,198.18.0.2", "::1",
-			      "0x7f.1", "localhost"};
+	const char *bad4[] = {
+		"198.18.0",    "198.18.0.256", "198.18.0.1/24",		 " 198.18.0.1",
+		"198.18.0.1,", ",198.18.0.1",  "198.18.0.1,,198.18.0.2", "::1",
+		"0x7f.1",      "localhost"};
 	const char *bad6[] = {"2001:db8::1/64", "fe80::1%eth0", "2001:db8:::1", "198.18.0.1",
 			      "2001:db8::1,"};
 	struct mac mac = {{0x02, 0, 0, 0, 0, 1}};
@@ -1389,7 +1390,8 @@ test_store_upgrades_version_1(void **state)
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
 		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
-		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN ipv4_allowed;"
+		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN "
+		 "ipv4_allowed;"
 		 " ALTER TABLE vif DROP COLUMN ipv6_allowed;"
 		 " ALTER TABLE network DROP COLUMN default_locking_mode;"
 		 " UPDATE meta SET value='1' WHERE key='schema_version'\"",
@@ -1507,7 +1509,8 @@ test_store_upgrades_version_3(void **state)
 		 " ALTER TABLE network DROP COLUMN group_fwd_mask;"
 		 " ALTER TABLE vif DROP COLUMN qos_type; ALTER TABLE vif DROP COLUMN qos_kbps;"
 		 " ALTER TABLE vif DROP COLUMN qos_timeslice_us;"
-		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN ipv4_allowed;"
+		 " ALTER TABLE vif DROP COLUMN locking_mode; ALTER TABLE vif DROP COLUMN "
+		 "ipv4_allowed;"
 		 " ALTER TABLE vif DROP COLUMN ipv6_allowed;"
 		 " ALTER TABLE network DROP COLUMN default_locking_mode;"
 		 " UPDATE meta SET value='3' WHERE key='schema_version'\"",
