@@ -1,7 +1,7 @@
 # switchd - build, test, demo. `make help` lists the targets.
 
 CC ?= cc
-PKGS := libdpdk libnl-3.0 libnl-route-3.0 jansson sqlite3 uuid
+PKGS := libdpdk libnl-3.0 libnl-route-3.0 jansson sqlite3 uuid libpcap
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 OPT ?= -O2 -g
 SAN ?=
@@ -19,7 +19,7 @@ LIB_SRC := lib/mac.c lib/text.c lib/log.c lib/fault.c lib/netdev.c
 DP_SRC := $(wildcard datapath/*.c)
 # What the datapath uses of lib/ (binaries without the rest of it).
 DP_LIB_SRC := lib/log.c lib/fault.c lib/netdev.c
-OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c bond/*.c qos/*.c)
+OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c bond/*.c qos/*.c capture/*.c)
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c switchd/verb-table.c
 

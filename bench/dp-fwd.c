@@ -11,9 +11,13 @@
  * back: the cost of a limited VIF's path. With --access, both are VMs'
  * ports, and with --lock both are locked to their MAC and IPv4 source
  * (one MAC pair: PAIRS 1), the frames IPv4 from the allowed addresses: the
- * cost of a locked VIF's checks.
+ * cost of a locked VIF's checks. With --capture FILTER, both ports are
+ * captured, both ways, through a filter in tcpdump's syntax (one that
+ * matches nothing: the cost of an idle capture; "" for every frame: of a
+ * capture that copies all, read by the harness between polls).
  *
- *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb | --qos | --access | --lock]
+ *   bench-dp-fwd [--workers 2 | --trunk | --bond ab|slb | --qos | --access | --lock |
+ *                 --capture FILTER]
  *                [PAIRS...]
  *                              (default: 1 16 65536 1000000)
  *
@@ -35,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -108,6 +113,47 @@ frames_make(struct rte_mbuf **m, unsigned int n, uint32_t src)
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->src_addr = rte_cpu_to_be_32(src);
 	}
+}
+
+/* --capture: both ports, both ways, through @expr ("" for all). */
+static unsigned int cap_id = DP_CAPTURE_MAX;
+
+static int
+capture_start(uint16_t a, uint16_t b, const char *expr)
+{
+	uint16_t ports[2] = {a, b};
+	struct dp_capture_params cp = {.ports = ports,
+				       .n_ports = 2,
+				       .dir = DP_CAPTURE_IN | DP_CAPTURE_OUT,
+				       .snaplen = 128};
+	pcap_t *pc = pcap_open_dead(DLT_EN10MB, 128);
+	struct bpf_program prog;
+	int err;
+
+	if (expr[0] != '\0') {
+		if (pc == NULL || pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			fprintf(stderr, "bench-dp-fwd: filter %s refused\n", expr);
+			return -1;
+		}
+		cp.filter = &prog;
+	}
+	err = dp_capture_start(dp, &cp, &cap_id);
+	if (expr[0] != '\0')
+		pcap_freecode(&prog);
+	pcap_close(pc);
+	return err;
+}
+
+/* Read what the capture kept (outside dp_worker_poll()). */
+static void
+capture_drain(void)
+{
+	struct dp_capture_frame f;
+	uint8_t buf[128];
+
+	if (cap_id < DP_CAPTURE_MAX)
+		while (dp_capture_next(dp, cap_id, &f, buf, sizeof(buf)) == 1)
+			;
 }
 
 /* --lock: @p locked to MAC 0 of @side and IPv4 source @src (host order). */
@@ -217,8 +263,10 @@ run(struct ring_port *a, struct ring_port *b, struct rte_mbuf **ma, struct rte_m
 		       (double)RTE_MAX(sa.tsc, sb.tsc) / 1e6;
 	}
 	start = rte_rdtsc();
-	while (n < frames)
+	while (n < frames) {
 		n += step(a, b, ma, mb, &ka, &kb, pairs);
+		capture_drain();
+	}
 	return (double)n * (double)rte_get_tsc_hz() / (double)(rte_rdtsc() - start) / 1e6;
 }
 
@@ -239,6 +287,7 @@ main(int argc, char **argv)
 	struct ring_port a, b, members[2];
 	const char *bond = NULL;
 	bool trunk = false, qos = false, access = false, lock = false;
+	const char *capture = NULL;
 	uint16_t bridge;
 	int i, n_sizes;
 
@@ -261,6 +310,11 @@ main(int argc, char **argv)
 		lock = strcmp(argv[1], "--lock") == 0;
 		argv++;
 		argc--;
+	}
+	if (argc > 2 && strcmp(argv[1], "--capture") == 0) {
+		capture = argv[2];
+		argv += 2;
+		argc -= 2;
 	}
 	if (argc > 1 && strcmp(argv[1], "--qos") == 0) {
 		qos = true;
@@ -327,6 +381,8 @@ main(int argc, char **argv)
 	if (qos && (dp_port_set_qos(dp, a.id, 1000000000000000ULL, 1000000000000ULL) != 0 ||
 		    dp_port_set_qos(dp, b.id, 1000000000000000ULL, 1000000000000ULL) != 0))
 		return 1;
+	if (capture != NULL && capture_start(a.id, b.id, capture) != 0)
+		return 1;
 	/* A million MACs behind each port: no MAC limit may stop learning. */
 	if (dp_bridge_set_fdb_max(dp, bridge, p.fdb_size) != 0 ||
 	    dp_port_set_fdb_max(dp, a.id, p.fdb_size) != 0 ||
@@ -336,14 +392,18 @@ main(int argc, char **argv)
 	frames_make(mb, BURST, RTE_IPV4(198, 18, 0, 2));
 
 	if (!grind) {
+		const char *single = qos	       ? "both ports limited (QoS), 1 worker"
+				     : lock	       ? "both ports VMs', locked, 1 worker"
+				     : access	       ? "both ports VMs', 1 worker"
+				     : capture != NULL ? "both ports captured, 1 worker"
+						       : "1 worker on one core";
+
 		printf("Switching work in process (two ring ports on one bridge, 64-byte frames "
 		       "both "
 		       "ways, every MAC learned first), %s, %" PRIu64
 		       " frames a run, median of %d runs\n\n",
 		       n_workers == 1
-			       ? (bond == NULL ? (trunk ? "port B a trunk, 1 worker"
-						  : qos ? "both ports limited (QoS), 1 worker"
-							: "1 worker on one core")
+			       ? (bond == NULL ? (trunk ? "port B a trunk, 1 worker" : single)
 				  : strcmp(bond, "ab") == 0
 					  ? "port B a two-member active-backup bond, 1 worker"
 					  : "port B a two-member balance-slb bond, 1 worker")

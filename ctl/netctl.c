@@ -7,7 +7,10 @@
  * "NAME: message" with a non-zero exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +81,30 @@ usage(FILE *f)
 	}
 }
 
+/* Send the first @len bytes of @req with descriptors @fds (SCM_RIGHTS). */
+static ssize_t
+send_with_fds(int fd, const char *req, size_t len, const int *fds, unsigned int n_fds)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 2)];
+	struct iovec iov = {.iov_base = (void *)req, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	if (n_fds == 0)
+		return write(fd, req, len);
+	memset(ctl, 0, sizeof(ctl));
+	msg.msg_control = ctl;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+	return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
 static int
-send_request(const char *path, const char *req, char **reply)
+send_request(const char *path, const char *req, const int *fds, unsigned int n_fds, char **reply)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t len = strlen(req), cap = 65536, n = 0;
@@ -99,7 +124,7 @@ send_request(const char *path, const char *req, char **reply)
 		return err;
 	}
 	while (len > 0) {
-		ssize_t w = write(fd, req, len);
+		ssize_t w = send_with_fds(fd, req, len, fds, n_fds);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -109,6 +134,7 @@ send_request(const char *path, const char *req, char **reply)
 		}
 		req += w;
 		len -= (size_t)w;
+		n_fds = 0; /* sent with the first bytes */
 	}
 	shutdown(fd, SHUT_WR);
 	buf = malloc(cap + 1);
@@ -213,6 +239,102 @@ help(const char *verb)
 	return 0;
 }
 
+/* netctl capture: the output (file=PATH, file=- for standard output:
+ * pcapng; no file: a line per frame on standard output) and a lifeline,
+ * both sent to switchd with the request. Ctrl-C shuts our side of the
+ * lifeline down; switchd then ends the capture and writes its summary
+ * there. */
+static volatile sig_atomic_t capture_stop;
+static char *capture_made; /* the output file, if netctl created it */
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	capture_stop = 1;
+}
+
+static int
+capture_prepare(struct ctl_args *a, int fds[2], int life[2])
+{
+	const char *file = json_string_value(json_object_get(a->params, "file"));
+	int out = STDOUT_FILENO;
+
+	if (file != NULL && strcmp(file, "-") != 0) {
+		capture_made = access(file, F_OK) != 0 ? strdup(file) : NULL;
+		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0) {
+			fprintf(stderr, "FILE_UNWRITABLE: %s: %s\n", file, strerror(errno));
+			return -1;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, life) != 0) {
+		fprintf(stderr, "INTERNAL_ERROR: socketpair: %s\n", strerror(errno));
+		if (out != STDOUT_FILENO)
+			close(out);
+		return -1;
+	}
+	json_object_set_new(a->params, "format", json_string(file != NULL ? "pcapng" : "text"));
+	json_object_del(a->params, "file");
+	fds[0] = out;
+	fds[1] = life[1];
+	return 0;
+}
+
+static int
+capture_wait(json_t *result, int life)
+{
+	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll returns */
+	json_t *rec, *sum;
+	char buf[512];
+	size_t i, n = 0;
+	bool shut = false;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "capturing on");
+	json_array_foreach(result, i, rec)
+		fprintf(stderr, "%s %s", i ? "," : "",
+			json_string_value(json_object_get(rec, "interface")));
+	fprintf(stderr, "\n");
+	for (;;) {
+		struct pollfd p = {.fd = life, .events = POLLIN};
+		ssize_t r;
+
+		if (capture_stop && !shut) {
+			shutdown(life, SHUT_WR);
+			shut = true;
+		}
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		r = read(life, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == sizeof(buf) - 1)
+			break;
+	}
+	buf[n] = '\0';
+	close(life);
+	sum = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+	if (sum == NULL) {
+		fprintf(stderr, "CAPTURE_LOST: switchd ended the capture without its summary\n");
+		return 1;
+	}
+	fprintf(stderr,
+		"%" JSON_INTEGER_FORMAT " frames written, %" JSON_INTEGER_FORMAT
+		" dropped by the capture%s%s\n",
+		json_integer_value(json_object_get(sum, "written")),
+		json_integer_value(json_object_get(sum, "dropped")),
+		json_object_get(sum, "output") ? ": " : "",
+		json_object_get(sum, "output") ? json_string_value(json_object_get(sum, "output"))
+					       : "");
+	json_decref(sum);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -220,7 +342,7 @@ main(int argc, char **argv)
 	json_t *req, *rep, *result;
 	json_error_t jerr;
 	char err[256], *text, *reply = NULL;
-	int rc;
+	int rc, fds[2] = {-1, -1}, life[2] = {-1, -1};
 
 	if (ctl_args_parse(argc, argv, &a, err, sizeof(err)) != 0) {
 		fprintf(stderr, "INVALID_ARGUMENTS: %s (see netctl --help)\n", err);
@@ -244,11 +366,21 @@ main(int argc, char **argv)
 		return rc;
 	}
 
+	if (strcmp(a.verb, "capture") == 0 && capture_prepare(&a, fds, life) != 0) {
+		ctl_args_free(&a);
+		return 1;
+	}
 	req = json_pack("{s:s, s:O}", "verb", a.verb, "params", a.params);
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	rc = send_request(a.socket, text, &reply);
+	rc = send_request(a.socket, text, fds, fds[0] >= 0 ? 2 : 0, &reply);
 	free(text);
+	if (fds[0] >= 0) {
+		/* switchd has its own copies now. */
+		if (fds[0] != STDOUT_FILENO)
+			close(fds[0]);
+		close(fds[1]);
+	}
 	if (rc != 0) {
 		if (rc == ENOENT || rc == ECONNREFUSED)
 			fprintf(stderr, "SWITCHD_NOT_RUNNING: no switchd answers on %s (%s)\n",
@@ -271,11 +403,19 @@ main(int argc, char **argv)
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		fprintf(stderr, "%s: %s\n", json_string_value(json_object_get(rep, "error")),
 			json_string_value(json_object_get(rep, "message")));
+		if (capture_made != NULL)
+			unlink(capture_made); /* a refusal leaves nothing behind */
 		json_decref(rep);
 		ctl_args_free(&a);
 		return 1;
 	}
 	result = json_object_get(rep, "result");
+	if (life[0] >= 0) {
+		rc = capture_wait(result, life[0]);
+		json_decref(rep);
+		ctl_args_free(&a);
+		return rc;
+	}
 	if (a.json) {
 		text = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		printf("%s\n", text ? text : "null");

@@ -614,6 +614,7 @@ dp_destroy(struct dp *dp)
 		rte_free(dp->workers[w]);
 	}
 	inject_free(dp);
+	dp_capture_fini(dp);
 	pools_free(dp);
 	fdb_fini(&dp->fdb);
 	dp_cfg_free(dp->cfg);

@@ -281,6 +281,52 @@ int dp_port_set_lock(struct dp *dp, uint16_t port, const struct dp_lock_params *
 int dp_port_get_lock(const struct dp *dp, uint16_t port, enum dp_lock_mode *mode,
 		     unsigned int *n_ipv4, unsigned int *n_ipv6);
 
+/* Capture (capture.c): copies of what ports receive and send. At most
+ * DP_CAPTURE_MAX sessions at once. */
+#define DP_CAPTURE_MAX 8
+#define DP_CAPTURE_IN 1u  /* as received */
+#define DP_CAPTURE_OUT 2u /* as sent */
+
+struct bpf_program;
+
+struct dp_capture_params {
+	const uint16_t *ports; /* the ports to capture on */
+	unsigned int n_ports;
+	unsigned int dir;		  /* DP_CAPTURE_IN | DP_CAPTURE_OUT */
+	uint32_t snaplen;		  /* bytes of each frame kept, at least 1 */
+	const struct bpf_program *filter; /* libpcap's classic BPF (pcap_compile()),
+					   * for Ethernet frames; NULL: every frame */
+};
+
+/* One frame a session kept. */
+struct dp_capture_frame {
+	uint64_t tsc;	   /* when a worker saw it (dp_tsc_hz() a second) */
+	uint16_t port;	   /* on which port */
+	uint8_t dir;	   /* DP_CAPTURE_IN or _OUT */
+	uint32_t orig_len; /* its length */
+	uint32_t len;	   /* bytes of it in the buffer */
+};
+
+/* Start a session; its id (0..DP_CAPTURE_MAX-1) in *@id. The filter is
+ * converted to DPDK's eBPF (rte_bpf_convert()), loaded and JIT-compiled
+ * where the library can. EINVAL (no port, no direction, snaplen 0),
+ * ENOTSUP (a filter DPDK's BPF cannot take), ENOENT (a port that is not),
+ * ENOSPC (all sessions taken), ENOMEM. Frames the session cannot keep (its rings or
+ * the captures' buffers full) are counted, never waited for. */
+int dp_capture_start(struct dp *dp, const struct dp_capture_params *p, unsigned int *id);
+/* Stop it: after this no worker copies for it; what it still held is
+ * freed. */
+int dp_capture_stop(struct dp *dp, unsigned int id);
+/* The next frame session @id kept, oldest first (workers' frames merged by
+ * time): 1 and its first @cap bytes in @buf, or 0 if none waits. */
+int dp_capture_next(struct dp *dp, unsigned int id, struct dp_capture_frame *f, uint8_t *buf,
+		    uint32_t cap);
+/* Frames kept and frames the session could not keep, so far. */
+void dp_capture_stats(const struct dp *dp, unsigned int id, uint64_t *kept, uint64_t *dropped);
+uint64_t dp_tsc_hz(const struct dp *dp);
+/* The TSC now (the clock of dp_capture_frame.tsc). Any thread. */
+uint64_t dp_tsc_now(void);
+
 /* The default of dp_bridge_set_fdb_max(): a quarter of the table. */
 uint32_t dp_fdb_bridge_default_max(const struct dp *dp);
 

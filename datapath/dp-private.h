@@ -153,10 +153,13 @@ struct dp {
 	bool batch_dirty;	  /* something waits to be published */
 	struct rte_rcu_qsbr *qsv; /* threads 0..n_workers-1: workers; n_workers: control */
 	struct rte_mempool *mp;
-	struct rte_ring *inject;    /* dp_port_send(): frames worker 0 sends */
-	struct rte_ring *punt;	    /* frames for the control plane (dp_punt_recv()) */
-	int punt_fd;		    /* eventfd: written when punt gets a frame */
-	struct rte_mempool *gso_mp; /* the large buffers (DP_GSO_DATA_ROOM) */
+	struct rte_ring *inject;	    /* dp_port_send(): frames worker 0 sends */
+	struct rte_ring *punt;		    /* frames for the control plane (dp_punt_recv()) */
+	int punt_fd;			    /* eventfd: written when punt gets a frame */
+	struct rte_mempool *gso_mp;	    /* the large buffers (DP_GSO_DATA_ROOM) */
+	struct dp_cap *cap[DP_CAPTURE_MAX]; /* capture sessions (capture.c) */
+	struct rte_mempool *cap_pool;	    /* their copies, made at the first */
+	unsigned int cap_seq;		    /* for their rings' names */
 	struct fdb fdb;
 	uint64_t tsc_hz;
 	unsigned int n_workers;
@@ -223,6 +226,30 @@ int dp_lock_verdict_frame(const struct dp_lock *l, const uint8_t *frame, uint32_
  * start of @pkts; the others freed and counted. Returns how many pass. */
 uint16_t dp_lock_filter(const struct dp_lock *l, struct dp_port_stats *st, struct rte_mbuf **pkts,
 			uint16_t n);
+
+/* capture.c: a capture session. */
+struct dp_cap_worker {
+	uint64_t kept, dropped; /* written by its worker */
+} __rte_cache_aligned;
+
+struct dp_cap {
+	uint32_t snaplen;
+	struct rte_bpf *bpf;		       /* the filter, loaded; NULL: every frame */
+	uint64_t (*jit)(void *);	       /* bpf's native code, or NULL */
+	struct dp_capture_params params;       /* as started (ports not kept) */
+	struct rte_ring *ring[DP_MAX_WORKERS]; /* copies, worker w to control */
+	struct dp_cap_worker *cw;	       /* [n_workers] */
+};
+
+/* The sessions left and the captures' pool go (dp_destroy(), the workers
+ * stopped). */
+void dp_capture_fini(struct dp *dp);
+/* Copy the frames of @pkts (NULL slots skipped) that the sessions in @mask
+ * want, seen on port @port in direction @dir (DP_CAPTURE_IN or _OUT), by
+ * worker @worker. */
+__attribute__((cold)) void dp_cap_tap(struct dp *dp, unsigned int worker, uint16_t port,
+				      uint8_t mask, uint8_t dir, struct rte_mbuf **pkts,
+				      uint16_t n);
 
 /* qos.c: a port's receive limit. */
 

@@ -11,6 +11,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dp-private.h"
 #include "port.h"
 
 static int
@@ -80,6 +81,10 @@ vlan_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 			tagged[n_tagged++] = pkts[j];
 		}
 	}
+	/* The trunk's captures see them tagged, as they leave. */
+	if (unlikely(trunk->cap_tx != 0))
+		dp_cap_tap(trunk->dp, queue, trunk->id, trunk->cap_tx, DP_CAPTURE_OUT, tagged,
+			   n_tagged);
 	done = trunk->cls->tx_burst(trunk, queue, tagged, n_tagged, st);
 	for (j = 0; j < n_tagged; j++)
 		pkts[pos[j]] = tagged[j];

@@ -62,11 +62,12 @@ struct dp_port {
 	uint32_t ol_caps_vlan;		 /* the same for tagged frames (l2_len over 14) */
 	uint64_t ol_soft;		 /* ol_flags that need a look (dp_port_set_offloads()) */
 	struct dp_bond *bond;		 /* bond kind: its members and their state */
-	uint16_t bond_port;   /* a bond's member: the bond's port id; else DP_PORT_NONE */
-	uint8_t bond_slot;    /* a bond's member: its slot in the bond */
-	struct dp_qos *qos;   /* its receive limit (qos.c), from the first one on; else NULL */
-	struct dp_lock *lock; /* access ports: locked or disabled (lock.c); NULL: unlocked */
-	bool unarmed;	      /* rx_fd kinds: in the readiness sets, not armed yet */
+	uint16_t bond_port;	/* a bond's member: the bond's port id; else DP_PORT_NONE */
+	uint8_t bond_slot;	/* a bond's member: its slot in the bond */
+	struct dp_qos *qos;	/* its receive limit (qos.c), from the first one on; else NULL */
+	struct dp_lock *lock;	/* access ports: locked or disabled (lock.c); NULL: unlocked */
+	uint8_t cap_rx, cap_tx; /* capture sessions that want what it receives, sends (capture.c) */
+	bool unarmed;		/* rx_fd kinds: in the readiness sets, not armed yet */
 	struct dp_port *unarmed_next; /* in dp->unarmed */
 };
 

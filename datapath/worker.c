@@ -56,7 +56,10 @@ out_flush(struct dp_worker *w, struct dp_port *port)
 	uint64_t dropped = pw->st.drops[DP_DROP_TX_UNSENDABLE] + pw->st.drops[DP_DROP_TX_FULL] +
 			   pw->st.drops[DP_DROP_LINK_DOWN];
 	uint16_t n = pw->n_out, done, i, unsent = 0;
+	uint8_t cap = __atomic_load_n(&port->cap_tx, __ATOMIC_RELAXED);
 
+	if (unlikely(cap != 0))
+		dp_cap_tap(w->dp, w->id, port->id, cap, DP_CAPTURE_OUT, pw->out, n);
 	done = port->cls->tx_burst(port, (uint16_t)w->id, pw->out, n, &pw->st);
 	pw->n_out = 0;
 	if (likely(done == n && pw->st.drops[DP_DROP_TX_UNSENDABLE] +
@@ -437,6 +440,19 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	}
 }
 
+/* A run of a trunk's frames for @port, the trunk's own bridge or one of
+ * its VLAN ports' (whose captures see the frames untagged, as its wire is). */
+static inline void
+run_input(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port *trunk,
+	  struct dp_port *port, struct rte_mbuf **run, uint16_t n, uint16_t now)
+{
+	uint8_t cap = __atomic_load_n(&port->cap_rx, __ATOMIC_RELAXED);
+
+	if (unlikely(cap != 0) && port != trunk)
+		dp_cap_tap(w->dp, w->id, port->id, cap, DP_CAPTURE_IN, run, n);
+	bridge_input(w, cfg, port, run, n, now);
+}
+
 /* Frames from a trunk: sort them by 802.1Q tag. Untagged and VID 0 frames
  * stay with the trunk's bridge; a frame tagged T goes, untagged, to the
  * trunk's VLAN port T; others are dropped. Runs of frames for the same
@@ -475,14 +491,14 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
 			dp_ol_untagged(m);
 		}
 		if (to != run_port && n_run != 0) {
-			bridge_input(w, cfg, cfg->port[run_port], run, n_run, now);
+			run_input(w, cfg, trunk, cfg->port[run_port], run, n_run, now);
 			n_run = 0;
 		}
 		run_port = to;
 		run[n_run++] = m;
 	}
 	if (n_run != 0)
-		bridge_input(w, cfg, cfg->port[run_port], run, n_run, now);
+		run_input(w, cfg, trunk, cfg->port[run_port], run, n_run, now);
 }
 
 /* Receive queues read between two reports of a quiescent state. A change
@@ -498,6 +514,10 @@ static void
 input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *port, struct rte_mbuf **pkts,
       uint16_t n, uint16_t now)
 {
+	uint8_t cap = __atomic_load_n(&port->cap_rx, __ATOMIC_RELAXED);
+
+	if (unlikely(cap != 0))
+		dp_cap_tap(w->dp, w->id, port->id, cap, DP_CAPTURE_IN, pkts, n);
 	if (unlikely(port->bond_port != DP_PORT_NONE))
 		bond_input(w, cfg, port, pkts, n, now);
 	else if (port->trunk)
@@ -560,6 +580,22 @@ bond_looped(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port 
 	return !(garp(m, l2) && (uint16_t)(now - fdb_val_seen(v)) >= DP_BOND_LOCK_SEC);
 }
 
+/* Frames a bond takes from its members enter as the bond's (its captures
+ * see them here). */
+static void
+bond_take(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *bond,
+	  struct rte_mbuf **pkts, uint16_t n, uint16_t now)
+{
+	uint8_t cap = __atomic_load_n(&bond->cap_rx, __ATOMIC_RELAXED);
+
+	if (unlikely(cap != 0))
+		dp_cap_tap(w->dp, w->id, bond->id, cap, DP_CAPTURE_IN, pkts, n);
+	if (bond->trunk)
+		trunk_input(w, cfg, bond, pkts, n, now);
+	else
+		bridge_input(w, cfg, bond, pkts, n, now);
+}
+
 /* A slow-protocol frame (a LACPDU) for the control plane; true if queued. */
 static bool
 punt(struct dp_worker *w, struct dp_port *member, struct dp_port_stats *st, struct rte_mbuf *m)
@@ -612,12 +648,8 @@ bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *b
 	/* One wake-up a burst; only a full counter fails: it is readable. */
 	if (punted != 0 && write(w->dp->punt_fd, &one, sizeof(one)) < 0)
 		punted = 0;
-	if (k == 0)
-		return;
-	if (bond->trunk)
-		trunk_input(w, cfg, bond, ok, k, now);
-	else
-		bridge_input(w, cfg, bond, ok, k, now);
+	if (k != 0)
+		bond_take(w, cfg, bond, ok, k, now);
 }
 
 /* Frames from a bond's member: counted on the member, then those the bond
@@ -693,12 +725,8 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 	}
 	pkts = ok;
 take:
-	if (k == 0)
-		return;
-	if (bond->trunk)
-		trunk_input(w, cfg, bond, pkts, k, now);
-	else
-		bridge_input(w, cfg, bond, pkts, k, now);
+	if (k != 0)
+		bond_take(w, cfg, bond, pkts, k, now);
 }
 
 /* Passes a kernel port's descriptor may report an error and yield nothing

@@ -27,6 +27,11 @@ struct sd_call {
 	json_t *result; /* owned: string, array of records, or NULL */
 	enum sd_error err;
 	char msg[512];
+	/* Descriptors the client sent with the request (netctl capture):
+	 * a verb that keeps one sets its slot to -1; the others are closed
+	 * after the reply. */
+	int *fds;
+	unsigned int n_fds;
 };
 
 /* Every verb's handler: 0, or -1 with c->err and c->msg set. */

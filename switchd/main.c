@@ -28,6 +28,7 @@
 #include "../pif/pif-monitor.h"
 #include "../pif/pif-verbs.h"
 #include "server.h"
+#include "../capture/capture.h"
 #include "store.h"
 #include "switchd.h"
 
@@ -442,6 +443,7 @@ main(int argc, char **argv)
 			{.fd = dp_punt_fd(sd.dp), .events = POLLIN}};
 
 		int64_t now = sd_now_ms(), bond_wake;
+		int cap_wait;
 		int timeout = server_timeout_ms(srv);
 
 		if (now >= next_tick) {
@@ -451,8 +453,12 @@ main(int argc, char **argv)
 		}
 		/* Bonds: delays that end, rebalancing, DPDK members' links. */
 		bond_wake = bond_run_all(&sd, now);
+		/* Captures: what the datapath kept, written out. */
+		cap_wait = capture_run(&sd);
 		if (timeout < 0 || timeout > next_tick - now)
 			timeout = (int)(next_tick - now);
+		if (cap_wait >= 0 && cap_wait < timeout)
+			timeout = cap_wait;
 		if (bond_wake - now < timeout)
 			timeout = bond_wake <= now ? 0 : (int)(bond_wake - now);
 		if (poll(pfd, 4, timeout) < 0) {
@@ -491,6 +497,7 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	capture_stop_all(&sd);
 	server_stop(srv);
 	pif_monitor_close(mon);
 	/* Ports first, then the DPDK devices they used (giving their buffers

@@ -43,9 +43,11 @@ struct client {
 	int64_t deadline; /* CLOCK_MONOTONIC ms */
 	pid_t pid;
 	uid_t uid;
-	enum sd_error refusal; /* answered with this error, whatever it asks */
-	char *buf;	       /* the request, then the reply */
-	size_t len, cap, off;  /* off: reply bytes written */
+	enum sd_error refusal;	  /* answered with this error, whatever it asks */
+	char *buf;		  /* the request, then the reply */
+	size_t len, cap, off;	  /* off: reply bytes written */
+	int fds[SD_CALL_MAX_FDS]; /* descriptors sent with the request (SCM_RIGHTS) */
+	unsigned int n_fds;
 };
 
 TAILQ_HEAD(client_list, client);
@@ -273,6 +275,10 @@ client_list(struct server *srv, const struct client *c)
 static void
 client_close(struct server *srv, struct client *c)
 {
+	for (unsigned int k = 0; k < c->n_fds; k++)
+		if (c->fds[k] >= 0)
+			close(c->fds[k]);
+	c->n_fds = 0;
 	TAILQ_REMOVE(client_list(srv, c), c, next);
 	close(c->fd); /* leaves the epoll set with it */
 	free(c->buf);
@@ -350,11 +356,17 @@ client_serve(struct server *srv, struct client *c)
 		client_reply(srv, c, error_reply(c->refusal, "switchd is out of file descriptors"));
 		return;
 	}
-	client_reply(srv, c, server_request(srv->sd, c->buf, c->len));
+	client_reply(srv, c, server_request_fds(srv->sd, c->buf, c->len, c->fds, c->n_fds));
 }
 
 json_t *
 server_request(struct switchd *sd, const char *buf, size_t len)
+{
+	return server_request_fds(sd, buf, len, NULL, 0);
+}
+
+json_t *
+server_request_fds(struct switchd *sd, const char *buf, size_t len, int *fds, unsigned int n_fds)
 {
 	json_t *req, *reply;
 	const char *verb = NULL;
@@ -371,11 +383,46 @@ server_request(struct switchd *sd, const char *buf, size_t len)
 
 		if (params == NULL)
 			params = empty = json_object();
-		reply = sd_call_verb(sd, verb, params);
+		reply = sd_call_verb_fds(sd, verb, params, fds, n_fds);
 		json_decref(empty);
 	}
 	json_decref(req);
 	return reply;
+}
+
+/* read() that also takes the descriptors a client sends with its request
+ * (netctl capture: its output, its lifeline); more than it may send are
+ * closed. */
+static ssize_t
+recv_fds(struct client *c, char *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * SD_CALL_MAX_FDS)];
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm;
+	ssize_t r = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (r < 0)
+		return r;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		unsigned int n, k;
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (unsigned int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (k = 0; k < n; k++) {
+			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (c->n_fds < SD_CALL_MAX_FDS)
+				c->fds[c->n_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return r;
 }
 
 /* Take what the client has sent; serve it at EOF. */
@@ -403,7 +450,7 @@ client_read(struct server *srv, struct client *c)
 			c->buf = nb;
 			c->cap = cap;
 		}
-		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		r = recv_fds(c, c->buf + c->len, c->cap - c->len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)

@@ -46,6 +46,10 @@ int server_create(const char *path, const char *group, struct switchd *sd, struc
 /* One request as a client sends it (@len bytes of JSON, not terminated):
  * the reply (a new reference). */
 json_t *server_request(struct switchd *sd, const char *buf, size_t len);
+/* The same with descriptors the client sent (taken by the verb, or
+ * closed by the caller: those the verb took are set to -1). */
+json_t *server_request_fds(struct switchd *sd, const char *buf, size_t len, int *fds,
+			   unsigned int n_fds);
 
 /* Close every connection and the socket; removes the socket file. The
  * instance's lock is kept: the process still owns its taps. */

@@ -56,6 +56,11 @@ const char *sd_error_name(enum sd_error e);
  * A verb that changes state runs in one store transaction; on error
  * nothing is changed. */
 json_t *sd_call_verb(struct switchd *sd, const char *verb, json_t *params);
+/* The same with descriptors the client sent (struct sd_call's fds), at
+ * most SD_CALL_MAX_FDS. */
+#define SD_CALL_MAX_FDS 2
+json_t *sd_call_verb_fds(struct switchd *sd, const char *verb, json_t *params, int *fds,
+			 unsigned int n_fds);
 
 /* Load the stored objects into @sd (lists must be empty). */
 int sd_load(struct switchd *sd);

@@ -238,7 +238,13 @@ static struct log_rate_limit refused_rl = LOG_RATE_LIMIT_INIT(600, 600);
 json_t *
 sd_call_verb(struct switchd *sd, const char *name, json_t *params)
 {
-	struct sd_call c = {.params = params};
+	return sd_call_verb_fds(sd, name, params, NULL, 0);
+}
+
+json_t *
+sd_call_verb_fds(struct switchd *sd, const char *name, json_t *params, int *fds, unsigned int n_fds)
+{
+	struct sd_call c = {.params = params, .fds = fds, .n_fds = n_fds};
 	const struct sd_verb *v = sd_verb_find(name);
 	bool txn = false;
 	json_t *reply;

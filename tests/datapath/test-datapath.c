@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pcap/pcap.h>
 #include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -2838,6 +2839,179 @@ test_lock_refused(void **state)
 	assert_int_equal(drops(a, DP_DROP_LOCK_MAC), 1);
 }
 
+/* Capture --------------------------------------------------------------- */
+
+/* The next frame session @id kept, or fail. */
+static struct dp_capture_frame
+cap_next(unsigned int id, uint8_t *buf)
+{
+	struct dp_capture_frame f;
+
+	assert_int_equal(dp_capture_next(dp, id, &f, buf, 2048), 1);
+	return f;
+}
+
+/* A filter in tcpdump's syntax, as switchd compiles it. */
+static struct bpf_program
+cap_filter(const char *expr)
+{
+	pcap_t *pc = pcap_open_dead(DLT_EN10MB, 65535);
+	struct bpf_program prog;
+
+	assert_non_null(pc);
+	assert_int_equal(pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN), 0);
+	pcap_close(pc);
+	return prog;
+}
+
+/* What a port receives and sends, in order, cut to the snap length;
+ * nothing of the others'; the ring's bound counted; stop frees it all. */
+static void
+test_capture_in_out(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0), *b = tport_add(fx->br0);
+	unsigned int avail = rte_mempool_avail_count(dp_mempool(dp)), id, i;
+	struct dp_capture_params cp = {.ports = &a->id,
+				       .n_ports = 1,
+				       .dir = DP_CAPTURE_IN | DP_CAPTURE_OUT,
+				       .snaplen = 64};
+	uint64_t kept, dropped;
+	struct dp_capture_frame f;
+	uint8_t buf[2048];
+
+	assert_int_equal(dp_capture_start(dp, &cp, &id), 0);
+	inject(a, &mac_bcast, &mac_a, 100);
+	poll_dp();
+	inject(b, &mac_a, &mac_b, 80);
+	poll_dp();
+	assert_int_equal(drain(a, &mac_b), 1);
+	assert_int_equal(drain(b, &mac_a), 1);
+	f = cap_next(id, buf);
+	assert_int_equal(f.port, a->id);
+	assert_int_equal(f.dir, DP_CAPTURE_IN);
+	assert_int_equal(f.orig_len, 100);
+	assert_int_equal(f.len, 64);
+	assert_memory_equal(buf + 6, &mac_a, 6);
+	f = cap_next(id, buf);
+	assert_int_equal(f.dir, DP_CAPTURE_OUT);
+	assert_int_equal(f.orig_len, 80);
+	assert_memory_equal(buf + 6, &mac_b, 6);
+	assert_int_equal(dp_capture_next(dp, id, &f, buf, sizeof(buf)), 0);
+	/* Unread, a session keeps about 1,024 frames per worker; the rest
+	 * are counted, and forwarding goes on. */
+	for (i = 0; i < 6; i++) {
+		unsigned int got = 0;
+
+		for (unsigned int k = 0; k < 200; k++)
+			inject(a, &mac_bcast, &mac_a, 64);
+		for (unsigned int k = 0; k < 8; k++) { /* a burst of 32 a pass */
+			poll_dp();
+			got += drain(b, NULL);
+		}
+		assert_int_equal(got, 200);
+	}
+	dp_capture_stats(dp, id, &kept, &dropped);
+	assert_int_equal(kept + dropped, 2 + 1200);
+	assert_true(dropped >= 1200 - 1024);
+	for (i = 0; dp_capture_next(dp, id, &f, buf, sizeof(buf)) == 1; i++)
+		;
+	assert_int_equal(i, kept - 2);
+	assert_int_equal(dp_capture_stop(dp, id), 0);
+	assert_int_equal(dp_capture_stop(dp, id), ENOENT);
+	assert_int_equal(rte_mempool_avail_count(dp_mempool(dp)), avail);
+}
+
+/* A trunk's frames tagged, on the trunk, both ways; its VLAN port's
+ * untagged; a filter keeps only what matches. */
+static void
+test_capture_vlan_and_filter(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *t = trunk_add(fx->br0), *p = tport_add(fx->br1);
+	uint16_t v = vlan_add(t, 10, fx->br1), ports[2] = {t->id, v};
+	struct dp_capture_params cp = {.ports = ports,
+				       .n_ports = 2,
+				       .dir = DP_CAPTURE_IN | DP_CAPTURE_OUT,
+				       .snaplen = 256};
+	struct bpf_program prog = cap_filter("vlan 10 and ether src 02:00:00:00:00:0a");
+	struct dp_capture_frame f;
+	unsigned int id, id2;
+	uint8_t buf[2048];
+
+	assert_int_equal(dp_capture_start(dp, &cp, &id), 0);
+	inject_tagged(t, &mac_bcast, &mac_a, 0x8100, 10, 64);
+	poll_dp();
+	assert_int_equal(drain(p, &mac_a), 1);
+	f = cap_next(id, buf);
+	assert_int_equal(f.port, t->id);
+	assert_int_equal(buf[12] << 8 | buf[13], 0x8100);
+	f = cap_next(id, buf);
+	assert_int_equal(f.port, v);
+	assert_int_equal(f.dir, DP_CAPTURE_IN);
+	assert_int_not_equal(buf[12] << 8 | buf[13], 0x8100);
+	/* Back out: on the VLAN port untagged, on the trunk tagged. */
+	inject(p, &mac_a, &mac_b, 64);
+	poll_dp();
+	assert_int_equal(drain(t, &mac_b), 1);
+	f = cap_next(id, buf);
+	assert_int_equal(f.port, v);
+	assert_int_equal(f.dir, DP_CAPTURE_OUT);
+	assert_int_not_equal(buf[12] << 8 | buf[13], 0x8100);
+	f = cap_next(id, buf);
+	assert_int_equal(f.port, t->id);
+	assert_int_equal(f.dir, DP_CAPTURE_OUT);
+	assert_int_equal(buf[12] << 8 | buf[13], 0x8100);
+	assert_int_equal(dp_capture_stop(dp, id), 0);
+	/* The filter: only A's tagged frames on the trunk. */
+	cp.n_ports = 1;
+	cp.filter = &prog;
+	assert_int_equal(dp_capture_start(dp, &cp, &id2), 0);
+	inject_tagged(t, &mac_bcast, &mac_b, 0x8100, 10, 64);
+	inject_tagged(t, &mac_bcast, &mac_a, 0x8100, 10, 64);
+	poll_dp();
+	drain(p, NULL);
+	f = cap_next(id2, buf);
+	assert_memory_equal(buf + 6, &mac_a, 6);
+	assert_int_equal(dp_capture_next(dp, id2, &f, buf, sizeof(buf)), 0);
+	assert_int_equal(dp_capture_stop(dp, id2), 0);
+	pcap_freecode(&prog);
+}
+
+/* Refusals; eight sessions at once and no more. */
+static void
+test_capture_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct tport *a = tport_add(fx->br0);
+	uint16_t none = DP_MAX_PORTS - 1;
+	struct dp_capture_params cp = {
+		.ports = &a->id, .n_ports = 1, .dir = DP_CAPTURE_IN, .snaplen = 64};
+	unsigned int id[DP_CAPTURE_MAX + 1], i;
+
+	cp.snaplen = 0;
+	assert_int_equal(dp_capture_start(dp, &cp, &id[0]), EINVAL);
+	cp.snaplen = 64;
+	cp.dir = 0;
+	assert_int_equal(dp_capture_start(dp, &cp, &id[0]), EINVAL);
+	cp.dir = DP_CAPTURE_IN;
+	cp.ports = &none;
+	assert_int_equal(dp_capture_start(dp, &cp, &id[0]), ENOENT);
+	cp.ports = &a->id;
+	for (i = 0; i < DP_CAPTURE_MAX; i++)
+		assert_int_equal(dp_capture_start(dp, &cp, &id[i]), 0);
+	assert_int_equal(dp_capture_start(dp, &cp, &id[i]), ENOSPC);
+	inject(a, &mac_bcast, &mac_a, 64);
+	poll_dp();
+	for (i = 0; i < DP_CAPTURE_MAX; i++) {
+		struct dp_capture_frame f;
+		uint8_t buf[64];
+
+		assert_int_equal(dp_capture_next(dp, id[i], &f, buf, sizeof(buf)), 1);
+		assert_int_equal(dp_capture_stop(dp, id[i]), 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2857,6 +3031,9 @@ main(int argc, char **argv)
 		T(test_qos_frame_over_burst),
 		T(test_qos_refused),
 		T(test_lock_rules),
+		T(test_capture_in_out),
+		T(test_capture_vlan_and_filter),
+		T(test_capture_refused),
 		T(test_lock_disabled),
 		T(test_lock_refused),
 		T(test_broadcast_and_multicast_flood),
