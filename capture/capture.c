@@ -129,7 +129,8 @@ option(uint8_t *b, size_t *n, uint16_t code, const void *v, uint16_t len)
 
 	memcpy(b + *n, &code, 2);
 	memcpy(b + *n + 2, &len, 2);
-	memcpy(b + *n + 4, v, len);
+	if (len != 0)
+		memcpy(b + *n + 4, v, len);
 	*n += 4 + len;
 	memcpy(b + *n, pad, (4 - len % 4) % 4);
 	*n += (4 - len % 4) % 4;

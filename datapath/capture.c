@@ -180,7 +180,8 @@ dp_capture_start(struct dp *dp, const struct dp_capture_params *p, unsigned int 
 		return ENOMEM;
 	}
 	for (w = 0; w < dp->n_workers; w++) {
-		snprintf(name, sizeof(name), "%s_cap%u_%u_%u", dp->name, s, w, dp->cap_seq);
+		snprintf(name, sizeof(name), "%.8s_c%u_%u_%u", dp->name, s % DP_CAPTURE_MAX,
+			 w % DP_MAX_WORKERS, dp->cap_seq % 100000);
 		cap->ring[w] = rte_ring_create(name, DP_CAP_RING, SOCKET_ID_ANY,
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (cap->ring[w] == NULL) {

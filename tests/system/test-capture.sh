@@ -17,6 +17,16 @@ check "VM1 reaches upstream" ping_from "${P}vm1" 198.18.0.254
 # subshell, and $! would be the subshell's).
 ctl() { exec "$NETCTL" --socket "$SOCK" "$@"; }
 
+# started ERRFILE: netctl said the capture runs (at most 5 s).
+started() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "^capturing on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # tsh PCAP FIELDS [FILTER]: tshark's fields of each frame, one line each.
 tsh() { tshark -r "$1" -n -T fields -E separator=' ' -e "$2" ${3:+-Y "$3"} 2>/dev/null; }
 
@@ -35,9 +45,9 @@ check_err "an unwritable file" FILE_UNWRITABLE nctl capture iface=vif1.0 file=/n
 (ctl capture iface=vif1.0 filter=icmp count=4 file="$WORK/vif.pcapng" 2>"$WORK/vif.err" ) &
 CAP=$!
 echo $CAP >"$WORK/cap.bgpid"
-sleep 0.5
+started "$WORK/vif.err"
 ip netns exec "${P}vm1" ping -c 4 -i 0.2 -q 198.18.0.254 >/dev/null
-for ((i = 0; i < 30; i++)); do gone $CAP && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do gone $CAP && break; sleep 0.1; done
 check "count=4 ends the capture by itself" gone $CAP
 cat "$WORK/vif.err" | sed 's/^/# netctl: /'
 check "tshark reads 4 frames, all ICMP" test "$(tsh "$WORK/vif.pcapng" frame.number icmp | wc -l)" = 4
@@ -50,14 +60,15 @@ check "no VLAN tag on a VIF" test -z "$(tsh "$WORK/vif.pcapng" vlan.id)"
 NET10=$(nctl network-create name-label="VLAN 10")
 nctl vlan-create pif-uuid="$PIF0" vlan=10 network-uuid="$NET10" >/dev/null
 check "VM3 moved to VLAN 10" nctl vif-move uuid="$VIF3" network-uuid="$NET10"
-(ctl capture iface=eth0 filter="vlan 10 and arp" count=2 file="$WORK/pif.pcapng" 2>/dev/null ) &
+(ctl capture iface=eth0 filter="vlan 10 and arp" count=2 file="$WORK/pif.pcapng" 2>"$WORK/pif.err") &
 CAP=$!
-(ctl capture iface=vif3.0 filter=arp count=2 file="$WORK/vif3.pcapng" 2>/dev/null ) &
+(ctl capture iface=vif3.0 filter=arp count=2 file="$WORK/vif3.pcapng" 2>"$WORK/vif3.err") &
 CAP3=$!
 echo "$CAP $CAP3" >"$WORK/cap.bgpid"
-sleep 0.5
+started "$WORK/pif.err"
+started "$WORK/vif3.err"
 ip netns exec "${P}vm3" ping -c 3 -i 0.3 -W 1 198.18.0.99 >/dev/null 2>&1
-for ((i = 0; i < 30; i++)); do gone $CAP && gone $CAP3 && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do gone $CAP && gone $CAP3 && break; sleep 0.1; done
 check "two captures at once both end" bash -c "! kill -0 $CAP 2>/dev/null && ! kill -0 $CAP3 2>/dev/null"
 check "eth0: ARP tagged 10, as on its wire" test "$(tsh "$WORK/pif.pcapng" vlan.id | sort -u)" = 10
 check "vif3.0: the same ARP untagged" \
@@ -68,15 +79,18 @@ tshark -r "$WORK/pif.pcapng" -n -V 2>/dev/null | grep -E "Interface name|Directi
 # A bridge: every port an interface; file=- through a pipe; Ctrl-C.
 ip netns exec "${P}vm2" ping -i 0.1 -q 198.18.0.1 >/dev/null 2>&1 &
 echo $! >"$WORK/ping.bgpid"
+ip netns exec "${P}vm2" ping -i 0.1 -q 198.18.0.254 >/dev/null 2>&1 &
+echo $! >"$WORK/ping2.bgpid"
 mkfifo "$WORK/br.fifo"
 tshark -r - -n -T fields -e frame.interface_name <"$WORK/br.fifo" >"$WORK/br.txt" 2>/dev/null &
 TSH=$!
 (ctl capture iface=xenbr0 file=- >"$WORK/br.fifo" 2>"$WORK/br.err" ) &
 CAP=$!
 echo "$TSH $CAP" >"$WORK/cap.bgpid"
-sleep 1.5
+started "$WORK/br.err"
+sleep 1
 kill -INT $CAP
-for ((i = 0; i < 30; i++)); do gone $CAP && gone $TSH && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do gone $CAP && gone $TSH && break; sleep 0.1; done
 check "Ctrl-C ends it with its summary" grep -q "frames written" "$WORK/br.err"
 check "the bridge's ports each an interface (tshark through a pipe)" \
 	test "$(sort -u "$WORK/br.txt" | grep -c .)" -ge 3
@@ -85,13 +99,13 @@ t0=$SECONDS
 nctl capture iface=vif2.0 duration=1 >"$WORK/text.out" 2>/dev/null
 check "duration=1 ends it within 2 s" test $((SECONDS - t0)) -le 2
 check "without file, a line per frame" grep -q "vif2.0 Out .* ethertype 0x0800" "$WORK/text.out"
-kill "$(cat "$WORK/ping.bgpid")" 2>/dev/null
+kill "$(cat "$WORK/ping.bgpid")" "$(cat "$WORK/ping2.bgpid")" 2>/dev/null
 
 # A netctl killed with -9: its session goes within a second; then eight
 # captures at once (the most) still start.
-(ctl capture iface=vif1.0 file="$WORK/k.pcapng" 2>/dev/null ) &
+(ctl capture iface=vif1.0 file="$WORK/k.pcapng" 2>"$WORK/k.err") &
 K=$!
-sleep 0.5
+started "$WORK/k.err"
 kill -9 $K
 wait $K 2>/dev/null
 sleep 1.2
