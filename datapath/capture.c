@@ -4,8 +4,9 @@
  * control plane to write out (netctl capture).
  *
  * A capture session has a set of ports and directions, a snap length and
- * an optional filter (an eBPF program of DPDK's BPF library, converted
- * from libpcap's; JIT-compiled where the library can). Each port carries
+ * an optional filter, libpcap's classic BPF: converted to DPDK's eBPF and
+ * JIT-compiled, or, for what DPDK 22.11 cannot convert (bpf-jit.c), run
+ * by libpcap's own interpreter. Each port carries
  * two masks of the sessions that want it, one per direction, which the
  * fast path tests once a burst: a port no session wants costs nothing
  * more. A frame a session wants, and its filter takes, is copied (up to
@@ -26,6 +27,9 @@
 
 #define ALLOW_EXPERIMENTAL_API /* rte_bpf_convert() */
 
+#include <sys/types.h>
+
+#include <pcap/bpf.h>
 #include <rte_bpf.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -53,7 +57,11 @@ cap_match(const struct dp_cap *cap, struct rte_mbuf *m)
 {
 	if (cap->jit != NULL)
 		return cap->jit(m) != 0;
-	return cap->bpf == NULL || rte_bpf_exec(cap->bpf, m) != 0;
+	if (cap->bpf != NULL)
+		return rte_bpf_exec(cap->bpf, m) != 0;
+	/* libpcap's interpreter, on the first segment (the headers). */
+	return cap->cbpf == NULL || bpf_filter(cap->cbpf, rte_pktmbuf_mtod(m, const u_char *),
+					       m->pkt_len, m->data_len) != 0;
 }
 
 void
@@ -113,6 +121,7 @@ cap_free(struct dp *dp, struct dp_cap *cap)
 	}
 	if (cap->bpf != NULL)
 		rte_bpf_destroy(cap->bpf);
+	rte_free(cap->cbpf);
 	rte_free(cap->cw);
 	rte_free(cap);
 }
@@ -191,7 +200,7 @@ dp_capture_start(struct dp *dp, const struct dp_capture_params *p, unsigned int 
 	}
 	dp->cap_seq++;
 	cap->snaplen = p->snaplen;
-	if (p->filter != NULL) {
+	if (p->filter != NULL && dp_bpf_dpdk_ok(p->filter)) {
 		struct rte_bpf_prm *prm = rte_bpf_convert(p->filter);
 		struct rte_bpf_jit jit;
 
@@ -203,6 +212,15 @@ dp_capture_start(struct dp *dp, const struct dp_capture_params *p, unsigned int 
 		}
 		if (rte_bpf_get_jit(cap->bpf, &jit) == 0 && jit.func != NULL)
 			cap->jit = jit.func;
+	} else if (p->filter != NULL) {
+		size_t sz = p->filter->bf_len * sizeof(struct bpf_insn);
+
+		cap->cbpf = rte_malloc("dp_cap_cbpf", sz, 0);
+		if (cap->cbpf == NULL) {
+			cap_free(dp, cap);
+			return ENOMEM;
+		}
+		memcpy(cap->cbpf, p->filter->bf_insns, sz);
 	}
 	cap->params = *p;
 	cap->params.ports = NULL; /* the caller's; masks are set from it now */

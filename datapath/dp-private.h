@@ -234,13 +234,19 @@ struct dp_cap_worker {
 
 struct dp_cap {
 	uint32_t snaplen;
-	struct rte_bpf *bpf;		       /* the filter, loaded; NULL: every frame */
+	struct rte_bpf *bpf;		       /* the filter in DPDK's BPF, or NULL */
 	uint64_t (*jit)(void *);	       /* bpf's native code, or NULL */
+	struct bpf_insn *cbpf;		       /* else libpcap's program, or NULL: all */
 	struct dp_capture_params params;       /* as started (ports not kept) */
 	struct rte_ring *ring[DP_MAX_WORKERS]; /* copies, worker w to control */
 	struct dp_cap_worker *cw;	       /* [n_workers] */
 };
 
+/* May libpcap's program @prog run converted to DPDK's BPF (else in
+ * libpcap's interpreter)? (bpf-jit.c) */
+struct bpf_program;
+struct bpf_insn;
+bool dp_bpf_dpdk_ok(const struct bpf_program *prog);
 /* The sessions left and the captures' pool go (dp_destroy(), the workers
  * stopped). */
 void dp_capture_fini(struct dp *dp);
