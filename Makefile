@@ -204,6 +204,8 @@ bench: setup
 	@echo
 	@bench/vif-instructions.sh
 	@echo
+	@bench/capture.sh
+	@echo
 	@bench/vif-plug.sh 1000 1000
 	@echo
 	@bench/tcp.sh 3 3
