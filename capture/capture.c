@@ -13,10 +13,11 @@
  * interface description per port (its name, nanosecond timestamps), an
  * enhanced packet block per frame with its direction in the flags, and at
  * the end an interface statistics block per port (frames written; on the
- * first, the frames the capture could not keep). The descriptor is
- * non-blocking: a reader slower than the capture leaves frames in the
- * datapath's rings, where they are counted as dropped; switchd never
- * waits for it, but for at most a second at the end.
+ * first, the frames the capture could not keep). The descriptor is a
+ * pipe only switchd writes (netctl copies from it), made non-blocking: a
+ * reader slower than the capture leaves frames in the datapath's rings,
+ * where they are counted as dropped; switchd never waits for it, but for
+ * at most a second at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -307,7 +308,7 @@ session_end(struct switchd *sd, unsigned int slot)
 	dp_capture_stop(sd->dp, s->dp_id);
 	/* Kept by the datapath but not written (count reached, or no room)
 	 * are dropped too, as far as the reader is concerned. */
-	dropped += kept - s->written;
+	dropped += kept > s->written ? kept - s->written : 0;
 	if (s->pcapng) {
 		for (unsigned int i = 0; i < s->n_ports; i++) {
 			uint8_t b[96];

@@ -240,12 +240,16 @@ help(const char *verb)
 }
 
 /* netctl capture: the output (file=PATH, file=- for standard output:
- * pcapng; no file: a line per frame on standard output) and a lifeline,
- * both sent to switchd with the request. Ctrl-C shuts our side of the
- * lifeline down; switchd then ends the capture and writes its summary
- * there. */
+ * pcapng; no file: a line per frame on standard output). switchd gets the
+ * write end of a pipe of ours, which only it then writes (it makes it
+ * non-blocking: a descriptor shared with a terminal or a file must not
+ * be), and netctl copies what comes through to the output; and a
+ * lifeline, one end of a socket pair. Ctrl-C shuts our side of the
+ * lifeline down; switchd then ends the capture, writes its summary there
+ * and closes both. */
 static volatile sig_atomic_t capture_stop;
 static char *capture_made; /* the output file, if netctl created it */
+static int capture_out = -1, capture_in = -1;
 
 static void
 on_stop(int sig)
@@ -254,70 +258,118 @@ on_stop(int sig)
 	capture_stop = 1;
 }
 
+/* A capture that does not start leaves no file behind. */
+static void
+capture_abort(void)
+{
+	if (capture_made != NULL)
+		unlink(capture_made);
+}
+
 static int
 capture_prepare(struct ctl_args *a, int fds[2], int life[2])
 {
 	const char *file = json_string_value(json_object_get(a->params, "file"));
-	int out = STDOUT_FILENO;
+	int pp[2];
 
+	capture_out = STDOUT_FILENO;
 	if (file != NULL && strcmp(file, "-") != 0) {
 		capture_made = access(file, F_OK) != 0 ? strdup(file) : NULL;
-		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out < 0) {
+		/* Emptied once switchd takes the capture, not before. */
+		capture_out = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (capture_out < 0) {
 			fprintf(stderr, "FILE_UNWRITABLE: %s: %s\n", file, strerror(errno));
 			return -1;
 		}
 	}
+	if (pipe2(pp, O_CLOEXEC) != 0) {
+		fprintf(stderr, "INTERNAL_ERROR: pipe: %s\n", strerror(errno));
+		capture_abort();
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, life) != 0) {
 		fprintf(stderr, "INTERNAL_ERROR: socketpair: %s\n", strerror(errno));
-		if (out != STDOUT_FILENO)
-			close(out);
+		close(pp[0]);
+		close(pp[1]);
+		capture_abort();
 		return -1;
 	}
 	json_object_set_new(a->params, "format", json_string(file != NULL ? "pcapng" : "text"));
 	json_object_del(a->params, "file");
-	fds[0] = out;
+	capture_in = pp[0];
+	fds[0] = pp[1];
 	fds[1] = life[1];
 	return 0;
+}
+
+/* Copy what the pipe has to the output; false at its end. */
+static bool
+capture_copy(void)
+{
+	char buf[65536];
+	ssize_t r = read(capture_in, buf, sizeof(buf));
+
+	if (r < 0 && errno == EINTR)
+		return true;
+	if (r <= 0)
+		return false;
+	for (ssize_t off = 0; off < r;) {
+		ssize_t w = write(capture_out, buf + off, (size_t)(r - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false; /* the reader is gone: switchd sees the pipe close */
+		off += w;
+	}
+	return true;
 }
 
 static int
 capture_wait(json_t *result, int life)
 {
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll returns */
+	bool shut = false, piped = true, lived = true;
 	json_t *rec, *sum;
 	char buf[512];
 	size_t i, n = 0;
-	bool shut = false;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (capture_out != STDOUT_FILENO && ftruncate(capture_out, 0) != 0)
+		fprintf(stderr, "FILE_UNWRITABLE: cannot empty the file: %s\n", strerror(errno));
 	fprintf(stderr, "capturing on");
 	json_array_foreach(result, i, rec)
 		fprintf(stderr, "%s %s", i ? "," : "",
 			json_string_value(json_object_get(rec, "interface")));
 	fprintf(stderr, "\n");
-	for (;;) {
-		struct pollfd p = {.fd = life, .events = POLLIN};
-		ssize_t r;
+	while (piped || lived) {
+		struct pollfd p[2] = {{.fd = piped ? capture_in : -1, .events = POLLIN},
+				      {.fd = lived ? life : -1, .events = POLLIN}};
 
 		if (capture_stop && !shut) {
 			shutdown(life, SHUT_WR);
 			shut = true;
 		}
-		if (poll(&p, 1, 200) <= 0)
+		if (poll(p, 2, 200) <= 0)
 			continue;
-		r = read(life, buf + n, sizeof(buf) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == sizeof(buf) - 1)
-			break;
+		if (p[0].revents != 0 && !capture_copy()) {
+			close(capture_in);
+			piped = false;
+		}
+		if (p[1].revents != 0) {
+			ssize_t r = read(life, buf + n, sizeof(buf) - 1 - n);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || (n += (size_t)r) == sizeof(buf) - 1)
+				lived = false;
+		}
 	}
 	buf[n] = '\0';
 	close(life);
+	if (capture_out != STDOUT_FILENO)
+		close(capture_out);
 	sum = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
 	if (sum == NULL) {
 		fprintf(stderr, "CAPTURE_LOST: switchd ended the capture without its summary\n");
@@ -377,10 +429,11 @@ main(int argc, char **argv)
 	free(text);
 	if (fds[0] >= 0) {
 		/* switchd has its own copies now. */
-		if (fds[0] != STDOUT_FILENO)
-			close(fds[0]);
+		close(fds[0]);
 		close(fds[1]);
 	}
+	if (rc != 0)
+		capture_abort();
 	if (rc != 0) {
 		if (rc == ENOENT || rc == ECONNREFUSED)
 			fprintf(stderr, "SWITCHD_NOT_RUNNING: no switchd answers on %s (%s)\n",
@@ -393,6 +446,7 @@ main(int argc, char **argv)
 	rep = json_loads(reply, 0, &jerr);
 	free(reply);
 	if (rep == NULL) {
+		capture_abort();
 		fprintf(stderr,
 			"PROTOCOL_ERROR: switchd on %s closed the connection without a valid reply"
 			" (see its log)\n",
@@ -403,8 +457,7 @@ main(int argc, char **argv)
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		fprintf(stderr, "%s: %s\n", json_string_value(json_object_get(rep, "error")),
 			json_string_value(json_object_get(rep, "message")));
-		if (capture_made != NULL)
-			unlink(capture_made); /* a refusal leaves nothing behind */
+		capture_abort(); /* a refusal leaves nothing behind */
 		json_decref(rep);
 		ctl_args_free(&a);
 		return 1;

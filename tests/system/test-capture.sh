@@ -39,6 +39,9 @@ check "and no file left" test ! -e "$WORK/r2.pcapng"
 for bad in count=0 count=-1 duration=0 snaplen=0 snaplen=abc direction=sideways; do
 	check_err "$bad" INVALID_VALUE nctl capture iface=vif1.0 "$bad" file="$WORK/r3.pcapng"
 done
+echo "keep me" >"$WORK/keep.txt"
+check_err "a refusal with an existing file" INTERFACE_NOT_FOUND nctl capture iface=nosuch0 file="$WORK/keep.txt"
+check "leaves the file as it was" grep -qx "keep me" "$WORK/keep.txt"
 check_err "an unwritable file" FILE_UNWRITABLE nctl capture iface=vif1.0 file=/nonexistent/dir/x.pcapng count=1
 
 # A VIF: ICMP only, 4 frames, both directions, untagged.
