@@ -222,8 +222,6 @@ dp_capture_start(struct dp *dp, const struct dp_capture_params *p, unsigned int 
 		}
 		memcpy(cap->cbpf, p->filter->bf_insns, sz);
 	}
-	cap->params = *p;
-	cap->params.ports = NULL; /* the caller's; masks are set from it now */
 	__atomic_store_n(&dp->cap[s], cap, __ATOMIC_RELEASE);
 	cap_masks(dp, s, p, true);
 	*id = s;

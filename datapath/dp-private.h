@@ -237,7 +237,6 @@ struct dp_cap {
 	struct rte_bpf *bpf;		       /* the filter in DPDK's BPF, or NULL */
 	uint64_t (*jit)(void *);	       /* bpf's native code, or NULL */
 	struct bpf_insn *cbpf;		       /* else libpcap's program, or NULL: all */
-	struct dp_capture_params params;       /* as started (ports not kept) */
 	struct rte_ring *ring[DP_MAX_WORKERS]; /* copies, worker w to control */
 	struct dp_cap_worker *cw;	       /* [n_workers] */
 };
