@@ -19,7 +19,7 @@ LIB_SRC := lib/mac.c lib/text.c lib/log.c lib/fault.c lib/netdev.c
 DP_SRC := $(wildcard datapath/*.c)
 # What the datapath uses of lib/ (binaries without the rest of it).
 DP_LIB_SRC := lib/log.c lib/fault.c lib/netdev.c
-OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c bond/*.c qos/*.c capture/*.c)
+OBJ_MODULE_SRC := $(wildcard network/*.c pif/*.c vif/*.c vlan/*.c bond/*.c qos/*.c capture/*.c trace/*.c)
 SWITCHD_SRC := $(wildcard switchd/*.c)
 CTL_SRC := ctl/netctl.c ctl/args.c lib/text.c switchd/verb-table.c
 

@@ -203,6 +203,27 @@ print_records(json_t *recs)
 	}
 }
 
+/* trace: a line per step, as ofproto/trace prints them; the records'
+ * other fields are the same steps as data (--json). */
+static void
+print_trace(json_t *steps)
+{
+	size_t i;
+	json_t *rec;
+
+	json_array_foreach(steps, i, rec) {
+		const char *stage = json_string_value(json_object_get(rec, "stage"));
+		const char *port = json_string_value(json_object_get(rec, "port"));
+		const char *detail = json_string_value(json_object_get(rec, "detail"));
+
+		if (stage != NULL && strcmp(stage, "result") == 0)
+			printf("result: %s\n", detail ? detail : "");
+		else
+			printf("%2zu. %-7s %-16s %s\n", i + 1, stage ? stage : "", port ? port : "",
+			       detail ? detail : "");
+	}
+}
+
 /* --minimal: the uuids (or the single selected field) on one line. */
 static void
 print_minimal(json_t *recs)
@@ -476,6 +497,8 @@ main(int argc, char **argv)
 	} else if (json_is_array(result)) {
 		if (a.minimal)
 			print_minimal(result);
+		else if (strcmp(a.verb, "trace") == 0)
+			print_trace(result);
 		else
 			print_records(result);
 	} else if (json_is_string(result)) {

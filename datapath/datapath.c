@@ -1273,6 +1273,7 @@ dp_port_info(const struct dp *dp, uint16_t port, struct dp_port_info *info)
 		.access = p->access,
 		.parent = p->parent != NULL ? p->parent->id : DP_PORT_NONE,
 		.vid = p->vid,
+		.bond = p->bond_port,
 	};
 	return 0;
 }

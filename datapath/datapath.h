@@ -327,6 +327,85 @@ uint64_t dp_tsc_hz(const struct dp *dp);
 /* The TSC now (the clock of dp_capture_frame.tsc). Any thread. */
 uint64_t dp_tsc_now(void);
 
+/* Trace (trace.c): what the fast path would do with one frame arriving on
+ * a port, step by step, decided by the fast path's own functions (the
+ * decisions of decide.h, the lock's verdict, the limit's credit, the
+ * bond's choice of member) on a copy of the frame, against the FDB and
+ * configuration as they are. Nothing is learned, sent or counted. */
+
+/* What learning a source changes in the FDB. */
+enum dp_learn {
+	DP_LEARN_FRESH,	  /* its entry is as it would be written: nothing */
+	DP_LEARN_REFRESH, /* same port: last-seen rewritten in place */
+	DP_LEARN_ZERO,	  /* 00:00:00:00:00:00 is no station: not learned */
+	DP_LEARN_LIMIT,	  /* a MAC limit keeps it out (counted fdb_limit) */
+	DP_LEARN_NEW,	  /* a new entry (or a dead one's slot taken again) */
+	DP_LEARN_MOVE,	  /* a live entry rewritten: another port, or a flush since */
+};
+
+/* Where a frame goes, by its destination. */
+enum dp_lookup {
+	DP_LOOKUP_KNOWN,     /* learned on another port of the bridge */
+	DP_LOOKUP_UNKNOWN,   /* not learned (or aged): flood */
+	DP_LOOKUP_MULTICAST, /* multicast or broadcast: flood */
+	DP_LOOKUP_RESERVED,  /* a reserved group the bridge keeps: drop */
+	DP_LOOKUP_HAIRPIN,   /* learned on the port it came in on: drop */
+	DP_LOOKUP_ELSEWHERE, /* learned on a port now on another bridge: flood */
+};
+
+enum dp_trace_kind {
+	/* port's receive limit: a rate (bytes/s), b burst, c credit now
+	 * (bytes), d frames its workers hold; e 0 passes, 1 waits. */
+	DP_TRACE_QOS,
+	/* port, a bond's member; port2 the bond; e 1 a LACP bond, 2 a slow
+	 * protocol frame handed to the control plane (the trace ends). */
+	DP_TRACE_MEMBER,
+	/* port, a trunk; vid (0: untagged or priority); port2 the port it is
+	 * for (DP_PORT_NONE: none); e 1 if a tag comes off. */
+	DP_TRACE_VLAN,
+	/* port, an access port (a VIF); e 1 if a priority tag came off. */
+	DP_TRACE_ACCESS,
+	/* port, a locked or disabled VIF; e its enum dp_lock_mode. */
+	DP_TRACE_LOCK,
+	/* port entering bridge port2; a the frame's length, b the longest
+	 * the bridge takes. */
+	DP_TRACE_CHECKS,
+	/* e enum dp_learn: the source learned on port; port2 where it was
+	 * (DP_PORT_NONE: nowhere live); a the MAC (6 bytes, first in the
+	 * low byte). */
+	DP_TRACE_LEARN,
+	/* e enum dp_lookup for destination MAC a; port2 the port it is
+	 * learned on (DP_PORT_NONE: none), b seconds since it was seen. */
+	DP_TRACE_LOOKUP,
+	/* port sends it: through port2 tagged vid (a VLAN port's trunk;
+	 * else DP_PORT_NONE), out of bond member port3 (else DP_PORT_NONE). */
+	DP_TRACE_OUTPUT,
+};
+
+struct dp_trace_step {
+	uint8_t kind;	 /* enum dp_trace_kind */
+	uint8_t e;	 /* by kind */
+	int16_t verdict; /* -1: on; else the enum dp_drop it is counted as */
+	uint16_t port, port2, port3, vid;
+	uint64_t a, b, c, d;
+};
+
+struct dp_trace {
+	unsigned int n_steps;
+	struct dp_trace_step *steps; /* dp_trace_free() */
+	int drop;		     /* why the frame went nowhere (enum dp_drop), or -1 */
+	uint16_t drop_port;	     /* the port that counts it */
+	bool punt;		     /* handed to the control plane (a LACPDU) */
+	unsigned int n_out;	     /* ports it leaves by (outputs without a verdict) */
+};
+
+/* Trace @len bytes at @frame arriving on @port (its first segment: at most
+ * dp_trace_max_len() bytes). 0, ENOENT (no port, or one on no bridge),
+ * EMSGSIZE (too long), ENOMEM. */
+int dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct dp_trace *t);
+uint32_t dp_trace_max_len(void);
+void dp_trace_free(struct dp_trace *t);
+
 /* The default of dp_bridge_set_fdb_max(): a quarter of the table. */
 uint32_t dp_fdb_bridge_default_max(const struct dp *dp);
 
@@ -491,6 +570,7 @@ struct dp_port_info {
 	bool access;
 	uint16_t parent; /* vlan kind: the trunk's port id */
 	uint16_t vid;	 /* vlan kind */
+	uint16_t bond;	 /* a bond's member: the bond's port id; else DP_PORT_NONE */
 };
 
 /* Fill @info for @port. ENOENT if there is no such port. */

@@ -189,6 +189,42 @@ bond_tx_active(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uin
 	return done;
 }
 
+/* The slot of the member that sends @m: the active member, or in
+ * balance-slb and balance-tcp the member of the frame's bucket (in
+ * *@bucket, else DP_BOND_BUCKETS) if it is enabled; DP_BOND_NO_SLOT if
+ * none is. */
+static inline uint8_t
+tx_slot(const struct dp_bond *b, uint8_t mode, uint8_t enabled, uint8_t active,
+	const struct rte_mbuf *m, unsigned int *bucket)
+{
+	uint8_t slot = active;
+
+	*bucket = DP_BOND_BUCKETS;
+	if (mode != DP_BOND_ACTIVE_BACKUP) {
+		uint8_t s;
+
+		*bucket = mode == DP_BOND_BALANCE_SLB ? dp_bond_frame_bucket(m)
+						      : dp_bond_frame_bucket_l4(m);
+		s = __atomic_load_n(&b->bucket[*bucket], __ATOMIC_RELAXED);
+		if (s < DP_BOND_MAX_MEMBERS && (enabled & (1u << s)))
+			slot = s;
+	}
+	return slot < DP_BOND_MAX_MEMBERS && (enabled & (1u << slot)) ? slot : DP_BOND_NO_SLOT;
+}
+
+uint16_t
+dp_bond_tx_member(const struct dp_port *port, const struct rte_mbuf *m)
+{
+	const struct dp_bond *b = port->bond;
+	unsigned int bucket;
+	uint8_t slot = tx_slot(b, __atomic_load_n(&b->mode, __ATOMIC_RELAXED),
+			       __atomic_load_n(&b->enabled, __ATOMIC_RELAXED),
+			       __atomic_load_n(&b->active, __ATOMIC_RELAXED), m, &bucket);
+
+	return slot == DP_BOND_NO_SLOT ? DP_PORT_NONE
+				       : __atomic_load_n(&b->member[slot], __ATOMIC_RELAXED);
+}
+
 /* Each frame to its member, the members' bursts one after the other.
  * Frames no member takes are freed here and counted on @st (LINK_DOWN:
  * no member enabled; TX_FULL: the member's queue was full), their slots
@@ -213,19 +249,12 @@ bond_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 		return bond_tx_active(port, queue, pkts, n, st, active);
 	n = RTE_MIN(n, (uint16_t)DP_BURST);
 	for (i = 0; i < n; i++) {
-		uint8_t slot = active;
+		unsigned int bucket;
+		uint8_t slot = tx_slot(b, mode, enabled, active, pkts[i], &bucket);
 
-		if (mode != DP_BOND_ACTIVE_BACKUP) {
-			unsigned int bucket = mode == DP_BOND_BALANCE_SLB
-						      ? dp_bond_frame_bucket(pkts[i])
-						      : dp_bond_frame_bucket_l4(pkts[i]);
-			uint8_t s = __atomic_load_n(&b->bucket[bucket], __ATOMIC_RELAXED);
-
+		if (bucket < DP_BOND_BUCKETS)
 			bw->bucket_bytes[bucket] += pkts[i]->pkt_len;
-			if (s < DP_BOND_MAX_MEMBERS && (enabled & (1u << s)))
-				slot = s;
-		}
-		if (slot >= DP_BOND_MAX_MEMBERS || !(enabled & (1u << slot))) {
+		if (slot == DP_BOND_NO_SLOT) {
 			rte_pktmbuf_free(pkts[i]);
 			pkts[i] = NULL;
 			st->drops[DP_DROP_LINK_DOWN]++;

@@ -217,6 +217,9 @@ int dp_bond_member_link(struct dp *dp, struct dp_port *member, bool in);
 unsigned int dp_bond_frame_bucket(const struct rte_mbuf *m);
 /* balance-tcp's bucket of a frame to send (port-bond.c). */
 unsigned int dp_bond_frame_bucket_l4(const struct rte_mbuf *m);
+/* The member bond @port sends @m (as it leaves: tagged if it is) out of
+ * now, or DP_PORT_NONE if none is enabled (trace.c). */
+uint16_t dp_bond_tx_member(const struct dp_port *port, const struct rte_mbuf *m);
 extern const struct dp_port_class dp_port_class_vhost;
 
 /* Wait until the sockets of closed af_packet ports are closed (they are

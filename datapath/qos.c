@@ -334,3 +334,38 @@ dp_qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, unsigned int i, st
 		*done = false;
 	return n;
 }
+
+int
+dp_qos_trace(struct dp_port *port, uint32_t len, struct dp_trace_step *step)
+{
+	struct dp_qos *qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+	struct token_bucket tb;
+	uint64_t bytes = 0;
+	unsigned int w;
+
+	if (qos == NULL || __atomic_load_n(&qos->rate, __ATOMIC_RELAXED) == 0)
+		return -1;
+	/* The credit as a worker would find it: a copy refilled. */
+	rte_spinlock_lock(&qos->lock);
+	tb = qos->tb;
+	rte_spinlock_unlock(&qos->lock);
+	token_bucket_refill(&tb, rte_rdtsc());
+	step->a = tb.rate;
+	step->b = tb.burst;
+	step->c = tb.tokens;
+	step->d = dp_qos_waiting(port);
+	for (w = 0; w < qos->n_workers; w++)
+		bytes += __atomic_load_n(&qos->q[w].bytes, __ATOMIC_RELAXED);
+	if (step->d == 0 && fits(&tb, tb.tokens, len)) {
+		step->e = 0;
+		return -1;
+	}
+	/* Behind the frames that wait, or for credit. Of a kernel port, more
+	 * than its bound is dropped (enqueue(); the bound is per worker: the
+	 * frames all its workers hold are the most a worker could). */
+	step->e = 1;
+	if (qos->bounded && step->d != 0 &&
+	    (step->d >= DP_QOS_QUEUE || bytes + len > qos->queue_max))
+		return DP_DROP_QOS;
+	return -1;
+}

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_arp.h>
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -22,6 +21,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "decide.h"
 #include "dp-private.h"
 
 /* Idle back-off: after this many empty polls the worker sleeps, starting at
@@ -187,43 +187,38 @@ flood(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_cfg_bridge 
 			out_enqueue(w, cfg->port[br->ports[i]], m);
 }
 
-/* Learn that @key is behind the port of @val. Steady traffic finds its
- * entry fresh and writes nothing; a refresh of last-seen rewrites the value
- * in place; a new MAC, a move, or a MAC whose entry is dead goes through
- * fdb_learn(). False if a MAC limit kept it from being learned (counted
- * fdb_limit). */
+/* Learn that @key is behind the port of @val (dp_learn_decide()). Steady
+ * traffic finds its entry fresh and writes nothing; a refresh of last-seen
+ * rewrites the value in place; a new MAC, a move, or a MAC whose entry is
+ * dead goes through fdb_learn(). False if a MAC limit kept it from being
+ * learned (counted fdb_limit). */
 static inline bool
 learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, uint64_t val,
       uint16_t bgen, uint16_t now, struct dp_port_stats *st)
 {
-	uint64_t old = 0;
-	struct fdb_slot *s = fdb_find(f, key, b1, &old);
-	bool live, counted;
+	struct fdb_slot *s;
+	uint64_t old;
+	bool live;
+	enum dp_learn act = dp_learn_decide(f, key, b1, val, bgen, now, &s, &old, &live);
 	int err;
 
-	if (likely(s != NULL && old == val))
+	if (likely(act == DP_LEARN_FRESH))
 		return true;
-	live = s != NULL && fdb_val_live(f, old, bgen, now);
-	/* In place only if nothing but last-seen changes: same port, same
-	 * generations (a value made before a flush must not be written). */
-	if (live && ((old ^ val) & 0xffffffffffffULL) == 0 && fdb_update(s, old, val)) {
-		w->st.refreshed++;
-		return true;
+	if (act == DP_LEARN_REFRESH) {
+		if (fdb_update(s, old, val)) {
+			w->st.refreshed++;
+			return true;
+		}
+		/* The slot changed meanwhile: as any change. */
+		act = dp_learn_change(f, key, s, old, val, live);
 	}
-	/* A new MAC, or a move: a slot or a count changes, under the lock.
-	 * A port over its limit (a VM sending random source MACs) is turned
-	 * away here, before the lock, so that it slows no one else's learning. */
-	if (unlikely((key & 0xffffffffffffULL) == 0))
-		return true; /* an all-zero source is no station */
-	/* The limits, as fdb_learn() applies them: a port at its limit may
-	 * still take back its own expired MAC, counted until aging takes its
-	 * slot. */
-	counted = s != NULL && fdb_val_counted(f, old, fdb_key_bridge(key));
-	if (!(counted && fdb_val_port(old) == fdb_val_port(val)) &&
-	    unlikely(fdb_over_limit(f, fdb_val_port(val), fdb_key_bridge(key), !counted))) {
+	if (act == DP_LEARN_ZERO)
+		return true;
+	if (act == DP_LEARN_LIMIT) {
 		st->fdb_limit++;
 		return false;
 	}
+	/* A new MAC, or a move: a slot or a count changes, under the lock. */
 	err = fdb_learn(f, key, val, now);
 	if (unlikely(err != 0)) {
 		if (err != EDQUOT) {
@@ -249,50 +244,7 @@ learn(struct dp_worker *w, struct fdb *f, uint64_t key, struct fdb_bucket *b1, u
 	return true;
 }
 
-/* True if multicast destination key @dkey is a reserved link-local group
- * 01:80:C2:00:00:0X (802.1D: STP, pause, slow protocols, 802.1X, LLDP, ...)
- * that a bridge with @fwd_mask must not forward. Key bytes are the MAC's,
- * little-endian. */
-static inline bool
-reserved_group(uint64_t dkey, uint16_t fwd_mask)
-{
-	if ((dkey & 0xf0ffffffffffULL) != 0xc28001ULL)
-		return false;
-	return !(fwd_mask >> ((dkey >> 40) & 0xf) & 1);
-}
-
-static inline bool
-tpid_is_vlan(rte_be16_t type)
-{
-	return type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
-	       type == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
-}
-
-/* A VM's port is an access port, as Open vSwitch makes one: a frame it
- * sends tagged 802.1Q, 802.1ad or 0x9100 would hop to another VLAN on the
- * trunk (or be double-tagged on it). False for such a frame; a priority
- * tag (802.1Q, VID 0) is accepted and removed. */
-static inline bool
-access_untag(struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_vlan_hdr *vh;
-
-	if (likely(!tpid_is_vlan(eth->ether_type)))
-		return true;
-	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
-	    m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
-		return false;
-	vh = (const struct rte_vlan_hdr *)(eth + 1);
-	if ((rte_be_to_cpu_16(vh->vlan_tci) & 0xfff) != 0 || tpid_is_vlan(vh->eth_proto))
-		return false;
-	if (rte_vlan_strip(m) != 0)
-		return false;
-	dp_ol_untagged(m);
-	return true;
-}
-
-/* Drop the tagged frames of a burst from an access port (access_untag()),
+/* Drop the tagged frames of a burst from an access port (dp_access_untag()),
  * counted; returns how many frames are left, in order, at the start of
  * @pkts. A pass of its own, so that other ports pay one test a burst. */
 static uint16_t
@@ -303,7 +255,7 @@ access_filter(struct dp_port_stats *st, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (likely(m->data_len < RTE_ETHER_HDR_LEN || access_untag(m))) {
+		if (likely(dp_access_untag(m))) {
 			pkts[k++] = m;
 			continue;
 		}
@@ -312,14 +264,6 @@ access_filter(struct dp_port_stats *st, struct rte_mbuf **pkts, uint16_t n)
 	}
 	return k;
 }
-
-/* Where a frame goes: a port, or flood (NULL); or it is dropped as a
- * hairpin or as reserved multicast. */
-struct fwd {
-	struct dp_port *port;
-	bool hairpin;
-	bool reserved;
-};
 
 /* Frames from one port, all on the port's bridge: check them, make their
  * FDB keys and prefetch the keys' buckets; then, frame by frame, learn the
@@ -348,7 +292,7 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 	struct rte_mbuf *ok[DP_BURST];
 	bool repeat[DP_BURST];
 	uint64_t bytes = 0, prev_s = 0, prev_d = 0; /* 0: no key */
-	struct fwd fwd = {NULL, false, false};
+	struct dp_fwd fwd = {NULL, DP_LOOKUP_UNKNOWN};
 	bool learned = true;
 	uint16_t i, k = 0;
 
@@ -367,27 +311,16 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eth;
+		int why;
 
 		if (i + DP_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_AHEAD], void *));
 		bytes += m->pkt_len;
-		if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
-			drop(st, DP_DROP_RUNT, m);
+		why = dp_frame_check(br, tag, m, &skey[k], &dkey[k]);
+		if (unlikely(why >= 0)) {
+			drop(st, (enum dp_drop)why, m);
 			continue;
 		}
-		if (unlikely(m->pkt_len > br->max_len) && !dp_ol_seg_fits(m, br->max_len)) {
-			drop(st, DP_DROP_OVERSIZE, m);
-			continue;
-		}
-		/* Each address is followed by at least two header bytes. */
-		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		skey[k] = fdb_key_in_frame(tag, &eth->src_addr);
-		if (unlikely(fdb_key_multicast(skey[k]))) {
-			drop(st, DP_DROP_SRC_MULTICAST, m);
-			continue;
-		}
-		dkey[k] = fdb_key_in_frame(tag, &eth->dst_addr);
 		repeat[k] = skey[k] == prev_s && dkey[k] == prev_d;
 		if (!repeat[k]) {
 			prev_s = skey[k];
@@ -403,37 +336,22 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = ok[i];
-		uint64_t v;
-		uint16_t out;
+		uint64_t v = 0;
+		bool found;
 
 		/* A repeat whose source a limit kept out goes the whole way, to
 		 * be counted (fdb_limit) as the frame before it was. */
 		if (repeat[i] && likely(learned))
 			goto forward;
 		learned = learn(w, f, skey[i], sb[i], learn_val, bgen, now, st);
-		fwd.port = NULL;
-		fwd.hairpin = false;
-		fwd.reserved = false;
-		if (fdb_key_multicast(dkey[i])) {
-			fwd.reserved = reserved_group(dkey[i], br->group_fwd_mask);
-			goto forward; /* flood, unless reserved */
-		}
-		if (fdb_find(f, dkey[i], db[i], &v) == NULL || !fdb_val_live(f, v, bgen, now))
-			goto forward; /* flood */
-		out = fdb_val_port(v);
-		if (unlikely(out == in->id)) {
-			fwd.hairpin = true;
-			goto forward;
-		}
-		fwd.port = cfg->port[out];
-		if (unlikely(fwd.port != NULL && cfg->port_bridge[out] != bridge))
-			fwd.port = NULL; /* moved to another bridge: flood */
+		found = !fdb_key_multicast(dkey[i]) && fdb_find(f, dkey[i], db[i], &v) != NULL;
+		fwd = dp_fwd_of(f, cfg, br, bridge, in->id, dkey[i], found, v, bgen, now);
 	forward:
 		if (likely(fwd.port != NULL))
 			out_enqueue(w, fwd.port, m);
-		else if (unlikely(fwd.hairpin))
+		else if (unlikely(fwd.lookup == DP_LOOKUP_HAIRPIN))
 			drop(st, DP_DROP_HAIRPIN, m);
-		else if (unlikely(fwd.reserved))
+		else if (unlikely(fwd.lookup == DP_LOOKUP_RESERVED))
 			drop(st, DP_DROP_RESERVED_MULTICAST, m);
 		else
 			flood(w, cfg, br, in->id, st, m);
@@ -468,20 +386,16 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		uint16_t to = trunk->id;
+		uint16_t vid;
+		bool tagged;
+		uint16_t to = dp_trunk_classify(map, trunk->id, m, &vid, &tagged);
 
-		if (m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
-		    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
-			const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
-			uint16_t vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
-
+		if (tagged) {
 			if (vid != 0) {
 				/* The trunk counts what it received for its VLANs;
 				 * bridge_input() counts it again on the VLAN port. */
 				st->rx_packets++;
 				st->rx_bytes += m->pkt_len;
-				to = map != NULL ? map[vid] : DP_PORT_NONE;
 				if (to == DP_PORT_NONE) {
 					drop(st, DP_DROP_UNKNOWN_VLAN, m);
 					continue;
@@ -526,60 +440,6 @@ input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *port, struc
 		bridge_input(w, cfg, port, pkts, n, now);
 }
 
-/* Is @m (to a multicast group) a gratuitous ARP: a request or reply whose
- * sender and target addresses are the same? @l2 is its L2 header length. */
-static bool
-garp(const struct rte_mbuf *m, unsigned int l2)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_arp_hdr *arp;
-	rte_be16_t type = l2 > RTE_ETHER_HDR_LEN
-				  ? ((const struct rte_vlan_hdr *)(eth + 1))->eth_proto
-				  : eth->ether_type;
-
-	if (type != RTE_BE16(RTE_ETHER_TYPE_ARP) || m->data_len < l2 + sizeof(*arp))
-		return false;
-	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, l2);
-	return arp->arp_data.arp_sip == arp->arp_data.arp_tip;
-}
-
-/* balance-slb: is multicast @m, which the active member took, a frame of
- * ours the upstream switch flooded back? Its source is then learned on
- * another port of the bridge it would enter (datapath.h, "Bonds"). */
-static bool
-bond_looped(struct dp_worker *w, const struct dp_cfg *cfg, const struct dp_port *bond,
-	    const struct rte_mbuf *m, uint16_t now)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct fdb *f = &w->dp->fdb;
-	uint16_t in = bond->id, bridge;
-	unsigned int l2 = RTE_ETHER_HDR_LEN;
-	uint64_t key, v;
-
-	if (bond->trunk && m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
-	    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
-		const uint16_t *map = cfg->vlan_map[bond->id];
-		uint16_t vid =
-			rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) &
-			0xfff;
-
-		l2 += sizeof(struct rte_vlan_hdr);
-		if (vid != 0) {
-			in = map != NULL ? map[vid] : DP_PORT_NONE;
-			if (in == DP_PORT_NONE)
-				return false; /* dropped as an unknown VLAN anyway */
-		}
-	}
-	bridge = cfg->port_bridge[in];
-	key = fdb_key_in_frame(fdb_key_tag(bridge), &eth->src_addr);
-	if (fdb_find(f, key, fdb_bucket1(f, key), &v) == NULL ||
-	    !fdb_val_live(f, v, fdb_gen_load(&f->bridge_gen[bridge]), now) || fdb_val_port(v) == in)
-		return false;
-	/* A VM that moved announces itself: believed once not seen here for
-	 * a while. */
-	return !(garp(m, l2) && (uint16_t)(now - fdb_val_seen(v)) >= DP_BOND_LOCK_SEC);
-}
-
 /* Frames a bond takes from its members enter as the bond's (its captures
  * see them here). */
 static void
@@ -609,33 +469,22 @@ punt(struct dp_worker *w, struct dp_port *member, struct dp_port_stats *st, stru
 }
 
 /* A LACP bond's member (datapath.h, dp_bond_set_lacp()): LACPDUs to the
- * control plane; the rest taken, once LACP is negotiated, while the member
- * is enabled or collecting, and before, while it is the active one. */
+ * control plane; the rest taken as dp_bond_lacp_takes() says. */
 static void
 bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *bond,
-		struct dp_port *member, struct rte_mbuf **pkts, uint16_t n, uint16_t now)
+		struct dp_port *member, const struct dp_bond_view *bv, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t now)
 {
 	struct dp_port_stats *st = &member->pw[w->id].st;
-	uint8_t lacp = __atomic_load_n(&bond->bond->lacp, __ATOMIC_RELAXED);
-	uint8_t enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);
-	uint8_t active = __atomic_load_n(&bond->bond->active, __ATOMIC_RELAXED);
-	uint8_t bit = (uint8_t)(1u << member->bond_slot);
-	bool takes =
-		(lacp & DP_BOND_LACP_NEGOTIATED)
-			? ((enabled | __atomic_load_n(&bond->bond->collecting, __ATOMIC_RELAXED)) &
-			   bit) != 0
-			: (enabled & bit) && active == member->bond_slot;
+	bool takes = dp_bond_lacp_takes(bv, member);
 	struct rte_mbuf *ok[DP_BURST];
 	uint16_t i, k = 0, punted = 0;
 	uint64_t one = 1;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-		st->rx_bytes += m->pkt_len;
-		if (m->data_len >= RTE_ETHER_HDR_LEN &&
-		    eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_SLOW)) {
+		if (dp_is_slow_protocol(m)) {
 			punted += punt(w, member, st, m);
 			continue;
 		}
@@ -653,7 +502,7 @@ bond_input_lacp(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *b
 }
 
 /* Frames from a bond's member: counted on the member, then those the bond
- * takes (datapath.h, "Bonds") enter as the bond's. */
+ * takes (dp_bond_member_verdict()) enter as the bond's. */
 static void
 bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member,
 	   struct rte_mbuf **pkts, uint16_t n, uint16_t now)
@@ -661,72 +510,51 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 	struct dp_port *bond = cfg->port[member->bond_port];
 	struct dp_port_stats *st = &member->pw[w->id].st;
 	struct rte_mbuf *ok[DP_BURST];
-	uint8_t enabled, active, mode;
+	struct dp_bond_view bv;
 	uint16_t i, k = 0;
-	bool is_active;
 
 	st->rx_packets += n;
+	for (i = 0; i < n; i++)
+		st->rx_bytes += pkts[i]->pkt_len;
 	if (unlikely(bond == NULL || bond->kind != DP_PORT_BOND)) {
-		for (i = 0; i < n; i++) {
-			st->rx_bytes += pkts[i]->pkt_len;
+		for (i = 0; i < n; i++)
 			drop(st, DP_DROP_BOND_STANDBY, pkts[i]);
-		}
 		return;
 	}
-	if (unlikely(__atomic_load_n(&bond->bond->lacp, __ATOMIC_RELAXED) != 0)) {
-		bond_input_lacp(w, cfg, bond, member, pkts, n, now);
+	dp_bond_view_load(bond->bond, &bv);
+	if (unlikely(bv.lacp != 0)) {
+		bond_input_lacp(w, cfg, bond, member, &bv, pkts, n, now);
 		return;
 	}
-	enabled = __atomic_load_n(&bond->bond->enabled, __ATOMIC_RELAXED);
-	active = __atomic_load_n(&bond->bond->active, __ATOMIC_RELAXED);
-	mode = __atomic_load_n(&bond->bond->mode, __ATOMIC_RELAXED);
-	is_active = active == member->bond_slot;
-	if (likely(is_active && (enabled & (1u << active)))) {
+	if (likely(bv.active == member->bond_slot && (bv.enabled & (1u << bv.active)))) {
 		/* The active member takes everything, but in balance-slb a
 		 * multicast frame of ours flooded back: those bursts take the
 		 * frame by frame way below. */
 		bool mc = false;
 
-		if (mode == DP_BOND_ACTIVE_BACKUP) {
-			for (i = 0; i < n; i++)
-				st->rx_bytes += pkts[i]->pkt_len;
-			k = n;
+		if (bv.mode == DP_BOND_ACTIVE_BACKUP)
 			goto take;
-		}
-		for (i = 0; i < n; i++) {
-			st->rx_bytes += pkts[i]->pkt_len;
+		for (i = 0; i < n; i++)
 			mc |= pkts[i]->data_len != 0 &&
 			      (rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] & 1);
-		}
-		k = n;
 		if (likely(!mc))
 			goto take;
-		k = 0;
-	} else {
-		for (i = 0; i < n; i++)
-			st->rx_bytes += pkts[i]->pkt_len;
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		bool multicast = m->data_len >= RTE_ETHER_HDR_LEN &&
-				 rte_is_multicast_ether_addr(&eth->dst_addr);
+		int why = dp_bond_member_verdict(&w->dp->fdb, cfg, bond, member, &bv, m, now);
 
-		if (!(enabled & (1u << member->bond_slot)) ||
-		    (!is_active && (mode == DP_BOND_ACTIVE_BACKUP || multicast))) {
-			drop(st, DP_DROP_BOND_STANDBY, m);
-			continue;
-		}
-		if (multicast && mode == DP_BOND_BALANCE_SLB && bond_looped(w, cfg, bond, m, now)) {
-			drop(st, DP_DROP_BOND_LOOP, m);
+		if (why >= 0) {
+			drop(st, (enum dp_drop)why, m);
 			continue;
 		}
 		ok[k++] = m;
 	}
 	pkts = ok;
+	n = k;
 take:
-	if (k != 0)
-		bond_take(w, cfg, bond, pkts, k, now);
+	if (n != 0)
+		bond_take(w, cfg, bond, pkts, n, now);
 }
 
 /* Passes a kernel port's descriptor may report an error and yield nothing

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Dependencies point one way:
 #   ctl/ -> switchd/ (daemon, socket, dispatcher)
-#        -> network/ pif/ vif/ vlan/ bond/ qos/ capture/ (one folder per object: its verbs)
+#        -> network/ pif/ vif/ vlan/ bond/ qos/ capture/ trace/ (one folder per object: its verbs)
 #        -> switchd's API for them (call.h, errors.h, store.h, switchd.h, verbs.h)
 #        -> datapath/ -> lib/
 # Fail if a file includes a header from above it, or a DPDK header outside
@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
-OBJECTS="network pif vif vlan bond qos capture"
+OBJECTS="network pif vif vlan bond qos capture trace"
 API="call.h|errors.h|store.h|switchd.h|verbs.h"
 violations() { # DIR FORBIDDEN-DIRS...
 	dir=$1
