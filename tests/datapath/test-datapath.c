@@ -3015,6 +3015,201 @@ test_capture_indirect_filter(void **state)
 }
 
 /* Refusals; eight sessions at once and no more. */
+
+/* Trace */
+
+struct snap {
+	struct dp_port_stats st[MAX_TPORTS + 2];
+	unsigned int fdb[2];
+};
+
+static int
+fdb_count_cb(const struct dp_fdb_entry *e, void *arg)
+{
+	(void)e;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+/* Every counter of the test ports and of @extra (a VLAN port), and how
+ * many MACs each bridge holds. */
+static void
+snap_take(const struct fixture *fx, uint16_t extra, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < n_tports; i++)
+		s->st[i] = pstats(&tp[i]);
+	if (extra != DP_PORT_NONE)
+		assert_int_equal(dp_port_stats_get(dp, extra, &s->st[MAX_TPORTS]), 0);
+	dp_fdb_dump(dp, fx->br0, fdb_count_cb, &s->fdb[0]);
+	dp_fdb_dump(dp, fx->br1, fdb_count_cb, &s->fdb[1]);
+}
+
+static int
+tport_of(uint16_t id)
+{
+	for (unsigned int i = 0; i < n_tports; i++)
+		if (tp[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/* Trace @m arriving on @in, check that the trace changed nothing, then let
+ * it arrive: the ports that send it are those the trace said (an output
+ * through a trunk or a bond's member leaves by that port), and a drop is
+ * counted where and as the trace said. */
+static void
+trace_agrees(const struct fixture *fx, struct tport *in, uint16_t vlan_port, struct rte_mbuf *m,
+	     const char *what)
+{
+	static uint8_t buf[2048];
+	uint32_t len = m->pkt_len;
+	bool want[MAX_TPORTS] = {false};
+	struct dp_port_stats before, after;
+	struct snap a, b;
+	struct dp_trace t;
+	unsigned int i;
+
+	assert_true(len <= sizeof(buf));
+	memcpy(buf, rte_pktmbuf_mtod(m, void *), len);
+	snap_take(fx, vlan_port, &a);
+	assert_int_equal(dp_trace(dp, in->id, buf, len, &t), 0);
+	snap_take(fx, vlan_port, &b);
+	if (memcmp(&a, &b, sizeof(a)) != 0)
+		fail_msg("%s: the trace changed a counter or the FDB", what);
+	for (i = 0; i < t.n_steps; i++) {
+		const struct dp_trace_step *s = &t.steps[i];
+		uint16_t phys = s->port3 != DP_PORT_NONE   ? s->port3
+				: s->port2 != DP_PORT_NONE ? s->port2
+							   : s->port;
+		int k;
+
+		if (s->kind != DP_TRACE_OUTPUT || s->verdict >= 0)
+			continue;
+		k = tport_of(phys);
+		if (k < 0)
+			fail_msg("%s: output to port %u, no test port", what, phys);
+		want[k] = true;
+	}
+	if (t.drop >= 0)
+		assert_int_equal(dp_port_stats_get(dp, t.drop_port, &before), 0);
+	assert_int_equal(rte_ring_enqueue(in->rx, m), 0);
+	poll_dp();
+	for (i = 0; i < n_tports; i++) {
+		unsigned int got = drain(&tp[i], NULL);
+
+		if (got != (want[i] ? 1u : 0u))
+			fail_msg("%s: port %u sent %u frames, the trace said %u", what, tp[i].id,
+				 got, want[i] ? 1u : 0u);
+	}
+	if (t.drop >= 0) {
+		assert_int_equal(dp_port_stats_get(dp, t.drop_port, &after), 0);
+		if (after.drops[t.drop] != before.drops[t.drop] + 1)
+			fail_msg("%s: the trace said %s on port %u, counted %" PRIu64 " more", what,
+				 dp_drop_name((enum dp_drop)t.drop), t.drop_port,
+				 after.drops[t.drop] - before.drops[t.drop]);
+	} else {
+		assert_true(t.n_out > 0);
+	}
+	dp_trace_free(&t);
+}
+
+static struct rte_mbuf *
+tagged(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t vid,
+       uint16_t len)
+{
+	struct rte_mbuf *m = frame(dst, src, len);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+	vh->vlan_tci = rte_cpu_to_be_16(vid);
+	vh->eth_proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	return m;
+}
+
+/* netctl trace's datapath half: for a table of frames, the trace says what
+ * then happens, and changes nothing itself. */
+static void
+test_trace_agrees(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct rte_ether_addr reserved = {{0x01, 0x80, 0xc2, 0, 0, 0}};
+	static const struct rte_ether_addr mac_d = {{0x02, 0, 0, 0, 0, 0x0d}};
+	static const struct rte_ether_addr mac_e = {{0x02, 0, 0, 0, 0, 0x0e}};
+	struct tport *trunk = trunk_add(fx->br0), *vm1, *vm2, *v10;
+	uint16_t vlan10;
+	struct dp_trace t;
+
+	next_access = true;
+	vm1 = tport_add(fx->br0);
+	next_access = true;
+	vm2 = tport_add(fx->br0);
+	vlan10 = vlan_add(trunk, 10, fx->br1);
+	v10 = tport_add(fx->br1);
+	/* vm1 has mac_a, vm2 mac_b, the upstream mac_d (learned on the trunk). */
+	inject(vm1, &mac_bcast, &mac_a, 64);
+	inject(vm2, &mac_bcast, &mac_b, 64);
+	inject(trunk, &mac_bcast, &mac_d, 64);
+	poll_dp();
+	drain_all();
+
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_a, 100), "known unicast");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_c, &mac_a, 100), "unknown unicast");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_bcast, &mac_a, 100), "broadcast");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_mcast, &mac_a, 100), "multicast");
+	trace_agrees(fx, vm1, vlan10, frame(&reserved, &mac_a, 100), "reserved multicast");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_mcast, 100), "source multicast");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_a, &mac_a, 100), "to itself: hairpin");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_c, 100), "a new source");
+	trace_agrees(fx, vm2, vlan10, frame(&mac_c, &mac_b, 100), "to the MAC just learned");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_c, 10), "runt");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_a, 1600), "oversize");
+	trace_agrees(fx, vm1, vlan10, tagged(&mac_b, &mac_a, 10, 100), "tagged from a VM");
+	trace_agrees(fx, vm1, vlan10, tagged(&mac_b, &mac_a, 0, 100), "priority-tagged from a VM");
+	trace_agrees(fx, trunk, vlan10, frame(&mac_a, &mac_d, 100), "untagged on the trunk");
+	trace_agrees(fx, trunk, vlan10, tagged(&mac_bcast, &mac_d, 10, 100),
+		     "tagged for a configured VLAN");
+	trace_agrees(fx, trunk, vlan10, tagged(&mac_b, &mac_d, 20, 100),
+		     "tagged for an unknown VLAN");
+	trace_agrees(fx, v10, vlan10, frame(&mac_d, &mac_c, 100),
+		     "from the VLAN's bridge: out of the trunk tagged");
+	trace_agrees(fx, v10, vlan10, frame(&mac_e, &mac_e, 100), "to itself, unlearned");
+	lock_set(vm1, DP_LOCK_LOCKED);
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_a, 100), "locked: IPv4 not allowed");
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_c, 100), "locked: another MAC");
+	lock_set(vm1, DP_LOCK_DISABLED);
+	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_a, 100), "disabled");
+
+	/* What the steps say, for one: a known unicast from the trunk. */
+	{
+		uint8_t f[64] = {0};
+
+		memcpy(f, &mac_b, 6);
+		memcpy(f + 6, &mac_d, 6);
+		f[12] = 0x08;
+		assert_int_equal(dp_trace(dp, trunk->id, f, sizeof(f), &t), 0);
+		assert_int_equal(t.n_steps, 5);
+		assert_int_equal(t.steps[0].kind, DP_TRACE_VLAN);
+		assert_int_equal(t.steps[0].port2, trunk->id);
+		assert_int_equal(t.steps[1].kind, DP_TRACE_CHECKS);
+		assert_int_equal(t.steps[1].port2, fx->br0);
+		assert_int_equal(t.steps[2].kind, DP_TRACE_LEARN);
+		assert_true(t.steps[2].e == DP_LEARN_FRESH || t.steps[2].e == DP_LEARN_REFRESH);
+		assert_int_equal(t.steps[3].kind, DP_TRACE_LOOKUP);
+		assert_int_equal(t.steps[3].e, DP_LOOKUP_KNOWN);
+		assert_int_equal(t.steps[3].port2, vm2->id);
+		assert_int_equal(t.steps[4].kind, DP_TRACE_OUTPUT);
+		assert_int_equal(t.steps[4].port, vm2->id);
+		assert_int_equal(t.drop, -1);
+		assert_int_equal(t.n_out, 1);
+		dp_trace_free(&t);
+	}
+	/* Refused: no such port, too long. */
+	assert_int_equal(dp_trace(dp, 9999, NULL, 0, &t), ENOENT);
+	assert_int_equal(dp_trace(dp, vm1->id, NULL, dp_trace_max_len() + 1, &t), EMSGSIZE);
+}
+
 static void
 test_capture_refused(void **state)
 {
@@ -3071,6 +3266,7 @@ main(int argc, char **argv)
 		T(test_capture_vlan_and_filter),
 		T(test_capture_indirect_filter),
 		T(test_capture_refused),
+		T(test_trace_agrees),
 		T(test_lock_disabled),
 		T(test_lock_refused),
 		T(test_broadcast_and_multicast_flood),
