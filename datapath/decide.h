@@ -70,26 +70,41 @@ dp_access_untag(struct rte_mbuf *m)
 	return true;
 }
 
-/* The port of a trunk (@trunk, VLAN map @map) that frame @m is for: the
- * trunk's own bridge for an untagged or priority-tagged frame, the VLAN
- * port of its VID, or DP_PORT_NONE for a VLAN the trunk carries no network
- * for. *@vid is the VID (0 untagged), *@tagged whether an 802.1Q header is
- * to come off. */
+/* Does @m carry an 802.1Q tag (for a trunk: to be classified by)? */
+static inline bool
+dp_vlan_tagged(const struct rte_mbuf *m)
+{
+	return m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
+	       rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+		       RTE_BE16(RTE_ETHER_TYPE_VLAN);
+}
+
+/* The port of trunk @trunk (VLAN map @map) that tagged frame @m is for:
+ * the trunk's own bridge for a priority tag (VID 0), the VLAN port of its
+ * VID, or DP_PORT_NONE for a VLAN the trunk carries no network for; the
+ * VID in *@vid. */
+static inline uint16_t
+dp_trunk_vlan_port(const uint16_t *map, uint16_t trunk, const struct rte_mbuf *m, uint16_t *vid)
+{
+	const struct rte_vlan_hdr *vh =
+		rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, RTE_ETHER_HDR_LEN);
+
+	*vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+	if (*vid == 0)
+		return trunk;
+	return map != NULL ? map[*vid] : DP_PORT_NONE;
+}
+
+/* The port of a trunk that frame @m is for: the trunk itself untagged,
+ * else as dp_trunk_vlan_port() says; *@tagged whether an 802.1Q header is
+ * to come off, *@vid its VID (0 untagged). */
 static inline uint16_t
 dp_trunk_classify(const uint16_t *map, uint16_t trunk, const struct rte_mbuf *m, uint16_t *vid,
 		  bool *tagged)
 {
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-
 	*vid = 0;
-	*tagged = m->data_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr) &&
-		  eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	if (!*tagged)
-		return trunk;
-	*vid = rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) & 0xfff;
-	if (*vid == 0)
-		return trunk;
-	return map != NULL ? map[*vid] : DP_PORT_NONE;
+	*tagged = dp_vlan_tagged(m);
+	return *tagged ? dp_trunk_vlan_port(map, trunk, m, vid) : trunk;
 }
 
 /* The checks a bridge makes on each frame before it learns: the drop
@@ -106,9 +121,9 @@ dp_frame_check(const struct dp_cfg_bridge *br, uint64_t tag, const struct rte_mb
 		return DP_DROP_OVERSIZE;
 	/* Each address is followed by at least two header bytes. */
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	*skey = fdb_key_in_frame(tag, &eth->src_addr);
-	if (unlikely(fdb_key_multicast(*skey)))
+	if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr)))
 		return DP_DROP_SRC_MULTICAST;
+	*skey = fdb_key_in_frame(tag, &eth->src_addr);
 	*dkey = fdb_key_in_frame(tag, &eth->dst_addr);
 	return -1;
 }
@@ -276,22 +291,21 @@ dp_is_slow_protocol(const struct rte_mbuf *m)
 		       RTE_BE16(RTE_ETHER_TYPE_SLOW);
 }
 
-/* Does bond @bond (without LACP) take @m from @member: -1, or the drop
- * reason. The active member takes everything but, in balance-slb, a
- * multicast frame of ours flooded back; a backup, multicast in
- * balance-slb only (the upstream switch floods to each member). */
+/* Does bond @bond (without LACP) take @m from its member in slot @slot:
+ * -1, or the drop reason. The active member takes everything but, in
+ * balance-slb, a multicast frame of ours flooded back; a backup, multicast
+ * in balance-slb only (the upstream switch floods to each member). */
 static inline int
 dp_bond_member_verdict(const struct fdb *f, const struct dp_cfg *cfg, const struct dp_port *bond,
-		       const struct dp_port *member, const struct dp_bond_view *bv,
-		       const struct rte_mbuf *m, uint16_t now)
+		       const struct dp_bond_view *bv, uint8_t slot, const struct rte_mbuf *m,
+		       uint16_t now)
 {
-	bool is_active = bv->active == member->bond_slot;
 	bool multicast = m->data_len >= RTE_ETHER_HDR_LEN &&
 			 rte_is_multicast_ether_addr(
 				 &rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->dst_addr);
 
-	if (!(bv->enabled & (1u << member->bond_slot)) ||
-	    (!is_active && (bv->mode == DP_BOND_ACTIVE_BACKUP || multicast)))
+	if (!(bv->enabled & (1u << slot)) ||
+	    (bv->active != slot && (bv->mode == DP_BOND_ACTIVE_BACKUP || multicast)))
 		return DP_DROP_BOND_STANDBY;
 	if (multicast && bv->mode == DP_BOND_BALANCE_SLB && dp_bond_looped(f, cfg, bond, m, now))
 		return DP_DROP_BOND_LOOP;

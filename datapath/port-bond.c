@@ -191,38 +191,33 @@ bond_tx_active(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uin
 
 /* The slot of the member that sends @m: the active member, or in
  * balance-slb and balance-tcp the member of the frame's bucket (in
- * *@bucket, else DP_BOND_BUCKETS) if it is enabled; DP_BOND_NO_SLOT if
- * none is. */
+ * *@bucket) if it is enabled. The caller checks that the slot is enabled. */
 static inline uint8_t
 tx_slot(const struct dp_bond *b, uint8_t mode, uint8_t enabled, uint8_t active,
 	const struct rte_mbuf *m, unsigned int *bucket)
 {
-	uint8_t slot = active;
+	uint8_t s;
 
-	*bucket = DP_BOND_BUCKETS;
-	if (mode != DP_BOND_ACTIVE_BACKUP) {
-		uint8_t s;
-
-		*bucket = mode == DP_BOND_BALANCE_SLB ? dp_bond_frame_bucket(m)
-						      : dp_bond_frame_bucket_l4(m);
-		s = __atomic_load_n(&b->bucket[*bucket], __ATOMIC_RELAXED);
-		if (s < DP_BOND_MAX_MEMBERS && (enabled & (1u << s)))
-			slot = s;
-	}
-	return slot < DP_BOND_MAX_MEMBERS && (enabled & (1u << slot)) ? slot : DP_BOND_NO_SLOT;
+	if (mode == DP_BOND_ACTIVE_BACKUP)
+		return active;
+	*bucket =
+		mode == DP_BOND_BALANCE_SLB ? dp_bond_frame_bucket(m) : dp_bond_frame_bucket_l4(m);
+	s = __atomic_load_n(&b->bucket[*bucket], __ATOMIC_RELAXED);
+	return s < DP_BOND_MAX_MEMBERS && (enabled & (1u << s)) ? s : active;
 }
 
 uint16_t
 dp_bond_tx_member(const struct dp_port *port, const struct rte_mbuf *m)
 {
 	const struct dp_bond *b = port->bond;
+	uint8_t enabled = __atomic_load_n(&b->enabled, __ATOMIC_RELAXED);
 	unsigned int bucket;
-	uint8_t slot = tx_slot(b, __atomic_load_n(&b->mode, __ATOMIC_RELAXED),
-			       __atomic_load_n(&b->enabled, __ATOMIC_RELAXED),
+	uint8_t slot = tx_slot(b, __atomic_load_n(&b->mode, __ATOMIC_RELAXED), enabled,
 			       __atomic_load_n(&b->active, __ATOMIC_RELAXED), m, &bucket);
 
-	return slot == DP_BOND_NO_SLOT ? DP_PORT_NONE
-				       : __atomic_load_n(&b->member[slot], __ATOMIC_RELAXED);
+	if (slot >= DP_BOND_MAX_MEMBERS || !(enabled & (1u << slot)))
+		return DP_PORT_NONE;
+	return __atomic_load_n(&b->member[slot], __ATOMIC_RELAXED);
 }
 
 /* Each frame to its member, the members' bursts one after the other.
@@ -252,9 +247,10 @@ bond_tx(struct dp_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 		unsigned int bucket;
 		uint8_t slot = tx_slot(b, mode, enabled, active, pkts[i], &bucket);
 
-		if (bucket < DP_BOND_BUCKETS)
+		if (mode != DP_BOND_ACTIVE_BACKUP)
 			bw->bucket_bytes[bucket] += pkts[i]->pkt_len;
-		if (slot == DP_BOND_NO_SLOT) {
+
+		if (slot >= DP_BOND_MAX_MEMBERS || !(enabled & (1u << slot))) {
 			rte_pktmbuf_free(pkts[i]);
 			pkts[i] = NULL;
 			st->drops[DP_DROP_LINK_DOWN]++;

@@ -153,8 +153,7 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 	if (live)
 		s->port2 = fdb_val_port(old);
 
-	found = !fdb_key_multicast(dkey) &&
-		fdb_find(f, dkey, fdb_bucket1(f, dkey), &v) != NULL;
+	found = !fdb_key_multicast(dkey) && fdb_find(f, dkey, fdb_bucket1(f, dkey), &v) != NULL;
 	/* Its own source: looked up once learned. */
 	if (dkey == skey && (act == DP_LEARN_NEW || act == DP_LEARN_MOVE)) {
 		found = true;
@@ -262,7 +261,8 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 			}
 			why = dp_bond_lacp_takes(&bv, in) ? -1 : DP_DROP_BOND_STANDBY;
 		} else {
-			why = dp_bond_member_verdict(&dp->fdb, cfg, bond, in, &bv, m, now);
+			why = dp_bond_member_verdict(&dp->fdb, cfg, bond, &bv, in->bond_slot, m,
+						     now);
 		}
 		if (why >= 0) {
 			ends(t, s, why, in->id);

@@ -311,22 +311,25 @@ bridge_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *in,
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		uint64_t sk, dk;
 		int why;
 
 		if (i + DP_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_AHEAD], void *));
 		bytes += m->pkt_len;
-		why = dp_frame_check(br, tag, m, &skey[k], &dkey[k]);
+		why = dp_frame_check(br, tag, m, &sk, &dk);
 		if (unlikely(why >= 0)) {
 			drop(st, (enum dp_drop)why, m);
 			continue;
 		}
-		repeat[k] = skey[k] == prev_s && dkey[k] == prev_d;
+		skey[k] = sk;
+		dkey[k] = dk;
+		repeat[k] = sk == prev_s && dk == prev_d;
 		if (!repeat[k]) {
-			prev_s = skey[k];
-			prev_d = dkey[k];
-			sb[k] = fdb_bucket1(f, skey[k]);
-			db[k] = fdb_bucket1(f, dkey[k]);
+			prev_s = sk;
+			prev_d = dk;
+			sb[k] = fdb_bucket1(f, sk);
+			db[k] = fdb_bucket1(f, dk);
 			rte_prefetch0(sb[k]);
 			rte_prefetch0(db[k]);
 		}
@@ -386,11 +389,10 @@ trunk_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *trunk
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint16_t vid;
-		bool tagged;
-		uint16_t to = dp_trunk_classify(map, trunk->id, m, &vid, &tagged);
+		uint16_t to = trunk->id, vid;
 
-		if (tagged) {
+		if (dp_vlan_tagged(m)) {
+			to = dp_trunk_vlan_port(map, trunk->id, m, &vid);
 			if (vid != 0) {
 				/* The trunk counts what it received for its VLANs;
 				 * bridge_input() counts it again on the VLAN port. */
@@ -512,17 +514,20 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 	struct rte_mbuf *ok[DP_BURST];
 	struct dp_bond_view bv;
 	uint16_t i, k = 0;
+	uint8_t slot;
 
 	st->rx_packets += n;
-	for (i = 0; i < n; i++)
-		st->rx_bytes += pkts[i]->pkt_len;
 	if (unlikely(bond == NULL || bond->kind != DP_PORT_BOND)) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			st->rx_bytes += pkts[i]->pkt_len;
 			drop(st, DP_DROP_BOND_STANDBY, pkts[i]);
+		}
 		return;
 	}
 	dp_bond_view_load(bond->bond, &bv);
 	if (unlikely(bv.lacp != 0)) {
+		for (i = 0; i < n; i++)
+			st->rx_bytes += pkts[i]->pkt_len;
 		bond_input_lacp(w, cfg, bond, member, &bv, pkts, n, now);
 		return;
 	}
@@ -532,17 +537,26 @@ bond_input(struct dp_worker *w, const struct dp_cfg *cfg, struct dp_port *member
 		 * frame by frame way below. */
 		bool mc = false;
 
-		if (bv.mode == DP_BOND_ACTIVE_BACKUP)
+		if (bv.mode == DP_BOND_ACTIVE_BACKUP) {
+			for (i = 0; i < n; i++)
+				st->rx_bytes += pkts[i]->pkt_len;
 			goto take;
-		for (i = 0; i < n; i++)
+		}
+		for (i = 0; i < n; i++) {
+			st->rx_bytes += pkts[i]->pkt_len;
 			mc |= pkts[i]->data_len != 0 &&
 			      (rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] & 1);
+		}
 		if (likely(!mc))
 			goto take;
+	} else {
+		for (i = 0; i < n; i++)
+			st->rx_bytes += pkts[i]->pkt_len;
 	}
+	slot = member->bond_slot;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		int why = dp_bond_member_verdict(&w->dp->fdb, cfg, bond, member, &bv, m, now);
+		int why = dp_bond_member_verdict(&w->dp->fdb, cfg, bond, &bv, slot, m, now);
 
 		if (why >= 0) {
 			drop(st, (enum dp_drop)why, m);
