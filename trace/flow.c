@@ -56,7 +56,7 @@ struct flow {
 	bool has_vlan;
 	unsigned long vlan, type, proto, op, tp_src, tp_dst; /* op: ARP's */
 	bool has_proto, has_tp_src, has_tp_dst;
-	int family;			    /* of nw_src/nw_dst: AF_INET, AF_INET6, or 0 */
+	int family;			/* of nw_src/nw_dst: AF_INET, AF_INET6, or 0 */
 	uint8_t nw_src[16], nw_dst[16]; /* network order */
 	bool has_nd_target;
 	uint8_t nd_target[16];
@@ -100,12 +100,14 @@ parse(trace_get_fn get, void *ctx, struct flow *f, char *err, size_t n)
 		f->has_nd_target = true;
 	}
 	if ((v = get(ctx, "arp_op")) != NULL && (!number(v, 0xffff, &f->op) || f->op == 0))
-		return fail(err, n, "arp_op=%s: expected 1 (request), 2 (reply) or another from 1 to 65535", v);
+		return fail(err, n,
+			    "arp_op=%s: expected 1 (request), 2 (reply) or another from 1 to 65535",
+			    v);
 	v = get(ctx, "dl_type");
 	if (v == NULL)
 		f->type = f->family == AF_INET6 || f->has_nd_target ? ETHERTYPE_IPV6
-			  : get(ctx, "arp_op") != NULL		     ? ETHERTYPE_ARP
-								     : ETHERTYPE_IP;
+			  : get(ctx, "arp_op") != NULL		    ? ETHERTYPE_ARP
+								    : ETHERTYPE_IP;
 	else if (strcmp(v, "ip") == 0 || strcmp(v, "ipv4") == 0)
 		f->type = ETHERTYPE_IP;
 	else if (strcmp(v, "ipv6") == 0)
@@ -113,7 +115,8 @@ parse(trace_get_fn get, void *ctx, struct flow *f, char *err, size_t n)
 	else if (strcmp(v, "arp") == 0)
 		f->type = ETHERTYPE_ARP;
 	else if (!number(v, 0xffff, &f->type))
-		return fail(err, n, "dl_type=%s: expected ip, ipv6, arp or a number up to 0xffff", v);
+		return fail(err, n, "dl_type=%s: expected ip, ipv6, arp or a number up to 0xffff",
+			    v);
 	if ((v = get(ctx, "nw_proto")) != NULL) {
 		if (strcmp(v, "icmp") == 0)
 			f->proto = IPPROTO_ICMP;
@@ -124,9 +127,10 @@ parse(trace_get_fn get, void *ctx, struct flow *f, char *err, size_t n)
 		else if (strcmp(v, "udp") == 0)
 			f->proto = IPPROTO_UDP;
 		else if (!number(v, 255, &f->proto))
-			return fail(err, n,
-				    "nw_proto=%s: expected icmp, icmp6, tcp, udp or a number up to 255",
-				    v);
+			return fail(
+				err, n,
+				"nw_proto=%s: expected icmp, icmp6, tcp, udp or a number up to 255",
+				v);
 		f->has_proto = true;
 	}
 	if ((v = get(ctx, "tp_src")) != NULL) {
@@ -334,10 +338,15 @@ trace_hex_frame(const char *hex, uint8_t *buf, size_t cap, char *err, size_t err
 		}
 		hi = hex_digit(p[0]);
 		lo = hi < 0 ? -1 : hex_digit(p[1]);
+		if (hi >= 0 && p[1] == '\0')
+			return fail(err, errlen, "frame: an odd number of hex digits");
 		if (hi < 0 || lo < 0)
 			return fail(err, errlen,
 				    "frame: expected pairs of hex digits, found '%c' at offset %zu",
-				    hi < 0 ? p[0] : p[1] != '\0' ? p[1] : '?', (size_t)(p - hex));
+				    hi < 0	   ? p[0]
+				    : p[1] != '\0' ? p[1]
+						   : '?',
+				    (size_t)(p - hex));
 		if (n == cap)
 			return fail(err, errlen, "frame: longer than %zu bytes", cap);
 		buf[n++] = (uint8_t)(hi << 4 | lo);

@@ -98,8 +98,7 @@ record(json_t *steps, const char *stage, const char *port)
 	return rec;
 }
 
-static void
-detail(json_t *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void detail(json_t *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 detail(json_t *rec, const char *fmt, ...)
@@ -167,7 +166,8 @@ learn_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s)
 			detail(rec, "source %s is learned on %s: would move it to %s", mac,
 			       port_name(sd, s->port2), in);
 		else
-			detail(rec, "source %s was learned on %s before a flush: would learn it again",
+			detail(rec,
+			       "source %s was learned on %s before a flush: would learn it again",
 			       mac, in);
 		break;
 	}
@@ -188,8 +188,8 @@ lookup_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s, uint
 	}
 	switch (s->e) {
 	case DP_LOOKUP_KNOWN:
-		detail(rec, "destination %s is learned on %s (seen %" PRIu64 " s ago): to it",
-		       mac, port_name(sd, s->port2), s->b);
+		detail(rec, "destination %s is learned on %s (seen %" PRIu64 " s ago): to it", mac,
+		       port_name(sd, s->port2), s->b);
 		break;
 	case DP_LOOKUP_UNKNOWN:
 		detail(rec, "destination %s is not learned on %s: flood", mac, br);
@@ -273,13 +273,13 @@ step_record(struct switchd *sd, json_t *steps, const struct dp_trace_step *s, ui
 		rec = record(steps, "bond", port);
 		sd_rec_str(rec, "bond", port_name(sd, s->port2));
 		if (s->e == 2)
-			detail(rec, "a slow-protocol frame (LACP) on a member of %s: to the control "
-				    "plane",
+			detail(rec,
+			       "a slow-protocol frame (LACP) on a member of %s: to the control "
+			       "plane",
 			       port_name(sd, s->port2));
 		else if (s->verdict == DP_DROP_BOND_LOOP)
-			detail(rec,
-			       "multicast from a MAC learned on a local port: our own frame "
-			       "flooded back by the upstream switch");
+			detail(rec, "multicast from a MAC learned on a local port: our own frame "
+				    "flooded back by the upstream switch");
 		else if (s->verdict >= 0)
 			detail(rec, "%s does not take frames (of this kind) from this member",
 			       port_name(sd, s->port2));
@@ -313,7 +313,8 @@ step_record(struct switchd *sd, json_t *steps, const struct dp_trace_step *s, ui
 		rec = record(steps, "lock", port);
 		sd_rec_str(rec, "mode", s->e < 3 ? lock_mode[s->e] : "?");
 		if (s->verdict >= 0)
-			detail(rec, "locking mode %s: refused (%s)", s->e < 3 ? lock_mode[s->e] : "?",
+			detail(rec, "locking mode %s: refused (%s)",
+			       s->e < 3 ? lock_mode[s->e] : "?",
 			       dp_drop_description((enum dp_drop)s->verdict));
 		else
 			detail(rec, "locking mode %s: allowed", s->e < 3 ? lock_mode[s->e] : "?");
@@ -328,8 +329,8 @@ step_record(struct switchd *sd, json_t *steps, const struct dp_trace_step *s, ui
 			detail(rec, "into %s: %s", bridge_name(sd, s->port2),
 			       dp_drop_description((enum dp_drop)s->verdict));
 		else
-			detail(rec, "into %s: %" PRIu64 " bytes (at most %" PRIu64
-				    "), source unicast",
+			detail(rec,
+			       "into %s: %" PRIu64 " bytes (at most %" PRIu64 "), source unicast",
 			       bridge_name(sd, s->port2), s->a, s->b);
 		break;
 	case DP_TRACE_LEARN:
@@ -383,8 +384,7 @@ result_record(struct switchd *sd, json_t *steps, const struct dp_trace *t)
 	} else {
 		sd_rec_str(rec, "action", "output");
 		sd_rec_str(rec, "ports", list);
-		detail(rec, "sent out of %u port%s: %s", t->n_out, t->n_out == 1 ? "" : "s",
-		       list);
+		detail(rec, "sent out of %u port%s: %s", t->n_out, t->n_out == 1 ? "" : "s", list);
 	}
 }
 
@@ -423,9 +423,9 @@ verb_trace(struct switchd *sd, struct sd_call *c)
 			       n->bridge, in);
 	for (k = strtok_r(keys, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
 		if (hex != NULL && sd_arg(c, k) != NULL)
-			return sd_fail(c, SD_E_INVALID_VALUE,
-				       "frame= and %s=: give the frame or its flow fields, not both",
-				       k);
+			return sd_fail(
+				c, SD_E_INVALID_VALUE,
+				"frame= and %s=: give the frame or its flow fields, not both", k);
 	frame = malloc(cap);
 	if (frame == NULL)
 		return sd_fail(c, SD_E_INTERNAL_ERROR, "no memory for the frame");

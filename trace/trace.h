@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 /* The flow fields trace_flow_frame() reads. */
-#define TRACE_FLOW_KEYS "dl_src,dl_dst,vlan,dl_type,nw_src,nw_dst,nw_proto,tp_src,tp_dst,arp_op,nd_target"
+#define TRACE_FLOW_KEYS \
+	"dl_src,dl_dst,vlan,dl_type,nw_src,nw_dst,nw_proto,tp_src,tp_dst,arp_op,nd_target"
 
 /* The value of key @key of a request, or NULL. */
 typedef const char *(*trace_get_fn)(void *ctx, const char *key);

@@ -34,6 +34,7 @@
 #include "../../network/network-verbs.h"
 #include "../../switchd/store.h"
 #include "../../switchd/switchd.h"
+#include "../../trace/trace.h"
 #include "../../vif/vif.h"
 
 static int64_t fake_ms;
@@ -1658,6 +1659,114 @@ test_vif_vhost_paths_and_names(void **state)
 	assert_string_equal(name, "vhu-6b8e1d2f");
 }
 
+/* netctl trace's frames from flow fields (trace/flow.c). */
+struct kv {
+	const char *const *pairs; /* key, value, ..., NULL */
+};
+
+static const char *
+kv_get(void *ctx, const char *key)
+{
+	const struct kv *kv = ctx;
+
+	for (const char *const *p = kv->pairs; *p != NULL; p += 2)
+		if (strcmp(p[0], key) == 0)
+			return p[1];
+	return NULL;
+}
+
+static int
+flow(uint8_t *buf, char *err, const char *const *pairs)
+{
+	struct kv kv = {pairs};
+
+	return trace_flow_frame(kv_get, &kv, buf, 256, err, 256);
+}
+
+static void
+test_trace_flow_frames(void **state)
+{
+	uint8_t b[256];
+	char err[256];
+	uint32_t sum = 0;
+	int n;
+
+	(void)state;
+	/* Nothing set: an IPv4 echo request between zero addresses, padded. */
+	n = flow(b, err, (const char *const[]){NULL});
+	assert_int_equal(n, 60);
+	assert_int_equal(b[12] << 8 | b[13], 0x0800);
+	assert_int_equal(b[14], 0x45);
+	assert_int_equal(b[14 + 9], 1);	 /* ICMP */
+	assert_int_equal(b[34], 8);	 /* echo request */
+	for (int i = 14; i < 34; i += 2) /* a valid header checksum */
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+	/* A tag, UDP with ports. */
+	n = flow(b, err,
+		 (const char *const[]){"dl_src", "02:00:00:00:00:01", "dl_dst", "ff:ff:ff:ff:ff:ff",
+				       "vlan", "10", "nw_src", "198.18.0.1", "nw_dst", "198.18.0.2",
+				       "tp_dst", "53", NULL});
+	assert_int_equal(n, 60);
+	assert_memory_equal(b,
+			    "\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x81\x00\x00\x0a"
+			    "\x08\x00",
+			    18);
+	assert_int_equal(b[18 + 9], 17);
+	assert_memory_equal(b + 18 + 12, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8);
+	assert_int_equal(b[38 + 2] << 8 | b[38 + 3], 53);
+	/* ARP: the sender's MAC and address, the target's address. */
+	n = flow(b, err,
+		 (const char *const[]){"dl_src", "02:00:00:00:00:01", "arp_op", "1", "nw_src",
+				       "198.18.0.1", "nw_dst", "198.18.0.9", NULL});
+	assert_int_equal(n, 60);
+	assert_int_equal(b[12] << 8 | b[13], 0x0806);
+	assert_int_equal(b[21], 1);
+	assert_memory_equal(b + 22, "\x02\x00\x00\x00\x00\x01\xc6\x12\x00\x01", 10);
+	assert_memory_equal(b + 38, "\xc6\x12\x00\x09", 4);
+	/* A neighbour solicitation: type 135, hop limit 255, the target and
+	 * the source's link-layer option. */
+	n = flow(b, err,
+		 (const char *const[]){"dl_src", "02:00:00:00:00:01", "nw_src", "2001:db8::1",
+				       "nw_dst", "ff02::1:ff00:2", "nd_target", "2001:db8::2",
+				       NULL});
+	assert_int_equal(n, 14 + 40 + 32);
+	assert_int_equal(b[12] << 8 | b[13], 0x86dd);
+	assert_int_equal(b[14 + 6], 58);
+	assert_int_equal(b[14 + 7], 255);
+	assert_int_equal(b[54], 135);
+	assert_int_equal(b[54 + 8 + 15], 2);
+	assert_memory_equal(b + 54 + 24, "\x01\x01\x02\x00\x00\x00\x00\x01", 8);
+	/* Refusals name the field. */
+	assert_int_equal(flow(b, err, (const char *const[]){"dl_dst", "02:00:00:00:00", NULL}), -1);
+	assert_non_null(strstr(err, "dl_dst"));
+	assert_int_equal(flow(b, err, (const char *const[]){"vlan", "4096", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"vlan", "-1", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"dl_type", "0x10000", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"nw_proto", "256", NULL}), -1);
+	assert_int_equal(
+		flow(b, err, (const char *const[]){"nw_proto", "icmp", "tp_src", "256", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"dl_type", "arp", "tp_src", "1", NULL}),
+			 -1);
+	assert_int_equal(
+		flow(b, err, (const char *const[]){"dl_type", "0x88b5", "nw_src", "1.2.3.4", NULL}),
+		-1);
+	assert_int_equal(
+		flow(b, err, (const char *const[]){"dl_type", "ip", "nw_src", "::1", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"arp_op", "0", NULL}), -1);
+	assert_int_equal(flow(b, err, (const char *const[]){"nd_target", "1.2.3.4", NULL}), -1);
+	/* frame=HEX */
+	assert_int_equal(trace_hex_frame("01:02 03-04.05", b, sizeof(b), err, sizeof(err)), 5);
+	assert_memory_equal(b, "\x01\x02\x03\x04\x05", 5);
+	assert_int_equal(trace_hex_frame("0102", b, 1, err, sizeof(err)), -1);
+	assert_int_equal(trace_hex_frame("", b, sizeof(b), err, sizeof(err)), -1);
+	assert_int_equal(trace_hex_frame("0g", b, sizeof(b), err, sizeof(err)), -1);
+	assert_int_equal(trace_hex_frame("012", b, sizeof(b), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "odd"));
+}
+
 int
 main(void)
 {
@@ -1692,6 +1801,7 @@ main(void)
 		cmocka_unit_test(test_vlan_tags_and_names),
 		cmocka_unit_test(test_pif_backends),
 		cmocka_unit_test(test_vif_vhost_paths_and_names),
+		cmocka_unit_test(test_trace_flow_frames),
 	};
 
 	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
