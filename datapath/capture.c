@@ -85,6 +85,11 @@ dp_cap_tap(struct dp *dp, unsigned int worker, uint16_t port, uint8_t mask, uint
 
 			if (m == NULL || !cap_match(cap, m))
 				continue;
+			/* A reader behind: lost, without a copy made for nothing. */
+			if (unlikely(rte_ring_full(cap->ring[worker]))) {
+				cw->dropped++;
+				continue;
+			}
 			c = rte_pktmbuf_copy(m, dp->cap_pool, 0, cap->snaplen);
 			if (unlikely(c == NULL)) {
 				cw->dropped++;

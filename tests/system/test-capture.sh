@@ -122,6 +122,36 @@ sleep 0.5
 check_err "a ninth capture" TOO_MANY_CAPTURES nctl capture iface=vif1.0 count=1 file="$WORK/m9.pcapng"
 for p in "${PIDS[@]}"; do wait "$p"; done
 check "the eight ended with their summaries" test "$(cat "$WORK"/m?.err | grep -c "frames written")" = 8
+# Under load: TCP from VM1 to upstream with no capture, with a capture of
+# everything VM1 sends and receives that is read slowly (a reader that
+# sleeps: the capture must lose frames, count them and say so), and with
+# a capture whose filter matches nothing. Forwarding goes on at the same
+# rate within noise (2 cores shared by switchd, iperf3 and netctl: 30%).
+rate() { /usr/bin/python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['end']['sum_received']['bits_per_second']/1e6))" "$1" 2>/dev/null || echo 0; }
+iperf_run load0 "$NS_UP" "${P}vm1" 198.18.0.254
+R0=$(rate "$WORK/load0.json")
+(ctl capture iface=vif1.0 duration=3 file=- 2>"$WORK/load.err" | (sleep 5; cat >/dev/null)) &
+LOADCAP=$!
+echo $LOADCAP >"$WORK/cap.bgpid"
+started "$WORK/load.err"
+iperf_run load1 "$NS_UP" "${P}vm1" 198.18.0.254
+R1=$(rate "$WORK/load1.json")
+for ((i = 0; i < 150; i++)); do grep -q "frames written" "$WORK/load.err" && break; sleep 0.1; done
+(ctl capture iface=vif1.0 filter="udp port 9" duration=3 file="$WORK/idle.pcapng" 2>"$WORK/idle.err") &
+IDLECAP=$!
+echo "$LOADCAP $IDLECAP" >"$WORK/cap.bgpid"
+started "$WORK/idle.err"
+iperf_run load2 "$NS_UP" "${P}vm1" 198.18.0.254
+R2=$(rate "$WORK/load2.json")
+for ((i = 0; i < 100; i++)); do gone $IDLECAP && break; sleep 0.1; done
+echo "# TCP VM1 -> upstream: $R0 Mbit/s without a capture, $R1 with a full capture read slowly, $R2 with an idle filter"
+echo "# netctl: $(cat "$WORK/load.err" | tail -1)"
+DROPPED=$(sed -n 's/.* \([0-9]*\) dropped by the capture.*/\1/p' "$WORK/load.err")
+check "a capture read too slowly says what it dropped" test "${DROPPED:-0}" -gt 0
+check "forwarding goes on under a full capture (within 30%)" test "$R1" -ge $((R0 * 7 / 10)) -a "$R0" -gt 0
+check "and under an idle filter (within 30%)" test "$R2" -ge $((R0 * 7 / 10))
+check "the idle filter kept nothing" test "$(tsh "$WORK/idle.pcapng" frame.number | wc -l)" = 0
+
 check "netctl check" test -z "$(nctl check --minimal)"
 check "switchd is still running" kill -0 "$SD_PID"
 [ "$TAP_FAILED" -eq 0 ]
