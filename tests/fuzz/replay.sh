@@ -10,7 +10,7 @@ B=${B:-build}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 n=0
 fail=0
-for t in frame request args lacp lock capture; do
+for t in frame request args lacp lock capture trace; do
 	n=$((n + 1))
 	if [ "$t" = request ] && [ "$(id -u)" -ne 0 ]; then
 		echo "ok $n - fuzz corpus $t # SKIP needs root"

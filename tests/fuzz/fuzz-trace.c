@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz-trace.c - netctl trace's requests: a frame given as flow fields
+ * (trace_flow_frame(), as the verb builds it) or as bytes, traced on one
+ * of the ports of a real datapath (dp_trace()), then sent through it for
+ * real. The oracle is the switch itself:
+ *
+ *  - the trace changes nothing: every port's counters and the FDB's
+ *    entries are the same after it;
+ *  - the frame then leaves by exactly the ports the trace said (a VLAN
+ *    port's output by its trunk, a bond's by the member the trace named),
+ *    once each; a drop the trace named is counted once where it said; a
+ *    frame for the control plane (LACP) is handed to it.
+ *
+ * Bridges as in fuzz-frame.c, with a VM's port, locked, on "native".
+ * Input: byte 0 picks the port the frame comes in on (bits 0-2) and the
+ * bond's state (bit 3: active-backup, else balance-slb; bit 4: the second
+ * member enabled; bit 5: LACP, bit 6 negotiated); bit 7 says whether the
+ * rest is flow fields, one key=value per line, or the frame's bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "../../bench/ring-port.h"
+#include "../../datapath/datapath.h"
+#include "../../trace/trace.h"
+#include "fuzz.h"
+
+#define MTU 1500
+/* trunk, native port, VLAN 10 port, bond members 0 and 1, bonded port,
+ * a VM's port (locked) */
+#define N_PORTS 7
+#define MAX_FIELDS 16
+
+static struct dp *dp;
+static struct ring_port ports[N_PORTS];
+static uint16_t bond, vlan10, vlan20, native, v10, bonded;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "ft"};
+	struct dp_port_params vp = {.kind = DP_PORT_VLAN, .name = "eth0.10", .mtu = MTU, .vid = 10};
+	struct dp_port_params bp = {.kind = DP_PORT_BOND,
+				    .name = "bond0",
+				    .mtu = MTU,
+				    .trunk = true,
+				    .bond_mode = DP_BOND_BALANCE_SLB};
+	uint32_t v4 = 0x010012c6; /* 198.18.0.1, in network order */
+	struct dp_lock_params lp = {.mode = DP_LOCK_LOCKED, .n_ipv4 = 1, .ipv4 = &v4};
+
+	(void)argc;
+	if (fuzz_eal_start((*argv)[0], "trace") != 0 || dp_create(&p, &dp) != 0 ||
+	    dp_bridge_add(dp, "native", MTU, &native) != 0 ||
+	    dp_bridge_add(dp, "v10", MTU, &v10) != 0 ||
+	    dp_bridge_add(dp, "bonded", MTU, &bonded) != 0) {
+		fprintf(stderr, "fuzz-trace: cannot start DPDK and the datapath\n");
+		return 1;
+	}
+	ring_port_add(dp, &ports[0], native, true, 1);
+	ring_port_add(dp, &ports[1], native, false, 1);
+	ring_port_add(dp, &ports[2], v10, false, 1);
+	vp.bridge = v10;
+	vp.parent = ports[0].id;
+	bp.bridge = bonded;
+	if (dp_port_add(dp, &vp, &vlan10) != 0 || dp_port_add(dp, &bp, &bond) != 0) {
+		fprintf(stderr, "fuzz-trace: cannot add VLAN 10 and the bond\n");
+		return 1;
+	}
+	ring_port_add_member(dp, &ports[3], bond, 1);
+	ring_port_add_member(dp, &ports[4], bond, 1);
+	ring_port_add(dp, &ports[5], bonded, false, 1);
+	ring_port_add_access(dp, &ports[6], native, 1);
+	memcpy(lp.mac.b, "\x02\x00\x00\x00\x00\x01", 6);
+	vp.name = "bond0.20";
+	vp.vid = 20;
+	vp.parent = bond;
+	if (dp_port_add(dp, &vp, &vlan20) != 0 || dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
+	    dp_bond_set_active(dp, bond, ports[3].id) != 0 ||
+	    dp_port_set_lock(dp, ports[6].id, &lp) != 0) {
+		fprintf(stderr, "fuzz-trace: cannot set the bond and the lock up\n");
+		return 1;
+	}
+	for (unsigned int b = 0; b < DP_BOND_BUCKETS; b++)
+		if (dp_bond_bucket_set(dp, bond, b, ports[3 + b % 2].id) != 0)
+			return 1;
+	return 0;
+}
+
+struct fields {
+	unsigned int n;
+	char *key[MAX_FIELDS], *value[MAX_FIELDS];
+};
+
+static const char *
+get(void *ctx, const char *key)
+{
+	const struct fields *f = ctx;
+
+	for (unsigned int i = 0; i < f->n; i++)
+		if (strcmp(f->key[i], key) == 0)
+			return f->value[i];
+	return NULL;
+}
+
+/* key=value lines of @text (NUL-terminated, changed in place). */
+static void
+split(char *text, struct fields *f)
+{
+	char *line, *save = NULL;
+
+	f->n = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL && f->n < MAX_FIELDS;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		f->key[f->n] = line;
+		f->value[f->n++] = eq + 1;
+	}
+}
+
+static int
+fdb_count(const struct dp_fdb_entry *e, void *arg)
+{
+	(void)e;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static const uint16_t *
+all_ports(unsigned int *n)
+{
+	static uint16_t ids[N_PORTS + 3];
+
+	for (unsigned int i = 0; i < N_PORTS; i++)
+		ids[i] = ports[i].id;
+	ids[N_PORTS] = bond;
+	ids[N_PORTS + 1] = vlan10;
+	ids[N_PORTS + 2] = vlan20;
+	*n = N_PORTS + 3;
+	return ids;
+}
+
+struct snap {
+	struct dp_port_stats st[N_PORTS + 3];
+	unsigned int fdb;
+};
+
+static void
+snap_take(struct snap *s)
+{
+	unsigned int n;
+	const uint16_t *ids = all_ports(&n);
+
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; i < n; i++)
+		if (dp_port_stats_get(dp, ids[i], &s->st[i]) != 0)
+			abort();
+	dp_fdb_dump(dp, native, fdb_count, &s->fdb);
+	dp_fdb_dump(dp, v10, fdb_count, &s->fdb);
+	dp_fdb_dump(dp, bonded, fdb_count, &s->fdb);
+}
+
+static int
+ring_of(uint16_t id)
+{
+	for (unsigned int i = 0; i < N_PORTS; i++)
+		if (ports[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static void
+bond_state(uint8_t ctl)
+{
+	if (ctl & 0x20) {
+		dp_bond_set_lacp(dp, bond, true, ctl & 0x40);
+		dp_bond_set_mode(dp, bond, ctl & 0x8 ? DP_BOND_ACTIVE_BACKUP : DP_BOND_BALANCE_TCP);
+		dp_bond_member_enable(dp, ports[4].id, false);
+		dp_bond_member_collect(dp, ports[4].id, ctl & 0x10);
+	} else {
+		dp_bond_set_lacp(dp, bond, false, false);
+		dp_bond_set_mode(dp, bond, ctl & 0x8 ? DP_BOND_ACTIVE_BACKUP : DP_BOND_BALANCE_SLB);
+		dp_bond_member_enable(dp, ports[4].id, ctl & 0x10);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t frame[9216];
+	static const uint16_t in_of[8] = {0, 1, 2, 3, 4, 5, 6, 0};
+	unsigned int want[N_PORTS] = {0};
+	struct dp_port_stats before, after;
+	struct rte_mbuf *m, *out[64];
+	struct snap a, b;
+	struct dp_trace t;
+	struct ring_port *in;
+	uint8_t ctl, buf[128];
+	uint16_t pport, plen;
+	int len;
+
+	if (size < 1)
+		return 0;
+	ctl = data[0];
+	in = &ports[in_of[ctl & 7]];
+	if (ctl & 0x80) {
+		struct fields f;
+		char *text = malloc(size);
+		char err[256];
+
+		if (text == NULL)
+			return 0;
+		memcpy(text, data + 1, size - 1);
+		text[size - 1] = '\0';
+		split(text, &f);
+		len = trace_flow_frame(get, &f, frame, sizeof(frame), err, sizeof(err));
+		free(text);
+		if (len < 0)
+			return 0; /* refused, as the verb does */
+	} else {
+		if (size - 1 > dp_trace_max_len())
+			return 0;
+		len = (int)(size - 1);
+		memcpy(frame, data + 1, (size_t)len);
+	}
+	bond_state(ctl);
+
+	snap_take(&a);
+	if (dp_trace(dp, in->id, frame, (uint32_t)len, &t) != 0)
+		abort();
+	snap_take(&b);
+	if (memcmp(&a, &b, sizeof(a)) != 0) {
+		fprintf(stderr, "fuzz-trace: the trace changed a counter or the FDB\n");
+		abort();
+	}
+	for (unsigned int i = 0; i < t.n_steps; i++) {
+		const struct dp_trace_step *s = &t.steps[i];
+		uint16_t phys = s->port3 != DP_PORT_NONE   ? s->port3
+				: s->port2 != DP_PORT_NONE ? s->port2
+							   : s->port;
+		int r;
+
+		if (s->kind != DP_TRACE_OUTPUT || s->verdict >= 0)
+			continue;
+		r = ring_of(phys);
+		if (r < 0) {
+			fprintf(stderr, "fuzz-trace: an output by port %u, no ring's\n", phys);
+			abort();
+		}
+		want[r]++;
+	}
+	if (t.drop >= 0 && dp_port_stats_get(dp, t.drop_port, &before) != 0)
+		abort();
+
+	m = rte_pktmbuf_alloc(dp_mempool(dp));
+	if (m == NULL) {
+		dp_trace_free(&t);
+		return 0;
+	}
+	if (len > 0)
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, (size_t)len);
+	if (rte_ring_enqueue(in->rx, m) != 0)
+		abort();
+	dp_worker_poll(dp, 0);
+
+	for (unsigned int i = 0; i < N_PORTS; i++) {
+		unsigned int got = 0, n;
+
+		while ((n = rte_ring_dequeue_burst(ports[i].tx[0], (void **)out, 64, NULL)) > 0) {
+			got += n;
+			for (unsigned int k = 0; k < n; k++)
+				rte_pktmbuf_free(out[k]);
+		}
+		if (got != want[i]) {
+			fprintf(stderr, "fuzz-trace: port %u sent %u, the trace said %u\n",
+				ports[i].id, got, want[i]);
+			abort();
+		}
+	}
+	if (t.drop >= 0) {
+		if (dp_port_stats_get(dp, t.drop_port, &after) != 0 ||
+		    after.drops[t.drop] != before.drops[t.drop] + 1) {
+			fprintf(stderr, "fuzz-trace: the trace said %s on port %u, not counted\n",
+				dp_drop_name((enum dp_drop)t.drop), t.drop_port);
+			abort();
+		}
+	}
+	if (dp_punt_recv(dp, &pport, buf, sizeof(buf), &plen) == 0) {
+		if (!t.punt || pport != in->id)
+			abort();
+	} else if (t.punt) {
+		fprintf(stderr, "fuzz-trace: the trace said LACP, nothing punted\n");
+		abort();
+	}
+	dp_trace_free(&t);
+	return 0;
+}
