@@ -27,6 +27,8 @@
 
 #define MIN_FRAME 60 /* Ethernet's minimum, without the FCS */
 
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t len, const char *fmt, ...)
 {
