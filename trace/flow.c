@@ -213,22 +213,24 @@ l4(const struct flow *f, uint8_t *p)
 {
 	switch (f->proto) {
 	case IPPROTO_TCP: {
-		struct tcphdr *t = (struct tcphdr *)p;
+		struct tcphdr t = {0};
 
-		t->th_sport = htons((uint16_t)f->tp_src);
-		t->th_dport = htons((uint16_t)f->tp_dst);
-		t->th_off = 5;
-		t->th_flags = TH_SYN;
-		t->th_win = htons(65535);
-		return sizeof(*t);
+		t.th_sport = htons((uint16_t)f->tp_src);
+		t.th_dport = htons((uint16_t)f->tp_dst);
+		t.th_off = 5;
+		t.th_flags = TH_SYN;
+		t.th_win = htons(65535);
+		memcpy(p, &t, sizeof(t));
+		return sizeof(t);
 	}
 	case IPPROTO_UDP: {
-		struct udphdr *u = (struct udphdr *)p;
+		struct udphdr u = {0};
 
-		u->uh_sport = htons((uint16_t)f->tp_src);
-		u->uh_dport = htons((uint16_t)f->tp_dst);
-		u->uh_ulen = htons(sizeof(*u));
-		return sizeof(*u);
+		u.uh_sport = htons((uint16_t)f->tp_src);
+		u.uh_dport = htons((uint16_t)f->tp_dst);
+		u.uh_ulen = htons(sizeof(u));
+		memcpy(p, &u, sizeof(u));
+		return sizeof(u);
 	}
 	case IPPROTO_ICMP:
 		p[0] = (uint8_t)f->tp_src;
@@ -274,45 +276,49 @@ trace_flow_frame(trace_get_fn get, void *ctx, uint8_t *buf, size_t cap, char *er
 	}
 	buf[len++] = (uint8_t)(f.type >> 8);
 	buf[len++] = (uint8_t)f.type;
+	/* Headers are made aligned and copied in: the frame's are not. */
 	if (f.type == ETHERTYPE_ARP) {
-		struct ether_arp *a = (struct ether_arp *)(buf + len);
+		struct ether_arp a = {0};
 
-		a->arp_hrd = htons(ARPHRD_ETHER);
-		a->arp_pro = htons(ETHERTYPE_IP);
-		a->arp_hln = MAC_LEN;
-		a->arp_pln = 4;
-		a->arp_op = htons(f.op != 0 ? (uint16_t)f.op : ARPOP_REQUEST);
-		memcpy(a->arp_sha, f.src.b, MAC_LEN);
-		memcpy(a->arp_spa, f.nw_src, 4);
+		a.arp_hrd = htons(ARPHRD_ETHER);
+		a.arp_pro = htons(ETHERTYPE_IP);
+		a.arp_hln = MAC_LEN;
+		a.arp_pln = 4;
+		a.arp_op = htons(f.op != 0 ? (uint16_t)f.op : ARPOP_REQUEST);
+		memcpy(a.arp_sha, f.src.b, MAC_LEN);
+		memcpy(a.arp_spa, f.nw_src, 4);
 		if (f.op == ARPOP_REPLY)
-			memcpy(a->arp_tha, f.dst.b, MAC_LEN);
-		memcpy(a->arp_tpa, f.nw_dst, 4);
-		len += sizeof(*a);
+			memcpy(a.arp_tha, f.dst.b, MAC_LEN);
+		memcpy(a.arp_tpa, f.nw_dst, 4);
+		memcpy(buf + len, &a, sizeof(a));
+		len += sizeof(a);
 	} else if (f.type == ETHERTYPE_IP) {
-		struct ip *ip = (struct ip *)(buf + len);
-		size_t n = l4(&f, buf + len + sizeof(*ip));
+		struct ip ip = {0};
+		size_t n = l4(&f, buf + len + sizeof(ip));
 
-		ip->ip_v = 4;
-		ip->ip_hl = 5;
-		ip->ip_len = htons((uint16_t)(sizeof(*ip) + n));
-		ip->ip_ttl = 64;
-		ip->ip_p = (uint8_t)f.proto;
-		memcpy(&ip->ip_src, f.nw_src, 4);
-		memcpy(&ip->ip_dst, f.nw_dst, 4);
-		ip->ip_sum = ip_checksum(ip, sizeof(*ip));
-		len += sizeof(*ip) + n;
+		ip.ip_v = 4;
+		ip.ip_hl = 5;
+		ip.ip_len = htons((uint16_t)(sizeof(ip) + n));
+		ip.ip_ttl = 64;
+		ip.ip_p = (uint8_t)f.proto;
+		memcpy(&ip.ip_src, f.nw_src, 4);
+		memcpy(&ip.ip_dst, f.nw_dst, 4);
+		ip.ip_sum = ip_checksum(&ip, sizeof(ip));
+		memcpy(buf + len, &ip, sizeof(ip));
+		len += sizeof(ip) + n;
 	} else if (f.type == ETHERTYPE_IPV6) {
-		struct ip6_hdr *ip6 = (struct ip6_hdr *)(buf + len);
-		size_t n = l4(&f, buf + len + sizeof(*ip6));
+		struct ip6_hdr ip6 = {0};
+		size_t n = l4(&f, buf + len + sizeof(ip6));
 
-		ip6->ip6_flow = htonl(6u << 28);
-		ip6->ip6_plen = htons((uint16_t)n);
-		ip6->ip6_nxt = (uint8_t)f.proto;
+		ip6.ip6_flow = htonl(6u << 28);
+		ip6.ip6_plen = htons((uint16_t)n);
+		ip6.ip6_nxt = (uint8_t)f.proto;
 		/* Neighbour discovery is only believed from the link. */
-		ip6->ip6_hlim = f.has_nd_target ? 255 : 64;
-		memcpy(&ip6->ip6_src, f.nw_src, 16);
-		memcpy(&ip6->ip6_dst, f.nw_dst, 16);
-		len += sizeof(*ip6) + n;
+		ip6.ip6_hlim = f.has_nd_target ? 255 : 64;
+		memcpy(&ip6.ip6_src, f.nw_src, 16);
+		memcpy(&ip6.ip6_dst, f.nw_dst, 16);
+		memcpy(buf + len, &ip6, sizeof(ip6));
+		len += sizeof(ip6) + n;
 	}
 	return (int)(len < MIN_FRAME ? MIN_FRAME : len);
 }
