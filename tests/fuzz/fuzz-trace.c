@@ -79,7 +79,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	vp.name = "bond0.20";
 	vp.vid = 20;
 	vp.parent = bond;
-	if (dp_port_add(dp, &vp, &vlan20) != 0 || dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
+	if (dp_port_add(dp, &vp, &vlan20) != 0 ||
+	    dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
 	    dp_bond_set_active(dp, bond, ports[3].id) != 0 ||
 	    dp_port_set_lock(dp, ports[6].id, &lp) != 0) {
 		fprintf(stderr, "fuzz-trace: cannot set the bond and the lock up\n");
