@@ -123,14 +123,14 @@ $(B)/bench-trafgen: $(call obj,bench/trafgen.c)
 # Fuzz targets (tests/fuzz): linked with replay.c to run the saved corpus
 # once (make check), or with libFuzzer to search (make fuzz).
 FUZZ_TARGETS := frame request args lacp lock capture trace
-FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c bench/ring-port.c $(DP_SRC) $(DP_LIB_SRC))
+FUZZ_OBJ_frame := $(call obj,tests/fuzz/fuzz-frame.c tests/fuzz/fuzz-eal.c tests/fuzz/fuzz-topo.c bench/ring-port.c $(DP_SRC) $(DP_LIB_SRC))
 FUZZ_OBJ_request := $(call obj,tests/fuzz/fuzz-request.c tests/fuzz/fuzz-eal.c $(filter-out switchd/main.c,$(SWITCHD_SRC)) \
 	$(OBJ_MODULE_SRC) $(DP_SRC) $(LIB_SRC))
 FUZZ_OBJ_args := $(call obj,tests/fuzz/fuzz-args.c ctl/args.c lib/text.c)
 FUZZ_OBJ_lacp := $(call obj,tests/fuzz/fuzz-lacp.c bond/lacp.c)
 FUZZ_OBJ_lock := $(call obj,tests/fuzz/fuzz-lock.c datapath/lock.c)
 FUZZ_OBJ_capture := $(call obj,tests/fuzz/fuzz-capture.c tests/fuzz/fuzz-eal.c datapath/bpf-jit.c)
-FUZZ_OBJ_trace := $(call obj,tests/fuzz/fuzz-trace.c tests/fuzz/fuzz-eal.c bench/ring-port.c trace/flow.c \
+FUZZ_OBJ_trace := $(call obj,tests/fuzz/fuzz-trace.c tests/fuzz/fuzz-eal.c tests/fuzz/fuzz-topo.c bench/ring-port.c trace/flow.c \
 	lib/mac.c $(DP_SRC) $(DP_LIB_SRC))
 FUZZ_LIBS_frame = $(LDLIBS_ALL) -lrte_net_ring
 FUZZ_LIBS_request = $(LDLIBS_ALL)

@@ -799,9 +799,9 @@ vlan_add(struct tport *t, uint16_t vid, uint16_t bridge)
 }
 
 /* A frame with an outer tag (@tpid, @vid) after the MACs, @len bytes in all. */
-static void
-inject_tagged(struct tport *t, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
-	      uint16_t tpid, uint16_t vid, uint16_t len)
+static struct rte_mbuf *
+frame_tagged(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t tpid,
+	     uint16_t vid, uint16_t len)
 {
 	struct rte_mbuf *m = frame(dst, src, len);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -810,7 +810,14 @@ inject_tagged(struct tport *t, const struct rte_ether_addr *dst, const struct rt
 	eth->ether_type = rte_cpu_to_be_16(tpid);
 	vh->vlan_tci = rte_cpu_to_be_16(vid);
 	vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	assert_int_equal(rte_ring_enqueue(t->rx, m), 0);
+	return m;
+}
+
+static void
+inject_tagged(struct tport *t, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
+	      uint16_t tpid, uint16_t vid, uint16_t len)
+{
+	assert_int_equal(rte_ring_enqueue(t->rx, frame_tagged(dst, src, tpid, vid, len)), 0);
 }
 
 /* Take one frame the port sent and check its outer tag: @vid, or -1 for an
@@ -3114,20 +3121,6 @@ trace_agrees(const struct fixture *fx, struct tport *in, uint16_t vlan_port, str
 	dp_trace_free(&t);
 }
 
-static struct rte_mbuf *
-tagged(const struct rte_ether_addr *dst, const struct rte_ether_addr *src, uint16_t vid,
-       uint16_t len)
-{
-	struct rte_mbuf *m = frame(dst, src, len);
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
-
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-	vh->vlan_tci = rte_cpu_to_be_16(vid);
-	vh->eth_proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	return m;
-}
-
 /* netctl trace's datapath half: for a table of frames, the trace says what
  * then happens, and changes nothing itself. */
 static void
@@ -3165,12 +3158,15 @@ test_trace_agrees(void **state)
 	trace_agrees(fx, vm2, vlan10, frame(&mac_c, &mac_b, 100), "to the MAC just learned");
 	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_c, 10), "runt");
 	trace_agrees(fx, vm1, vlan10, frame(&mac_b, &mac_a, 1600), "oversize");
-	trace_agrees(fx, vm1, vlan10, tagged(&mac_b, &mac_a, 10, 100), "tagged from a VM");
-	trace_agrees(fx, vm1, vlan10, tagged(&mac_b, &mac_a, 0, 100), "priority-tagged from a VM");
+	trace_agrees(fx, vm1, vlan10, frame_tagged(&mac_b, &mac_a, RTE_ETHER_TYPE_VLAN, 10, 100),
+		     "tagged from a VM");
+	trace_agrees(fx, vm1, vlan10, frame_tagged(&mac_b, &mac_a, RTE_ETHER_TYPE_VLAN, 0, 100),
+		     "priority-tagged from a VM");
 	trace_agrees(fx, trunk, vlan10, frame(&mac_a, &mac_d, 100), "untagged on the trunk");
-	trace_agrees(fx, trunk, vlan10, tagged(&mac_bcast, &mac_d, 10, 100),
+	trace_agrees(fx, trunk, vlan10,
+		     frame_tagged(&mac_bcast, &mac_d, RTE_ETHER_TYPE_VLAN, 10, 100),
 		     "tagged for a configured VLAN");
-	trace_agrees(fx, trunk, vlan10, tagged(&mac_b, &mac_d, 20, 100),
+	trace_agrees(fx, trunk, vlan10, frame_tagged(&mac_b, &mac_d, RTE_ETHER_TYPE_VLAN, 20, 100),
 		     "tagged for an unknown VLAN");
 	trace_agrees(fx, v10, vlan10, frame(&mac_d, &mac_c, 100),
 		     "from the VLAN's bridge: out of the trunk tagged");

@@ -7,9 +7,7 @@
  * software segmentation and checksums on the way out (ring ports have no
  * offloads).
  *
- * Bridges: "native" with a trunk (a PIF's port) and a port; "v10", VLAN 10
- * of the trunk, with a port; "bonded" with a bond of two members (VLAN 20
- * of the bond on "v10" too) and a port. Input: byte 0 picks the port the
+ * The datapath is fuzz-topo.h's. Input: byte 0 picks the port the
  * frame comes in on (bits 0-1, and bit 4 for the bond's bridge: a member or
  * its port), whether a virtio-net header follows (bit 2), whether the
  * frame is cut into small segments (bit 3, segment size from byte 1), the
@@ -36,66 +34,26 @@
 #include "../../bench/ring-port.h"
 #include "../../datapath/datapath.h"
 #include "../../datapath/offload.h"
+#include "fuzz-topo.h"
 #include "fuzz.h"
 
-#define MTU 1500
-/* Largest frame a port of MTU 1500 may send: header, one tag. */
-#define MAX_SENT (MTU + RTE_ETHER_HDR_LEN + 4)
+/* Largest frame a port of the topology's MTU may send: header, one tag. */
+#define MAX_SENT (FUZZ_TOPO_MTU + RTE_ETHER_HDR_LEN + 4)
 
+static struct fuzz_topo topo;
 static struct dp *dp;
-/* trunk, native port, VLAN 10 port, bond members 0 and 1, bonded port */
-#define N_PORTS 6
-static struct ring_port ports[N_PORTS];
+static struct ring_port *ports = topo.ports;
+#define N_PORTS FUZZ_TOPO_PORTS
 static uint16_t bond;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "fz"};
-	struct dp_port_params vp = {.kind = DP_PORT_VLAN, .name = "eth0.10", .mtu = MTU, .vid = 10};
-	struct dp_port_params bp = {.kind = DP_PORT_BOND,
-				    .name = "bond0",
-				    .mtu = MTU,
-				    .trunk = true,
-				    .bond_mode = DP_BOND_BALANCE_SLB};
-	uint16_t native, v10, bonded, port;
-
 	(void)argc;
-	if (fuzz_eal_start((*argv)[0], "frame") != 0 || dp_create(&p, &dp) != 0 ||
-	    dp_bridge_add(dp, "native", MTU, &native) != 0 ||
-	    dp_bridge_add(dp, "v10", MTU, &v10) != 0 ||
-	    dp_bridge_add(dp, "bonded", MTU, &bonded) != 0) {
-		fprintf(stderr, "fuzz-frame: cannot start DPDK and the datapath\n");
+	if (fuzz_topo_build(&topo, (*argv)[0], "frame") != 0)
 		return 1;
-	}
-	ring_port_add(dp, &ports[0], native, true, 1);
-	ring_port_add(dp, &ports[1], native, false, 1);
-	ring_port_add(dp, &ports[2], v10, false, 1);
-	vp.bridge = v10;
-	vp.parent = ports[0].id;
-	if (dp_port_add(dp, &vp, &port) != 0) {
-		fprintf(stderr, "fuzz-frame: cannot add VLAN 10\n");
-		return 1;
-	}
-	bp.bridge = bonded;
-	if (dp_port_add(dp, &bp, &bond) != 0) {
-		fprintf(stderr, "fuzz-frame: cannot add the bond\n");
-		return 1;
-	}
-	ring_port_add_member(dp, &ports[3], bond, 1);
-	ring_port_add_member(dp, &ports[4], bond, 1);
-	ring_port_add(dp, &ports[5], bonded, false, 1);
-	vp.name = "bond0.20";
-	vp.vid = 20;
-	vp.parent = bond;
-	if (dp_port_add(dp, &vp, &port) != 0 || dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
-	    dp_bond_set_active(dp, bond, ports[3].id) != 0) {
-		fprintf(stderr, "fuzz-frame: cannot set the bond up\n");
-		return 1;
-	}
-	for (unsigned int b = 0; b < DP_BOND_BUCKETS; b++)
-		if (dp_bond_bucket_set(dp, bond, b, ports[3 + b % 2].id) != 0)
-			return 1;
+	dp = topo.dp;
+	bond = topo.bond;
 	return 0;
 }
 

@@ -12,7 +12,7 @@
  *    once each; a drop the trace named is counted once where it said; a
  *    frame for the control plane (LACP) is handed to it.
  *
- * Bridges as in fuzz-frame.c, with a VM's port, locked, on "native".
+ * The datapath is fuzz-topo.h's, with a VM's port, locked, on "native".
  * Input: byte 0 picks the port the frame comes in on (bits 0-2) and the
  * bond's state (bit 3: active-backup, else balance-slb; bit 4: the second
  * member enabled; bit 5: LACP, bit 6 negotiated); bit 7 says whether the
@@ -25,71 +25,51 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "../../bench/ring-port.h"
 #include "../../datapath/datapath.h"
 #include "../../trace/trace.h"
+#include "fuzz-topo.h"
 #include "fuzz.h"
 
-#define MTU 1500
-/* trunk, native port, VLAN 10 port, bond members 0 and 1, bonded port,
- * a VM's port (locked) */
-#define N_PORTS 7
+/* fuzz-topo.h's ports and a VM's port (locked) on "native" */
+#define N_PORTS (FUZZ_TOPO_PORTS + 1)
 #define MAX_FIELDS 16
 
+static struct fuzz_topo topo;
 static struct dp *dp;
-static struct ring_port ports[N_PORTS];
+static struct ring_port *const ports = topo.ports;
+static struct ring_port vm;
 static uint16_t bond, vlan10, vlan20, native, v10, bonded;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct dp_params p = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "ft"};
-	struct dp_port_params vp = {.kind = DP_PORT_VLAN, .name = "eth0.10", .mtu = MTU, .vid = 10};
-	struct dp_port_params bp = {.kind = DP_PORT_BOND,
-				    .name = "bond0",
-				    .mtu = MTU,
-				    .trunk = true,
-				    .bond_mode = DP_BOND_BALANCE_SLB};
 	uint32_t v4 = 0x010012c6; /* 198.18.0.1, in network order */
 	struct dp_lock_params lp = {.mode = DP_LOCK_LOCKED, .n_ipv4 = 1, .ipv4 = &v4};
 
 	(void)argc;
-	if (fuzz_eal_start((*argv)[0], "trace") != 0 || dp_create(&p, &dp) != 0 ||
-	    dp_bridge_add(dp, "native", MTU, &native) != 0 ||
-	    dp_bridge_add(dp, "v10", MTU, &v10) != 0 ||
-	    dp_bridge_add(dp, "bonded", MTU, &bonded) != 0) {
-		fprintf(stderr, "fuzz-trace: cannot start DPDK and the datapath\n");
+	if (fuzz_topo_build(&topo, (*argv)[0], "trace") != 0)
 		return 1;
-	}
-	ring_port_add(dp, &ports[0], native, true, 1);
-	ring_port_add(dp, &ports[1], native, false, 1);
-	ring_port_add(dp, &ports[2], v10, false, 1);
-	vp.bridge = v10;
-	vp.parent = ports[0].id;
-	bp.bridge = bonded;
-	if (dp_port_add(dp, &vp, &vlan10) != 0 || dp_port_add(dp, &bp, &bond) != 0) {
-		fprintf(stderr, "fuzz-trace: cannot add VLAN 10 and the bond\n");
-		return 1;
-	}
-	ring_port_add_member(dp, &ports[3], bond, 1);
-	ring_port_add_member(dp, &ports[4], bond, 1);
-	ring_port_add(dp, &ports[5], bonded, false, 1);
-	ring_port_add_access(dp, &ports[6], native, 1);
+	dp = topo.dp;
+	bond = topo.bond;
+	vlan10 = topo.vlan10;
+	vlan20 = topo.vlan20;
+	native = topo.native;
+	v10 = topo.v10;
+	bonded = topo.bonded;
+	ring_port_add_access(dp, &vm, native, 1);
 	memcpy(lp.mac.b, "\x02\x00\x00\x00\x00\x01", 6);
-	vp.name = "bond0.20";
-	vp.vid = 20;
-	vp.parent = bond;
-	if (dp_port_add(dp, &vp, &vlan20) != 0 ||
-	    dp_bond_member_enable(dp, ports[3].id, true) != 0 ||
-	    dp_bond_set_active(dp, bond, ports[3].id) != 0 ||
-	    dp_port_set_lock(dp, ports[6].id, &lp) != 0) {
-		fprintf(stderr, "fuzz-trace: cannot set the bond and the lock up\n");
+	if (dp_port_set_lock(dp, vm.id, &lp) != 0) {
+		fprintf(stderr, "fuzz-trace: cannot lock the VM's port\n");
 		return 1;
 	}
-	for (unsigned int b = 0; b < DP_BOND_BUCKETS; b++)
-		if (dp_bond_bucket_set(dp, bond, b, ports[3 + b % 2].id) != 0)
-			return 1;
 	return 0;
+}
+
+/* Test port @i: fuzz-topo.h's, then the VM's. */
+static struct ring_port *
+port_at(unsigned int i)
+{
+	return i < FUZZ_TOPO_PORTS ? &ports[i] : &vm;
 }
 
 struct fields {
@@ -141,7 +121,7 @@ all_ports(unsigned int *n)
 	static uint16_t ids[N_PORTS + 3];
 
 	for (unsigned int i = 0; i < N_PORTS; i++)
-		ids[i] = ports[i].id;
+		ids[i] = port_at(i)->id;
 	ids[N_PORTS] = bond;
 	ids[N_PORTS + 1] = vlan10;
 	ids[N_PORTS + 2] = vlan20;
@@ -173,7 +153,7 @@ static int
 ring_of(uint16_t id)
 {
 	for (unsigned int i = 0; i < N_PORTS; i++)
-		if (ports[i].id == id)
+		if (port_at(i)->id == id)
 			return (int)i;
 	return -1;
 }
@@ -211,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ctl = data[0];
-	in = &ports[in_of[ctl & 7]];
+	in = port_at(in_of[ctl & 7]);
 	if (ctl & 0x80) {
 		struct fields f;
 		char *text = malloc(size);
@@ -275,14 +255,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < N_PORTS; i++) {
 		unsigned int got = 0, n;
 
-		while ((n = rte_ring_dequeue_burst(ports[i].tx[0], (void **)out, 64, NULL)) > 0) {
+		while ((n = rte_ring_dequeue_burst(port_at(i)->tx[0], (void **)out, 64, NULL)) >
+		       0) {
 			got += n;
 			for (unsigned int k = 0; k < n; k++)
 				rte_pktmbuf_free(out[k]);
 		}
 		if (got != want[i]) {
 			fprintf(stderr, "fuzz-trace: port %u sent %u, the trace said %u\n",
-				ports[i].id, got, want[i]);
+				port_at(i)->id, got, want[i]);
 			abort();
 		}
 	}

@@ -499,6 +499,20 @@ sys.exit(0 if s and all(p["drop_bad_offload"] == "0" for p in s) else 1)'
 }
 
 # ping_until NS ADDRESS SECONDS: true once one ping is answered.
+# ctl ARGS...: netctl as a process of its own, for the background (a
+# function would run in a subshell, and $! would be the subshell's).
+ctl() { exec "$NETCTL" --socket "$SOCK" "$@"; }
+
+# started ERRFILE: a netctl capture said it runs (at most 5 s).
+started() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "^capturing on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_for FUNCTION SECONDS: true once FUNCTION succeeds, tried every
 # 100 ms for at most SECONDS.
 wait_for() {

@@ -13,19 +13,6 @@ check "switchd starts" sd_start
 topo_configure >"$WORK/out" 2>&1 || { not_ok "configure"; cat "$WORK/out"; exit 1; }
 check "VM1 reaches upstream" ping_from "${P}vm1" 198.18.0.254
 
-# netctl in the background as its own process (a function would run in a
-# subshell, and $! would be the subshell's).
-ctl() { exec "$NETCTL" --socket "$SOCK" "$@"; }
-
-# started ERRFILE: netctl said the capture runs (at most 5 s).
-started() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -q "^capturing on" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # tsh PCAP FIELDS [FILTER]: tshark's fields of each frame, one line each.
 tsh() { tshark -r "$1" -n -T fields -E separator=' ' -e "$2" ${3:+-Y "$3"} 2>/dev/null; }

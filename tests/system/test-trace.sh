@@ -25,15 +25,6 @@ M2=$(nctl vif-list uuid="$VIF2" params=MAC --minimal)
 UP=$(ip -n "$NS_UP" link show up0 | awk '/ether/ {print $2}')
 EXP=88b5 # IEEE 802 local experimental: no stack sends it
 
-ctl() { exec "$NETCTL" --socket "$SOCK" "$@"; }
-started() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -q "^capturing on" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # hexframe DST SRC [VID]: a 60-byte frame of the experimental ethertype.
 hexframe() {
