@@ -355,7 +355,9 @@ enum dp_lookup {
 
 enum dp_trace_kind {
 	/* port's receive limit: a rate (bytes/s), b burst, c credit now
-	 * (bytes), d frames its workers hold; e 0 passes, 1 waits. */
+	 * (bytes), d frames its workers hold; e 0 passes, 1 waits, 2 waits
+	 * or, a kernel port's with its worker's queue near its bound, may be
+	 * dropped (qos_drop: the worker's queue changes under the trace). */
 	DP_TRACE_QOS,
 	/* port, a bond's member; port2 the bond; e 1 a LACP bond, 2 a slow
 	 * protocol frame handed to the control plane (the trace ends). */
@@ -378,7 +380,10 @@ enum dp_trace_kind {
 	 * learned on (DP_PORT_NONE: none), b seconds since it was seen. */
 	DP_TRACE_LOOKUP,
 	/* port sends it: through port2 tagged vid (a VLAN port's trunk;
-	 * else DP_PORT_NONE), out of bond member port3 (else DP_PORT_NONE). */
+	 * else DP_PORT_NONE), out of bond member port3 (else DP_PORT_NONE);
+	 * e 1 if the link is down (the device may still take it: a verdict
+	 * only where the fast path drops for it, a bond without an enabled
+	 * member or a vhost-user port without its guest). */
 	DP_TRACE_OUTPUT,
 };
 

@@ -269,10 +269,11 @@ uint32_t dp_qos_waiting(const struct dp_port *port);
 uint64_t dp_qos_queue_max(uint64_t rate);
 /* With the port, after its last grace period. */
 void dp_qos_free(struct dp_qos *qos);
-/* A frame of @len bytes arriving at @port now: the limit and its credit in
- * @step (DP_TRACE_QOS), and the drop reason, or -1 if it passes or waits
- * (step->e). -1 and nothing written for a port without a limit. */
-int dp_qos_trace(struct dp_port *port, uint32_t len, struct dp_trace_step *step);
+/* A frame of @len bytes arriving at @port now: its limit and credit in
+ * @step (DP_TRACE_QOS; e: passes, waits, or may be dropped; no verdict:
+ * what the worker holds changes under the trace). False, nothing written,
+ * for a port without a limit. */
+bool dp_qos_trace(struct dp_port *port, uint32_t len, struct dp_trace_step *step);
 /* Worker @w reads rx queue @queue of limited @port (its port->qos, @qos): the
  * frames the credit lets in go to @pkts (DP_BURST slots), the others wait
  * or, from a kernel port over its bound, are dropped (qos_drop). Returns

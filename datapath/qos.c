@@ -144,10 +144,10 @@ dp_qos_get(const struct dp_port *port, uint64_t *rate, uint64_t *burst)
 	*burst = 0;
 	if (qos == NULL)
 		return;
-	rte_spinlock_lock(&qos->lock);
+	/* The control thread writes both (dp_qos_set()): no lock, which
+	 * workers only try, so that a look makes no frame wait. */
 	*rate = qos->tb.rate;
 	*burst = qos->tb.burst;
-	rte_spinlock_unlock(&qos->lock);
 }
 
 uint32_t
@@ -335,37 +335,47 @@ dp_qos_pending(struct dp_worker *w, const struct dp_cfg *cfg, unsigned int i, st
 	return n;
 }
 
-int
+bool
 dp_qos_trace(struct dp_port *port, uint32_t len, struct dp_trace_step *step)
 {
 	struct dp_qos *qos = __atomic_load_n(&port->qos, __ATOMIC_ACQUIRE);
+	const struct dp_qos_queue *q;
 	struct token_bucket tb;
-	uint64_t bytes = 0;
-	unsigned int w;
+	uint64_t left;
+	uint16_t n;
 
 	if (qos == NULL || __atomic_load_n(&qos->rate, __ATOMIC_RELAXED) == 0)
-		return -1;
-	/* The credit as a worker would find it: a copy refilled. */
-	rte_spinlock_lock(&qos->lock);
+		return false;
+	/* The credit as a worker would find it: a copy, refilled. Read
+	 * without the lock (workers only try it: holding it would make
+	 * their frames wait, or a kernel port's be dropped); the control
+	 * thread writes rate and burst, workers the rest, field by field. */
 	tb = qos->tb;
-	rte_spinlock_unlock(&qos->lock);
+	tb.tokens = __atomic_load_n(&qos->tb.tokens, __ATOMIC_RELAXED);
+	tb.frac = __atomic_load_n(&qos->tb.frac, __ATOMIC_RELAXED);
+	tb.last = __atomic_load_n(&qos->tb.last, __ATOMIC_RELAXED);
 	token_bucket_refill(&tb, rte_rdtsc());
+	/* The queue of the worker that reads the port (its first queue's;
+	 * a port read by several holds frames in each). */
+	q = &qos->q[dp_port_rx_worker(port, 0) % qos->n_workers];
+	n = __atomic_load_n(&q->n, __ATOMIC_RELAXED);
 	step->a = tb.rate;
 	step->b = tb.burst;
 	step->c = tb.tokens;
 	step->d = dp_qos_waiting(port);
-	for (w = 0; w < qos->n_workers; w++)
-		bytes += __atomic_load_n(&qos->q[w].bytes, __ATOMIC_RELAXED);
-	if (step->d == 0 && fits(&tb, tb.tokens, len)) {
-		step->e = 0;
-		return -1;
+	if (n == 0) {
+		/* admit() */
+		step->e = fits(&tb, tb.tokens, len) ? 0 : 1;
+		return true;
 	}
-	/* Behind the frames that wait, or for credit. Of a kernel port, more
-	 * than its bound is dropped (enqueue(); the bound is per worker: the
-	 * frames all its workers hold are the most a worker could). */
+	/* dp_qos_rx(): what waits is let go as the credit allows, then a
+	 * kernel port's new frame waits behind what is left, or past the
+	 * bound is dropped. The frames' sizes are not known here: what the
+	 * credit covers is an estimate. */
 	step->e = 1;
-	if (qos->bounded && step->d != 0 &&
-	    (step->d >= DP_QOS_QUEUE || bytes + len > qos->queue_max))
-		return DP_DROP_QOS;
-	return -1;
+	left = __atomic_load_n(&q->bytes, __ATOMIC_RELAXED);
+	left -= RTE_MIN(left, tb.tokens);
+	if (qos->bounded && left != 0 && (left + len > qos->queue_max || n >= DP_QOS_QUEUE))
+		step->e = 2;
+	return true;
 }

@@ -59,8 +59,9 @@ ends(struct dp_trace *t, struct dp_trace_step *s, int reason, uint16_t port)
 	t->drop_port = port;
 }
 
-/* How @port sends @m: its trunk and tag, a bond's member, its link. */
-static void
+/* How @port sends @m: its trunk and tag, a bond's member, its link.
+ * ENOMEM if the tagged copy a bond would hash cannot be made. */
+static int
 output(struct dp_trace *t, unsigned int cap, struct dp_port *port, struct rte_mbuf *m)
 {
 	struct dp_trace_step *s = step_add(t, cap, DP_TRACE_OUTPUT, port->id);
@@ -69,34 +70,49 @@ output(struct dp_trace *t, unsigned int cap, struct dp_port *port, struct rte_mb
 	const struct rte_mbuf *sent = m;
 
 	if (s == NULL)
-		return;
+		return 0;
 	if (port->kind == DP_PORT_VLAN && port->parent != NULL) {
 		via = port->parent;
 		s->port2 = via->id;
 		s->vid = port->vid;
-		/* A bond hashes the frame as it leaves, tagged. */
-		tagged = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-		if (tagged != NULL) {
-			tagged->vlan_tci = port->vid;
-			if (rte_vlan_insert(&tagged) == 0)
-				sent = tagged;
-		}
 	}
 	if (via->kind == DP_PORT_BOND) {
+		if (via != port) {
+			/* A bond hashes the frame as it leaves, tagged. */
+			tagged = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+			if (tagged == NULL)
+				return ENOMEM;
+			tagged->vlan_tci = port->vid;
+			if (rte_vlan_insert(&tagged) != 0) {
+				rte_pktmbuf_free(tagged);
+				return ENOMEM;
+			}
+			sent = tagged;
+		}
+		/* bond_tx(): none enabled, counted on the port that sent
+		 * (a VLAN port's own counters through vlan_tx()). */
 		s->port3 = dp_bond_tx_member(via, sent);
-		if (s->port3 == DP_PORT_NONE)
+		rte_pktmbuf_free(tagged);
+		if (s->port3 == DP_PORT_NONE) {
+			s->e = 1;
+			s->verdict = DP_DROP_LINK_DOWN;
+		}
+	} else if (via->cls->link_up != NULL && !via->cls->link_up(via)) {
+		/* A vhost-user port without its guest takes nothing
+		 * (out_flush() counts link_down); a device without carrier
+		 * may take frames all the same. */
+		s->e = 1;
+		if (via->kind == DP_PORT_VHOST_USER)
 			s->verdict = DP_DROP_LINK_DOWN;
 	}
-	rte_pktmbuf_free(tagged);
-	if (s->verdict < 0 && port->cls->link_up != NULL && !port->cls->link_up(port))
-		s->verdict = DP_DROP_LINK_DOWN;
 	if (s->verdict < 0)
 		t->n_out++;
+	return 0;
 }
 
 /* From the bridge's checks on: bridge_input() for one frame that came in
  * on @in. */
-static void
+static int
 bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int cap,
        struct dp_port *in, struct rte_mbuf *m, uint16_t now)
 {
@@ -121,7 +137,7 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 		s = step_add(t, cap, DP_TRACE_ACCESS, in->id);
 		if (!dp_access_untag(m)) {
 			ends(t, s, DP_DROP_VIF_TAGGED, in->id);
-			return;
+			return 0;
 		}
 		s->e = m->pkt_len != len;
 		if (lock != NULL) {
@@ -131,7 +147,7 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 						    m->data_len);
 			if (why >= 0) {
 				ends(t, s, why, in->id);
-				return;
+				return 0;
 			}
 		}
 	}
@@ -142,7 +158,7 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 	why = dp_frame_check(br, fdb_key_tag(bridge), m, &skey, &dkey);
 	if (why >= 0) {
 		ends(t, s, why, in->id);
-		return;
+		return 0;
 	}
 
 	act = dp_learn_decide(f, skey, fdb_bucket1(f, skey), learn_val, bgen, now, &slot, &old,
@@ -150,7 +166,7 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 	s = step_add(t, cap, DP_TRACE_LEARN, in->id);
 	s->e = (uint8_t)act;
 	s->a = skey & 0xffffffffffffULL;
-	if (live)
+	if (live || act == DP_LEARN_FRESH)
 		s->port2 = fdb_val_port(old);
 
 	found = !fdb_key_multicast(dkey) && fdb_find(f, dkey, fdb_bucket1(f, dkey), &v) != NULL;
@@ -168,26 +184,38 @@ bridge(struct dp *dp, const struct dp_cfg *cfg, struct dp_trace *t, unsigned int
 		s->b = (uint16_t)(now - fdb_val_seen(v));
 	}
 	switch (fwd.lookup) {
-	case DP_LOOKUP_KNOWN:
-		output(t, cap, fwd.port, m);
-		return;
+	case DP_LOOKUP_KNOWN: {
+		int err = output(t, cap, fwd.port, m);
+		const struct dp_trace_step *o = &t->steps[t->n_steps - 1];
+
+		/* Its one output does not take it: the drop is the output's. */
+		if (err == 0 && o->kind == DP_TRACE_OUTPUT && o->verdict >= 0) {
+			t->drop = o->verdict;
+			t->drop_port = o->port;
+		}
+		return err;
+	}
 	case DP_LOOKUP_HAIRPIN:
 		ends(t, s, DP_DROP_HAIRPIN, in->id);
-		return;
+		return 0;
 	case DP_LOOKUP_RESERVED:
 		ends(t, s, DP_DROP_RESERVED_MULTICAST, in->id);
-		return;
+		return 0;
 	default:
 		break;
 	}
 	/* flood() */
 	if (br->n_ports <= 1) {
 		ends(t, s, DP_DROP_NO_DESTINATION, in->id);
-		return;
+		return 0;
 	}
-	for (uint16_t i = 0; i < br->n_ports; i++)
-		if (br->ports[i] != in->id)
-			output(t, cap, cfg->port[br->ports[i]], m);
+	for (uint16_t i = 0; i < br->n_ports; i++) {
+		int err = br->ports[i] != in->id ? output(t, cap, cfg->port[br->ports[i]], m) : 0;
+
+		if (err != 0)
+			return err;
+	}
+	return 0;
 }
 
 int
@@ -200,7 +228,7 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 	struct rte_mbuf *m;
 	unsigned int cap;
 	bool tagged;
-	int why;
+	int why, err = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->drop = -1;
@@ -230,15 +258,9 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 	s->port = in->id;
 	s->port2 = s->port3 = DP_PORT_NONE;
 	s->kind = DP_TRACE_QOS;
-	why = dp_qos_trace(in, len, s);
-	if (s->a != 0) {
+	s->verdict = -1;
+	if (dp_qos_trace(in, len, s))
 		t->n_steps++;
-		s->verdict = (int16_t)why;
-		if (why >= 0) {
-			ends(t, s, why, in->id);
-			goto out;
-		}
-	}
 
 	/* input(): a bond's member, bond_input(). */
 	if (in->bond_port != DP_PORT_NONE) {
@@ -290,10 +312,12 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 		if (in == NULL)
 			goto out;
 	}
-	bridge(dp, cfg, t, cap, in, m, now);
+	err = bridge(dp, cfg, t, cap, in, m, now);
 out:
 	rte_pktmbuf_free(m);
-	return 0;
+	if (err != 0)
+		dp_trace_free(t);
+	return err;
 }
 
 void

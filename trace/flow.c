@@ -49,7 +49,8 @@ number(const char *s, unsigned long max, unsigned long *out)
 	if (s[0] < '0' || s[0] > '9')
 		return false;
 	errno = 0;
-	*out = strtoul(s, &end, 0);
+	/* Hex with 0x, else decimal (not octal: vlan=010 is 10). */
+	*out = strtoul(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	return errno == 0 && *end == '\0' && *out <= max;
 }
 
@@ -348,13 +349,14 @@ trace_hex_frame(const char *hex, uint8_t *buf, size_t cap, char *err, size_t err
 		lo = hi < 0 ? -1 : hex_digit(p[1]);
 		if (hi >= 0 && p[1] == '\0')
 			return fail(err, errlen, "frame: an odd number of hex digits");
+		/* The byte, not the character: the message stays valid UTF-8. */
 		if (hi < 0 || lo < 0)
-			return fail(err, errlen,
-				    "frame: expected pairs of hex digits, found '%c' at offset %zu",
-				    hi < 0	   ? p[0]
-				    : p[1] != '\0' ? p[1]
-						   : '?',
-				    (size_t)(p - hex));
+			return fail(
+				err, errlen,
+				"frame: expected pairs of hex digits, found byte 0x%02x at offset "
+				"%zu",
+				(unsigned char)(hi < 0 ? p[0] : p[1]),
+				(size_t)(p - hex) + (hi < 0 ? 0u : 1u));
 		if (n == cap)
 			return fail(err, errlen, "frame: longer than %zu bytes", cap);
 		buf[n++] = (uint8_t)(hi << 4 | lo);

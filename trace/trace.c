@@ -86,6 +86,41 @@ in_port(struct switchd *sd, const char *name)
 	return DP_PORT_NONE;
 }
 
+/* A VLAN port or a bond receives nothing of its own: frames reach them
+ * through their trunk or members, whose checks come first. Then the
+ * sentence says which to trace from. */
+static bool
+receives_nothing(struct switchd *sd, uint16_t port, char *msg, size_t len)
+{
+	struct dp_port_info pi;
+
+	if (dp_port_info(sd->dp, port, &pi) != 0)
+		return false;
+	if (pi.kind == DP_PORT_VLAN) {
+		snprintf(msg, len,
+			 "a VLAN receives through its trunk: in-port=%s vlan=%u (or a frame "
+			 "tagged %u)",
+			 port_name(sd, pi.parent), pi.vid, pi.vid);
+		return true;
+	}
+	if (pi.kind == DP_PORT_BOND) {
+		char members[128] = "";
+		size_t n = 0;
+
+		for (uint16_t p = 0; p < DP_MAX_PORTS && n < sizeof(members); p++) {
+			struct dp_port_info mi;
+
+			if (dp_port_info(sd->dp, p, &mi) == 0 && mi.bond == port)
+				n += (size_t)snprintf(members + n, sizeof(members) - n, "%s%s",
+						      n ? " or " : "", mi.name);
+		}
+		snprintf(msg, len, "a bond receives through its members: in-port=%s",
+			 members[0] ? members : "(none)");
+		return true;
+	}
+	return false;
+}
+
 static json_t *
 record(json_t *steps, const char *stage, const char *port)
 {
@@ -215,6 +250,14 @@ lookup_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s, uint
 	}
 }
 
+static bool
+is_bond(struct switchd *sd, uint16_t port)
+{
+	struct dp_port_info pi;
+
+	return dp_port_info(sd->dp, port, &pi) == 0 && pi.kind == DP_PORT_BOND;
+}
+
 static void
 output_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s)
 {
@@ -230,9 +273,17 @@ output_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s)
 		sd_rec_str(rec, "member", port_name(sd, s->port3));
 		snprintf(member, sizeof(member), " (bond member %s)", port_name(sd, s->port3));
 	}
+	if (s->e != 0)
+		sd_rec_str(rec, "link", "down");
 	if (s->verdict >= 0)
-		detail(rec, "link down: not sent (counted %s on %s)",
+		detail(rec, "%s: not sent (counted %s on %s)",
+		       s->port3 == DP_PORT_NONE && s->port2 == DP_PORT_NONE && is_bond(sd, s->port)
+			       ? "no member of the bond enabled"
+			       : "link down",
 		       dp_drop_name((enum dp_drop)s->verdict), port_name(sd, s->port));
+	else if (s->e != 0)
+		detail(rec, "handed to the device%s%s, whose link is down (it may drop it)", via,
+		       member);
 	else
 		detail(rec, "sent%s%s", via, member);
 }
@@ -253,21 +304,22 @@ step_record(struct switchd *sd, json_t *steps, const struct dp_trace_step *s, ui
 		sd_rec_int(rec, "burst", (long long)s->b);
 		sd_rec_int(rec, "credit", (long long)s->c);
 		sd_rec_int(rec, "waiting", (long long)s->d);
-		if (s->verdict >= 0)
-			detail(rec,
-			       "limited to %" PRIu64 " bytes/s: %" PRIu64
-			       " frames wait, the queue is full: dropped",
-			       s->a, s->d);
-		else if (s->e == 0)
+		if (s->e == 0)
 			detail(rec,
 			       "limited to %" PRIu64 " bytes/s, burst %" PRIu64 ": credit %" PRIu64
 			       " covers it now",
 			       s->a, s->b, s->c);
-		else
+		else if (s->e == 1)
 			detail(rec,
 			       "limited to %" PRIu64 " bytes/s, burst %" PRIu64 ": credit %" PRIu64
-			       ", %" PRIu64 " frames wait: it would wait its turn, then",
+			       ", %" PRIu64 " frames wait: it waits its turn, then",
 			       s->a, s->b, s->c, s->d);
+		else
+			detail(rec,
+			       "limited to %" PRIu64 " bytes/s: %" PRIu64
+			       " frames wait, near the bound of a kernel port's queue: it may be "
+			       "dropped (qos_drop), else it waits its turn, then",
+			       s->a, s->d);
 		break;
 	case DP_TRACE_MEMBER:
 		rec = record(steps, "bond", port);
@@ -421,6 +473,8 @@ verb_trace(struct switchd *sd, struct sd_call *c)
 			       "%s has no port %s (a port of it, a member of its bond, the "
 			       "trunk of its VLAN)",
 			       n->bridge, in);
+	if (receives_nothing(sd, port, err, sizeof(err)))
+		return sd_fail(c, SD_E_INVALID_VALUE, "in-port=%s: %s", in, err);
 	for (k = strtok_r(keys, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save))
 		if (hex != NULL && sd_arg(c, k) != NULL)
 			return sd_fail(

@@ -5,8 +5,8 @@
  * of the ports of a real datapath (dp_trace()), then sent through it for
  * real. The oracle is the switch itself:
  *
- *  - the trace changes nothing: every port's counters and the FDB's
- *    entries are the same after it;
+ *  - the trace changes nothing: every port's counters, the FDB's
+ *    counters and its entries (MAC, port) are the same after it;
  *  - the frame then leaves by exactly the ports the trace said (a VLAN
  *    port's output by its trunk, a bond's by the member the trace named),
  *    once each; a drop the trace named is counted once where it said; a
@@ -107,11 +107,24 @@ split(char *text, struct fields *f)
 	}
 }
 
+struct snap {
+	struct dp_port_stats st[N_PORTS + 3];
+	struct dp_fdb_stats fs;
+	unsigned int n_fdb;
+	uint64_t fdb[256]; /* each entry: MAC, port */
+};
+
 static int
-fdb_count(const struct dp_fdb_entry *e, void *arg)
+fdb_entry(const struct dp_fdb_entry *e, void *arg)
 {
-	(void)e;
-	(*(unsigned int *)arg)++;
+	struct snap *s = arg;
+	uint64_t v = e->port;
+
+	for (unsigned int i = 0; i < MAC_LEN; i++)
+		v = v << 8 | e->mac.b[i];
+	if (s->n_fdb < sizeof(s->fdb) / sizeof(s->fdb[0]))
+		s->fdb[s->n_fdb] = v;
+	s->n_fdb++;
 	return 0;
 }
 
@@ -129,11 +142,7 @@ all_ports(unsigned int *n)
 	return ids;
 }
 
-struct snap {
-	struct dp_port_stats st[N_PORTS + 3];
-	unsigned int fdb;
-};
-
+/* Every port's counters, the FDB's counters and entries (MAC, port). */
 static void
 snap_take(struct snap *s)
 {
@@ -144,9 +153,10 @@ snap_take(struct snap *s)
 	for (unsigned int i = 0; i < n; i++)
 		if (dp_port_stats_get(dp, ids[i], &s->st[i]) != 0)
 			abort();
-	dp_fdb_dump(dp, native, fdb_count, &s->fdb);
-	dp_fdb_dump(dp, v10, fdb_count, &s->fdb);
-	dp_fdb_dump(dp, bonded, fdb_count, &s->fdb);
+	dp_fdb_stats_get(dp, &s->fs);
+	dp_fdb_dump(dp, native, fdb_entry, s);
+	dp_fdb_dump(dp, v10, fdb_entry, s);
+	dp_fdb_dump(dp, bonded, fdb_entry, s);
 }
 
 static int
@@ -179,7 +189,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t frame[9216];
 	static const uint16_t in_of[8] = {0, 1, 2, 3, 4, 5, 6, 0};
 	unsigned int want[N_PORTS] = {0};
-	struct dp_port_stats before, after;
+	struct dp_port_stats before[N_PORTS + 4], after;
+	uint16_t drop_at[N_PORTS + 4];
+	int drop_why[N_PORTS + 4];
+	unsigned int n_drops = 0;
 	struct rte_mbuf *m, *out[64];
 	struct snap a, b;
 	struct dp_trace t;
@@ -238,8 +251,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		want[r]++;
 	}
-	if (t.drop >= 0 && dp_port_stats_get(dp, t.drop_port, &before) != 0)
-		abort();
+	/* The drops it names: the frame's, and an output's that does not
+	 * take it (a flood goes on elsewhere). */
+	for (unsigned int i = 0; i < t.n_steps && n_drops < N_PORTS + 3; i++)
+		if (t.steps[i].kind == DP_TRACE_OUTPUT && t.steps[i].verdict >= 0 &&
+		    t.steps[i].port != t.drop_port) {
+			drop_at[n_drops] = t.steps[i].port;
+			drop_why[n_drops++] = t.steps[i].verdict;
+		}
+	if (t.drop >= 0) {
+		drop_at[n_drops] = t.drop_port;
+		drop_why[n_drops++] = t.drop;
+	}
+	for (unsigned int i = 0; i < n_drops; i++)
+		if (dp_port_stats_get(dp, drop_at[i], &before[i]) != 0)
+			abort();
 
 	m = rte_pktmbuf_alloc(dp_mempool(dp));
 	if (m == NULL) {
@@ -267,11 +293,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	if (t.drop >= 0) {
-		if (dp_port_stats_get(dp, t.drop_port, &after) != 0 ||
-		    after.drops[t.drop] != before.drops[t.drop] + 1) {
+	for (unsigned int i = 0; i < n_drops; i++) {
+		if (dp_port_stats_get(dp, drop_at[i], &after) != 0 ||
+		    after.drops[drop_why[i]] != before[i].drops[drop_why[i]] + 1) {
 			fprintf(stderr, "fuzz-trace: the trace said %s on port %u, not counted\n",
-				dp_drop_name((enum dp_drop)t.drop), t.drop_port);
+				dp_drop_name((enum dp_drop)drop_why[i]), drop_at[i]);
 			abort();
 		}
 	}

@@ -18,7 +18,7 @@ SECS=$2
 shift 2
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(frame request args lacp lock capture trace)
-declare -A max_len=([frame]=20000 [request]=8192 [args]=1024 [lacp]=4096 [lock]=2048 [capture]=2200)
+declare -A max_len=([frame]=20000 [request]=8192 [args]=1024 [lacp]=4096 [lock]=2048 [capture]=2200 [trace]=9300)
 fail=0
 mkdir -p "$B/findings"
 printf '| target | seconds | executions | exec/s | corpus | findings |\n|---|---|---|---|---|---|\n'

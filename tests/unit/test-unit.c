@@ -1739,6 +1739,11 @@ test_trace_flow_frames(void **state)
 	assert_int_equal(b[54], 135);
 	assert_int_equal(b[54 + 8 + 15], 2);
 	assert_memory_equal(b + 54 + 24, "\x01\x01\x02\x00\x00\x00\x00\x01", 8);
+	/* Numbers are decimal, or hex with 0x: never octal. */
+	n = flow(b, err, (const char *const[]){"vlan", "010", "dl_type", "0x88b5", NULL});
+	assert_int_equal(n, 60);
+	assert_int_equal(b[15], 10);
+	assert_int_equal(b[16] << 8 | b[17], 0x88b5);
 	/* Refusals name the field. */
 	assert_int_equal(flow(b, err, (const char *const[]){"dl_dst", "02:00:00:00:00", NULL}), -1);
 	assert_non_null(strstr(err, "dl_dst"));
@@ -1763,6 +1768,9 @@ test_trace_flow_frames(void **state)
 	assert_int_equal(trace_hex_frame("0102", b, 1, err, sizeof(err)), -1);
 	assert_int_equal(trace_hex_frame("", b, sizeof(b), err, sizeof(err)), -1);
 	assert_int_equal(trace_hex_frame("0g", b, sizeof(b), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "byte 0x67 at offset 1"));
+	assert_int_equal(trace_hex_frame("ff\xc3\xa9", b, sizeof(b), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "byte 0xc3 at offset 2"));
 	assert_int_equal(trace_hex_frame("012", b, sizeof(b), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "odd"));
 }
