@@ -454,6 +454,45 @@ test_case(void **state)
 		assert_true(failed[3] + ridden[3] > 0);
 }
 
+/* netctl check compares a VIF's QoS and locking with its port's. Changed
+ * behind the control plane's back (straight through the datapath), each
+ * is reported; put back, nothing is. */
+static void
+test_check_sees_drift(void **state)
+{
+	struct ctx x = base;
+	struct dp_lock_params lp = {.mode = DP_LOCK_LOCKED};
+	uint64_t rate, burst;
+	uint32_t waiting;
+	char out[16384];
+	struct vif *v;
+
+	(void)state;
+	internal_vif_plugged(&cp, &x);
+	ok(&cp, NULL, "vif-param-set", "{s:s, s:s, s:s}", "uuid", x.vif, "qos_algorithm_type",
+	   "ratelimit", "qos_algorithm_params:kbps", "1000");
+	assert_consistent(&cp);
+	v = vif_by_uuid(&cp.sd, x.vif);
+	assert_non_null(v);
+	assert_int_equal(dp_port_get_qos(dp, v->dp_port, &rate, &burst, &waiting), 0);
+	assert_int_equal(rate, 1024000);
+	assert_int_equal(dp_port_set_qos(dp, v->dp_port, rate * 2, burst), 0);
+	assert_string_equal(cp_call(&cp, "check", json_object(), out, sizeof(out)), "OK");
+	if (strstr(out, "its port is limited to 2048000 bytes/s") == NULL)
+		fail_msg("a limit changed in the datapath, netctl check says: %s", out);
+	assert_int_equal(dp_port_set_qos(dp, v->dp_port, rate, burst), 0);
+	assert_consistent(&cp);
+
+	memcpy(lp.mac.b, v->mac.b, MAC_LEN);
+	assert_int_equal(dp_port_set_lock(dp, v->dp_port, &lp), 0);
+	assert_string_equal(cp_call(&cp, "check", json_object(), out, sizeof(out)), "OK");
+	if (strstr(out, "its port's locking is 1") == NULL)
+		fail_msg("a lock set in the datapath, netctl check says: %s", out);
+	assert_int_equal(dp_port_set_lock(dp, v->dp_port, NULL), 0);
+	assert_consistent(&cp);
+	cleanup(&cp, &x);
+}
+
 /* Namespaces of the test's own: every netdev and tap it makes, and the
  * sysfs that shows them, go when it exits. */
 static int
@@ -488,7 +527,7 @@ private_namespaces(void)
 int
 main(int argc, char **argv)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0])];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
 	char prefix[64];
 	struct dp_eal_params ep = {0};
 	struct dp_params dpp = {.n_workers = 1, .launch = false, .fdb_size = 4096, .name = "rb"};
@@ -525,6 +564,8 @@ main(int argc, char **argv)
 		tests[i].name = cases[i].name;
 		tests[i].initial_state = (void *)&cases[i];
 	}
+	tests[sizeof(cases) / sizeof(cases[0])] =
+		(struct CMUnitTest)cmocka_unit_test(test_check_sees_drift);
 	failed = cmocka_run_group_tests_name("rollback", tests, group_setup, group_teardown);
 	dp_destroy(dp);
 	dp_eal_cleanup();
