@@ -66,14 +66,6 @@ check(const struct lacp *l, int64_t now)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct mac sys = {{0x02, 0x5d, 0, 0, 0, 1}};

@@ -26,14 +26,6 @@
 #include "fuzz.h"
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t v4[4] = {198, 18, 0, 1}, v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* Optional (weak), as libFuzzer has it: targets with nothing to set up
+ * leave it out. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Start DPDK as the targets that run the datapath need it (no hugepages,

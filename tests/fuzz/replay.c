@@ -88,7 +88,7 @@ main(int argc, char **argv)
 {
 	int i;
 
-	if (LLVMFuzzerInitialize(&argc, &argv) != 0)
+	if (LLVMFuzzerInitialize != NULL && LLVMFuzzerInitialize(&argc, &argv) != 0)
 		return 1;
 	for (i = 1; i < argc; i++)
 		if (run_path(argv[i]) != 0)
