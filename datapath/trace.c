@@ -28,6 +28,10 @@
 #include "dp-private.h"
 #include "port.h"
 
+/* Steps a trace takes before the outputs: the limit, a bond's member, the
+ * VLAN; access, lock, checks, learning, lookup. */
+#define DP_TRACE_STEPS_BEFORE 8
+
 uint32_t
 dp_trace_max_len(void)
 {
@@ -239,9 +243,9 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 		return ENOENT;
 	if (len > dp_trace_max_len())
 		return EMSGSIZE;
-	/* Every step but the outputs once, and an output per port of the
-	 * bridge at most. */
-	cap = 16 + DP_MAX_PORTS;
+	/* The steps before the bridge's, at most once each; then room for
+	 * the bridge's (below). */
+	cap = DP_TRACE_STEPS_BEFORE;
 	t->steps = calloc(cap, sizeof(*t->steps));
 	m = rte_pktmbuf_alloc(dp->mp);
 	if (t->steps == NULL || m == NULL) {
@@ -311,6 +315,20 @@ dp_trace(struct dp *dp, uint16_t port, const void *frame, uint32_t len, struct d
 		in = cfg->port[to];
 		if (in == NULL)
 			goto out;
+	}
+	/* Its checks, learning and lookup, and an output per port of the
+	 * bridge at most. */
+	{
+		unsigned int need = t->n_steps + DP_TRACE_STEPS_BEFORE +
+				    cfg->bridge[cfg->port_bridge[in->id]].n_ports;
+		struct dp_trace_step *more = realloc(t->steps, need * sizeof(*t->steps));
+
+		if (more == NULL) {
+			err = ENOMEM;
+			goto out;
+		}
+		t->steps = more;
+		cap = need;
 	}
 	err = bridge(dp, cfg, t, cap, in, m, now);
 out:
