@@ -52,16 +52,37 @@ cap_tsc(struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, tsc_offset, uint64_t *);
 }
 
-static inline bool
-cap_match(const struct dp_cap *cap, struct rte_mbuf *m)
+/* The frames of @pkts (NULL slots skipped) that session @cap's filter
+ * keeps, into @hit; how many. A loop per kind of program, so that an idle
+ * filter costs its program and little else. */
+static uint16_t
+cap_filter(const struct dp_cap *cap, struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **hit)
 {
-	if (cap->jit != NULL)
-		return cap->jit(m) != 0;
-	if (cap->bpf != NULL)
-		return rte_bpf_exec(cap->bpf, m) != 0;
-	/* libpcap's interpreter, on the first segment (the headers). */
-	return cap->cbpf == NULL || bpf_filter(cap->cbpf, rte_pktmbuf_mtod(m, const u_char *),
-					       m->pkt_len, m->data_len) != 0;
+	uint16_t i, k = 0;
+
+	if (cap->jit != NULL) {
+		uint64_t (*jit)(void *) = cap->jit;
+
+		for (i = 0; i < n; i++)
+			if (pkts[i] != NULL && jit(pkts[i]) != 0)
+				hit[k++] = pkts[i];
+	} else if (cap->bpf != NULL) {
+		for (i = 0; i < n; i++)
+			if (pkts[i] != NULL && rte_bpf_exec(cap->bpf, pkts[i]) != 0)
+				hit[k++] = pkts[i];
+	} else if (cap->cbpf != NULL) {
+		/* libpcap's interpreter, on the first segment (the headers). */
+		for (i = 0; i < n; i++)
+			if (pkts[i] != NULL &&
+			    bpf_filter(cap->cbpf, rte_pktmbuf_mtod(pkts[i], const u_char *),
+				       pkts[i]->pkt_len, pkts[i]->data_len) != 0)
+				hit[k++] = pkts[i];
+	} else {
+		for (i = 0; i < n; i++)
+			if (pkts[i] != NULL)
+				hit[k++] = pkts[i];
+	}
+	return k;
 }
 
 void
@@ -73,18 +94,18 @@ dp_cap_tap(struct dp *dp, unsigned int worker, uint16_t port, uint8_t mask, uint
 	while (mask != 0) {
 		unsigned int s = (unsigned int)__builtin_ctz(mask);
 		struct dp_cap *cap = __atomic_load_n(&dp->cap[s], __ATOMIC_ACQUIRE);
+		struct rte_mbuf *hit[DP_BURST];
 		struct dp_cap_worker *cw;
-		uint16_t i;
+		uint16_t i, k;
 
 		mask &= (uint8_t)(mask - 1);
 		if (cap == NULL)
 			continue;
 		cw = &cap->cw[worker];
-		for (i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i], *c;
+		k = cap_filter(cap, pkts, n, hit);
+		for (i = 0; i < k; i++) {
+			struct rte_mbuf *m = hit[i], *c;
 
-			if (m == NULL || !cap_match(cap, m))
-				continue;
 			/* A reader behind: lost, without a copy made for nothing. */
 			if (unlikely(rte_ring_full(cap->ring[worker]))) {
 				cw->dropped++;

@@ -249,9 +249,9 @@ bool dp_bpf_dpdk_ok(const struct bpf_program *prog);
 /* The sessions left and the captures' pool go (dp_destroy(), the workers
  * stopped). */
 void dp_capture_fini(struct dp *dp);
-/* Copy the frames of @pkts (NULL slots skipped) that the sessions in @mask
- * want, seen on port @port in direction @dir (DP_CAPTURE_IN or _OUT), by
- * worker @worker. */
+/* Copy the frames of @pkts (NULL slots skipped; @n at most DP_BURST, a
+ * burst) that the sessions in @mask want, seen on port @port in direction
+ * @dir (DP_CAPTURE_IN or _OUT), by worker @worker. */
 __attribute__((cold)) void dp_cap_tap(struct dp *dp, unsigned int worker, uint16_t port,
 				      uint8_t mask, uint8_t dir, struct rte_mbuf **pkts,
 				      uint16_t n);
