@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "../datapath/datapath.h"
+#include "../lib/mac.h"
 #include "../network/network.h"
 #include "../switchd/call.h"
 #include "../switchd/switchd.h"
@@ -38,13 +39,16 @@ bridge_name(struct switchd *sd, uint16_t bridge)
 	return dp_bridge_info(sd->dp, bridge, &name, &mtu) == 0 ? name : "?";
 }
 
-/* A MAC from a step's 48 bits (first byte lowest). */
+/* A MAC from a step's 48 bits (first byte lowest), as mac_format() writes
+ * it. */
 static void
-mac_str(uint64_t v, char buf[18])
+mac_str(uint64_t v, char buf[MAC_STRLEN])
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(v & 0xff),
-		 (unsigned)(v >> 8 & 0xff), (unsigned)(v >> 16 & 0xff), (unsigned)(v >> 24 & 0xff),
-		 (unsigned)(v >> 32 & 0xff), (unsigned)(v >> 40 & 0xff));
+	struct mac m;
+
+	for (unsigned int i = 0; i < MAC_LEN; i++)
+		m.b[i] = (uint8_t)(v >> (8 * i));
+	mac_format(&m, buf);
 }
 
 /* Does a frame on @port enter bridge @bridge: a port of it, a member of a
@@ -169,7 +173,7 @@ static void
 learn_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s)
 {
 	const char *in = port_name(sd, s->port);
-	char mac[18];
+	char mac[MAC_STRLEN];
 
 	mac_str(s->a, mac);
 	sd_rec_str(rec, "mac", mac);
@@ -212,7 +216,7 @@ static void
 lookup_step(struct switchd *sd, json_t *rec, const struct dp_trace_step *s, uint16_t bridge)
 {
 	const char *br = bridge_name(sd, bridge);
-	char mac[18];
+	char mac[MAC_STRLEN];
 
 	mac_str(s->a, mac);
 	sd_rec_str(rec, "mac", mac);
