@@ -26,17 +26,16 @@ bridge_arg(struct switchd *sd, struct sd_call *c, struct network **out)
 	return 0;
 }
 
-/* The datapath port called @name on realised network @n, or DP_PORT_NONE. */
-static uint16_t
-port_by_name(struct switchd *sd, const struct network *n, const char *name)
+uint16_t
+network_port_by_name(struct dp *dp, const struct network *n, const char *name)
 {
 	uint16_t p;
 
 	for (p = 0; p < DP_MAX_PORTS; p++) {
-		const char *pn = dp_port_name(sd->dp, p);
+		const char *pn = dp_port_name(dp, p);
 
 		if (pn != NULL && strcmp(pn, name) == 0 &&
-		    (n == NULL || dp_port_bridge(sd->dp, p) == n->dp_bridge))
+		    (n == NULL || dp_port_bridge(dp, p) == n->dp_bridge))
 			return p;
 	}
 	return DP_PORT_NONE;
@@ -100,7 +99,7 @@ verb_fdb_flush(struct switchd *sd, struct sd_call *c)
 	if (bridge_arg(sd, c, &n) != 0)
 		return -1;
 	if (port != NULL) {
-		p = n->realised ? port_by_name(sd, n, port) : DP_PORT_NONE;
+		p = n->realised ? network_port_by_name(sd->dp, n, port) : DP_PORT_NONE;
 		if (p == DP_PORT_NONE)
 			return sd_fail(c, SD_E_PORT_NOT_FOUND, "%s has no port %s", n->bridge,
 				       port);

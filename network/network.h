@@ -76,4 +76,8 @@ void network_host_alias(const struct network *net, const char *instance, char *o
 /* Remove them; EBUSY while other ports are on the bridge. */
 int network_unrealise(struct network *net, struct dp *dp);
 
+/* The datapath port called @name on realised network @n (on any bridge,
+ * or none, if @n is NULL), or DP_PORT_NONE. */
+uint16_t network_port_by_name(struct dp *dp, const struct network *n, const char *name);
+
 #endif

@@ -81,13 +81,7 @@ in_port(struct switchd *sd, const char *name)
 
 	if (v != NULL)
 		return v->attached ? v->dp_port : DP_PORT_NONE;
-	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
-		const char *pn = dp_port_name(sd->dp, p);
-
-		if (pn != NULL && strcmp(pn, name) == 0)
-			return p;
-	}
-	return DP_PORT_NONE;
+	return network_port_by_name(sd->dp, NULL, name);
 }
 
 /* A VLAN port or a bond receives nothing of its own: frames reach them
